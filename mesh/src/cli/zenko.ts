@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// The `zenko` admin CLI. Commands talk to the services over gRPC; addresses come
+// from the same variables the services read (ZENKO_<SERVICE>_ADDRESS), with the
+// local defaults.
+import { meshV1ServiceInfo } from '@zenko/gen';
+import { loadConfig } from '../config.js';
+import { createClient } from '../grpc/client.js';
+import { checkHealth } from '../grpc/health.js';
+import { isMeshError } from '../errors.js';
+import { SERVICE_NAMES, peerAddress, type ServiceName } from '../topology.js';
+
+const USAGE = `usage: zenko <command>
+
+commands:
+  status            health, version and endpoints of every service
+  help              this text
+
+Service addresses: ZENKO_METADATA_ADDRESS, ZENKO_CLOUDSERVER_ADDRESS, ZENKO_BLOBSERVER_ADDRESS,
+ZENKO_BACKBEAT_ADDRESS, ZENKO_COSMOS_ADDRESS (default 127.0.0.1:90x0).`;
+
+function addresses(): Record<ServiceName, string> {
+  const schema = Object.fromEntries(SERVICE_NAMES.map((n) => [n, peerAddress(n)]));
+  return loadConfig(schema) as Record<ServiceName, string>;
+}
+
+function uptime(startedAt: Date | undefined): string {
+  if (!startedAt) return '-';
+  const s = Math.max(0, Math.round((Date.now() - startedAt.getTime()) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+}
+
+async function status(json: boolean): Promise<number> {
+  const addrs = addresses();
+  const rows = await Promise.all(
+    SERVICE_NAMES.map(async (name) => {
+      const address = addrs[name];
+      const health = await checkHealth(address);
+      let info: meshV1ServiceInfo.GetServiceInfoResponse | undefined;
+      if (health !== 'UNREACHABLE') {
+        const client = createClient(meshV1ServiceInfo.ServiceInfoServiceService, address, { deadlineMs: 2_000 });
+        try {
+          info = await client.getServiceInfo({});
+        } catch (e) {
+          if (!isMeshError(e)) throw e;
+        } finally {
+          client.close();
+        }
+      }
+      return { name, address, health, info };
+    }),
+  );
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify(
+        rows.map((r) => ({
+          service: r.name,
+          address: r.address,
+          status: r.health,
+          version: r.info?.version,
+          pid: r.info?.pid,
+          startedAt: r.info?.startedAt,
+          grpcServices: r.info?.grpcServices,
+          endpoints: r.info?.endpoints,
+        })),
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    const lines = [['SERVICE', 'STATUS', 'VERSION', 'ADDRESS', 'PID', 'UPTIME', 'ENDPOINTS']];
+    for (const r of rows) {
+      lines.push([
+        r.name,
+        r.health,
+        r.info?.version ?? '-',
+        r.address,
+        r.info ? String(r.info.pid) : '-',
+        uptime(r.info?.startedAt),
+        (r.info?.endpoints ?? [])
+          .filter((e) => e.kind !== 'grpc')
+          .map((e) => `${e.kind}=${e.address}`)
+          .join(' ') || '-',
+      ]);
+    }
+    const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
+    for (const l of lines)
+      process.stdout.write(
+        `${l
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
+  }
+  return rows.every((r) => r.health === 'SERVING') ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'status':
+      return status(rest.includes('--json'));
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`zenko: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

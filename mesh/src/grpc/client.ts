@@ -1,0 +1,198 @@
+// Typed promise clients over @grpc/grpc-js: a deadline on every call, W3C trace
+// context in the metadata, client metrics, MeshError on failure, and retries
+// (through the channel's service config) only for idempotent methods on
+// transient codes.
+import { once } from 'node:events';
+import {
+  Metadata,
+  credentials,
+  makeGenericClientConstructor,
+  status as Status,
+  type CallOptions as GrpcCallOptions,
+  type Client,
+  type ClientReadableStream,
+  type ClientWritableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { context, trace } from '@opentelemetry/api';
+import { MeshError, RETRYABLE_STATUS } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { SpanKind, SpanStatusCode, injectContext, tracer } from '../tracing.js';
+import { MAX_MESSAGE_BYTES } from './server.js';
+import {
+  grpcType,
+  serviceNameOf,
+  splitPath,
+  type AnyMethod,
+  type AnyServiceDefinition,
+  type CallOptions,
+  type PromiseClient,
+} from './types.js';
+
+/** Methods safe to retry: reads, and deletes that are idempotent by contract. */
+export const IDEMPOTENT_METHOD = /^(Get|List|Head|Search|Resolve|Watch)/;
+
+export interface ClientOptions {
+  /** Default deadline of unary and client-streaming calls. */
+  deadlineMs?: number;
+  /** Default deadline of server-streaming calls (pass Infinity per call for long-lived streams). */
+  streamDeadlineMs?: number;
+  /** Methods (proto names, e.g. "Delete") retried on transient codes besides IDEMPOTENT_METHOD matches. */
+  idempotent?: string[];
+  metrics?: Metrics;
+  maxAttempts?: number;
+}
+
+export const DEFAULT_DEADLINE_MS = 30_000;
+export const DEFAULT_STREAM_DEADLINE_MS = 60 * 60_000;
+
+function serviceConfig(definition: AnyServiceDefinition, opts: ClientOptions): string {
+  const serviceName = serviceNameOf(definition);
+  const names = Object.values(definition)
+    .map((m) => splitPath(m.path)[1])
+    .filter((method) => IDEMPOTENT_METHOD.test(method) || (opts.idempotent ?? []).includes(method))
+    .map((method) => ({ service: serviceName, method }));
+  const maxAttempts = opts.maxAttempts ?? 4;
+  if (names.length === 0 || maxAttempts < 2) return JSON.stringify({});
+  return JSON.stringify({
+    methodConfig: [
+      {
+        name: names,
+        retryPolicy: {
+          maxAttempts,
+          initialBackoff: '0.05s',
+          maxBackoff: '1s',
+          backoffMultiplier: 2,
+          retryableStatusCodes: RETRYABLE_STATUS.map((c) => Status[c]),
+        },
+      },
+    ],
+  });
+}
+
+function deadlineOf(ms: number): Date | number {
+  return Number.isFinite(ms) ? new Date(Date.now() + ms) : Infinity;
+}
+
+export function createClient<D extends AnyServiceDefinition>(definition: D, address: string, opts: ClientOptions = {}): PromiseClient<D> {
+  const Ctor = makeGenericClientConstructor(definition, serviceNameOf(definition));
+  const raw = new Ctor(address, credentials.createInsecure(), {
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.enable_retries': 1,
+    'grpc.service_config': serviceConfig(definition, opts),
+    'grpc.keepalive_time_ms': 30_000,
+  }) as Client & Record<string, (...args: unknown[]) => unknown>;
+  const out: Record<string, unknown> = { close: () => raw.close() };
+  for (const [name, def] of Object.entries(definition)) out[name] = makeMethod(raw, name, def, opts);
+  return out as PromiseClient<D>;
+}
+
+function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: string, def: AnyMethod, opts: ClientOptions) {
+  const type = grpcType(def);
+  const [serviceName, method] = splitPath(def.path);
+  const labels = { grpc_type: type, grpc_service: serviceName, grpc_method: method };
+  const fn = raw[name];
+  if (fn === undefined) throw new Error(`client has no method ${name}`);
+
+  function begin(callOpts: CallOptions | undefined) {
+    const span = tracer().startSpan(`${serviceName}/${method}`, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'rpc.system': 'grpc', 'rpc.service': serviceName, 'rpc.method': method },
+    });
+    const metadata = new Metadata();
+    for (const [k, v] of Object.entries(callOpts?.metadata ?? {})) metadata.set(k, v);
+    for (const [k, v] of Object.entries(injectContext(trace.setSpan(context.active(), span)))) metadata.set(k, v);
+    const defaultMs =
+      type === 'server_stream' ? (opts.streamDeadlineMs ?? DEFAULT_STREAM_DEADLINE_MS) : (opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
+    const grpcOpts: GrpcCallOptions = { deadline: deadlineOf(callOpts?.deadlineMs ?? defaultMs) };
+    const stopTimer = opts.metrics?.grpcClientHandling.startTimer(labels);
+    const end = (err?: ServiceError): MeshError | undefined => {
+      stopTimer?.();
+      const code = err?.code ?? Status.OK;
+      opts.metrics?.grpcClientHandled.inc({ ...labels, grpc_code: Status[code] ?? String(code) });
+      let meshErr: MeshError | undefined;
+      if (err !== undefined) {
+        meshErr = MeshError.fromServiceError(err);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: Status[code] ?? String(code) });
+      }
+      span.end();
+      return meshErr;
+    };
+    return { metadata, grpcOpts, end };
+  }
+
+  function bindAbort(signal: AbortSignal | undefined, call: { cancel(): void }): void {
+    if (signal === undefined) return;
+    if (signal.aborted) call.cancel();
+    else signal.addEventListener('abort', () => call.cancel(), { once: true });
+  }
+
+  if (type === 'unary') {
+    return (request: unknown, callOpts?: CallOptions) =>
+      new Promise((resolve, reject) => {
+        const { metadata, grpcOpts, end } = begin(callOpts);
+        const call = fn.call(raw, request, metadata, grpcOpts, (err: ServiceError | null, response: unknown) => {
+          const e = end(err ?? undefined);
+          if (e) reject(e);
+          else resolve(response);
+        }) as { cancel(): void };
+        bindAbort(callOpts?.signal, call);
+      });
+  }
+
+  if (type === 'server_stream') {
+    return (request: unknown, callOpts?: CallOptions) => ({
+      async *[Symbol.asyncIterator]() {
+        const { metadata, grpcOpts, end } = begin(callOpts);
+        const call = fn.call(raw, request, metadata, grpcOpts) as ClientReadableStream<unknown>;
+        bindAbort(callOpts?.signal, call);
+        let ended = false;
+        try {
+          for await (const message of call) yield message;
+          ended = true;
+          end();
+        } catch (err) {
+          ended = true;
+          throw end(err as ServiceError) ?? err;
+        } finally {
+          if (!ended) {
+            call.cancel();
+            end();
+          }
+        }
+      },
+    });
+  }
+
+  if (type === 'client_stream') {
+    return async (requests: AsyncIterable<unknown> | Iterable<unknown>, callOpts?: CallOptions) => {
+      const { metadata, grpcOpts, end } = begin(callOpts);
+      let call: ClientWritableStream<unknown> | undefined;
+      const result = new Promise((resolve, reject) => {
+        call = fn.call(raw, metadata, grpcOpts, (err: ServiceError | null, response: unknown) => {
+          const e = end(err ?? undefined);
+          if (e) reject(e);
+          else resolve(response);
+        }) as ClientWritableStream<unknown>;
+      });
+      const stream = call as unknown as ClientWritableStream<unknown>;
+      bindAbort(callOpts?.signal, stream);
+      try {
+        for await (const message of requests) {
+          if (!stream.write(message)) await Promise.race([once(stream, 'drain'), result]);
+        }
+        stream.end();
+      } catch (err) {
+        stream.cancel();
+        await result.catch(() => undefined);
+        throw err;
+      }
+      return result;
+    };
+  }
+
+  return () => {
+    throw new MeshError('UNIMPLEMENTED', `bidirectional streaming (${serviceName}/${method}) is not supported by this client`);
+  };
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { metadataV1Metadata, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
+import { MeshError, isMeshError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { Metrics } from '../metrics.js';
+import { createClient } from './client.js';
+import { service, startGrpcServer, type GrpcServer } from './server.js';
+
+const bucket = (name: string): metadataV1Metadata.Bucket =>
+  metadataV1Metadata.Bucket.fromPartial({ name, ownerId: 'o', location: 'us-east-1' });
+
+let server: GrpcServer;
+const calls = { getBucket: 0, createBucket: 0 };
+let internalLogged = 0;
+const logger = createLogger('test', 'silent');
+logger.error = () => {
+  internalLogged++;
+};
+
+before(async () => {
+  server = await startGrpcServer({
+    name: 'svc-metadata',
+    version: 'test',
+    logger,
+    metrics: new Metrics('test'),
+    host: '127.0.0.1',
+    port: 0,
+    services: [
+      service(metadataV1MetadataService.MetadataServiceService, {
+        getBucket: async (req) => {
+          calls.getBucket++;
+          if (req.name === 'flaky' && calls.getBucket < 3) throw new MeshError('UNAVAILABLE', 'try again');
+          if (req.name === 'missing') throw new MeshError('BUCKET_NOT_FOUND', 'no such bucket', { details: { bucket: req.name } });
+          if (req.name === 'boom') throw new Error('secret internal detail');
+          return { bucket: bucket(req.name) };
+        },
+        createBucket: async () => {
+          calls.createBucket++;
+          throw new MeshError('UNAVAILABLE', 'try again');
+        },
+        watchOplog: async function* (req, ctx) {
+          for (let i = 0; i < req.fromSequence; i++) {
+            if (ctx.signal.aborted) return;
+            yield { entry: metadataV1Metadata.OplogEntry.fromPartial({ sequence: i + 1, type: 'put-object' }) };
+          }
+        },
+      }),
+      service(placementV1DataPlacementService.DataPlacementServiceService, {
+        put: async (requests) => {
+          let size = 0;
+          for await (const r of requests) if (r.msg?.$case === 'chunk') size += r.msg.value.length;
+          return { location: 'mem', key: 'k', size, md5: '', checksums: {} };
+        },
+      }),
+    ],
+  });
+  server.setServing(true);
+});
+after(() => server.shutdown(1_000));
+
+describe('gRPC errors and calls', () => {
+  const client = () => createClient(metadataV1MetadataService.MetadataServiceService, server.address, { deadlineMs: 5_000 });
+
+  it('a MeshError crosses the wire with its reason and details', async () => {
+    const c = client();
+    const err = await c.getBucket({ name: 'missing' }).catch((e: unknown) => e);
+    c.close();
+    assert.ok(isMeshError(err, 'BUCKET_NOT_FOUND'));
+    assert.deepEqual(err.details, { bucket: 'missing' });
+  });
+
+  it('an unexpected error becomes INTERNAL; its cause is logged, never sent', async () => {
+    const c = client();
+    const before = internalLogged;
+    const err = await c.getBucket({ name: 'boom' }).catch((e: unknown) => e);
+    c.close();
+    assert.ok(isMeshError(err, 'INTERNAL'));
+    assert.ok(!err.message.includes('secret'));
+    assert.equal(internalLogged, before + 1);
+  });
+
+  it('an idempotent call is retried on a transient code', async () => {
+    const c = client();
+    calls.getBucket = 0;
+    const res = await c.getBucket({ name: 'flaky' });
+    c.close();
+    assert.equal(res.bucket?.name, 'flaky');
+    assert.equal(calls.getBucket, 3);
+  });
+
+  it('a non-idempotent call is not retried', async () => {
+    const c = client();
+    calls.createBucket = 0;
+    const err = await c
+      .createBucket({
+        name: 'b',
+        ownerId: 'o',
+        ownerDisplayName: '',
+        location: '',
+        objectLockEnabled: false,
+        attributes: {},
+        ingestion: false,
+      })
+      .catch((e: unknown) => e);
+    c.close();
+    assert.ok(isMeshError(err, 'UNAVAILABLE'));
+    assert.equal(calls.createBucket, 1);
+  });
+
+  it('a handler left out answers UNIMPLEMENTED', async () => {
+    const c = client();
+    const err = await c.deleteBucket({ name: 'x' }).catch((e: unknown) => e);
+    c.close();
+    assert.ok(isMeshError(err, 'UNIMPLEMENTED'));
+  });
+
+  it('server streams and client streams work through the promise client', async () => {
+    const c = client();
+    const seqs: number[] = [];
+    for await (const m of c.watchOplog({ fromSequence: 5, consumer: '', noFollow: true })) seqs.push(m.entry?.sequence ?? 0);
+    c.close();
+    assert.deepEqual(seqs, [1, 2, 3, 4, 5]);
+
+    const p = createClient(placementV1DataPlacementService.DataPlacementServiceService, server.address);
+    const chunks = function* () {
+      yield {
+        msg: {
+          $case: 'header' as const,
+          value: {
+            location: 'mem',
+            bucket: 'b',
+            key: 'k',
+            size: -1,
+            contentMd5: '',
+            checksumAlgorithms: [],
+            headers: {},
+            userMetadata: {},
+          },
+        },
+      };
+      for (let i = 0; i < 10; i++) yield { msg: { $case: 'chunk' as const, value: Buffer.alloc(100_000, i) } };
+    };
+    const res = await p.put(chunks());
+    p.close();
+    assert.equal(res.size, 1_000_000);
+  });
+
+  it('a call past its deadline fails with DEADLINE_EXCEEDED', async () => {
+    const c = createClient(metadataV1MetadataService.MetadataServiceService, '127.0.0.1:1', { deadlineMs: 200, maxAttempts: 1 });
+    const err = await c.getBucket({ name: 'x' }).catch((e: unknown) => e);
+    c.close();
+    assert.ok(isMeshError(err));
+    assert.ok(['DEADLINE_EXCEEDED', 'UNAVAILABLE'].includes(err.reason), err.reason);
+  });
+});

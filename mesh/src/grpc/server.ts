@@ -1,0 +1,271 @@
+// The gRPC server every Zenko process runs: its services wrapped with tracing,
+// metrics and error mapping, plus grpc.health.v1, server reflection (v1 and
+// v1alpha, so grpcurl can list/describe/call) and zenko.mesh.v1.ServiceInfoService.
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import {
+  Server,
+  ServerCredentials,
+  status as Status,
+  type Metadata,
+  type ServerDuplexStream,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
+  type sendUnaryData,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import { loadFileDescriptorSetFromBuffer, loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { DESCRIPTOR_SET_URL, meshV1ServiceInfo } from '@zenko/gen';
+import { MeshError, toWireError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { SpanKind, SpanStatusCode, extractContext, tracer } from '../tracing.js';
+import { context, trace } from '@opentelemetry/api';
+import {
+  grpcType,
+  serviceNameOf,
+  splitPath,
+  type AnyMethod,
+  type AnyServiceDefinition,
+  type CallContext,
+  type ServiceHandlers,
+} from './types.js';
+
+/** Streamed data comes in chunks of at most 1 MiB; listings and records stay far below 16 MiB. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export interface ServiceRegistration {
+  readonly name: string;
+  readonly definition: AnyServiceDefinition;
+  readonly handlers: Record<string, unknown>;
+}
+
+export function service<D extends AnyServiceDefinition>(definition: D, handlers: ServiceHandlers<D>): ServiceRegistration {
+  return { name: serviceNameOf(definition), definition, handlers };
+}
+
+export interface GrpcServerOptions {
+  name: string;
+  version: string;
+  logger: Logger;
+  metrics: Metrics;
+  services: ServiceRegistration[];
+  host: string;
+  port: number;
+  /** Extra endpoints reported by ServiceInfoService (metrics, HTTP edges). */
+  endpoints?: () => { kind: string; address: string }[];
+}
+
+export interface GrpcServer {
+  readonly port: number;
+  readonly address: string;
+  setServing(serving: boolean): void;
+  /** NOT_SERVING, end open streams, drain in-flight calls (then force after graceMs). */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+let reflectionPackages: PackageDefinition | undefined;
+function reflectionPackageDefinition(): PackageDefinition {
+  if (reflectionPackages !== undefined) return reflectionPackages;
+  const ours = loadFileDescriptorSetFromBuffer(readFileSync(DESCRIPTOR_SET_URL));
+  const health = loadSync(healthProtoPath);
+  const reflectionDir = require.resolve('@grpc/reflection').replace(/src[/\\]index\.js$/, 'proto');
+  const reflection = loadSync(['grpc/reflection/v1/reflection.proto', 'grpc/reflection/v1alpha/reflection.proto'], {
+    includeDirs: [reflectionDir],
+  });
+  reflectionPackages = { ...ours, ...health, ...reflection };
+  return reflectionPackages;
+}
+
+function statusName(code: Status): string {
+  return Status[code] ?? String(code);
+}
+
+function metadataCarrier(metadata: Metadata): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata.getMap())) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
+  const { logger, metrics } = opts;
+  const server = new Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const open = new Set<AbortController>();
+  const startedAt = new Date();
+  let boundPort = 0;
+
+  const infoService: ServiceRegistration = service(meshV1ServiceInfo.ServiceInfoServiceService, {
+    getServiceInfo: (): Promise<meshV1ServiceInfo.GetServiceInfoResponse> =>
+      Promise.resolve({
+        name: opts.name,
+        version: opts.version,
+        startedAt,
+        pid: process.pid,
+        grpcServices: allServices.map((s) => s.name),
+        endpoints: [{ kind: 'grpc', address: `${opts.host}:${boundPort}` }, ...(opts.endpoints?.() ?? [])],
+      }),
+  });
+  const allServices: ServiceRegistration[] = [...opts.services, infoService];
+
+  for (const svc of allServices) {
+    const impl: UntypedServiceImplementation = {};
+    for (const [methodName, def] of Object.entries(svc.definition)) {
+      const handler = svc.handlers[methodName] as ((...args: unknown[]) => unknown) | undefined;
+      impl[methodName] = wrap(def, handler);
+    }
+    server.addService(svc.definition, impl);
+  }
+
+  const health = new HealthImplementation({
+    '': 'NOT_SERVING',
+    ...Object.fromEntries(allServices.map((s) => [s.name, 'NOT_SERVING' as const])),
+  });
+  health.addToServer(server);
+  new ReflectionService(reflectionPackageDefinition(), {
+    services: [
+      ...allServices.map((s) => s.name),
+      'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
+      'grpc.reflection.v1alpha.ServerReflection',
+    ],
+  }).addToServer(server);
+
+  boundPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(
+      `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`,
+      ServerCredentials.createInsecure(),
+      (err, port) => (err ? reject(err) : resolve(port)),
+    );
+  });
+
+  function wrap(def: AnyMethod, handler: ((...args: unknown[]) => unknown) | undefined) {
+    const type = grpcType(def);
+    const [serviceName, method] = splitPath(def.path);
+    const labels = { grpc_type: type, grpc_service: serviceName, grpc_method: method };
+
+    return (call: ServerUnaryCall<unknown, unknown> & ServerWritableStream<unknown, unknown>, callback?: sendUnaryData<unknown>) => {
+      metrics.grpcServerStarted.inc(labels);
+      const stopTimer = metrics.grpcServerHandling.startTimer(labels);
+      const abort = new AbortController();
+      open.add(abort);
+      call.on('cancelled', () => abort.abort(new MeshError('UNAVAILABLE', 'call cancelled')));
+      const rawDeadline = call.getDeadline();
+      const deadline = rawDeadline === Infinity ? undefined : rawDeadline instanceof Date ? rawDeadline : new Date(rawDeadline);
+      const parent = extractContext(metadataCarrier(call.metadata));
+      const span = tracer().startSpan(
+        `${serviceName}/${method}`,
+        { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': serviceName, 'rpc.method': method } },
+        parent,
+      );
+      const spanCtx = trace.setSpan(parent, span);
+      const ctx: CallContext = {
+        metadata: call.metadata,
+        signal: abort.signal,
+        deadline,
+        peer: call.getPeer(),
+        logger: logger.child({ rpc: `${serviceName}/${method}` }),
+      };
+
+      const finish = (code: Status, err?: unknown): void => {
+        open.delete(abort);
+        stopTimer();
+        metrics.grpcServerHandled.inc({ ...labels, grpc_code: statusName(code) });
+        span.setAttribute('rpc.grpc.status_code', code);
+        if (code !== Status.OK) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: statusName(code) });
+          if (err instanceof Error) span.recordException(err);
+        }
+        span.end();
+      };
+      const fail = (err: unknown): Partial<StatusObject> =>
+        toWireError(err, (cause) => ctx.logger.error({ err: cause }, 'internal error in RPC handler'));
+
+      if (handler === undefined) {
+        const status = new MeshError('UNIMPLEMENTED', `${serviceName}/${method} is not implemented yet`).toStatus();
+        finish(Status.UNIMPLEMENTED);
+        if (callback) callback(status);
+        else call.emit('error', status);
+        return;
+      }
+
+      context.with(spanCtx, () => {
+        if (type === 'unary' || type === 'client_stream') {
+          const input = type === 'unary' ? call.request : (call as unknown as ServerReadableStream<unknown, unknown>);
+          Promise.resolve()
+            .then(() => handler(input, ctx))
+            .then(
+              (response) => {
+                finish(Status.OK);
+                callback?.(null, response);
+              },
+              (err: unknown) => {
+                const status = fail(err);
+                finish(status.code ?? Status.INTERNAL, err);
+                callback?.(status);
+              },
+            );
+          return;
+        }
+        const stream = call as unknown as ServerDuplexStream<unknown, unknown>;
+        const input = type === 'server_stream' ? call.request : stream;
+        void (async () => {
+          try {
+            for await (const message of handler(input, ctx) as AsyncIterable<unknown>) {
+              if (abort.signal.aborted) break;
+              if (!stream.write(message)) await once(stream, 'drain', { signal: abort.signal });
+            }
+            if (abort.signal.aborted && !stream.cancelled) throw abort.signal.reason;
+            finish(Status.OK);
+            stream.end();
+          } catch (err) {
+            if (stream.cancelled) {
+              finish(Status.CANCELLED);
+              return;
+            }
+            const status = fail(abort.signal.aborted ? abort.signal.reason : err);
+            finish(status.code ?? Status.INTERNAL, err);
+            stream.emit('error', status);
+          }
+        })();
+      });
+    };
+  }
+
+  const setServing = (serving: boolean): void => {
+    const s = serving ? 'SERVING' : 'NOT_SERVING';
+    health.setStatus('', s);
+    for (const svc of allServices) health.setStatus(svc.name, s);
+  };
+  return {
+    port: boundPort,
+    address: `${opts.host}:${boundPort}`,
+    setServing,
+    async shutdown(graceMs = 5_000) {
+      setServing(false);
+      for (const a of open) a.abort(new MeshError('NOT_SERVING', 'server shutting down'));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// The HTTP edge server (S3, Azure): node:http with a span, a request id and the
+// http_server_* metrics for every request. The handler names the operation once it
+// has routed the request; the metrics use that name.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { context, trace } from '@opentelemetry/api';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { SpanKind, SpanStatusCode, extractContext, tracer, type Span } from './tracing.js';
+
+export interface EdgeRequestContext {
+  readonly requestId: string;
+  readonly span: Span;
+  readonly logger: Logger;
+  /** Operation name for metrics and the span, set by the router ("unknown" until then). */
+  operation: string;
+}
+
+export type EdgeHandler = (req: IncomingMessage, res: ServerResponse, ctx: EdgeRequestContext) => Promise<void>;
+
+export interface HttpEdgeOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  metrics: Metrics;
+  handler: EdgeHandler;
+  /** Called when the handler throws (after headers were sent the response is destroyed instead). */
+  onError: (err: unknown, req: IncomingMessage, res: ServerResponse, ctx: EdgeRequestContext) => void;
+  maxHeaderSize?: number;
+}
+
+export interface HttpEdge {
+  readonly server: Server;
+  readonly port: number;
+  close(graceMs?: number): Promise<void>;
+}
+
+export function newRequestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
+  const { logger, metrics } = opts;
+  const server = createServer(
+    { maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, keepAliveTimeout: 5_000, requestTimeout: 0, headersTimeout: 60_000 },
+    (req, res) => {
+      const parent = extractContext(req.headers);
+      const span = tracer().startSpan(
+        `${req.method ?? 'GET'}`,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '' } },
+        parent,
+      );
+      const requestId = newRequestId();
+      const ctx: EdgeRequestContext = {
+        requestId,
+        span,
+        logger: logger.child({ request_id: requestId }),
+        operation: 'unknown',
+      };
+      const stopTimer = metrics.httpDuration.startTimer();
+      res.on('close', () => {
+        const status = res.headersSent ? res.statusCode : 499;
+        metrics.httpRequests.inc({ operation: ctx.operation, status: String(status) });
+        stopTimer({ operation: ctx.operation });
+        span.updateName(ctx.operation);
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
+      context.with(trace.setSpan(parent, span), () => {
+        opts.handler(req, res, ctx).catch((err: unknown) => {
+          if (res.headersSent) {
+            ctx.logger.warn({ err }, 'error after response headers were sent; destroying the response');
+            res.destroy(err instanceof Error ? err : undefined);
+            return;
+          }
+          opts.onError(err, req, res, ctx);
+        });
+      });
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
+  return {
+    server,
+    port,
+    close: (graceMs = 5_000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+        }, graceMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './config.js';
+export * from './logger.js';
+export * from './metrics.js';
+export * from './tracing.js';
+export * from './http.js';
+export * from './topology.js';
+export * from './service.js';
+export * from './version.js';
+export * from './grpc/types.js';
+export { service, startGrpcServer, MAX_MESSAGE_BYTES, type GrpcServer, type ServiceRegistration } from './grpc/server.js';
+export { createClient, IDEMPOTENT_METHOD, DEFAULT_DEADLINE_MS, type ClientOptions } from './grpc/client.js';
+export { checkHealth, waitServing, type HealthStatus } from './grpc/health.js';

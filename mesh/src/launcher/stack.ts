@@ -1,0 +1,171 @@
+// The local stack: every service as its own process on loopback, restarted when
+// it crashes, stopped together. `npm start` runs this through scripts/start.mjs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, port, str, type Setting } from '../config.js';
+import { waitServing } from '../grpc/health.js';
+import { DEFAULT_HOST, SERVICE_NAMES, TOPOLOGY, type ServiceName } from '../topology.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface StackConfig {
+  dataDir: string;
+  host: string;
+  ports: Record<ServiceName, { grpc: number; metrics: number; edge?: number }>;
+}
+
+export function stackSchema(): Record<string, Setting<unknown>> {
+  const schema: Record<string, Setting<unknown>> = {
+    dataDir: str('ZENKO_DATA_DIR', 'data directory', './.zenko'),
+    host: str('ZENKO_HOST', 'address every listener binds to', DEFAULT_HOST),
+  };
+  for (const name of SERVICE_NAMES) {
+    const t = TOPOLOGY[name];
+    schema[`${name}:grpc`] = port(`${t.env}_GRPC_PORT`, `gRPC port of ${name}`, t.grpcPort);
+    schema[`${name}:metrics`] = port(`${t.env}_METRICS_PORT`, `metrics port of ${name}`, t.metricsPort);
+    if (t.edge) schema[`${name}:edge`] = port(t.edge.env, `${t.edge.protocol} port`, t.edge.port);
+  }
+  return schema;
+}
+
+export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const raw = loadConfig(stackSchema(), { env }) as Record<string, unknown>;
+  const dataDir = String(raw['dataDir']);
+  const ports = {} as StackConfig['ports'];
+  for (const name of SERVICE_NAMES) {
+    const edge = raw[`${name}:edge`] as number | undefined;
+    ports[name] = {
+      grpc: raw[`${name}:grpc`] as number,
+      metrics: raw[`${name}:metrics`] as number,
+      ...(edge === undefined ? {} : { edge }),
+    };
+  }
+  return { dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir), host: String(raw['host']), ports };
+}
+
+/** The environment every child gets: its ports and every peer's address. */
+export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, ZENKO_DATA_DIR: config.dataDir, ZENKO_HOST: config.host };
+  const host = config.host === '0.0.0.0' || config.host === '::' ? DEFAULT_HOST : config.host;
+  for (const name of SERVICE_NAMES) {
+    const t = TOPOLOGY[name];
+    const p = config.ports[name];
+    env[`${t.env}_GRPC_PORT`] = String(p.grpc);
+    env[`${t.env}_METRICS_PORT`] = String(p.metrics);
+    env[`${t.env}_ADDRESS`] = `${host.includes(':') ? `[${host}]` : host}:${p.grpc}`;
+    if (t.edge && p.edge !== undefined) env[t.edge.env] = String(p.edge);
+  }
+  return env;
+}
+
+interface Child {
+  name: ServiceName;
+  process: ChildProcess | undefined;
+  restarts: number;
+  startedAt: number;
+  log: WriteStream;
+}
+
+export interface StackEvents {
+  info(line: string): void;
+  error(line: string): void;
+}
+
+export class Stack {
+  private readonly children = new Map<ServiceName, Child>();
+  private stopping = false;
+
+  constructor(
+    readonly config: StackConfig,
+    private readonly events: StackEvents,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** Starts every service and resolves once all report SERVING; rejects if one cannot start. */
+  async start(timeoutMs = 60_000): Promise<void> {
+    mkdirSync(join(this.config.dataDir, 'logs'), { recursive: true });
+    for (const name of SERVICE_NAMES) this.spawn(name);
+    const results = await Promise.all(
+      SERVICE_NAMES.map(async (name) => {
+        const ok = await waitServing(
+          this.address(name),
+          timeoutMs,
+          () => !this.stopping && this.children.get(name)?.process?.exitCode === null,
+        );
+        return [name, ok] as const;
+      }),
+    );
+    const failed = results.filter(([, ok]) => !ok).map(([name]) => name);
+    if (failed.length > 0) {
+      throw new Error(`not SERVING: ${failed.join(', ')} (see ${join(this.config.dataDir, 'logs')})`);
+    }
+  }
+
+  address(name: ServiceName): string {
+    const host = this.config.host === '0.0.0.0' ? DEFAULT_HOST : this.config.host;
+    return `${host}:${this.config.ports[name].grpc}`;
+  }
+
+  pids(): number[] {
+    return [...this.children.values()].flatMap((c) => (c.process?.pid === undefined ? [] : [c.process.pid]));
+  }
+
+  private spawn(name: ServiceName): void {
+    const existing = this.children.get(name);
+    const log = existing?.log ?? createWriteStream(join(this.config.dataDir, 'logs', `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [join(REPO_ROOT, name, 'dist', 'main.js')], {
+      env: childEnv(this.config, this.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const entry: Child = { name, process: child, restarts: existing?.restarts ?? 0, startedAt: Date.now(), log };
+    this.children.set(name, entry);
+    child.stdout.pipe(log, { end: false });
+    let stderrTail = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.stopping) return;
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      const tail = stderrTail.trim();
+      this.events.error(`${name} exited with ${how}${tail ? `: ${tail.split('\n').slice(-3).join(' | ')}` : ''}`);
+      if (code === 2) {
+        this.events.error(`${name} has an invalid configuration; not restarting it`);
+        entry.process = undefined;
+        return;
+      }
+      // Back off when it keeps crashing; a run of a minute resets the count.
+      entry.restarts = Date.now() - entry.startedAt > 60_000 ? 1 : entry.restarts + 1;
+      const delay = Math.min(30_000, 500 * 2 ** (entry.restarts - 1));
+      this.events.info(`restarting ${name} in ${delay} ms`);
+      setTimeout(() => {
+        if (!this.stopping) this.spawn(name);
+      }, delay).unref();
+    });
+  }
+
+  /** SIGTERM to every child, SIGKILL to those still alive after graceMs. */
+  async stop(graceMs = 20_000): Promise<void> {
+    this.stopping = true;
+    const alive = [...this.children.values()].flatMap((c) =>
+      c.process && c.process.exitCode === null && c.process.signalCode === null ? [c.process] : [],
+    );
+    await Promise.all(
+      alive.map(
+        (p) =>
+          new Promise<void>((resolveExit) => {
+            const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+            p.once('exit', () => {
+              clearTimeout(timer);
+              resolveExit();
+            });
+            p.kill('SIGTERM');
+          }),
+      ),
+    );
+    for (const c of this.children.values()) c.log.end();
+  }
+}

@@ -1,0 +1,137 @@
+// The life of one service process: configuration (a bad setting stops it with a
+// message naming the setting), telemetry, the gRPC server with health and
+// reflection, /metrics, and graceful shutdown on SIGTERM/SIGINT (NOT_SERVING,
+// drain, close stores, exit 0).
+import { ConfigError, loadConfig, type ConfigOf, type Schema } from './config.js';
+import { startGrpcServer, type GrpcServer, type ServiceRegistration } from './grpc/server.js';
+import { createLogger, type Logger } from './logger.js';
+import { metrics as processMetrics, serveMetrics, type Metrics } from './metrics.js';
+import { listenSettings, type ServiceName } from './topology.js';
+import { setupTracing, type Tracing } from './tracing.js';
+import { ZENKO_VERSION } from './version.js';
+
+export interface ServiceContext<C> {
+  readonly name: ServiceName;
+  readonly version: string;
+  readonly config: C & { host: string; grpcPort: number; metricsPort: number };
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracing: Tracing;
+  /** Registers a closer, run in reverse order after the gRPC server has drained. */
+  onClose(this: void, fn: () => Promise<void> | void): void;
+}
+
+export interface Started {
+  services: ServiceRegistration[];
+  /** Endpoints shown by ServiceInfoService and `zenko status` (HTTP edges). */
+  endpoints?: { kind: string; address: string }[];
+  /** Stops accepting edge traffic; runs first at shutdown. */
+  stopAccepting?: () => Promise<void>;
+}
+
+export interface ServiceSpec<S extends Schema> {
+  name: ServiceName;
+  schema: S;
+  start(ctx: ServiceContext<ConfigOf<S>>): Promise<Started>;
+}
+
+export interface RunningService {
+  readonly grpc: GrpcServer;
+  readonly metricsPort: number;
+  shutdown(): Promise<void>;
+}
+
+export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promise<RunningService> {
+  let config: ServiceContext<ConfigOf<S>>['config'];
+  try {
+    config = loadConfig({ ...listenSettings(spec.name), ...spec.schema }) as ServiceContext<ConfigOf<S>>['config'];
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${spec.name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const tracing = setupTracing(spec.name, ZENKO_VERSION);
+  const logger = createLogger(spec.name);
+  const metrics = processMetrics(spec.name);
+  const closers: (() => Promise<void> | void)[] = [];
+
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled rejection; exiting');
+    process.exit(1);
+  });
+
+  const started = await spec.start({
+    name: spec.name,
+    version: ZENKO_VERSION,
+    config,
+    logger,
+    metrics,
+    tracing,
+    onClose: (fn) => closers.push(fn),
+  });
+  const metricsServer = await serveMetrics(metrics, config.host, config.metricsPort);
+  const metricsAddress = metricsServer.address();
+  const metricsPort = typeof metricsAddress === 'object' && metricsAddress !== null ? metricsAddress.port : config.metricsPort;
+  const grpc = await startGrpcServer({
+    name: spec.name,
+    version: ZENKO_VERSION,
+    logger,
+    metrics,
+    services: started.services,
+    host: config.host,
+    port: config.grpcPort,
+    endpoints: () => [{ kind: 'metrics', address: `http://${config.host}:${metricsPort}/metrics` }, ...(started.endpoints ?? [])],
+  });
+  grpc.setServing(true);
+  logger.info(
+    { grpc: grpc.address, metrics: metricsPort, endpoints: started.endpoints ?? [], version: ZENKO_VERSION },
+    `${spec.name} SERVING`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('shutting down');
+      grpc.setServing(false);
+      await started.stopAccepting?.();
+      await grpc.shutdown();
+      for (const close of closers.reverse()) {
+        try {
+          await close();
+        } catch (err) {
+          logger.error({ err }, 'error while closing');
+        }
+      }
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await tracing.shutdown().catch(() => undefined);
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping !== undefined) {
+        process.exit(1);
+      }
+      const timer = setTimeout(() => {
+        logger.error('shutdown took too long; exiting');
+        process.exit(1);
+      }, 15_000);
+      timer.unref();
+      shutdown().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return { grpc, metricsPort, shutdown };
+}

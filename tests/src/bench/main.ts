@@ -1,0 +1,17 @@
+// `npm run bench [section...]` — sections: mesh. BENCH_SECONDS sets the length of
+// each measurement (default 3).
+import { meshBench } from './mesh-bench.js';
+
+const SECTIONS: Record<string, (seconds: number) => Promise<void>> = {
+  mesh: meshBench,
+};
+
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in SECTIONS));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown bench section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}\n`);
+  process.exit(2);
+}
+process.stdout.write(`# Zenko benchmarks (${new Date().toISOString()}, ${seconds}s per measurement)\n`);
+for (const name of wanted.length > 0 ? wanted : Object.keys(SECTIONS)) await SECTIONS[name]!(seconds);

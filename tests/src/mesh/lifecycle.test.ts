@@ -1,0 +1,104 @@
+// The local stack's process lifecycle: a crashed child is restarted; SIGTERM
+// stops everything and leaves no process behind; a bad setting stops a service
+// with a message naming it.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { meshV1ServiceInfo } from '@zenko/gen';
+import { createClient, SERVICE_NAMES, waitServing } from '@zenko/mesh';
+import { alive, REPO_ROOT, startStack } from '../support/stack.js';
+
+async function pidOf(address: string): Promise<number> {
+  const client = createClient(meshV1ServiceInfo.ServiceInfoServiceService, address, { deadlineMs: 2_000 });
+  try {
+    return (await client.getServiceInfo({})).pid;
+  } finally {
+    client.close();
+  }
+}
+
+async function waitUntil(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('local stack lifecycle', () => {
+  it('restarts a crashed service, then SIGTERM leaves no child process behind', async () => {
+    const stack = await startStack();
+    try {
+      const pids = await Promise.all(SERVICE_NAMES.map((n) => pidOf(stack.services[n].grpc)));
+      assert.equal(new Set(pids).size, SERVICE_NAMES.length);
+      for (const pid of pids) assert.ok(alive(pid));
+
+      // Crash one service: the launcher reports it and starts a new process.
+      const victim = stack.services['svc-backbeat'];
+      const oldPid = await pidOf(victim.grpc);
+      process.kill(oldPid, 'SIGKILL');
+      await waitUntil('the crash report', () => stack.output().includes('svc-backbeat exited with signal SIGKILL'));
+      await waitUntil('a new svc-backbeat', async () => (await waitServing(victim.grpc, 500)) && (await pidOf(victim.grpc)) !== oldPid);
+      const newPid = await pidOf(victim.grpc);
+      pids.push(newPid);
+
+      assert.equal(await stack.stop(), 0);
+      assert.ok(stack.output().includes('zenko: stopped'));
+      for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} is still running`);
+    } finally {
+      if (stack.launcher.exitCode === null) await stack.stop();
+    }
+  });
+});
+
+function runOnce(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, script)], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('configuration', () => {
+  it('a service with an invalid setting exits non-zero, naming the setting', async () => {
+    const { code, stderr } = await runOnce('svc-metadata/dist/main.js', { ZENKO_METADATA_GRPC_PORT: 'ninety' });
+    assert.equal(code, 2);
+    assert.match(stderr, /ZENKO_METADATA_GRPC_PORT/);
+  });
+
+  it('an out-of-range port and a malformed peer address are refused too', async () => {
+    const port = await runOnce('svc-cloudserver/dist/main.js', { ZENKO_S3_PORT: '70000' });
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /ZENKO_S3_PORT/);
+    const peer = await runOnce('svc-backbeat/dist/main.js', { ZENKO_METADATA_ADDRESS: 'no port here' });
+    assert.equal(peer.code, 2);
+    assert.match(peer.stderr, /ZENKO_METADATA_ADDRESS/);
+  });
+
+  it('the launcher refuses an invalid setting before starting anything', async () => {
+    const { code, stderr } = await runOnce('mesh/dist/launcher/main.js', { ZENKO_AZURE_PORT: '-1' });
+    assert.equal(code, 2);
+    assert.match(stderr, /ZENKO_AZURE_PORT/);
+  });
+
+  it('a config file is read and validated like the environment', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'zenko-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ ZENKO_COSMOS_METRICS_PORT: 'x' }));
+    const { code, stderr } = await runOnce('svc-cosmos/dist/main.js', { ZENKO_CONFIG_FILE: file });
+    assert.equal(code, 2);
+    assert.match(stderr, /ZENKO_COSMOS_METRICS_PORT/);
+  });
+});

@@ -1,0 +1,98 @@
+// Starts the real local stack (mesh/dist/launcher/main.js: every service as its
+// own process) on free loopback ports with a temporary data directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVICE_NAMES, TOPOLOGY, type ServiceName } from '@zenko/mesh';
+import { freePorts } from './ports.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface ServiceEndpoints {
+  grpc: string;
+  metrics: string;
+  grpcPort: number;
+  metricsPort: number;
+}
+
+export interface TestStack {
+  readonly launcher: ChildProcess;
+  readonly dataDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly services: Record<ServiceName, ServiceEndpoints>;
+  readonly s3: string;
+  readonly azure: string;
+  /** Everything the launcher printed so far. */
+  output(): string;
+  /** SIGTERM the launcher and wait for it to exit; resolves its exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startStack(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<TestStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zenko-test-'));
+  const ports = await freePorts(SERVICE_NAMES.length * 2 + 2);
+  const env: NodeJS.ProcessEnv = { ...process.env, ZENKO_DATA_DIR: dataDir, ZENKO_HOST: '127.0.0.1', ZENKO_LOG_LEVEL: 'info' };
+  const services = {} as Record<ServiceName, ServiceEndpoints>;
+  SERVICE_NAMES.forEach((name, i) => {
+    const grpcPort = ports[2 * i]!;
+    const metricsPort = ports[2 * i + 1]!;
+    env[`${TOPOLOGY[name].env}_GRPC_PORT`] = String(grpcPort);
+    env[`${TOPOLOGY[name].env}_METRICS_PORT`] = String(metricsPort);
+    env[`${TOPOLOGY[name].env}_ADDRESS`] = `127.0.0.1:${grpcPort}`;
+    services[name] = { grpc: `127.0.0.1:${grpcPort}`, metrics: `http://127.0.0.1:${metricsPort}/metrics`, grpcPort, metricsPort };
+  });
+  const s3Port = ports[ports.length - 2]!;
+  const azurePort = ports[ports.length - 1]!;
+  env['ZENKO_S3_PORT'] = String(s3Port);
+  env['ZENKO_AZURE_PORT'] = String(azurePort);
+  Object.assign(env, extraEnv);
+
+  const launcher = spawn(process.execPath, [join(REPO_ROOT, 'mesh/dist/launcher/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  launcher.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  launcher.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack not SERVING within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const check = (): void => {
+      if (output.includes('all services SERVING')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    launcher.stdout.on('data', check);
+    launcher.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`launcher exited with ${code} before SERVING:\n${output}`));
+    });
+  });
+
+  return {
+    launcher,
+    dataDir,
+    env,
+    services,
+    s3: `http://127.0.0.1:${s3Port}`,
+    azure: `http://127.0.0.1:${azurePort}`,
+    output: () => output,
+    async stop() {
+      if (launcher.exitCode === null && launcher.signalCode === null) launcher.kill('SIGTERM');
+      const code = await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
