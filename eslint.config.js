@@ -33,6 +33,8 @@ export default tseslint.config(
       ],
     },
   },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', URL: 'readonly', console: 'readonly' } } },
   {
     // Tests use assertions on values the type system cannot see.
     files: ['**/*.test.ts', 'tests/**/*.ts'],

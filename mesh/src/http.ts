@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { context, trace } from '@opentelemetry/api';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { withRequestId } from './request-id.js';
 import { SpanKind, SpanStatusCode, extractContext, tracer, type Span } from './tracing.js';
 
 export interface EdgeRequestContext {
@@ -54,12 +55,21 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
       const ctx: EdgeRequestContext = {
         requestId,
         span,
-        logger: logger.child({ request_id: requestId }),
+        logger,
         operation: 'unknown',
       };
       const stopTimer = metrics.httpDuration.startTimer();
+      const startedMs = performance.now();
       res.on('close', () => {
         const status = res.headersSent ? res.statusCode : 499;
+        withRequestId(requestId, () =>
+          context.with(trace.setSpan(parent, span), () =>
+            logger.info(
+              { operation: ctx.operation, method: req.method, status, duration_ms: Math.round(performance.now() - startedMs) },
+              'request completed',
+            ),
+          ),
+        );
         metrics.httpRequests.inc({ operation: ctx.operation, status: String(status) });
         stopTimer({ operation: ctx.operation });
         span.updateName(ctx.operation);
@@ -67,16 +77,15 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
         if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       });
-      context.with(trace.setSpan(parent, span), () => {
-        opts.handler(req, res, ctx).catch((err: unknown) => {
-          if (res.headersSent) {
-            ctx.logger.warn({ err }, 'error after response headers were sent; destroying the response');
-            res.destroy(err instanceof Error ? err : undefined);
-            return;
-          }
-          opts.onError(err, req, res, ctx);
-        });
-      });
+      const onError = (err: unknown): void => {
+        if (res.headersSent) {
+          ctx.logger.warn({ err }, 'error after response headers were sent; destroying the response');
+          res.destroy(err instanceof Error ? err : undefined);
+          return;
+        }
+        opts.onError(err, req, res, ctx);
+      };
+      void context.with(trace.setSpan(parent, span), () => withRequestId(requestId, () => opts.handler(req, res, ctx).catch(onError)));
     },
   );
   await new Promise<void>((resolve, reject) => {

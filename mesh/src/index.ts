@@ -11,3 +11,4 @@ export * from './grpc/types.js';
 export { service, startGrpcServer, MAX_MESSAGE_BYTES, type GrpcServer, type ServiceRegistration } from './grpc/server.js';
 export { createClient, IDEMPOTENT_METHOD, DEFAULT_DEADLINE_MS, type ClientOptions } from './grpc/client.js';
 export { checkHealth, waitServing, type HealthStatus } from './grpc/health.js';
+export * from './request-id.js';

@@ -17,6 +17,7 @@ import {
 import { context, trace } from '@opentelemetry/api';
 import { MeshError, RETRYABLE_STATUS } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { REQUEST_ID_METADATA, currentRequestId } from '../request-id.js';
 import { SpanKind, SpanStatusCode, injectContext, tracer } from '../tracing.js';
 import { MAX_MESSAGE_BYTES } from './server.js';
 import {
@@ -103,6 +104,8 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
     const metadata = new Metadata();
     for (const [k, v] of Object.entries(callOpts?.metadata ?? {})) metadata.set(k, v);
     for (const [k, v] of Object.entries(injectContext(trace.setSpan(context.active(), span)))) metadata.set(k, v);
+    const requestId = currentRequestId();
+    if (requestId !== undefined) metadata.set(REQUEST_ID_METADATA, requestId);
     const defaultMs =
       type === 'server_stream' ? (opts.streamDeadlineMs ?? DEFAULT_STREAM_DEADLINE_MS) : (opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
     const grpcOpts: GrpcCallOptions = { deadline: deadlineOf(callOpts?.deadlineMs ?? defaultMs) };

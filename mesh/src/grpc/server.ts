@@ -24,6 +24,7 @@ import { DESCRIPTOR_SET_URL, meshV1ServiceInfo } from '@zenko/gen';
 import { MeshError, toWireError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { REQUEST_ID_METADATA, withRequestId } from '../request-id.js';
 import { SpanKind, SpanStatusCode, extractContext, tracer } from '../tracing.js';
 import { context, trace } from '@opentelemetry/api';
 import {
@@ -159,6 +160,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     return (call: ServerUnaryCall<unknown, unknown> & ServerWritableStream<unknown, unknown>, callback?: sendUnaryData<unknown>) => {
       metrics.grpcServerStarted.inc(labels);
       const stopTimer = metrics.grpcServerHandling.startTimer(labels);
+      const startedMs = performance.now();
       const abort = new AbortController();
       open.add(abort);
       call.on('cancelled', () => abort.abort(new MeshError('UNAVAILABLE', 'call cancelled')));
@@ -184,6 +186,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
         stopTimer();
         metrics.grpcServerHandled.inc({ ...labels, grpc_code: statusName(code) });
         span.setAttribute('rpc.grpc.status_code', code);
+        ctx.logger.debug({ grpc_code: statusName(code), duration_ms: Math.round(performance.now() - startedMs) }, 'rpc completed');
         if (code !== Status.OK) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: statusName(code) });
           if (err instanceof Error) span.recordException(err);
@@ -193,54 +196,56 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       const fail = (err: unknown): Partial<StatusObject> =>
         toWireError(err, (cause) => ctx.logger.error({ err: cause }, 'internal error in RPC handler'));
 
-      if (handler === undefined) {
-        const status = new MeshError('UNIMPLEMENTED', `${serviceName}/${method} is not implemented yet`).toStatus();
-        finish(Status.UNIMPLEMENTED);
-        if (callback) callback(status);
-        else call.emit('error', status);
-        return;
-      }
-
-      context.with(spanCtx, () => {
-        if (type === 'unary' || type === 'client_stream') {
-          const input = type === 'unary' ? call.request : (call as unknown as ServerReadableStream<unknown, unknown>);
-          Promise.resolve()
-            .then(() => handler(input, ctx))
-            .then(
-              (response) => {
-                finish(Status.OK);
-                callback?.(null, response);
-              },
-              (err: unknown) => {
-                const status = fail(err);
-                finish(status.code ?? Status.INTERNAL, err);
-                callback?.(status);
-              },
-            );
-          return;
-        }
-        const stream = call as unknown as ServerDuplexStream<unknown, unknown>;
-        const input = type === 'server_stream' ? call.request : stream;
-        void (async () => {
-          try {
-            for await (const message of handler(input, ctx) as AsyncIterable<unknown>) {
-              if (abort.signal.aborted) break;
-              if (!stream.write(message)) await once(stream, 'drain', { signal: abort.signal });
-            }
-            if (abort.signal.aborted && !stream.cancelled) throw abort.signal.reason;
-            finish(Status.OK);
-            stream.end();
-          } catch (err) {
-            if (stream.cancelled) {
-              finish(Status.CANCELLED);
-              return;
-            }
-            const status = fail(abort.signal.aborted ? abort.signal.reason : err);
-            finish(status.code ?? Status.INTERNAL, err);
-            stream.emit('error', status);
+      const requestId = call.metadata.get(REQUEST_ID_METADATA)[0];
+      context.with(spanCtx, () =>
+        withRequestId(typeof requestId === 'string' ? requestId : undefined, () => {
+          if (handler === undefined) {
+            const status = new MeshError('UNIMPLEMENTED', `${serviceName}/${method} is not implemented yet`).toStatus();
+            finish(Status.UNIMPLEMENTED);
+            if (callback) callback(status);
+            else call.emit('error', status);
+            return;
           }
-        })();
-      });
+          if (type === 'unary' || type === 'client_stream') {
+            const input = type === 'unary' ? call.request : (call as unknown as ServerReadableStream<unknown, unknown>);
+            Promise.resolve()
+              .then(() => handler(input, ctx))
+              .then(
+                (response) => {
+                  finish(Status.OK);
+                  callback?.(null, response);
+                },
+                (err: unknown) => {
+                  const status = fail(err);
+                  finish(status.code ?? Status.INTERNAL, err);
+                  callback?.(status);
+                },
+              );
+            return;
+          }
+          const stream = call as unknown as ServerDuplexStream<unknown, unknown>;
+          const input = type === 'server_stream' ? call.request : stream;
+          void (async () => {
+            try {
+              for await (const message of handler(input, ctx) as AsyncIterable<unknown>) {
+                if (abort.signal.aborted) break;
+                if (!stream.write(message)) await once(stream, 'drain', { signal: abort.signal });
+              }
+              if (abort.signal.aborted && !stream.cancelled) throw abort.signal.reason;
+              finish(Status.OK);
+              stream.end();
+            } catch (err) {
+              if (stream.cancelled) {
+                finish(Status.CANCELLED);
+                return;
+              }
+              const status = fail(abort.signal.aborted ? abort.signal.reason : err);
+              finish(status.code ?? Status.INTERNAL, err);
+              stream.emit('error', status);
+            }
+          })();
+        }),
+      );
     };
   }
 

@@ -3,6 +3,9 @@
 // with the calls just made, one trace across two services, protocol-shaped
 // errors on both edges.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { S3Client, ListBucketsCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { BlobServiceClient, RestError, StorageSharedKeyCredential } from '@azure/storage-blob';
@@ -32,7 +35,7 @@ let otlp: OtlpReceiver;
 
 before(async () => {
   otlp = await startOtlpReceiver();
-  stack = await startStack({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '100' });
+  stack = await startStack({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '100', ZENKO_LOG_LEVEL: 'debug' });
 });
 after(async () => {
   assert.equal(await stack.stop(), 0);
@@ -118,6 +121,8 @@ describe('edges and tracing', () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await fetch(`${stack.s3}/`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     await res.text();
+    const requestId = res.headers.get('x-amz-request-id');
+    assert.ok(requestId);
     await otlp.waitFor(
       (spans) =>
         spans.some((s) => s.traceId === traceId && s.service === 'svc-cloudserver' && s.kind === 2) &&
@@ -132,6 +137,22 @@ describe('edges and tracing', () => {
     assert.equal(edge.parentSpanId, '00f067aa0ba902b7');
     assert.equal(client.parentSpanId, edge.spanId);
     assert.equal(server.parentSpanId, client.spanId);
+
+    // Both services' logs carry the edge's request id and the trace id for this request.
+    for (const name of ['svc-cloudserver', 'svc-metadata'] as const) {
+      const logFile = join(stack.dataDir, 'logs', `${name}.log`);
+      let lines: { request_id?: string; trace_id?: string }[] = [];
+      for (let i = 0; i < 50 && !lines.some((l) => l.request_id === requestId); i++) {
+        await sleep(100);
+        lines = readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { request_id?: string; trace_id?: string });
+      }
+      const line: { request_id?: string; trace_id?: string } | undefined = lines.find((l) => l.request_id === requestId);
+      assert.ok(line, `${name}: no log line with request id ${requestId}`);
+      assert.equal(line.trace_id, traceId);
+    }
   });
 
   it('the S3 edge answers S3 error XML that the AWS SDK understands', async () => {
