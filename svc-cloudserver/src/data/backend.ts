@@ -1,0 +1,35 @@
+// One interface over every place object bytes can live (a location type). Keys are
+// chosen by the backend (generated ids for local types, object-derived names for
+// clouds); callers keep them in the object's metadata.
+import type { Readable } from 'node:stream';
+
+export interface PutHint {
+  bucket: string;
+  key: string;
+  /** Expected size in bytes, -1 when unknown. */
+  size: number;
+  signal?: AbortSignal;
+}
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive. */
+  end: number;
+}
+
+export interface DataBackend {
+  readonly type: string;
+  /**
+   * Stores the bytes of `body` and resolves once they are durable. If `body` fails
+   * (client gone, digest mismatch), nothing is left visible and the promise rejects
+   * with the body's error.
+   */
+  put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }>;
+  /** A stream of the bytes (or of a range); DATA_NOT_FOUND if the key is unknown. */
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  head(key: string): Promise<{ size: number }>;
+  /** Idempotent: deleting a missing key succeeds. */
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}

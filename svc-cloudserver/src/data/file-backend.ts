@@ -1,0 +1,131 @@
+// The `file` location type: one file per stored piece under the location's
+// directory. Keys are generated ids, never derived from object keys, so no object
+// key can reach a path. A write goes to tmp/, is fsync'd, renamed into its shard
+// directory, and the directory is fsync'd: a reader never sees a torn file, and a
+// crash leaves at most files in tmp/, which are removed at start.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { MeshError } from '@zenko/mesh';
+import type { ByteRange, DataBackend, PutHint } from './backend.js';
+
+const KEY = /^[0-9a-f]{32}$/;
+/** Writes are gathered into blocks of this size before reaching the file. */
+const WRITE_BLOCK = 1024 * 1024;
+const READ_BLOCK = 1024 * 1024;
+
+function storageError(err: unknown, what: string): MeshError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new MeshError('STORE_FULL', `no space left while ${what}`, { cause: err });
+  if (code === 'ENOENT') return new MeshError('DATA_NOT_FOUND', `data not found while ${what}`, { cause: err });
+  if (err instanceof MeshError) return err;
+  return new MeshError('BACKEND_ERROR', `file backend failed while ${what}`, { cause: err });
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export class FileBackend implements DataBackend {
+  readonly type = 'file';
+  readonly #tmp: string;
+
+  private constructor(readonly root: string) {
+    this.#tmp = join(root, 'tmp');
+  }
+
+  /** Opens (creating) the location's directory and removes what a crash left in tmp/. */
+  static async open(root: string): Promise<FileBackend> {
+    const backend = new FileBackend(root);
+    await mkdir(backend.#tmp, { recursive: true });
+    for (const name of await readdir(backend.#tmp)) await rm(join(backend.#tmp, name), { force: true, recursive: true });
+    // 256 shard directories, created once and made durable, so a put never creates a directory.
+    let created = false;
+    for (let i = 0; i < 256; i++) {
+      const dir = join(root, i.toString(16).padStart(2, '0'));
+      const made = await mkdir(dir, { recursive: true });
+      created ||= made !== undefined;
+    }
+    if (created) await syncDir(root);
+    return backend;
+  }
+
+  #path(key: string): string {
+    if (!KEY.test(key)) throw new MeshError('DATA_NOT_FOUND', 'malformed data key');
+    return join(this.root, key.slice(0, 2), key);
+  }
+
+  async put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }> {
+    const key = randomBytes(16).toString('hex');
+    const tmp = join(this.#tmp, key);
+    let fh: FileHandle | undefined;
+    let size = 0;
+    try {
+      fh = await open(tmp, 'wx');
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (pendingBytes === 0) return;
+        const blocks = pending;
+        pending = [];
+        pendingBytes = 0;
+        await fh!.writev(blocks);
+      };
+      for await (const chunk of body) {
+        if (hint.signal?.aborted) throw hint.signal.reason;
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        size += chunk.length;
+        if (pendingBytes >= WRITE_BLOCK) await flush();
+      }
+      await flush();
+      await fh.datasync();
+      await fh.close();
+      fh = undefined;
+      const final = this.#path(key);
+      await rename(tmp, final);
+      await syncDir(join(this.root, key.slice(0, 2)));
+      return { key, size };
+    } catch (err) {
+      await fh?.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw err instanceof MeshError ? err : (err as NodeJS.ErrnoException).code ? storageError(err, 'writing') : err;
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.#path(key), 'r');
+    } catch (err) {
+      throw storageError(err, 'opening');
+    }
+    return fh.createReadStream({ highWaterMark: READ_BLOCK, ...(range ? { start: range.start, end: range.end } : {}) });
+  }
+
+  async head(key: string): Promise<{ size: number }> {
+    try {
+      return { size: (await stat(this.#path(key))).size };
+    } catch (err) {
+      throw storageError(err, 'reading size');
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    if (!KEY.test(key)) return;
+    try {
+      await unlink(this.#path(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw storageError(err, 'deleting');
+    }
+  }
+
+  async close(): Promise<void> {}
+}

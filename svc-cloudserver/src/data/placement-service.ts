@@ -1,0 +1,82 @@
+// DataPlacementService: the gRPC face of DataPlacement, for the Azure edge and the
+// workers. Put is a client stream (header, then chunks); Get a server stream of
+// chunks; Copy moves bytes between locations inside this process.
+import { MeshError, service, type ServiceRegistration } from '@zenko/mesh';
+import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums/hasher.js';
+import type { ByteRange } from './backend.js';
+import type { DataPlacement } from './placement.js';
+import { placementV1DataPlacementService as placement } from '@zenko/gen';
+
+/** Chunks of at most this many bytes leave the service. */
+const CHUNK = 256 * 1024;
+
+function rangeOf(start: number, end: number): ByteRange | undefined {
+  if (start === 0 && end < 0) return undefined;
+  if (start < 0 || (end >= 0 && end < start)) throw new MeshError('INVALID_RANGE', `invalid range ${start}-${end}`);
+  return { start, end: end < 0 ? Number.MAX_SAFE_INTEGER : end };
+}
+
+export function dataPlacementService(data: DataPlacement): ServiceRegistration {
+  return service(placement.DataPlacementServiceService, {
+    async put(requests, ctx) {
+      const iterator = requests[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done === true || first.value.msg?.$case !== 'header') {
+        throw new MeshError('INVALID_ARGUMENT', 'the first Put message must be a header');
+      }
+      const header = first.value.msg.value;
+      const algorithms: ChecksumAlgorithm[] = header.checksumAlgorithms.map((name) => {
+        const a = parseChecksumAlgorithm(name);
+        if (a === undefined) throw new MeshError('INVALID_ARGUMENT', `unknown checksum algorithm ${name}`);
+        return a;
+      });
+      const chunks = async function* (): AsyncGenerator<Uint8Array> {
+        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+          const msg = next.value.msg;
+          if (msg?.$case !== 'chunk') throw new MeshError('INVALID_ARGUMENT', 'only chunks may follow the header');
+          yield msg.value;
+        }
+      };
+      const md5 = header.contentMd5;
+      const result = await data.put(header.location, chunks(), {
+        bucket: header.bucket,
+        key: header.key,
+        size: header.size,
+        checksumAlgorithms: algorithms,
+        signal: ctx.signal,
+        ...(md5 ? { expect: () => ({ md5 }) } : {}),
+      });
+      return { location: result.location, key: result.key, size: result.size, md5: result.md5, checksums: result.checksums };
+    },
+
+    async *get(req, ctx) {
+      const stream = await data.get(req.location, req.key, rangeOf(req.rangeStart, req.rangeEnd));
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          if (ctx.signal.aborted) return;
+          for (let offset = 0; offset < chunk.length; offset += CHUNK) yield { chunk: chunk.subarray(offset, offset + CHUNK) };
+        }
+      } finally {
+        stream.destroy();
+      }
+    },
+
+    async head(req) {
+      return data.head(req.location, req.key);
+    },
+
+    async delete(req) {
+      await data.delete(req.location, req.key);
+      return {};
+    },
+
+    async copy(req) {
+      const range = rangeOf(req.rangeStart, req.rangeEnd);
+      const result = await data.copy(
+        { location: req.sourceLocation, key: req.sourceKey, ...(range ? { range } : {}) },
+        { location: req.targetLocation, bucket: req.bucket, key: req.key },
+      );
+      return { location: result.location, key: result.key, size: result.size, md5: result.md5 };
+    },
+  });
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { placementV1DataPlacementService } from '@zenko/gen';
+import { createClient, createLogger, isMeshError, Metrics, startGrpcServer, type GrpcServer } from '@zenko/mesh';
+import { digestBase64 } from '../checksums/hasher.js';
+import { DEFAULT_LOCATION, LocationSet, MEMORY_LOCATION } from './locations.js';
+import { DataPlacement } from './placement.js';
+import { dataPlacementService } from './placement-service.js';
+
+async function readAll(stream: Readable | AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(chunks);
+}
+async function* body(data: Buffer): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < data.length; i += 65_536) yield data.subarray(i, i + 65_536);
+}
+
+let dir: string;
+let locations: LocationSet;
+let placement: DataPlacement;
+let server: GrpcServer;
+const data = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => i % 253));
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'zenko-placement-'));
+  locations = await LocationSet.withBuiltins(dir);
+  placement = new DataPlacement(locations);
+  server = await startGrpcServer({
+    name: 'svc-cloudserver',
+    version: 'test',
+    logger: createLogger('test', 'silent'),
+    metrics: new Metrics('test'),
+    services: [dataPlacementService(placement)],
+    host: '127.0.0.1',
+    port: 0,
+  });
+});
+after(async () => {
+  await server.shutdown(1_000);
+  await locations.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('data placement', () => {
+  it('computes MD5 and the requested checksums while storing', async () => {
+    const r = await placement.put(DEFAULT_LOCATION, body(data), {
+      bucket: 'b',
+      key: 'k',
+      size: data.length,
+      checksumAlgorithms: ['crc32c', 'sha256'],
+    });
+    assert.equal(r.md5, createHash('md5').update(data).digest('hex'));
+    assert.equal(r.checksums.sha256, createHash('sha256').update(data).digest('base64'));
+    assert.equal(r.checksums.crc32c, digestBase64('crc32c', data));
+    assert.ok((await readAll(await placement.get(DEFAULT_LOCATION, r.key))).equals(data));
+  });
+
+  it('a digest or size mismatch stores nothing', async () => {
+    const wrongMd5 = createHash('md5').update('other').digest('base64');
+    await assert.rejects(
+      placement.put(MEMORY_LOCATION, body(data), { bucket: 'b', key: 'k', size: data.length, expect: () => ({ md5: wrongMd5 }) }),
+      (e: unknown) => isMeshError(e, 'BAD_DIGEST'),
+    );
+    await assert.rejects(
+      placement.put(MEMORY_LOCATION, body(data), {
+        bucket: 'b',
+        key: 'k',
+        size: data.length,
+        checksumAlgorithms: ['crc32'],
+        expect: () => ({ checksums: { crc32: 'AAAAAA==' } }),
+      }),
+      (e: unknown) => isMeshError(e, 'BAD_DIGEST'),
+    );
+    await assert.rejects(placement.put(MEMORY_LOCATION, body(data), { bucket: 'b', key: 'k', size: data.length + 1 }), (e: unknown) =>
+      isMeshError(e, 'INCOMPLETE_BODY'),
+    );
+  });
+
+  it('an unknown location is LOCATION_NOT_FOUND', async () => {
+    await assert.rejects(placement.put('nowhere', body(data), { bucket: 'b', key: 'k', size: -1 }), (e: unknown) =>
+      isMeshError(e, 'LOCATION_NOT_FOUND'),
+    );
+  });
+
+  it('DataPlacementService: put, get with a range, head, copy across locations, delete — over gRPC', async () => {
+    const client = createClient(placementV1DataPlacementService.DataPlacementServiceService, server.address, { idempotent: ['Delete'] });
+    const put = await client.put(
+      (function* () {
+        yield {
+          msg: {
+            $case: 'header' as const,
+            value: {
+              location: DEFAULT_LOCATION,
+              bucket: 'b',
+              key: 'k',
+              size: data.length,
+              contentMd5: '',
+              checksumAlgorithms: ['sha1'],
+              headers: {},
+              userMetadata: {},
+            },
+          },
+        };
+        for (let i = 0; i < data.length; i += 100_000) yield { msg: { $case: 'chunk' as const, value: data.subarray(i, i + 100_000) } };
+      })(),
+    );
+    assert.equal(put.size, data.length);
+    assert.equal(put.checksums['sha1'], createHash('sha1').update(data).digest('base64'));
+
+    const ranged = await readAll(
+      (async function* () {
+        for await (const m of client.get({ location: DEFAULT_LOCATION, key: put.key, rangeStart: 1000, rangeEnd: 1_299_999 }))
+          yield m.chunk;
+      })(),
+    );
+    assert.ok(ranged.equals(data.subarray(1000, 1_300_000)));
+    assert.deepEqual(await client.head({ location: DEFAULT_LOCATION, key: put.key }), { size: data.length });
+
+    const copy = await client.copy({
+      sourceLocation: DEFAULT_LOCATION,
+      sourceKey: put.key,
+      rangeStart: 0,
+      rangeEnd: -1,
+      targetLocation: MEMORY_LOCATION,
+      bucket: 'b',
+      key: 'k2',
+      headers: {},
+      userMetadata: {},
+    });
+    assert.equal(copy.location, MEMORY_LOCATION);
+    assert.equal(copy.md5, createHash('md5').update(data).digest('hex'));
+
+    await client.delete({ location: DEFAULT_LOCATION, key: put.key });
+    await client.delete({ location: DEFAULT_LOCATION, key: put.key });
+    await assert.rejects(client.head({ location: DEFAULT_LOCATION, key: put.key }), (e: unknown) => isMeshError(e, 'DATA_NOT_FOUND'));
+    await assert.rejects(client.put([{ msg: { $case: 'chunk' as const, value: Buffer.from('no header') } }]), (e: unknown) =>
+      isMeshError(e, 'INVALID_ARGUMENT'),
+    );
+    client.close();
+  });
+});

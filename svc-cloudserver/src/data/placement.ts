@@ -1,0 +1,144 @@
+// Data placement: streams object bytes into and out of locations. Digests (MD5 and
+// the flexible checksums) are computed while the bytes flow; the expected size and
+// digests are checked before the backend makes the data durable, so a mismatch
+// leaves nothing behind.
+import type { Readable } from 'node:stream';
+import { MeshError } from '@zenko/mesh';
+import { createHasher, type ChecksumAlgorithm, type Hasher } from '../checksums/hasher.js';
+import type { ByteRange, DataBackend } from './backend.js';
+
+export interface Location {
+  readonly name: string;
+  readonly type: string;
+  readonly isTransient: boolean;
+  /** 0: no limit. */
+  readonly sizeLimitBytes: number;
+  readonly backend: DataBackend;
+}
+
+export interface LocationResolver {
+  get(name: string): Location | undefined;
+}
+
+export interface Expected {
+  /** Base64 MD5 (Content-MD5). */
+  md5?: string;
+  /** Base64 checksums by algorithm. */
+  checksums?: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+export interface PutOptions {
+  bucket: string;
+  key: string;
+  /** Expected size, -1 when unknown (chunked bodies). */
+  size: number;
+  checksumAlgorithms?: readonly ChecksumAlgorithm[];
+  /** Evaluated once the last byte went through (trailing checksums are known by then). */
+  expect?: () => Expected;
+  signal?: AbortSignal;
+}
+
+export interface PutResult {
+  location: string;
+  key: string;
+  size: number;
+  /** Hex MD5. */
+  md5: string;
+  /** Base64 checksums by algorithm. */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+export class DataPlacement {
+  constructor(private readonly locations: LocationResolver) {}
+
+  location(name: string): Location {
+    const location = this.locations.get(name);
+    if (location === undefined) throw new MeshError('LOCATION_NOT_FOUND', `no location named ${name}`, { details: { location: name } });
+    return location;
+  }
+
+  async put(locationName: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<PutResult> {
+    const location = this.location(locationName);
+    if (location.sizeLimitBytes > 0 && opts.size > location.sizeLimitBytes) {
+      throw new MeshError('LOCATION_SIZE_LIMIT_EXCEEDED', `location ${location.name} accepts at most ${location.sizeLimitBytes} bytes`);
+    }
+    const md5 = createHasher('md5');
+    const hashers = new Map<ChecksumAlgorithm, Hasher>((opts.checksumAlgorithms ?? []).map((a) => [a, createHasher(a)]));
+    let size = 0;
+    const limit = location.sizeLimitBytes;
+    const checked = async function* (): AsyncGenerator<Uint8Array> {
+      for await (const chunk of body) {
+        md5.update(chunk);
+        for (const h of hashers.values()) h.update(chunk);
+        size += chunk.length;
+        if (opts.size >= 0 && size > opts.size) throw new MeshError('INVALID_ARGUMENT', 'body longer than its declared length');
+        if (limit > 0 && size > limit)
+          throw new MeshError('LOCATION_SIZE_LIMIT_EXCEEDED', `location ${location.name} accepts at most ${limit} bytes`);
+        yield chunk;
+      }
+      if (opts.size >= 0 && size !== opts.size) {
+        throw new MeshError('INCOMPLETE_BODY', `received ${size} of ${opts.size} bytes`);
+      }
+      const expected = opts.expect?.() ?? {};
+      if (expected.md5 !== undefined && expected.md5 !== md5Base64()) {
+        throw new MeshError('BAD_DIGEST', 'the Content-MD5 you specified did not match what was received', {
+          details: { algorithm: 'md5' },
+        });
+      }
+      for (const [algorithm, value] of Object.entries(expected.checksums ?? {}) as [ChecksumAlgorithm, string][]) {
+        const hasher = hashers.get(algorithm);
+        if (hasher === undefined) throw new MeshError('INTERNAL', `checksum ${algorithm} expected but not computed`);
+        if (digests().get(algorithm) !== value) {
+          throw new MeshError('BAD_DIGEST', `the ${algorithm} checksum you specified did not match what was received`, {
+            details: { algorithm },
+          });
+        }
+      }
+    };
+    let md5Digest: Buffer | undefined;
+    const md5Base64 = (): string => (md5Digest ??= md5.digest()).toString('base64');
+    let checksumDigests: Map<ChecksumAlgorithm, string> | undefined;
+    const digests = (): Map<ChecksumAlgorithm, string> =>
+      (checksumDigests ??= new Map([...hashers].map(([a, h]) => [a, h.digest().toString('base64')])));
+
+    const stored = await location.backend.put(checked(), {
+      bucket: opts.bucket,
+      key: opts.key,
+      size: opts.size,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    md5Base64();
+    return {
+      location: location.name,
+      key: stored.key,
+      size: stored.size,
+      md5: md5Digest!.toString('hex'),
+      checksums: Object.fromEntries(digests()),
+    };
+  }
+
+  get(locationName: string, key: string, range?: ByteRange): Promise<Readable> {
+    return this.location(locationName).backend.get(key, range);
+  }
+
+  head(locationName: string, key: string): Promise<{ size: number }> {
+    return this.location(locationName).backend.head(key);
+  }
+
+  delete(locationName: string, key: string): Promise<void> {
+    return this.location(locationName).backend.delete(key);
+  }
+
+  /** Copies (a range of) stored data to another location, inside this process. */
+  async copy(
+    source: { location: string; key: string; range?: ByteRange },
+    target: { location: string; bucket: string; key: string },
+  ): Promise<PutResult> {
+    const total = (await this.head(source.location, source.key)).size;
+    const range = source.range ? { start: source.range.start, end: Math.min(source.range.end, total - 1) } : undefined;
+    if (range && range.start > range.end) throw new MeshError('INVALID_RANGE', `range starts past the end (${total} bytes)`);
+    const size = range ? range.end - range.start + 1 : total;
+    const stream = await this.get(source.location, source.key, range);
+    return this.put(target.location, stream, { bucket: target.bucket, key: target.key, size });
+  }
+}

@@ -1,0 +1,65 @@
+// What an S3 operation handler receives: the routed request, who sent it, its
+// body (decoded and verified as the authentication said) and response helpers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EdgeRequestContext } from '@zenko/mesh';
+import type { TrailingChecksum } from '../auth/chunked.js';
+import type { PayloadMode } from '../auth/types.js';
+import type { Operation, Route } from '../routes/route.js';
+
+export interface Identity {
+  readonly accountId: string;
+  readonly displayName: string;
+  readonly accessKeyId: string;
+}
+
+export interface S3Context {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly edge: EdgeRequestContext;
+  readonly operation: Operation;
+  readonly route: Route;
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+  readonly query: URLSearchParams;
+  /** Lower-case names; repeated headers joined with ','. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** undefined: an anonymous request. */
+  readonly identity: Identity | undefined;
+  readonly payload: PayloadMode;
+  /** Size of the decoded body, -1 when the client did not say. */
+  readonly bodyLength: number;
+  /** The request body, decoded (aws-chunked) and verified (payload hash, chunk signatures). Read once. */
+  body(): AsyncIterable<Uint8Array>;
+  /** The trailing checksum of an aws-chunked body, known once the body was read. */
+  trailingChecksum(): TrailingChecksum | undefined;
+}
+
+export function header(ctx: S3Context, name: string): string | undefined {
+  return ctx.headers[name];
+}
+
+export function baseHeaders(ctx: S3Context): Record<string, string> {
+  return { 'x-amz-request-id': ctx.edge.requestId, 'x-amz-id-2': hostId(ctx.edge.requestId) };
+}
+
+export function hostId(requestId: string): string {
+  return Buffer.from(`zenko-${requestId}`).toString('base64');
+}
+
+export function sendXml(ctx: S3Context, status: number, xml: string, headers: Record<string, string> = {}): void {
+  const body = Buffer.from(xml);
+  ctx.res.writeHead(status, { ...baseHeaders(ctx), 'content-type': 'application/xml', 'content-length': String(body.length), ...headers });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+}
+
+export function sendEmpty(ctx: S3Context, status: number, headers: Record<string, string> = {}): void {
+  ctx.res.writeHead(status, { ...baseHeaders(ctx), 'content-length': '0', ...headers });
+  ctx.res.end();
+}
+
+/** Reads and discards a body the operation does not use, so the connection can be reused. */
+export async function drain(ctx: S3Context): Promise<void> {
+  for await (const _ of ctx.body()) {
+    /* discard */
+  }
+}

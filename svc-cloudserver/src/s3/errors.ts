@@ -1,0 +1,27 @@
+// Renders any failure of an S3 request as AWS does: the S3 error document (no body
+// for HEAD), x-amz-request-id, and the status of the error table.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EdgeRequestContext } from '@zenko/mesh';
+import { s3ErrorOf } from '../errors/reason-to-s3.js';
+import { renderS3Error } from '../errors/s3-errors.js';
+import { hostId } from './context.js';
+
+export function renderS3Failure(err: unknown, req: IncomingMessage, res: ServerResponse, edge: EdgeRequestContext): void {
+  const resource = (req.url ?? '/').split('?')[0] ?? '/';
+  const s3err = s3ErrorOf(err, resource);
+  if (s3err.code === 'InternalError' || s3err.status >= 500)
+    edge.logger.error({ err: s3err.cause ?? err, operation: edge.operation }, 'S3 request failed');
+  else edge.logger.debug({ code: s3err.code, operation: edge.operation }, 'S3 request refused');
+  const body = req.method === 'HEAD' ? undefined : Buffer.from(renderS3Error(s3err, edge.requestId, hostId(edge.requestId)));
+  const headers: Record<string, string> = {
+    'x-amz-request-id': edge.requestId,
+    'x-amz-id-2': hostId(edge.requestId),
+    'content-type': 'application/xml',
+  };
+  if (body !== undefined) headers['content-length'] = String(body.length);
+  // A request whose body was not read must not leave the connection in an unknown state.
+  if (!req.complete) headers['connection'] = 'close';
+  res.writeHead(s3err.status, headers);
+  res.end(body);
+  if (!req.complete) req.resume();
+}
