@@ -1,12 +1,11 @@
 // svc-cloudserver: the S3 HTTP edge and the DataPlacementService.
-import { metadataV1MetadataService } from '@zenko/gen';
-import { createClient, peerAddress, port, runService, str, TOPOLOGY } from '@zenko/mesh';
-import { LocationSet } from './data/locations.js';
+import { accountV1AccountService, metadataV1MetadataService } from '@zenko/gen';
+import { createClient, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
-import { createS3Handler } from './server.js';
 import { renderS3Failure } from './s3/errors.js';
-import { startHttpEdge } from '@zenko/mesh';
+import { createS3Handler } from './server.js';
 
 await runService({
   name: 'svc-cloudserver',
@@ -14,11 +13,19 @@ await runService({
     s3Port: port('ZENKO_S3_PORT', 'S3 HTTP port', TOPOLOGY['svc-cloudserver'].edge?.port),
     metadataAddress: peerAddress('svc-metadata'),
     dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
+    endpoints: str(
+      'ZENKO_S3_ENDPOINTS',
+      'comma-separated host names of the S3 service (virtual-hosted-style buckets)',
+      'localhost,s3.localhost',
+    ),
+    defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of buckets created without a LocationConstraint', DEFAULT_LOCATION),
   },
   async start({ config, logger, metrics, onClose }) {
     const metadata = createClient(metadataV1MetadataService.MetadataServiceService, config.metadataAddress, { metrics });
+    const accounts = createClient(accountV1AccountService.AccountServiceService, config.metadataAddress, { metrics });
     onClose(() => {
       metadata.close();
+      accounts.close();
     });
     const locations = await LocationSet.withBuiltins(config.dataDir);
     onClose(() => locations.close());
@@ -28,7 +35,19 @@ await runService({
       port: config.s3Port,
       logger,
       metrics,
-      handler: createS3Handler({ metadata }),
+      handler: createS3Handler({
+        metadata,
+        accounts,
+        data,
+        logger,
+        config: {
+          endpoints: config.endpoints
+            .split(',')
+            .map((e) => e.trim())
+            .filter((e) => e !== ''),
+          defaultLocation: config.defaultLocation,
+        },
+      }),
       onError: renderS3Failure,
     });
     return {

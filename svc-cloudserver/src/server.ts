@@ -1,23 +1,104 @@
-// The S3 request handler: routes a request to its operation. Operations not
-// implemented answer 501 NotImplemented.
+// The S3 request pipeline: route → authenticate → read the body as the signature
+// says → the operation's handler. Operations without a handler answer 501
+// NotImplemented (listed in the README).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { metadataV1MetadataService } from '@zenko/gen';
-import { MeshError, type EdgeHandler, type EdgeRequestContext, type PromiseClient } from '@zenko/mesh';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
+import type { EdgeHandler, EdgeRequestContext } from '@zenko/mesh';
+import { authenticate } from './auth/authenticate.js';
+import { createAwsChunkedDecoder, type AwsChunkedDecoder } from './auth/chunked.js';
+import { createPayloadHashVerifier } from './auth/payload-hash.js';
+import { S3Error } from './errors/s3-errors.js';
+import { HANDLERS } from './handlers/index.js';
+import { route, RouteError } from './routes/route.js';
+import type { Identity, S3Context } from './s3/context.js';
+import type { S3Deps } from './s3/deps.js';
+import { SecretCache } from './s3/secrets.js';
 
-export interface S3Deps {
-  metadata: PromiseClient<typeof metadataV1MetadataService.MetadataServiceService>;
+/** Lower-case header names; repeated headers joined with ',' (what signers sign). */
+function joinHeaders(raw: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
+  }
+  return out;
+}
+
+function declaredLength(headers: Record<string, string>, chunked: boolean): number {
+  const raw = chunked ? headers['x-amz-decoded-content-length'] : headers['content-length'];
+  if (raw === undefined || !/^\d{1,16}$/.test(raw.trim())) return -1;
+  return Number(raw);
 }
 
 export function createS3Handler(deps: S3Deps): EdgeHandler {
-  return async (req: IncomingMessage, res: ServerResponse, ctx: EdgeRequestContext) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/') {
-      ctx.operation = 'ListBuckets';
-      // Crosses into svc-metadata; answers once that service implements it.
-      await deps.metadata.listBuckets({ ownerId: '' });
-      throw new MeshError('UNIMPLEMENTED', 'ListBuckets is not implemented yet');
+  const secrets = new SecretCache(deps.accounts);
+  return async (req: IncomingMessage, res: ServerResponse, edge: EdgeRequestContext) => {
+    const headers = joinHeaders(req.rawHeaders);
+    let routed;
+    try {
+      routed = route(req.method ?? 'GET', req.url ?? '/', headers, deps.config.endpoints);
+    } catch (err) {
+      if (err instanceof RouteError) throw new S3Error(err.code);
+      throw err;
     }
-    req.resume();
-    throw new MeshError('UNIMPLEMENTED', 'A header you provided implies functionality that is not implemented');
+    edge.operation = routed.operation ?? 'NotImplemented';
+
+    const vhost = routed.bucket !== undefined && !routed.rawPath.startsWith(`/${encodeURIComponent(routed.bucket)}`);
+    const auth = await authenticate(
+      {
+        method: req.method ?? 'GET',
+        path: routed.rawPath,
+        query: routed.rawQuery,
+        headers,
+        ...(vhost ? { virtualHostedBucket: routed.bucket! } : {}),
+      },
+      { getSecret: secrets.get },
+    );
+    const identity: Identity | undefined =
+      auth.kind === 'anonymous'
+        ? undefined
+        : { accountId: auth.identity.accountId, displayName: auth.identity.displayName, accessKeyId: auth.accessKeyId };
+
+    const operation = routed.operation;
+    const handler = operation === undefined ? undefined : HANDLERS[operation];
+    if (operation === undefined || handler === undefined) {
+      throw new S3Error('NotImplemented', {
+        message: `${routed.unsupported ?? operation ?? 'This operation'} is not implemented by Zenko`,
+      });
+    }
+
+    const chunked = auth.payload.kind === 'aws-chunked';
+    let decoder: AwsChunkedDecoder | undefined;
+    let consumed = false;
+    const body = (): AsyncIterable<Uint8Array> => {
+      if (consumed) throw new Error('request body read twice');
+      consumed = true;
+      const payload = auth.payload;
+      if (payload.kind === 'unsigned') return req;
+      const transform =
+        payload.kind === 'sha256' ? createPayloadHashVerifier(payload.sha256Hex) : (decoder = createAwsChunkedDecoder(payload, headers));
+      const out = new PassThrough({ readableHighWaterMark: 1024 * 1024 });
+      pipeline(req as Readable, transform, out, () => undefined);
+      return out;
+    };
+    const ctx: S3Context = {
+      req,
+      res,
+      edge,
+      operation,
+      route: routed,
+      bucket: routed.bucket,
+      key: routed.key,
+      query: routed.query,
+      headers,
+      identity,
+      payload: auth.payload,
+      bodyLength: declaredLength(headers, chunked),
+      body,
+      trailingChecksum: () => decoder?.checksum,
+    };
+    await handler(ctx, deps);
+    if (!consumed && !req.complete) req.resume();
   };
 }

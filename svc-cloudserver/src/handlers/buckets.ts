@@ -1,0 +1,113 @@
+// Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
+// GetBucketLocation.
+import { isMeshError } from '@zenko/mesh';
+import { S3Error } from '../errors/s3-errors.js';
+import { readBody } from '../xml/read-xml-body.js';
+import { parseXml } from '../xml/parser.js';
+import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
+import { authorizedBucket, bucketName, requireIdentity } from '../s3/access.js';
+import { sendEmpty, sendXml } from '../s3/context.js';
+import type { S3Handler } from '../s3/deps.js';
+import { isoDate } from '../s3/object-headers.js';
+
+export const listBuckets: S3Handler = async (ctx, deps) => {
+  const identity = requireIdentity(ctx);
+  const { buckets } = await deps.metadata.listBuckets({ ownerId: identity.accountId });
+  const w = new XmlWriter();
+  w.open('ListAllMyBucketsResult', { xmlns: S3_XMLNS });
+  w.open('Owner').leaf('ID', identity.accountId).leaf('DisplayName', identity.displayName).close();
+  w.open('Buckets');
+  for (const b of buckets) w.open('Bucket').leaf('Name', b.name).leaf('CreationDate', isoDate(b.createdAt)).close();
+  w.close().close();
+  sendXml(ctx, 200, w.end());
+};
+
+/** S3's bucket naming rules (general purpose buckets). */
+export function validBucketName(name: string): boolean {
+  return (
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+    !name.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !name.startsWith('xn--') &&
+    !name.startsWith('sthree-') &&
+    !name.endsWith('-s3alias') &&
+    !name.endsWith('--ol-s3')
+  );
+}
+
+async function locationConstraint(ctx: Parameters<S3Handler>[0]): Promise<{ location: string | undefined; ingest: boolean }> {
+  const body = await readBody(ctx.body(), 64 * 1024);
+  if (body.length === 0) return { location: undefined, ingest: false };
+  const root = parseXml(body, { maxBytes: 64 * 1024 });
+  if (root.name !== 'CreateBucketConfiguration') throw new S3Error('MalformedXML');
+  const value = root.textOf('LocationConstraint')?.trim();
+  if (value === undefined || value === '') return { location: undefined, ingest: false };
+  if (value.endsWith(':ingest')) return { location: value.slice(0, -':ingest'.length), ingest: true };
+  return { location: value, ingest: false };
+}
+
+export const createBucket: S3Handler = async (ctx, deps) => {
+  const identity = requireIdentity(ctx);
+  const name = bucketName(ctx);
+  if (!validBucketName(name)) throw new S3Error('InvalidBucketName', { fields: { BucketName: name } });
+  const { location, ingest } = await locationConstraint(ctx);
+  const target = location ?? deps.config.defaultLocation;
+  if (deps.data.location.bind(deps.data) && !hasLocation(deps, target)) {
+    throw new S3Error('InvalidLocationConstraint', { fields: { LocationConstraint: target } });
+  }
+  const lock = ctx.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true';
+  try {
+    await deps.metadata.createBucket({
+      name,
+      ownerId: identity.accountId,
+      ownerDisplayName: identity.displayName,
+      location: target,
+      objectLockEnabled: lock,
+      attributes: {},
+      ingestion: ingest,
+    });
+  } catch (err) {
+    if (isMeshError(err, 'BUCKET_ALREADY_OWNED_BY_YOU')) throw new S3Error('BucketAlreadyOwnedByYou', { fields: { BucketName: name } });
+    if (isMeshError(err, 'BUCKET_ALREADY_EXISTS')) throw new S3Error('BucketAlreadyExists', { fields: { BucketName: name } });
+    throw err;
+  }
+  if (lock) {
+    await deps.metadata.updateBucket({ name, expectedRevision: 0, versioning: 1, attributes: {} });
+  }
+  sendEmpty(ctx, 200, { location: `/${name}` });
+};
+
+function hasLocation(deps: Parameters<S3Handler>[1], name: string): boolean {
+  try {
+    deps.data.location(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const headBucket: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  sendEmpty(ctx, 200, { 'x-amz-bucket-region': bucket.location });
+};
+
+export const deleteBucket: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  try {
+    await deps.metadata.deleteBucket({ name: bucket.name });
+  } catch (err) {
+    if (isMeshError(err, 'BUCKET_NOT_EMPTY')) throw new S3Error('BucketNotEmpty', { fields: { BucketName: bucket.name } });
+    throw err;
+  }
+  sendEmpty(ctx, 204);
+};
+
+export const getBucketLocation: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const w = new XmlWriter();
+  // AWS answers an empty constraint for us-east-1.
+  w.open('LocationConstraint', { xmlns: S3_XMLNS });
+  if (bucket.location !== 'us-east-1') w.text(bucket.location);
+  w.close();
+  sendXml(ctx, 200, w.end());
+};

@@ -1,0 +1,118 @@
+// CopyObject: a version of any bucket the requester may read, to any bucket and
+// location, with the metadata and tagging directives and the copy-source
+// conditions. Bytes stream from the source's pieces to the target location.
+import { metadataV1Metadata } from '@zenko/gen';
+import { S3Error } from '../errors/s3-errors.js';
+import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
+import { authorizedBucket, isVersioned, objectKey, type Bucket } from '../s3/access.js';
+import { evaluateConditions } from '../s3/conditions.js';
+import { sendXml, type S3Context } from '../s3/context.js';
+import type { S3Deps, S3Handler } from '../s3/deps.js';
+import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
+import { objectBytes } from '../s3/object-stream.js';
+import { loadVersion } from './get-object.js';
+import { checkKey, cleanupLater, objectLocation, parseTaggingHeader } from './put-object.js';
+
+export interface CopySource {
+  bucket: Bucket;
+  version: metadataV1Metadata.ObjectVersion;
+}
+
+/** Resolves x-amz-copy-source (`bucket/key[?versionId=]`, URL-encoded) and checks its conditions. */
+export async function copySource(ctx: S3Context, deps: S3Deps): Promise<CopySource> {
+  const raw = ctx.headers['x-amz-copy-source'] ?? '';
+  const q = raw.indexOf('?');
+  const pathPart = q < 0 ? raw : raw.slice(0, q);
+  const versionId = q < 0 ? '' : (new URLSearchParams(raw.slice(q + 1)).get('versionId') ?? '');
+  let path: string;
+  try {
+    path = decodeURIComponent(pathPart).replace(/^\//, '');
+  } catch {
+    throw new S3Error('InvalidArgument', { message: 'Invalid copy source encoding', fields: { ArgumentName: 'x-amz-copy-source' } });
+  }
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) {
+    throw new S3Error('InvalidArgument', {
+      message: 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+      fields: { ArgumentName: 'x-amz-copy-source' },
+    });
+  }
+  const srcBucketName = path.slice(0, slash);
+  const srcKey = path.slice(slash + 1);
+  const srcCtx: S3Context = { ...ctx, bucket: srcBucketName, key: srcKey };
+  const bucket = await authorizedBucket(srcCtx, deps);
+  const version = await loadVersion(srcCtx, deps, srcBucketName, srcKey, versionId);
+  evaluateConditions(
+    {
+      ifMatch: ctx.headers['x-amz-copy-source-if-match'],
+      ifNoneMatch: ctx.headers['x-amz-copy-source-if-none-match'],
+      ifModifiedSince: ctx.headers['x-amz-copy-source-if-modified-since'],
+      ifUnmodifiedSince: ctx.headers['x-amz-copy-source-if-unmodified-since'],
+    },
+    version.etag,
+    version.lastModified ?? new Date(0),
+    false,
+  );
+  return { bucket, version };
+}
+
+export const copyObject: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  checkKey(key);
+  const source = await copySource(ctx, deps);
+  const src = source.version;
+  const directive = (ctx.headers['x-amz-metadata-directive'] ?? 'COPY').toUpperCase();
+  const taggingDirective = (ctx.headers['x-amz-tagging-directive'] ?? 'COPY').toUpperCase();
+  if (!['COPY', 'REPLACE'].includes(directive))
+    throw new S3Error('InvalidArgument', { message: 'Unknown metadata directive.', fields: { ArgumentName: 'x-amz-metadata-directive' } });
+  if (!['COPY', 'REPLACE'].includes(taggingDirective))
+    throw new S3Error('InvalidArgument', { message: 'Unknown tagging directive.', fields: { ArgumentName: 'x-amz-tagging-directive' } });
+  const sameObject = source.bucket.name === bucket.name && src.key === key;
+  const newStorageClass = ctx.headers['x-amz-storage-class'] !== undefined;
+  if (sameObject && directive === 'COPY' && !newStorageClass && !isVersioned(bucket)) {
+    throw new S3Error('InvalidRequest', {
+      message:
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    });
+  }
+  const location = objectLocation(ctx, deps, bucket.location);
+  const stored = await deps.data.put(location, objectBytes(deps.data, src.data), { bucket: bucket.name, key, size: src.size });
+  // A multipart source keeps its ETag; the copy is one piece with the same bytes.
+  const etag = src.partsCount > 0 ? src.etag : stored.md5;
+  let res;
+  try {
+    res = await deps.metadata.putObject({
+      object: metadataV1Metadata.ObjectVersion.fromPartial({
+        bucket: bucket.name,
+        key,
+        size: stored.size,
+        etag,
+        ownerId: ctx.identity?.accountId ?? '',
+        ownerDisplayName: ctx.identity?.displayName ?? '',
+        storageClass: newStorageClass ? storageClass(ctx.headers) : src.storageClass,
+        headers: directive === 'REPLACE' ? storedHeaders(ctx.headers) : src.headers,
+        userMetadata: directive === 'REPLACE' ? userMetadata(ctx.headers) : src.userMetadata,
+        tags: taggingDirective === 'REPLACE' ? parseTaggingHeader(ctx.headers['x-amz-tagging']) : src.tags,
+        checksums: src.partsCount > 0 ? {} : src.checksums,
+        data: [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: stored.md5 }],
+      }),
+      ifMatchEtag: '',
+      ifNoneMatch: false,
+      forceVersionId: '',
+    });
+  } catch (err) {
+    cleanupLater(deps, [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: '' }]);
+    throw err;
+  }
+  cleanupLater(deps, res.replacedData);
+  const headers: Record<string, string> = {};
+  if (isVersioned(bucket) && res.object) headers['x-amz-version-id'] = res.object.versionId;
+  if (isVersioned(source.bucket)) headers['x-amz-copy-source-version-id'] = src.versionId;
+  const w = new XmlWriter();
+  w.open('CopyObjectResult', { xmlns: S3_XMLNS })
+    .leaf('ETag', quoteEtag(etag))
+    .leaf('LastModified', isoDate(res.object?.lastModified))
+    .close();
+  sendXml(ctx, 200, w.end(), headers);
+};

@@ -1,0 +1,52 @@
+// DeleteObject: a delete marker (versioned bucket), the null version
+// (unversioned/suspended), or one given version. Deleting what does not exist
+// succeeds, as on S3.
+import { isMeshError } from '@zenko/mesh';
+import { S3Error } from '../errors/s3-errors.js';
+import { authorizedBucket, objectKey } from '../s3/access.js';
+import { sendEmpty, type S3Context } from '../s3/context.js';
+import type { S3Deps, S3Handler } from '../s3/deps.js';
+import { cleanupLater } from './put-object.js';
+
+export interface DeleteOutcome {
+  deleteMarker: boolean;
+  versionId: string | undefined;
+}
+
+/** Deletes one key or version; shared by DeleteObject and DeleteObjects. */
+export async function deleteOne(ctx: S3Context, deps: S3Deps, bucket: string, key: string, versionId: string): Promise<DeleteOutcome> {
+  try {
+    const res = await deps.metadata.deleteObject({
+      bucket,
+      key,
+      versionId,
+      bypassGovernanceRetention: ctx.headers['x-amz-bypass-governance-retention']?.toLowerCase() === 'true',
+    });
+    cleanupLater(deps, res.releasedData);
+    if (res.deleteMarker) return { deleteMarker: true, versionId: res.deleteMarker.versionId };
+    if (res.deleted) return { deleteMarker: res.deleted.isDeleteMarker, versionId: versionId === '' ? undefined : res.deleted.versionId };
+    return { deleteMarker: false, versionId: versionId === '' ? undefined : versionId };
+  } catch (err) {
+    if (isMeshError(err, 'OBJECT_NOT_FOUND') || isMeshError(err, 'VERSION_NOT_FOUND')) {
+      return { deleteMarker: false, versionId: versionId === '' ? undefined : versionId };
+    }
+    if (isMeshError(err, 'INVALID_VERSION_ID'))
+      throw new S3Error('InvalidArgument', {
+        message: 'Invalid version id specified',
+        fields: { ArgumentName: 'versionId', ArgumentValue: versionId },
+      });
+    if (isMeshError(err, 'OBJECT_LOCKED'))
+      throw new S3Error('AccessDenied', { message: 'Access Denied because object protected by object lock.' });
+    throw err;
+  }
+}
+
+export const deleteObject: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  const outcome = await deleteOne(ctx, deps, bucket.name, key, ctx.query.get('versionId') ?? '');
+  const headers: Record<string, string> = {};
+  if (outcome.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+  if (outcome.versionId !== undefined) headers['x-amz-version-id'] = outcome.versionId;
+  sendEmpty(ctx, 204, headers);
+};

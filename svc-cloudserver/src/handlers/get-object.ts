@@ -1,0 +1,146 @@
+// GetObject and HeadObject: the latest version or a given one, with conditional
+// headers, a byte range or a part number, and response-* overrides.
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { metadataV1Metadata } from '@zenko/gen';
+import { isMeshError } from '@zenko/mesh';
+import { S3Error } from '../errors/s3-errors.js';
+import type { ByteRange } from '../data/backend.js';
+import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
+import { baseHeaders, type S3Context } from '../s3/context.js';
+import { evaluateConditions } from '../s3/conditions.js';
+import type { S3Deps, S3Handler } from '../s3/deps.js';
+import { versionHeaders } from '../s3/object-headers.js';
+import { objectBytes } from '../s3/object-stream.js';
+import { parseRange } from '../s3/range.js';
+
+const OVERRIDES: Record<string, string> = {
+  'response-content-type': 'content-type',
+  'response-content-language': 'content-language',
+  'response-expires': 'expires',
+  'response-cache-control': 'cache-control',
+  'response-content-disposition': 'content-disposition',
+  'response-content-encoding': 'content-encoding',
+};
+
+/** Reads a version's metadata, turning delete markers and misses into S3's answers. */
+export async function loadVersion(
+  ctx: S3Context,
+  deps: S3Deps,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<metadataV1Metadata.ObjectVersion> {
+  try {
+    const { object } = await deps.metadata.getObject({ bucket, key, versionId });
+    if (object === undefined) throw new S3Error('NoSuchKey', { fields: { Key: key } });
+    return object;
+  } catch (err) {
+    if (isMeshError(err, 'DELETE_MARKER')) {
+      ctx.res.setHeader('x-amz-delete-marker', 'true');
+      const markerId = err.details['versionId'];
+      if (markerId) ctx.res.setHeader('x-amz-version-id', markerId);
+      if (versionId !== '')
+        throw new S3Error('MethodNotAllowed', { fields: { Method: ctx.req.method ?? 'GET', ResourceType: 'DeleteMarker' } });
+      throw new S3Error('NoSuchKey', { fields: { Key: key } });
+    }
+    if (isMeshError(err, 'OBJECT_NOT_FOUND')) throw new S3Error('NoSuchKey', { fields: { Key: key } });
+    if (isMeshError(err, 'VERSION_NOT_FOUND')) throw new S3Error('NoSuchVersion', { fields: { Key: key, VersionId: versionId } });
+    if (isMeshError(err, 'INVALID_VERSION_ID'))
+      throw new S3Error('InvalidArgument', {
+        message: 'Invalid version id specified',
+        fields: { ArgumentName: 'versionId', ArgumentValue: versionId },
+      });
+    throw err;
+  }
+}
+
+/** The byte range of part `n` of a multipart object (a single-part object has part 1). */
+function partRange(v: metadataV1Metadata.ObjectVersion, n: number): ByteRange {
+  if (v.partsCount === 0) {
+    if (n !== 1) throw new S3Error('InvalidPartNumber', { fields: { PartNumberRequested: n, ActualPartCount: 1 } });
+    return { start: 0, end: v.size - 1 };
+  }
+  const pieces = v.data.filter((p) => p.partNumber === n);
+  if (pieces.length === 0) throw new S3Error('InvalidPartNumber', { fields: { PartNumberRequested: n, ActualPartCount: v.partsCount } });
+  const start = Math.min(...pieces.map((p) => p.start));
+  const end = Math.max(...pieces.map((p) => p.start + p.size - 1));
+  return { start, end };
+}
+
+const getOrHead: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  const versionId = ctx.query.get('versionId') ?? '';
+  const v = await loadVersion(ctx, deps, bucket.name, key, versionId);
+  const headers: Record<string, string> = {
+    ...baseHeaders(ctx),
+    ...versionHeaders(v, {
+      versioned: isVersioned(bucket) || v.versionId !== 'null',
+      checksums: ctx.headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED',
+    }),
+  };
+  const condition = evaluateConditions(
+    {
+      ifMatch: ctx.headers['if-match'],
+      ifNoneMatch: ctx.headers['if-none-match'],
+      ifModifiedSince: ctx.headers['if-modified-since'],
+      ifUnmodifiedSince: ctx.headers['if-unmodified-since'],
+    },
+    v.etag,
+    v.lastModified ?? new Date(0),
+    true,
+  );
+  if (condition === 'not-modified') {
+    const { etag, 'last-modified': lastModified } = headers;
+    ctx.res.writeHead(304, { ...baseHeaders(ctx), ...(etag ? { etag } : {}), ...(lastModified ? { 'last-modified': lastModified } : {}) });
+    ctx.res.end();
+    return;
+  }
+  for (const [param, name] of Object.entries(OVERRIDES)) {
+    const value = ctx.query.get(param);
+    if (value === null) continue;
+    if (ctx.identity === undefined)
+      throw new S3Error('InvalidRequest', { message: 'Request specific response headers cannot be used for anonymous GET requests.' });
+    headers[name] = value;
+  }
+
+  let range: ByteRange | undefined;
+  const partNumber = ctx.query.get('partNumber');
+  if (partNumber !== null) {
+    const n = Number(partNumber);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000)
+      throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive' });
+    const part = partRange(v, n);
+    headers['x-amz-mp-parts-count'] = String(Math.max(1, v.partsCount));
+    // Part 1 of a single-part object is the whole object (200); a part of a multipart object is a 206.
+    range = v.partsCount > 0 ? part : undefined;
+  } else {
+    range = parseRange(ctx.headers['range'], v.size);
+  }
+  const status = range ? 206 : 200;
+  if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${v.size}`;
+  headers['content-length'] = String(range ? range.end - range.start + 1 : v.size);
+  if (ctx.req.method === 'HEAD' || v.size === 0) {
+    ctx.res.writeHead(status, headers);
+    ctx.res.end();
+    return;
+  }
+  // Open the first piece before answering, so a missing piece is an error, not a cut body.
+  const bytes = objectBytes(deps.data, v.data, range);
+  const first = await bytes.next();
+  ctx.res.writeHead(status, headers);
+  await pipeline(
+    Readable.from(
+      (async function* () {
+        if (first.done !== true) yield first.value;
+        yield* bytes;
+      })(),
+      { objectMode: false },
+    ),
+    ctx.res,
+  );
+};
+
+export const getObject: S3Handler = getOrHead;
+export const headObject: S3Handler = getOrHead;

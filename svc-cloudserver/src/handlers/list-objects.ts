@@ -1,0 +1,181 @@
+// ListObjects (v1), ListObjectsV2 and ListObjectVersions, with prefix, delimiter,
+// markers, max-keys and encoding-type=url.
+import type { metadataV1Metadata } from '@zenko/gen';
+import { isMeshError } from '@zenko/mesh';
+import { S3Error } from '../errors/s3-errors.js';
+import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
+import { authorizedBucket } from '../s3/access.js';
+import { sendXml, type S3Context } from '../s3/context.js';
+import type { S3Handler } from '../s3/deps.js';
+import { isoDate, quoteEtag } from '../s3/object-headers.js';
+
+/** S3's encoding-type=url: percent-encoding with '/' kept and spaces as '+'. */
+function urlEncode(value: string): string {
+  return encodeURIComponent(value).replace(/%2F/g, '/').replace(/%20/g, '+');
+}
+
+function listParams(ctx: S3Context): { prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string } {
+  const raw = ctx.query.get('max-keys');
+  let maxKeys = 1000;
+  if (raw !== null) {
+    if (!/^\d+$/.test(raw))
+      throw new S3Error('InvalidArgument', {
+        message: 'Provided max-keys not an integer or within integer range',
+        fields: { ArgumentName: 'max-keys', ArgumentValue: raw },
+      });
+    maxKeys = Math.min(1000, Number(raw));
+  }
+  const encoding = ctx.query.get('encoding-type');
+  if (encoding !== null && encoding !== 'url')
+    throw new S3Error('InvalidArgument', {
+      message: 'Invalid Encoding Method specified in Request',
+      fields: { ArgumentName: 'encoding-type', ArgumentValue: encoding },
+    });
+  return {
+    prefix: ctx.query.get('prefix') ?? '',
+    delimiter: ctx.query.get('delimiter') ?? '',
+    maxKeys,
+    encode: encoding === 'url' ? urlEncode : (v) => v,
+  };
+}
+
+function owner(w: XmlWriter, o: metadataV1Metadata.ObjectVersion): void {
+  w.open('Owner').leaf('ID', o.ownerId).leaf('DisplayName', o.ownerDisplayName).close();
+}
+
+function markerError(err: unknown): never {
+  if (isMeshError(err, 'INVALID_MARKER')) throw new S3Error('InvalidArgument', { message: err.message });
+  throw err;
+}
+
+export const listObjects: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const p = listParams(ctx);
+  const marker = ctx.query.get('marker') ?? '';
+  const res = await deps.metadata
+    .listObjects({ bucket: bucket.name, prefix: p.prefix, delimiter: p.delimiter, marker, maxKeys: p.maxKeys })
+    .catch(markerError);
+  const w = new XmlWriter();
+  w.open('ListBucketResult', { xmlns: S3_XMLNS });
+  w.leaf('Name', bucket.name).leaf('Prefix', p.encode(p.prefix)).leaf('Marker', p.encode(marker)).leaf('MaxKeys', p.maxKeys);
+  if (p.delimiter) w.leaf('Delimiter', p.encode(p.delimiter));
+  w.leaf('IsTruncated', res.isTruncated);
+  if (res.isTruncated && p.delimiter) w.leaf('NextMarker', p.encode(res.nextMarker));
+  if (ctx.query.get('encoding-type') === 'url') w.leaf('EncodingType', 'url');
+  for (const o of res.objects) {
+    w.open('Contents')
+      .leaf('Key', p.encode(o.key))
+      .leaf('LastModified', isoDate(o.lastModified))
+      .leaf('ETag', quoteEtag(o.etag))
+      .leaf('Size', o.size);
+    owner(w, o);
+    w.leaf('StorageClass', o.storageClass || 'STANDARD').close();
+  }
+  for (const cp of res.commonPrefixes) w.open('CommonPrefixes').leaf('Prefix', p.encode(cp)).close();
+  w.close();
+  sendXml(ctx, 200, w.end());
+};
+
+function encodeToken(key: string): string {
+  return Buffer.from(`v1:${key}`).toString('base64url');
+}
+
+function decodeToken(token: string): string {
+  const raw = Buffer.from(token, 'base64url').toString();
+  if (!raw.startsWith('v1:'))
+    throw new S3Error('InvalidArgument', {
+      message: 'The continuation token provided is incorrect',
+      fields: { ArgumentName: 'continuation-token' },
+    });
+  return raw.slice(3);
+}
+
+export const listObjectsV2: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const p = listParams(ctx);
+  const token = ctx.query.get('continuation-token');
+  const startAfter = ctx.query.get('start-after') ?? '';
+  if (token === '')
+    throw new S3Error('InvalidArgument', {
+      message: 'The continuation token provided is incorrect',
+      fields: { ArgumentName: 'continuation-token' },
+    });
+  const fromToken = token === null ? undefined : decodeToken(token);
+  const marker = fromToken ?? startAfter;
+  const res = await deps.metadata
+    .listObjects({ bucket: bucket.name, prefix: p.prefix, delimiter: p.delimiter, marker, maxKeys: p.maxKeys })
+    .catch(markerError);
+  const fetchOwner = ctx.query.get('fetch-owner') === 'true';
+  const w = new XmlWriter();
+  w.open('ListBucketResult', { xmlns: S3_XMLNS });
+  w.leaf('Name', bucket.name).leaf('Prefix', p.encode(p.prefix));
+  if (token !== null) w.leaf('ContinuationToken', token);
+  if (startAfter) w.leaf('StartAfter', p.encode(startAfter));
+  w.leaf('KeyCount', res.objects.length + res.commonPrefixes.length).leaf('MaxKeys', p.maxKeys);
+  if (p.delimiter) w.leaf('Delimiter', p.encode(p.delimiter));
+  w.leaf('IsTruncated', res.isTruncated);
+  if (res.isTruncated) w.leaf('NextContinuationToken', encodeToken(res.nextMarker));
+  if (ctx.query.get('encoding-type') === 'url') w.leaf('EncodingType', 'url');
+  for (const o of res.objects) {
+    w.open('Contents')
+      .leaf('Key', p.encode(o.key))
+      .leaf('LastModified', isoDate(o.lastModified))
+      .leaf('ETag', quoteEtag(o.etag))
+      .leaf('Size', o.size);
+    if (fetchOwner) owner(w, o);
+    w.leaf('StorageClass', o.storageClass || 'STANDARD').close();
+  }
+  for (const cp of res.commonPrefixes) w.open('CommonPrefixes').leaf('Prefix', p.encode(cp)).close();
+  w.close();
+  sendXml(ctx, 200, w.end());
+};
+
+export const listObjectVersions: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const p = listParams(ctx);
+  const keyMarker = ctx.query.get('key-marker') ?? '';
+  const versionIdMarker = ctx.query.get('version-id-marker') ?? '';
+  if (versionIdMarker !== '' && keyMarker === '') {
+    throw new S3Error('InvalidArgument', {
+      message: 'A version-id marker cannot be specified without a key marker.',
+      fields: { ArgumentName: 'version-id-marker' },
+    });
+  }
+  const res = await deps.metadata
+    .listObjectVersions({ bucket: bucket.name, prefix: p.prefix, delimiter: p.delimiter, keyMarker, versionIdMarker, maxKeys: p.maxKeys })
+    .catch((err: unknown) => {
+      if (isMeshError(err, 'INVALID_VERSION_ID'))
+        throw new S3Error('InvalidArgument', { message: 'Invalid version id specified', fields: { ArgumentName: 'version-id-marker' } });
+      return markerError(err);
+    });
+  const w = new XmlWriter();
+  w.open('ListVersionsResult', { xmlns: S3_XMLNS });
+  w.leaf('Name', bucket.name)
+    .leaf('Prefix', p.encode(p.prefix))
+    .leaf('KeyMarker', p.encode(keyMarker))
+    .leaf('VersionIdMarker', versionIdMarker);
+  if (res.isTruncated) w.leaf('NextKeyMarker', p.encode(res.nextKeyMarker)).leaf('NextVersionIdMarker', res.nextVersionIdMarker);
+  w.leaf('MaxKeys', p.maxKeys);
+  if (p.delimiter) w.leaf('Delimiter', p.encode(p.delimiter));
+  w.leaf('IsTruncated', res.isTruncated);
+  if (ctx.query.get('encoding-type') === 'url') w.leaf('EncodingType', 'url');
+  for (const v of res.versions) {
+    if (v.isDeleteMarker) {
+      w.open('DeleteMarker');
+      owner(w, v);
+      w.leaf('Key', p.encode(v.key))
+        .leaf('VersionId', v.versionId)
+        .leaf('IsLatest', v.isLatest)
+        .leaf('LastModified', isoDate(v.lastModified))
+        .close();
+    } else {
+      w.open('Version').leaf('Key', p.encode(v.key)).leaf('VersionId', v.versionId).leaf('IsLatest', v.isLatest);
+      w.leaf('LastModified', isoDate(v.lastModified)).leaf('ETag', quoteEtag(v.etag)).leaf('Size', v.size);
+      owner(w, v);
+      w.leaf('StorageClass', v.storageClass || 'STANDARD').close();
+    }
+  }
+  for (const cp of res.commonPrefixes) w.open('CommonPrefixes').leaf('Prefix', p.encode(cp)).close();
+  w.close();
+  sendXml(ctx, 200, w.end());
+};

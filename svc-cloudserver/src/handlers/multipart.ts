@@ -1,0 +1,299 @@
+// Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy,
+// CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
+// Parts go to the upload's location; completing assembles them in metadata (the
+// object's pieces are the parts), so no byte is copied.
+import { metadataV1Metadata, type metadataV1MetadataService } from '@zenko/gen';
+import { isMeshError } from '@zenko/mesh';
+import { S3Error } from '../errors/s3-errors.js';
+import { readBody } from '../xml/read-xml-body.js';
+import { parseXml } from '../xml/parser.js';
+import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
+import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
+import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
+import type { S3Deps, S3Handler } from '../s3/deps.js';
+import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
+import { checkKey, checksumResponseHeaders, cleanupLater, digestsOf, objectLocation, parseTaggingHeader } from './put-object.js';
+import { copySource } from './copy-object.js';
+import { objectBytes } from '../s3/object-stream.js';
+
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const MAX_PART_SIZE = 5 * 1024 ** 3;
+export const MAX_PARTS = 10_000;
+
+function uploadId(ctx: S3Context): string {
+  const id = ctx.query.get('uploadId');
+  if (id === null || id === '') throw new S3Error('NoSuchUpload');
+  return id;
+}
+
+function partNumber(ctx: S3Context): number {
+  const raw = ctx.query.get('partNumber') ?? '';
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_PARTS) {
+    throw new S3Error('InvalidArgument', {
+      message: 'Part number must be an integer between 1 and 10000, inclusive',
+      fields: { ArgumentName: 'partNumber', ArgumentValue: raw },
+    });
+  }
+  return n;
+}
+
+function uploadError(err: unknown): never {
+  if (isMeshError(err, 'UPLOAD_NOT_FOUND')) throw new S3Error('NoSuchUpload');
+  throw err;
+}
+
+async function loadUpload(deps: S3Deps, bucket: string, key: string, id: string): Promise<metadataV1Metadata.MultipartUpload> {
+  const { upload } = await deps.metadata.getMultipartUpload({ bucket, key, uploadId: id }).catch(uploadError);
+  if (upload === undefined) throw new S3Error('NoSuchUpload');
+  return upload;
+}
+
+export const createMultipartUpload: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  checkKey(key);
+  const algorithm = ctx.headers['x-amz-checksum-algorithm']?.toLowerCase() ?? '';
+  const { upload } = await deps.metadata.createMultipartUpload({
+    upload: metadataV1Metadata.MultipartUpload.fromPartial({
+      bucket: bucket.name,
+      key,
+      ownerId: ctx.identity?.accountId ?? '',
+      ownerDisplayName: ctx.identity?.displayName ?? '',
+      storageClass: storageClass(ctx.headers),
+      location: objectLocation(ctx, deps, bucket.location),
+      headers: storedHeaders(ctx.headers),
+      userMetadata: userMetadata(ctx.headers),
+      tags: parseTaggingHeader(ctx.headers['x-amz-tagging']),
+      checksumAlgorithm: algorithm,
+    }),
+  });
+  const w = new XmlWriter();
+  w.open('InitiateMultipartUploadResult', { xmlns: S3_XMLNS })
+    .leaf('Bucket', bucket.name)
+    .leaf('Key', key)
+    .leaf('UploadId', upload?.uploadId ?? '')
+    .close();
+  sendXml(ctx, 200, w.end(), algorithm ? { 'x-amz-checksum-algorithm': algorithm.toUpperCase() } : {});
+};
+
+async function recordPart(
+  deps: S3Deps,
+  upload: metadataV1Metadata.MultipartUpload,
+  n: number,
+  stored: { location: string; key: string; size: number; md5: string; checksums: Record<string, string> },
+): Promise<void> {
+  try {
+    const res = await deps.metadata.putPart({
+      bucket: upload.bucket,
+      key: upload.key,
+      uploadId: upload.uploadId,
+      part: metadataV1Metadata.Part.fromPartial({
+        partNumber: n,
+        etag: stored.md5,
+        size: stored.size,
+        data: { location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: n, etag: stored.md5 },
+        checksums: stored.checksums,
+      }),
+    });
+    if (res.replacedData) cleanupLater(deps, [res.replacedData]);
+  } catch (err) {
+    cleanupLater(deps, [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: n, etag: '' }]);
+    uploadError(err);
+  }
+}
+
+export const uploadPart: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  const n = partNumber(ctx);
+  const upload = await loadUpload(deps, bucket.name, key, uploadId(ctx));
+  if (ctx.bodyLength < 0) throw new S3Error('MissingContentLength');
+  if (ctx.bodyLength > MAX_PART_SIZE) throw new S3Error('EntityTooLarge');
+  const { algorithms, expected } = digestsOf(ctx);
+  const stored = await deps.data.put(upload.location, ctx.body(), {
+    bucket: bucket.name,
+    key,
+    size: ctx.bodyLength,
+    checksumAlgorithms: algorithms,
+    expect: () => expected,
+  });
+  await recordPart(deps, upload, n, stored);
+  sendEmpty(ctx, 200, { etag: quoteEtag(stored.md5), ...checksumResponseHeaders(stored.checksums) });
+};
+
+export const uploadPartCopy: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  const n = partNumber(ctx);
+  const upload = await loadUpload(deps, bucket.name, key, uploadId(ctx));
+  const source = await copySource(ctx, deps);
+  let range: { start: number; end: number } | undefined;
+  const rawRange = ctx.headers['x-amz-copy-source-range'];
+  if (rawRange !== undefined) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(rawRange.trim());
+    if (!m)
+      throw new S3Error('InvalidArgument', {
+        message:
+          'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+      });
+    range = { start: Number(m[1]), end: Number(m[2]) };
+    if (range.end < range.start || range.end >= source.version.size) {
+      throw new S3Error('InvalidRange', { fields: { RangeRequested: rawRange, ActualObjectSize: source.version.size } });
+    }
+  }
+  const size = range ? range.end - range.start + 1 : source.version.size;
+  if (size > MAX_PART_SIZE) throw new S3Error('EntityTooLarge');
+  const stored = await deps.data.put(upload.location, objectBytes(deps.data, source.version.data, range), {
+    bucket: bucket.name,
+    key,
+    size,
+  });
+  await recordPart(deps, upload, n, stored);
+  const w = new XmlWriter();
+  w.open('CopyPartResult', { xmlns: S3_XMLNS }).leaf('LastModified', isoDate(new Date())).leaf('ETag', quoteEtag(stored.md5)).close();
+  sendXml(ctx, 200, w.end(), source.version.versionId !== 'null' ? { 'x-amz-copy-source-version-id': source.version.versionId } : {});
+};
+
+function parseCompleteBody(body: Buffer): metadataV1MetadataService.CompletedPart[] {
+  if (body.length === 0) throw new S3Error('MalformedXML');
+  const root = parseXml(body, { maxBytes: 4 * 1024 * 1024 });
+  if (root.name !== 'CompleteMultipartUpload') throw new S3Error('MalformedXML');
+  const parts = root.all('Part').map((p) => {
+    const num = p.textOf('PartNumber')?.trim() ?? '';
+    const etag = p.textOf('ETag')?.trim() ?? '';
+    if (!/^\d+$/.test(num) || etag === '') throw new S3Error('MalformedXML');
+    return { partNumber: Number(num), etag: etag.replace(/^"|"$/g, '').replace(/^&quot;|&quot;$/g, '') };
+  });
+  if (parts.length === 0) throw new S3Error('MalformedXML');
+  if (parts.length > MAX_PARTS)
+    throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive' });
+  return parts;
+}
+
+export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  const id = uploadId(ctx);
+  const parts = parseCompleteBody(await readBody(ctx.body(), 4 * 1024 * 1024));
+  const ifNoneMatch = ctx.headers['if-none-match'];
+  let res;
+  try {
+    res = await deps.metadata.completeMultipartUpload({
+      bucket: bucket.name,
+      key,
+      uploadId: id,
+      parts,
+      minPartSize: MIN_PART_SIZE,
+      ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
+      ifNoneMatch: ifNoneMatch !== undefined,
+    });
+  } catch (err) {
+    if (isMeshError(err, 'INVALID_PART')) throw new S3Error('InvalidPart');
+    if (isMeshError(err, 'INVALID_PART_ORDER')) throw new S3Error('InvalidPartOrder');
+    if (isMeshError(err, 'ENTITY_TOO_SMALL')) throw new S3Error('EntityTooSmall');
+    if (isMeshError(err, 'PRECONDITION_FAILED')) throw new S3Error('PreconditionFailed');
+    uploadError(err);
+  }
+  cleanupLater(deps, [...res.unusedData, ...res.replacedData]);
+  const object = res.object;
+  const w = new XmlWriter();
+  w.open('CompleteMultipartUploadResult', { xmlns: S3_XMLNS });
+  w.leaf('Location', `/${bucket.name}/${encodeURIComponent(key)}`)
+    .leaf('Bucket', bucket.name)
+    .leaf('Key', key)
+    .leaf('ETag', quoteEtag(object?.etag ?? ''));
+  w.close();
+  sendXml(ctx, 200, w.end(), isVersioned(bucket) && object ? { 'x-amz-version-id': object.versionId } : {});
+};
+
+export const abortMultipartUpload: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  const res = await deps.metadata.abortMultipartUpload({ bucket: bucket.name, key, uploadId: uploadId(ctx) }).catch(uploadError);
+  cleanupLater(deps, res.releasedData);
+  sendEmpty(ctx, 204);
+};
+
+function intParam(ctx: S3Context, name: string, def: number, max: number): number {
+  const raw = ctx.query.get(name);
+  if (raw === null) return def;
+  if (!/^\d+$/.test(raw))
+    throw new S3Error('InvalidArgument', {
+      message: `Provided ${name} not an integer or within integer range`,
+      fields: { ArgumentName: name, ArgumentValue: raw },
+    });
+  return Math.min(max, Number(raw));
+}
+
+export const listParts: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  const maxParts = intParam(ctx, 'max-parts', 1000, 1000);
+  const marker = intParam(ctx, 'part-number-marker', 0, MAX_PARTS);
+  const res = await deps.metadata
+    .listParts({ bucket: bucket.name, key, uploadId: uploadId(ctx), partNumberMarker: marker, maxParts })
+    .catch(uploadError);
+  const u = res.upload;
+  const w = new XmlWriter();
+  w.open('ListPartsResult', { xmlns: S3_XMLNS })
+    .leaf('Bucket', bucket.name)
+    .leaf('Key', key)
+    .leaf('UploadId', u?.uploadId ?? '');
+  w.open('Initiator')
+    .leaf('ID', u?.ownerId ?? '')
+    .leaf('DisplayName', u?.ownerDisplayName ?? '')
+    .close();
+  w.open('Owner')
+    .leaf('ID', u?.ownerId ?? '')
+    .leaf('DisplayName', u?.ownerDisplayName ?? '')
+    .close();
+  w.leaf('StorageClass', u?.storageClass || 'STANDARD').leaf('PartNumberMarker', marker);
+  if (res.isTruncated) w.leaf('NextPartNumberMarker', res.nextPartNumberMarker);
+  w.leaf('MaxParts', maxParts).leaf('IsTruncated', res.isTruncated);
+  for (const p of res.parts) {
+    w.open('Part')
+      .leaf('PartNumber', p.partNumber)
+      .leaf('LastModified', isoDate(p.lastModified))
+      .leaf('ETag', quoteEtag(p.etag))
+      .leaf('Size', p.size);
+    w.close();
+  }
+  w.close();
+  sendXml(ctx, 200, w.end());
+};
+
+export const listMultipartUploads: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const prefix = ctx.query.get('prefix') ?? '';
+  const delimiter = ctx.query.get('delimiter') ?? '';
+  const keyMarker = ctx.query.get('key-marker') ?? '';
+  const uploadIdMarker = ctx.query.get('upload-id-marker') ?? '';
+  const maxUploads = intParam(ctx, 'max-uploads', 1000, 1000);
+  const res = await deps.metadata
+    .listMultipartUploads({ bucket: bucket.name, prefix, delimiter, keyMarker, uploadIdMarker, maxUploads })
+    .catch((err: unknown) => {
+      if (isMeshError(err, 'INVALID_MARKER')) throw new S3Error('InvalidArgument', { message: err.message });
+      throw err;
+    });
+  const w = new XmlWriter();
+  w.open('ListMultipartUploadsResult', { xmlns: S3_XMLNS })
+    .leaf('Bucket', bucket.name)
+    .leaf('KeyMarker', keyMarker)
+    .leaf('UploadIdMarker', uploadIdMarker);
+  if (res.isTruncated) w.leaf('NextKeyMarker', res.nextKeyMarker).leaf('NextUploadIdMarker', res.nextUploadIdMarker);
+  w.leaf('Prefix', prefix);
+  if (delimiter) w.leaf('Delimiter', delimiter);
+  w.leaf('MaxUploads', maxUploads).leaf('IsTruncated', res.isTruncated);
+  for (const u of res.uploads) {
+    w.open('Upload').leaf('Key', u.key).leaf('UploadId', u.uploadId);
+    w.open('Initiator').leaf('ID', u.ownerId).leaf('DisplayName', u.ownerDisplayName).close();
+    w.open('Owner').leaf('ID', u.ownerId).leaf('DisplayName', u.ownerDisplayName).close();
+    w.leaf('StorageClass', u.storageClass || 'STANDARD')
+      .leaf('Initiated', isoDate(u.initiatedAt))
+      .close();
+  }
+  for (const cp of res.commonPrefixes) w.open('CommonPrefixes').leaf('Prefix', cp).close();
+  w.close();
+  sendXml(ctx, 200, w.end());
+};

@@ -1,0 +1,156 @@
+// PutObject: bytes to the object's location (digests checked while streaming),
+// then one metadata write. The client is answered only after both are durable; if
+// the metadata write fails, the data is deleted.
+import { metadataV1Metadata } from '@zenko/gen';
+import { isMeshError } from '@zenko/mesh';
+import {
+  CHECKSUM_ALGORITHMS,
+  checksumHeaderName,
+  isWellFormedDigest,
+  parseChecksumAlgorithm,
+  type ChecksumAlgorithm,
+} from '../checksums/hasher.js';
+import { S3Error } from '../errors/s3-errors.js';
+import type { Expected, PutResult } from '../data/placement.js';
+import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
+import { sendEmpty, type S3Context } from '../s3/context.js';
+import type { S3Deps, S3Handler } from '../s3/deps.js';
+import { LOCATION_HEADER, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
+import { releaseData } from '../s3/object-stream.js';
+
+export const MAX_PUT_SIZE = 5 * 1024 ** 3;
+export const MAX_KEY_BYTES = 1024;
+
+export function checkKey(key: string): void {
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+    throw new S3Error('KeyTooLongError', { fields: { Size: Buffer.byteLength(key), MaxSizeAllowed: MAX_KEY_BYTES } });
+}
+
+/** The checksums a write computes and the digests the client sent to compare with. */
+export function digestsOf(ctx: S3Context): { algorithms: ChecksumAlgorithm[]; expected: Expected } {
+  const algorithms = new Set<ChecksumAlgorithm>();
+  const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    const value = ctx.headers[checksumHeaderName(algorithm)];
+    if (value === undefined) continue;
+    if (!isWellFormedDigest(algorithm, value)) {
+      throw new S3Error('InvalidRequest', { message: `Value for ${checksumHeaderName(algorithm)} header is invalid.` });
+    }
+    algorithms.add(algorithm);
+    checksums[algorithm] = value;
+  }
+  for (const name of [ctx.headers['x-amz-sdk-checksum-algorithm'], ...(ctx.headers['x-amz-trailer'] ?? '').split(',')]) {
+    if (name === undefined || name.trim() === '') continue;
+    const algorithm = parseChecksumAlgorithm(name.trim());
+    if (algorithm === undefined) throw new S3Error('InvalidRequest', { message: `Checksum algorithm ${name} is not supported.` });
+    algorithms.add(algorithm);
+  }
+  const expected: Expected = { checksums };
+  const md5 = ctx.headers['content-md5'];
+  if (md5 !== undefined) {
+    if (!isWellFormedDigest('md5', md5)) throw new S3Error('InvalidDigest');
+    expected.md5 = md5;
+  }
+  return { algorithms: [...algorithms], expected };
+}
+
+export function checksumResponseHeaders(stored: PutResult['checksums']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [algorithm, value] of Object.entries(stored)) out[checksumHeaderName(algorithm as ChecksumAlgorithm)] = value;
+  return out;
+}
+
+/** The location a new object goes to: Zenko's header, else the bucket's. */
+export function objectLocation(ctx: S3Context, deps: S3Deps, bucketLocation: string): string {
+  const requested = ctx.headers[LOCATION_HEADER];
+  const name = requested === undefined || requested === '' ? bucketLocation : requested;
+  try {
+    deps.data.location(name);
+  } catch {
+    throw new S3Error('InvalidArgument', {
+      message: `Object Location Error: no location named ${name}`,
+      fields: { ArgumentName: LOCATION_HEADER, ArgumentValue: name },
+    });
+  }
+  return name;
+}
+
+export function parseTaggingHeader(value: string | undefined): Record<string, string> {
+  if (value === undefined || value === '') return {};
+  const tags: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(value)) {
+    if (Object.hasOwn(tags, k)) throw new S3Error('InvalidTag', { message: 'Cannot provide multiple Tags with the same key' });
+    if (k.length === 0 || k.length > 128 || v.length > 256) throw new S3Error('InvalidTag');
+    tags[k] = v;
+  }
+  if (Object.keys(tags).length > 10) throw new S3Error('InvalidTag', { message: 'Object tags cannot be greater than 10' });
+  return tags;
+}
+
+export function cleanupLater(deps: S3Deps, pieces: readonly metadataV1Metadata.DataLocation[]): void {
+  if (pieces.length === 0) return;
+  releaseData(deps.data, pieces).catch((err: unknown) =>
+    deps.logger.warn({ err, pieces: pieces.length }, 'could not delete released data'),
+  );
+}
+
+export const putObject: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const key = objectKey(ctx);
+  checkKey(key);
+  if (ctx.bodyLength < 0) throw new S3Error('MissingContentLength');
+  if (ctx.bodyLength > MAX_PUT_SIZE)
+    throw new S3Error('EntityTooLarge', { fields: { ProposedSize: ctx.bodyLength, MaxSizeAllowed: MAX_PUT_SIZE } });
+  const headers = storedHeaders(ctx.headers);
+  const meta = userMetadata(ctx.headers);
+  const klass = storageClass(ctx.headers);
+  const tags = parseTaggingHeader(ctx.headers['x-amz-tagging']);
+  const location = objectLocation(ctx, deps, bucket.location);
+  const { algorithms, expected } = digestsOf(ctx);
+  const ifNoneMatch = ctx.headers['if-none-match'];
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
+    throw new S3Error('NotImplemented', { message: 'If-None-Match supports only *' });
+
+  const stored = await deps.data.put(location, ctx.body(), {
+    bucket: bucket.name,
+    key,
+    size: ctx.bodyLength,
+    checksumAlgorithms: algorithms,
+    expect: () => expected,
+  });
+  let object: metadataV1Metadata.ObjectVersion | undefined;
+  let replaced: metadataV1Metadata.DataLocation[];
+  try {
+    const res = await deps.metadata.putObject({
+      object: metadataV1Metadata.ObjectVersion.fromPartial({
+        bucket: bucket.name,
+        key,
+        size: stored.size,
+        etag: stored.md5,
+        ownerId: ctx.identity?.accountId ?? '',
+        ownerDisplayName: ctx.identity?.displayName ?? '',
+        storageClass: klass,
+        headers,
+        userMetadata: meta,
+        tags,
+        checksums: stored.checksums,
+        data: [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: stored.md5 }],
+      }),
+      ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
+      ifNoneMatch: ifNoneMatch !== undefined,
+      forceVersionId: '',
+    });
+    object = res.object;
+    replaced = res.replacedData;
+  } catch (err) {
+    cleanupLater(deps, [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: '' }]);
+    if (isMeshError(err, 'PRECONDITION_FAILED'))
+      throw new S3Error('PreconditionFailed', { fields: { Condition: ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match' } });
+    if (isMeshError(err, 'OBJECT_NOT_FOUND') && ctx.headers['if-match'] !== undefined) throw new S3Error('NoSuchKey');
+    throw err;
+  }
+  cleanupLater(deps, replaced);
+  const out: Record<string, string> = { etag: quoteEtag(stored.md5), ...checksumResponseHeaders(stored.checksums) };
+  if (isVersioned(bucket) && object !== undefined) out['x-amz-version-id'] = object.versionId;
+  sendEmpty(ctx, 200, out);
+};

@@ -1,0 +1,23 @@
+// What every S3 handler gets: clients of the inner services, data placement and
+// the edge's configuration.
+import type { accountV1AccountService, metadataV1MetadataService } from '@zenko/gen';
+import type { Logger, PromiseClient } from '@zenko/mesh';
+import type { DataPlacement } from '../data/placement.js';
+import type { S3Context } from './context.js';
+
+export interface S3Config {
+  /** Host names of the S3 service: `<bucket>.<endpoint>` is virtual-hosted-style. */
+  endpoints: readonly string[];
+  /** Location of buckets created without a LocationConstraint. */
+  defaultLocation: string;
+}
+
+export interface S3Deps {
+  metadata: PromiseClient<typeof metadataV1MetadataService.MetadataServiceService>;
+  accounts: PromiseClient<typeof accountV1AccountService.AccountServiceService>;
+  data: DataPlacement;
+  config: S3Config;
+  logger: Logger;
+}
+
+export type S3Handler = (ctx: S3Context, deps: S3Deps) => Promise<void>;

@@ -1,0 +1,108 @@
+// Object attributes carried in HTTP headers: what PutObject stores, what GET/HEAD
+// send back.
+import { metadataV1Metadata } from '@zenko/gen';
+import { S3Error } from '../errors/s3-errors.js';
+import { checksumHeaderName, CHECKSUM_ALGORITHMS } from '../checksums/hasher.js';
+
+/** Standard headers stored with an object and returned as they were sent. */
+export const STORED_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+] as const;
+const META_PREFIX = 'x-amz-meta-';
+/** AWS: user metadata (names and values) is limited to 2 KB. */
+const MAX_USER_METADATA = 2048;
+export const STORAGE_CLASSES = [
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'GLACIER_IR',
+  'OUTPOSTS',
+  'EXPRESS_ONEZONE',
+];
+/** Zenko's per-object placement header. */
+export const LOCATION_HEADER = 'x-amz-meta-scal-location-constraint';
+
+export function storedHeaders(headers: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of STORED_HEADERS) {
+    const v = headers[name];
+    if (v !== undefined) out[name] = v;
+  }
+  out['content-type'] ??= 'binary/octet-stream';
+  return out;
+}
+
+export function userMetadata(headers: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let size = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith(META_PREFIX) || value === undefined) continue;
+    const key = name.slice(META_PREFIX.length);
+    out[key] = value;
+    size += key.length + Buffer.byteLength(value);
+  }
+  if (size > MAX_USER_METADATA) throw new S3Error('MetadataTooLarge', { fields: { Size: size, MaxSizeAllowed: MAX_USER_METADATA } });
+  return out;
+}
+
+export function storageClass(headers: Readonly<Record<string, string | undefined>>): string {
+  const value = headers['x-amz-storage-class'];
+  if (value === undefined || value === '') return 'STANDARD';
+  if (!STORAGE_CLASSES.includes(value)) throw new S3Error('InvalidStorageClass', { fields: { StorageClassRequested: value } });
+  return value;
+}
+
+export function httpDate(d: Date | undefined): string {
+  return (d ?? new Date(0)).toUTCString();
+}
+
+export function isoDate(d: Date | undefined): string {
+  return (d ?? new Date(0)).toISOString();
+}
+
+export function quoteEtag(etag: string): string {
+  return `"${etag}"`;
+}
+
+/** Headers of GET/HEAD for one version. `versioned`: the bucket has (had) versioning. */
+export function versionHeaders(
+  v: metadataV1Metadata.ObjectVersion,
+  opts: { versioned: boolean; checksums: boolean },
+): Record<string, string> {
+  const out: Record<string, string> = {
+    'last-modified': httpDate(v.lastModified),
+    etag: quoteEtag(v.etag),
+    'accept-ranges': 'bytes',
+  };
+  for (const [name, value] of Object.entries(v.headers)) out[name] = value;
+  for (const [name, value] of Object.entries(v.userMetadata)) out[`${META_PREFIX}${name}`] = value;
+  if (opts.versioned) out['x-amz-version-id'] = v.versionId;
+  if (v.storageClass && v.storageClass !== 'STANDARD') out['x-amz-storage-class'] = v.storageClass;
+  const tags = Object.keys(v.tags).length;
+  if (tags > 0) out['x-amz-tagging-count'] = String(tags);
+  const replication = v.replication?.status ?? metadataV1Metadata.ReplicationStatus.REPLICATION_STATUS_UNSPECIFIED;
+  if (replication !== metadataV1Metadata.ReplicationStatus.REPLICATION_STATUS_UNSPECIFIED) {
+    out['x-amz-replication-status'] = metadataV1Metadata.ReplicationStatus[replication].replace('REPLICATION_STATUS_', '');
+  }
+  if (v.retention?.mode) {
+    out['x-amz-object-lock-mode'] = v.retention.mode;
+    out['x-amz-object-lock-retain-until-date'] = isoDate(v.retention.retainUntil);
+  }
+  if (v.legalHold) out['x-amz-object-lock-legal-hold'] = 'ON';
+  if (opts.checksums) {
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+      const value = v.checksums[algorithm];
+      if (value !== undefined) out[checksumHeaderName(algorithm)] = value;
+    }
+  }
+  return out;
+}
