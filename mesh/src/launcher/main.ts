@@ -63,6 +63,16 @@ if (!stopping) {
     out(`  ${name.padEnd(17)} ${`${shown}:${p.grpc}`.padEnd(18)} http://${shown}:${p.metrics}/metrics`);
   }
   out('');
+  const accessKey = process.env['ZENKO_ACCESS_KEY'] || 'accessKey1';
+  const secretKey = process.env['ZENKO_SECRET_KEY'] || 'verySecretKey1';
+  out(`  S3 credentials     access key ${accessKey}, secret key ${secretKey} (account created at first start)`);
+  out('  Azure account      devstoreaccount1 with the well-known development key (UseDevelopmentStorage=true)');
+  if (accessKey === 'accessKey1' && secretKey === 'verySecretKey1' && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    err(
+      `WARNING: the S3 and Azure edges listen on ${host} with the public development credentials; set ZENKO_ACCESS_KEY and ZENKO_SECRET_KEY`,
+    );
+  }
+  out('');
   out(`  data directory     ${config.dataDir}`);
   out(`  logs               ${config.dataDir}/logs/<service>.log`);
   out(`  pids               ${stack.pids().join(' ')}`);

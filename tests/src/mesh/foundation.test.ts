@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { S3Client, ListBucketsCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListBucketsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { BlobServiceClient, RestError, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { meshV1ServiceInfo } from '@zenko/gen';
 import { createClient, SERVICE_NAMES, type ServiceName } from '@zenko/mesh';
@@ -126,7 +126,6 @@ describe('edges and tracing', () => {
       credentials: { accessKeyId: 'accessKey1', secretAccessKey: 'verySecretKey1' },
       maxAttempts: 1,
     });
-    let requestId: string | undefined;
     s3.middlewareStack.add(
       (next) => async (args) => {
         (args.request as { headers: Record<string, string> }).headers['traceparent'] = `00-${traceId}-00f067aa0ba902b7-01`;
@@ -134,11 +133,9 @@ describe('edges and tracing', () => {
       },
       { step: 'build' },
     );
-    await s3.send(new ListBucketsCommand({})).catch((e: unknown) => {
-      requestId = (e as S3ServiceException).$metadata.requestId;
-    });
+    const requestId = (await s3.send(new ListBucketsCommand({}))).$metadata.requestId;
     s3.destroy();
-    assert.ok(requestId);
+    assert.ok(requestId !== undefined);
     await otlp.waitFor(
       (spans) =>
         spans.some((s) => s.traceId === traceId && s.service === 'svc-cloudserver' && s.kind === 2) &&
@@ -177,11 +174,13 @@ describe('edges and tracing', () => {
       credentials: { accessKeyId: 'accessKey1', secretAccessKey: 'verySecretKey1' },
       maxAttempts: 1,
     });
-    const err = await s3.send(new ListBucketsCommand({})).then(
+    const err = await s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'k' })).then(
       () => assert.fail('expected an error'),
       (e: unknown) => e,
     );
     assert.ok(err instanceof S3ServiceException);
+    assert.equal(err.name, 'NoSuchBucket');
+    assert.equal(err.$metadata.httpStatusCode, 404);
     assert.ok(err.$metadata.requestId);
     s3.destroy();
   });

@@ -1,0 +1,109 @@
+// Shared plumbing of the namespace operations: the optimistic retry loop, bucket loading with
+// fences, and oplog entry encoding.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { metadataV1Metadata } from '@zenko/gen';
+import { MeshError, isMeshError, type Reason } from '@zenko/mesh';
+import { conflict, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
+import { decodeBucketRecord, encodeBucketRecord, type BucketRecord } from './records.js';
+
+type OplogEntry = metadataV1Metadata.OplogEntry;
+
+const MAX_ATTEMPTS = 200;
+/** A fence older than this belongs to an operation that died; writers lift it. */
+export const FENCE_TTL_MS = 30_000;
+export const DEFAULT_MAX_KEYS = 1000;
+
+/** Errors that must not be retried even though their reason is CONFLICT (a caller's CAS). */
+const FINAL = new WeakSet<MeshError>();
+
+export function finalError(reason: Reason, message: string, details: Record<string, string> = {}): MeshError {
+  const err = new MeshError(reason, message, { details });
+  FINAL.add(err);
+  return err;
+}
+
+/**
+ * Runs a read-check-commit attempt until it does not hit a CONFLICT (another writer committed
+ * between our reads and our commit). No code runs inside a store transaction: each attempt
+ * reads, then commits with preconditions on what it read.
+ */
+export async function withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isMeshError(err, 'CONFLICT') || FINAL.has(err) || i >= MAX_ATTEMPTS) throw err;
+      await sleep(Math.random() * Math.min(20, i));
+    }
+  }
+}
+
+export function clampMax(requested: number): number {
+  return requested <= 0 ? DEFAULT_MAX_KEYS : Math.min(requested, DEFAULT_MAX_KEYS);
+}
+
+export interface LoadedBucket {
+  entry: KvEntry;
+  record: BucketRecord;
+}
+
+export async function loadBucket(store: KvStore, name: string): Promise<LoadedBucket> {
+  const entry = await store.get('buckets', name);
+  if (entry === undefined) throw new MeshError('BUCKET_NOT_FOUND', 'bucket not found', { details: { bucket: name } });
+  return { entry, record: decodeBucketRecord(entry.value) };
+}
+
+/**
+ * Loads a bucket for an operation that adds records under it. While the bucket is fenced
+ * (being deleted) the attempt fails with a retryable CONFLICT; a stale fence is lifted.
+ */
+export async function loadBucketForWrite(store: KvStore, name: string): Promise<LoadedBucket> {
+  const loaded = await loadBucket(store, name);
+  const { fencedAt } = loaded.record;
+  if (fencedAt === 0) return loaded;
+  if (Date.now() - fencedAt >= FENCE_TTL_MS) {
+    await store.commit({
+      ops: [
+        {
+          type: 'put',
+          table: 'buckets',
+          key: name,
+          value: encodeBucketRecord({ ...loaded.record, fencedAt: 0 }),
+          expectRevision: loaded.entry.revision,
+        },
+      ],
+    });
+  }
+  throw conflict('bucket is being deleted', { bucket: name });
+}
+
+export function checkBucket(loaded: LoadedBucket): KvOp {
+  return { type: 'check', table: 'buckets', key: loaded.record.bucket.name, expectRevision: loaded.entry.revision };
+}
+
+export type OplogDraft = Omit<OplogEntry, 'sequence' | 'timestamp' | 'value' | 'key' | 'versionId'> &
+  Partial<Pick<OplogEntry, 'value' | 'key' | 'versionId'>>;
+
+export function encodeOplog(draft: OplogDraft): Uint8Array {
+  return metadataV1Metadata.OplogEntry.encode({
+    key: '',
+    versionId: '',
+    value: undefined,
+    ...draft,
+    sequence: 0,
+    timestamp: undefined,
+  }).finish();
+}
+
+export function decodeOplog(sequence: number, timestamp: number, payload: Uint8Array): OplogEntry {
+  return { ...metadataV1Metadata.OplogEntry.decode(payload), sequence, timestamp: new Date(timestamp) };
+}
+
+export function commitWithOplog(store: KvStore, ops: readonly KvOp[], entries: readonly OplogDraft[]): ReturnType<KvStore['commit']> {
+  return store.commit({ ops, oplog: entries.map(encodeOplog) });
+}
+
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new MeshError('INVALID_ARGUMENT', `${what} is required`);
+  return value;
+}

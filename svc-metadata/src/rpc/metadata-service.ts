@@ -1,0 +1,40 @@
+// MetadataService over gRPC: each RPC is one namespace function on the store.
+import { metadataV1MetadataService } from '@zenko/gen';
+import { MeshError, service, type ServiceRegistration } from '@zenko/mesh';
+import * as ns from '../namespace/index.js';
+import type { KvStore } from '../store/kv.js';
+
+export function metadataService(store: KvStore): ServiceRegistration {
+  return service(metadataV1MetadataService.MetadataServiceService, {
+    createBucket: (req) => ns.createBucket(store, req),
+    getBucket: (req) => ns.getBucket(store, req),
+    deleteBucket: (req) => ns.deleteBucket(store, req),
+    listBuckets: (req) => ns.listBuckets(store, req),
+    updateBucket: (req) => ns.updateBucket(store, req),
+    putObject: (req) => ns.putObject(store, req),
+    getObject: (req) => ns.getObject(store, req),
+    deleteObject: (req) => ns.deleteObject(store, req),
+    updateObject: (req) => ns.updateObject(store, req),
+    listObjects: (req) => ns.listObjects(store, req),
+    listObjectVersions: (req) => ns.listObjectVersions(store, req),
+    searchObjects: () => Promise.reject(new MeshError('UNIMPLEMENTED', 'metadata search is not implemented yet')),
+    createMultipartUpload: (req) => ns.createMultipartUpload(store, req),
+    getMultipartUpload: (req) => ns.getMultipartUpload(store, req),
+    putPart: (req) => ns.putPart(store, req),
+    listParts: (req) => ns.listParts(store, req),
+    completeMultipartUpload: (req) => ns.completeMultipartUpload(store, req),
+    abortMultipartUpload: (req) => ns.abortMultipartUpload(store, req),
+    listMultipartUploads: (req) => ns.listMultipartUploads(store, req),
+    async *watchOplog(req, ctx) {
+      // A named consumer holds back trimming from where it starts (positions never move back).
+      if (req.consumer !== '') await ns.commitPosition(store, req.consumer, Math.max(0, req.fromSequence - 1));
+      for await (const entry of ns.watchOplog(store, { fromSequence: req.fromSequence, follow: !req.noFollow, signal: ctx.signal })) {
+        yield { entry };
+      }
+    },
+    commitOplogPosition: async (req) => {
+      await ns.commitPosition(store, req.consumer, req.sequence);
+      return {};
+    },
+  });
+}

@@ -1,0 +1,127 @@
+// The storage contract under svc-metadata: ordered tables of string keys with revisions,
+// atomic + durable multi-key commits with optimistic preconditions, and a gap-free oplog
+// written in the same commit. LMDB implements it now (lmdb-store.ts), MongoDB later; both
+// run the same contract suite (contract.ts).
+//
+// Semantics every implementation must honour:
+// - Keys are strings ordered by their UTF-8 bytes (not by JS UTF-16 code units). A key must
+//   be well-formed Unicode (no lone surrogates) and non-empty.
+// - Each record carries a revision: 1 when created, +1 on every put. Revision 0 means "absent".
+// - `commit` applies every op or none. It resolves only once the change is durable (on disk,
+//   or majority-acknowledged). A failed precondition rejects with MeshError('CONFLICT') and
+//   changes nothing (no oplog sequence is consumed). A full disk rejects with STORE_FULL, any
+//   other storage failure with INTERNAL; the store stays usable.
+// - A `check` op is a precondition only; it is validated atomically with the writes (so a
+//   concurrent writer of that record makes the commit fail).
+// - Oplog payloads get consecutive sequences (no gaps, strictly increasing, starting at 1) and
+//   a timestamp, inside the same commit as the ops.
+// - Stored values are checksummed; a corrupted record is reported as MeshError('INTERNAL').
+import { MeshError } from '@zenko/mesh';
+
+export const TABLES = ['buckets', 'objects', 'versions', 'mpu', 'parts', 'meta', 'accounts', 'keys', 'locations'] as const;
+export type Table = (typeof TABLES)[number];
+
+export interface KvEntry {
+  key: string;
+  value: Uint8Array;
+  revision: number;
+}
+
+/** Bounds of a scan; unset bounds are open. */
+export interface KeyRange {
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+}
+
+export interface ScanOptions extends KeyRange {
+  /** Maximum number of entries returned (a scan is always bounded). */
+  limit: number;
+  /** Descending byte order. */
+  reverse?: boolean;
+}
+
+/**
+ * `expectRevision`: undefined = unconditional, 0 = the record must not exist,
+ * n > 0 = the record must exist at revision n.
+ */
+export type KvOp =
+  | { type: 'put'; table: Table; key: string; value: Uint8Array; expectRevision?: number }
+  | { type: 'delete'; table: Table; key: string; expectRevision?: number }
+  | { type: 'check'; table: Table; key: string; expectRevision: number };
+
+export interface CommitRequest {
+  ops: readonly KvOp[];
+  /** Opaque payloads appended to the oplog, in order, in the same commit. */
+  oplog?: readonly Uint8Array[];
+}
+
+export interface CommitResult {
+  /** Per op: the new revision for a put, 0 for a delete, the checked revision for a check. */
+  revisions: number[];
+  /** The sequence assigned to each oplog payload. */
+  sequences: number[];
+  /** Commit time (ms since epoch), also the timestamp of the oplog records. */
+  timestamp: number;
+}
+
+export interface OplogRecord {
+  sequence: number;
+  /** Commit time in ms since epoch. */
+  timestamp: number;
+  payload: Uint8Array;
+}
+
+export interface OplogBounds {
+  /** Oldest retained sequence (last + 1 when the oplog is empty). */
+  first: number;
+  /** Last assigned sequence (0 when nothing was ever written). */
+  last: number;
+}
+
+export interface KvStore {
+  get(table: Table, key: string): Promise<KvEntry | undefined>;
+  scan(table: Table, options: ScanOptions): Promise<KvEntry[]>;
+  commit(request: CommitRequest): Promise<CommitResult>;
+  /** Records from `fromSequence` (inclusive); OPLOG_POSITION_TRIMMED if it was trimmed. */
+  readOplog(fromSequence: number, limit: number): Promise<OplogRecord[]>;
+  oplogBounds(): Promise<OplogBounds>;
+  /** Removes records up to `throughSequence` (inclusive, capped at the last one); returns how many. */
+  trimOplog(throughSequence: number): Promise<number>;
+  /** Called after each durable commit that appended to the oplog, with its last sequence. */
+  onOplog(listener: (lastSequence: number) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Compares two keys in UTF-8 byte order (the order of every store). */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+const MAX_CODE_POINT = 0x10ffff;
+
+/**
+ * The smallest string greater than every string that starts with `prefix` (in UTF-8 byte
+ * order), or undefined when there is none (the prefix is made of U+10FFFF only). Seeking to it
+ * skips a whole common prefix in one step.
+ */
+export function prefixSuccessor(prefix: string): string | undefined {
+  const points = Array.from(prefix);
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < MAX_CODE_POINT) {
+      const next = last === 0xd7ff ? 0xe000 : last + 1;
+      return points.join('') + String.fromCodePoint(next);
+    }
+  }
+  return undefined;
+}
+
+export function isWellFormedKey(key: string): boolean {
+  return !/\p{Cs}/u.test(key);
+}
+
+export function conflict(message: string, details: Record<string, string> = {}): MeshError {
+  return new MeshError('CONFLICT', message, { details });
+}

@@ -1,0 +1,313 @@
+// KvStore on LMDB (lmdb-js v3), one sub-database per table, binary keys (the UTF-8 bytes of
+// the string keys, so LMDB's memcmp order is UTF-8 byte order).
+//
+// Durability and group commit: lmdb-js runs every `transaction()` callback queued before the
+// write thread starts its next transaction in ONE LMDB transaction, committed with one fsync.
+// We open with `overlappingSync: false`, so the commit (and the promise) completes only after
+// LMDB's fdatasync: a resolved commit is durable and nothing is visible before it is durable
+// (with overlappingSync, readers could see commits that a crash would roll back, and oplog
+// sequences could be reused). `eventTurnBatching: false` keeps the batching of transaction
+// callbacks but avoids an internal batch promise of lmdb-js that is rejected without a handler
+// when a commit fails (an unhandled rejection would kill the process on a full disk).
+//
+// Record frame: [u8 format][u32 crc32 of (key, rest)][f64 revision][value]. The oplog uses the
+// same frame with the timestamp in place of the revision.
+import { statfs } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { MeshError } from '@zenko/mesh';
+import {
+  TABLES,
+  conflict,
+  isWellFormedKey,
+  type CommitRequest,
+  type CommitResult,
+  type KvEntry,
+  type KvOp,
+  type KvStore,
+  type OplogBounds,
+  type OplogRecord,
+  type ScanOptions,
+  type Table,
+} from './kv.js';
+
+const FORMAT = 1;
+const HEADER_BYTES = 13;
+/** errno values and LMDB codes that mean "no room left". */
+const FULL_CODES = new Set([28 /* ENOSPC */, 122 /* EDQUOT */, -30792 /* MDB_MAP_FULL */]);
+const EIO = 5;
+/** LMDB reports a short write on a full disk as EIO; below this much free space we call it full. */
+const LOW_SPACE_BYTES = 64 * 1024 * 1024;
+const TRIM_BATCH = 10_000;
+/** lmdb-js builds LMDB with this maximum key size. */
+const MAX_KEY_BYTES = 1978;
+
+type Db = Database<Buffer, Buffer>;
+
+export function frame(key: Uint8Array, number: number, value: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + value.length);
+  out[0] = FORMAT;
+  out.writeDoubleLE(number, 5);
+  out.set(value, HEADER_BYTES);
+  out.writeUInt32LE(crc32(out.subarray(5), crc32(key)), 1);
+  return out;
+}
+
+/** Checks a framed record and returns its number (revision or timestamp) and value. */
+export function unframe(key: Uint8Array, raw: Buffer): { number: number; value: Buffer } {
+  if (raw.length < HEADER_BYTES || raw[0] !== FORMAT || raw.readUInt32LE(1) !== crc32(raw.subarray(5), crc32(key))) {
+    throw new MeshError('INTERNAL', 'corrupted record', {
+      details: { key: Buffer.from(key).toString('hex') },
+    });
+  }
+  return { number: raw.readDoubleLE(5), value: raw.subarray(HEADER_BYTES) };
+}
+
+function sequenceKey(sequence: number): Buffer {
+  const key = Buffer.allocUnsafe(8);
+  key.writeBigUInt64BE(BigInt(sequence));
+  return key;
+}
+
+const LAST_KEY = Buffer.from('oplog.last');
+const FIRST_KEY = Buffer.from('oplog.first');
+
+type Outcome = { ok: true; revisions: number[]; sequences: number[] } | { ok: false; table: Table; key: string };
+
+export interface LmdbStoreOptions {
+  /** Directory holding data.mdb and lock.mdb; created if missing. */
+  path: string;
+}
+
+export class LmdbStore implements KvStore {
+  readonly #root: RootDatabase<Buffer, Buffer>;
+  readonly #tables: ReadonlyMap<Table, Db>;
+  readonly #oplog: Db;
+  readonly #sys: Db;
+  readonly #path: string;
+  readonly #listeners = new Set<(last: number) => void>();
+
+  constructor(options: LmdbStoreOptions) {
+    this.#path = options.path;
+    this.#root = open<Buffer, Buffer>({
+      path: options.path,
+      overlappingSync: false,
+      eventTurnBatching: false,
+      maxDbs: TABLES.length + 4,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+    });
+    const sub = (name: string): Db => this.#root.openDB<Buffer, Buffer>(name, { keyEncoding: 'binary', encoding: 'binary' });
+    this.#tables = new Map(TABLES.map((table) => [table, sub(table)]));
+    this.#oplog = sub('_oplog');
+    this.#sys = sub('_sys');
+  }
+
+  async get(table: Table, key: string): Promise<KvEntry | undefined> {
+    const keyBytes = this.#key(key);
+    const raw = this.#db(table).getBinary(keyBytes);
+    if (raw === undefined) return undefined;
+    const { number, value } = unframe(keyBytes, raw);
+    return { key, value, revision: number };
+  }
+
+  async scan(table: Table, options: ScanOptions): Promise<KvEntry[]> {
+    const bound = (k: string | undefined): Buffer | undefined => (k === undefined ? undefined : Buffer.from(k, 'utf8'));
+    const gt = bound(options.gt);
+    const gte = bound(options.gte);
+    const lt = bound(options.lt);
+    const lte = bound(options.lte);
+    const aboveLow = (k: Buffer): boolean =>
+      (gt === undefined || Buffer.compare(k, gt) > 0) && (gte === undefined || Buffer.compare(k, gte) >= 0);
+    const belowHigh = (k: Buffer): boolean =>
+      (lt === undefined || Buffer.compare(k, lt) < 0) && (lte === undefined || Buffer.compare(k, lte) <= 0);
+    const reverse = options.reverse === true;
+    // lmdb-js: `start` is inclusive (where iteration begins), `end` exclusive; we pass loose
+    // bounds and filter exactly here.
+    const low = gte ?? gt;
+    const high = lte ?? lt;
+    const range = reverse
+      ? { reverse: true, ...(high && { start: high }), ...(gt && !gte && { end: gt }) }
+      : { ...(low && { start: low }), ...(lt && !lte && { end: lt }) };
+    const out: KvEntry[] = [];
+    if (options.limit <= 0) return out;
+    for (const { key, value } of this.#db(table).getRange(range)) {
+      if (reverse ? !aboveLow(key) : !belowHigh(key)) break;
+      if (reverse ? !belowHigh(key) : !aboveLow(key)) continue;
+      const { number, value: payload } = unframe(key, value);
+      out.push({ key: key.toString('utf8'), value: payload, revision: number });
+      if (out.length >= options.limit) break;
+    }
+    return out;
+  }
+
+  async commit(request: CommitRequest): Promise<CommitResult> {
+    const prepared = request.ops.map((op) => ({ op, db: this.#db(op.table), key: this.#key(op.key) }));
+    const values = prepared.map(({ op }) => (op.type === 'put' ? op.value : undefined));
+    const payloads = request.oplog ?? [];
+    const timestamp = Date.now();
+    let outcome: Outcome;
+    try {
+      // The callback runs synchronously inside the shared write transaction: it checks every
+      // precondition before it writes anything, so a conflict leaves the transaction untouched.
+      outcome = await this.#root.transaction(() => this.#apply(prepared, values, payloads, timestamp));
+    } catch (err) {
+      throw await this.#commitError(err);
+    }
+    if (!outcome.ok) throw conflict('commit precondition failed', { table: outcome.table, key: outcome.key });
+    const last = outcome.sequences.at(-1);
+    if (last !== undefined) {
+      for (const listener of this.#listeners) {
+        try {
+          listener(last);
+        } catch {
+          // A listener's failure must not turn a durable commit into an error.
+        }
+      }
+    }
+    return { revisions: outcome.revisions, sequences: outcome.sequences, timestamp };
+  }
+
+  #apply(
+    prepared: { op: KvOp; db: Db; key: Buffer }[],
+    values: (Uint8Array | undefined)[],
+    payloads: readonly Uint8Array[],
+    timestamp: number,
+  ): Outcome {
+    // Revisions as the ops see them, so one commit may touch a record twice.
+    const current = new Map<string, number>();
+    const revisionOf = (table: Table, db: Db, key: Buffer): number => {
+      const id = `${table}\0${key.toString('latin1')}`;
+      const known = current.get(id);
+      if (known !== undefined) return known;
+      const raw = db.getBinaryFast(key);
+      return raw === undefined ? 0 : raw.readDoubleLE(5);
+    };
+    const revisions: number[] = [];
+    for (const { op, db, key } of prepared) {
+      const revision = revisionOf(op.table, db, key);
+      if (op.expectRevision !== undefined && op.expectRevision !== revision) {
+        return { ok: false, table: op.table, key: op.key };
+      }
+      const next = op.type === 'put' ? revision + 1 : op.type === 'delete' ? 0 : revision;
+      current.set(`${op.table}\0${key.toString('latin1')}`, next);
+      revisions.push(next);
+    }
+    prepared.forEach(({ op, db, key }, i) => {
+      const value = values[i];
+      if (op.type === 'put' && value !== undefined) db.putSync(key, frame(key, revisions[i]!, value));
+      else if (op.type === 'delete') db.removeSync(key);
+    });
+    const sequences: number[] = [];
+    if (payloads.length > 0) {
+      let last = this.#readNumber(LAST_KEY) ?? 0;
+      for (const payload of payloads) {
+        last += 1;
+        const key = sequenceKey(last);
+        this.#oplog.putSync(key, frame(key, timestamp, payload));
+        sequences.push(last);
+      }
+      this.#sys.putSync(LAST_KEY, frame(LAST_KEY, last, new Uint8Array()));
+    }
+    return { ok: true, revisions, sequences };
+  }
+
+  async readOplog(fromSequence: number, limit: number): Promise<OplogRecord[]> {
+    const { first } = await this.oplogBounds();
+    if (fromSequence < first) {
+      throw new MeshError('OPLOG_POSITION_TRIMMED', 'oplog position was trimmed', {
+        details: { sequence: String(fromSequence), first: String(first) },
+      });
+    }
+    const out: OplogRecord[] = [];
+    if (limit <= 0) return out;
+    for (const { key, value } of this.#oplog.getRange({ start: sequenceKey(fromSequence), limit })) {
+      const { number, value: payload } = unframe(key, value);
+      out.push({ sequence: Number(key.readBigUInt64BE()), timestamp: number, payload });
+    }
+    return out;
+  }
+
+  async oplogBounds(): Promise<OplogBounds> {
+    const last = this.#readNumber(LAST_KEY) ?? 0;
+    const first = this.#readNumber(FIRST_KEY) ?? 1;
+    return { first, last };
+  }
+
+  async trimOplog(throughSequence: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const { first, last } = await this.oplogBounds();
+      const through = Math.min(throughSequence, last, first + TRIM_BATCH - 1);
+      if (through < first) return removed;
+      try {
+        await this.#root.transaction(() => {
+          const start = this.#readNumber(FIRST_KEY) ?? 1;
+          for (let seq = start; seq <= through; seq++) this.#oplog.removeSync(sequenceKey(seq));
+          this.#sys.putSync(FIRST_KEY, frame(FIRST_KEY, Math.max(start, through + 1), new Uint8Array()));
+        });
+      } catch (err) {
+        throw await this.#commitError(err);
+      }
+      removed += through - first + 1;
+    }
+  }
+
+  onOplog(listener: (lastSequence: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    await this.#root.close();
+  }
+
+  #db(table: Table): Db {
+    const db = this.#tables.get(table);
+    if (db === undefined) throw new MeshError('INTERNAL', `unknown table ${String(table)}`);
+    return db;
+  }
+
+  #key(key: string): Buffer {
+    if (key === '' || !isWellFormedKey(key)) throw new MeshError('INVALID_ARGUMENT', 'invalid store key');
+    const bytes = Buffer.from(key, 'utf8');
+    if (bytes.length > MAX_KEY_BYTES) {
+      throw new MeshError('KEY_TOO_LONG', 'key too long for the store', {
+        details: { bytes: String(bytes.length), max: String(MAX_KEY_BYTES) },
+      });
+    }
+    return bytes;
+  }
+
+  #readNumber(key: Buffer): number | undefined {
+    const raw = this.#sys.getBinary(key);
+    return raw === undefined ? undefined : unframe(key, raw).number;
+  }
+
+  /** Maps a failed LMDB commit to STORE_FULL or INTERNAL; the cause stays attached for logs. */
+  async #commitError(err: unknown): Promise<MeshError> {
+    if (err instanceof MeshError) return err;
+    // lmdb-js rejects with "Commit failed" and the real error in a `commitError` promise.
+    const pending = (err as { commitError?: Promise<unknown> } | null)?.commitError;
+    const cause = pending
+      ? await pending.then(
+          () => err,
+          (e: unknown) => e,
+        )
+      : err;
+    const code = (cause as { code?: unknown } | null)?.code;
+    let full = typeof code === 'number' && FULL_CODES.has(code);
+    if (!full && code === EIO) {
+      const stats = await statfs(this.#path).catch(() => undefined);
+      full = stats !== undefined && stats.bavail * stats.bsize < LOW_SPACE_BYTES;
+    }
+    return full
+      ? new MeshError('STORE_FULL', 'metadata store is full', { cause })
+      : new MeshError('INTERNAL', 'metadata store commit failed', { cause });
+  }
+}
+
+export async function openLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
+  return new LmdbStore(options);
+}

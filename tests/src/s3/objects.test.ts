@@ -1,0 +1,408 @@
+// The S3 edge end to end through the AWS SDK (default settings: CRC32 trailers and
+// aws-chunked bodies), on a real stack.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  GetBucketLocationCommand,
+  GetBucketWebsiteCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { s3Client, s3Error } from '../support/s3.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let s3: S3Client;
+
+before(async () => {
+  stack = await startStack();
+  s3 = s3Client(stack);
+});
+after(async () => {
+  s3.destroy();
+  await stack.stop();
+});
+
+const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
+
+describe('buckets', () => {
+  it('create, head, list, locate, refuse duplicates and non-empty deletes, delete', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'b-lifecycle' }));
+    assert.equal((await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'b-lifecycle' })))).code, 'BucketAlreadyOwnedByYou');
+    await s3.send(new HeadBucketCommand({ Bucket: 'b-lifecycle' }));
+    const names = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+    assert.ok(names?.includes('b-lifecycle'));
+    const loc = await s3.send(new GetBucketLocationCommand({ Bucket: 'b-lifecycle' }));
+    assert.equal(loc.LocationConstraint ?? '', '');
+    await s3.send(new PutObjectCommand({ Bucket: 'b-lifecycle', Key: 'k', Body: 'x' }));
+    assert.equal((await s3Error(s3.send(new DeleteBucketCommand({ Bucket: 'b-lifecycle' })))).code, 'BucketNotEmpty');
+    await s3.send(new DeleteObjectCommand({ Bucket: 'b-lifecycle', Key: 'k' }));
+    await s3.send(new DeleteBucketCommand({ Bucket: 'b-lifecycle' }));
+    assert.equal((await s3Error(s3.send(new HeadBucketCommand({ Bucket: 'b-lifecycle' })))).status, 404);
+  });
+
+  it('refuses invalid names and unknown locations', async () => {
+    assert.equal((await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).code, 'InvalidBucketName');
+    const err = await s3Error(
+      s3.send(new CreateBucketCommand({ Bucket: 'b-nowhere', CreateBucketConfiguration: { LocationConstraint: 'nowhere' as never } })),
+    );
+    assert.equal(err.code, 'InvalidLocationConstraint');
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-here', Key: 'k' })))).code, 'NoSuchBucket');
+  });
+
+  it('creates a bucket on the memory location', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'b-mem', CreateBucketConfiguration: { LocationConstraint: 'memory' as never } }));
+    assert.equal((await s3.send(new GetBucketLocationCommand({ Bucket: 'b-mem' }))).LocationConstraint, 'memory');
+    await s3.send(new PutObjectCommand({ Bucket: 'b-mem', Key: 'k', Body: 'in memory' }));
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'b-mem', Key: 'k' }))).Body?.transformToString(), 'in memory');
+  });
+});
+
+describe('objects', () => {
+  before(() => s3.send(new CreateBucketCommand({ Bucket: 'b-obj' })));
+
+  it('stores bytes, content headers and user metadata; returns them on GET and HEAD', async () => {
+    const body = randomBytes(300_000);
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'b-obj',
+        Key: 'dir/file.bin',
+        Body: body,
+        ContentType: 'application/x-test',
+        CacheControl: 'max-age=60',
+        ContentDisposition: 'attachment; filename="f.bin"',
+        Metadata: { color: 'blue', 'two-words': 'x y' },
+      }),
+    );
+    assert.equal(put.ETag, `"${md5(body)}"`);
+    const get = await s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'dir/file.bin', ChecksumMode: 'ENABLED' }));
+    assert.ok(Buffer.from(await get.Body!.transformToByteArray()).equals(body));
+    assert.equal(get.ContentType, 'application/x-test');
+    assert.equal(get.CacheControl, 'max-age=60');
+    assert.equal(get.ContentDisposition, 'attachment; filename="f.bin"');
+    assert.deepEqual(get.Metadata, { color: 'blue', 'two-words': 'x y' });
+    assert.ok(get.ChecksumCRC32, 'the SDK sent a CRC32 and gets it back');
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key: 'dir/file.bin' }));
+    assert.equal(head.ContentLength, body.length);
+    assert.equal(head.ETag, put.ETag);
+  });
+
+  it('serves ranges, suffix ranges and refuses unsatisfiable ones', async () => {
+    const body = Buffer.from('0123456789abcdefghij');
+    await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'range', Body: body }));
+    const r = await s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'range', Range: 'bytes=5-9' }));
+    assert.equal(await r.Body?.transformToString(), '56789');
+    assert.equal(r.ContentRange, 'bytes 5-9/20');
+    const suffix = await s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'range', Range: 'bytes=-3' }));
+    assert.equal(await suffix.Body?.transformToString(), 'hij');
+    const open = await s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'range', Range: 'bytes=18-' }));
+    assert.equal(await open.Body?.transformToString(), 'ij');
+    assert.equal(
+      (await s3Error(s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'range', Range: 'bytes=20-30' })))).code,
+      'InvalidRange',
+    );
+  });
+
+  it('evaluates conditional GETs and conditional PUTs', async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'cond', Body: 'v1' }));
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'cond', IfNoneMatch: put.ETag })))).status, 304);
+    assert.equal(
+      (await s3Error(s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'cond', IfMatch: '"nope"' })))).code,
+      'PreconditionFailed',
+    );
+    const ok = await s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'cond', IfMatch: put.ETag }));
+    assert.equal(await ok.Body?.transformToString(), 'v1');
+    assert.equal(
+      (await s3Error(s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'cond', Body: 'v2', IfNoneMatch: '*' })))).code,
+      'PreconditionFailed',
+    );
+    await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'cond-new', Body: 'v1', IfNoneMatch: '*' }));
+  });
+
+  it('a wrong Content-MD5 is BadDigest and leaves no object', async () => {
+    const err = await s3Error(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: 'b-obj',
+          Key: 'bad-md5',
+          Body: 'data',
+          ContentMD5: Buffer.from(md5('other'), 'hex').toString('base64'),
+        }),
+      ),
+    );
+    assert.equal(err.code, 'BadDigest');
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key: 'bad-md5' })))).status, 404);
+  });
+
+  it('keys that look like paths are distinct objects, listed as they are', async () => {
+    const keys = ['../../etc/passwd', 'a//b', 'a/b', '%2F', 'nul\0key', 'emoji-😀', 'été'];
+    for (const [i, key] of keys.entries()) await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: key, Body: `v${i}` }));
+    for (const [i, key] of keys.entries()) {
+      assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: key }))).Body?.transformToString(), `v${i}`, key);
+    }
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: 'b-obj', EncodingType: 'url' }))).Contents?.map((c) =>
+      decodeURIComponent(c.Key!.replace(/\+/g, ' ')),
+    );
+    for (const key of keys) assert.ok(listed?.includes(key), `listing has ${JSON.stringify(key)}`);
+    const tooLong = 'k'.repeat(1025);
+    assert.equal((await s3Error(s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: tooLong, Body: 'x' })))).code, 'KeyTooLongError');
+  });
+
+  it('deleting a missing key succeeds; a deleted key is NoSuchKey', async () => {
+    await s3.send(new DeleteObjectCommand({ Bucket: 'b-obj', Key: 'never-was' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'gone', Body: 'x' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'b-obj', Key: 'gone' }));
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'gone' })))).code, 'NoSuchKey');
+  });
+
+  it('copies objects within and across buckets, with COPY and REPLACE metadata', async () => {
+    await s3.send(
+      new CreateBucketCommand({ Bucket: 'b-copy-target', CreateBucketConfiguration: { LocationConstraint: 'memory' as never } }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'src', Body: 'copy me', ContentType: 'text/plain', Metadata: { a: '1' } }));
+    await s3.send(new CopyObjectCommand({ Bucket: 'b-copy-target', Key: 'dst', CopySource: 'b-obj/src' }));
+    const copied = await s3.send(new GetObjectCommand({ Bucket: 'b-copy-target', Key: 'dst' }));
+    assert.equal(await copied.Body?.transformToString(), 'copy me');
+    assert.deepEqual(copied.Metadata, { a: '1' });
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'b-obj',
+        Key: 'src',
+        CopySource: 'b-obj/src',
+        MetadataDirective: 'REPLACE',
+        Metadata: { b: '2' },
+        ContentType: 'text/x',
+      }),
+    );
+    const replaced = await s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key: 'src' }));
+    assert.deepEqual(replaced.Metadata, { b: '2' });
+    assert.equal(replaced.ContentType, 'text/x');
+    assert.equal(
+      (await s3Error(s3.send(new CopyObjectCommand({ Bucket: 'b-obj', Key: 'src', CopySource: 'b-obj/src' })))).code,
+      'InvalidRequest',
+    );
+    assert.equal(
+      (await s3Error(s3.send(new CopyObjectCommand({ Bucket: 'b-obj', Key: 'x', CopySource: 'b-obj/missing' })))).code,
+      'NoSuchKey',
+    );
+  });
+});
+
+describe('listings', () => {
+  before(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'b-list' }));
+    const keys = ['a/1', 'a/2', 'b/1', 'b/2/x', 'c', 'd', 'e'];
+    for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: 'b-list', Key: key, Body: key }));
+  });
+
+  it('v2 with delimiter and continuation tokens walks every entry once', async () => {
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: 'b-list', Delimiter: '/', MaxKeys: 2, ContinuationToken: token }));
+      seen.push(...(page.CommonPrefixes ?? []).map((p) => p.Prefix!), ...(page.Contents ?? []).map((c) => c.Key!));
+      assert.ok((page.KeyCount ?? 0) <= 2);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    assert.deepEqual(seen.sort(), ['a/', 'b/', 'c', 'd', 'e']);
+  });
+
+  it('v1 with prefix, marker and max-keys', async () => {
+    const page = await s3.send(new ListObjectsCommand({ Bucket: 'b-list', Prefix: 'b/', Marker: 'b/1', MaxKeys: 10 }));
+    assert.deepEqual(
+      page.Contents?.map((c) => c.Key),
+      ['b/2/x'],
+    );
+    const start = await s3.send(new ListObjectsV2Command({ Bucket: 'b-list', StartAfter: 'c' }));
+    assert.deepEqual(
+      start.Contents?.map((c) => c.Key),
+      ['d', 'e'],
+    );
+  });
+});
+
+describe('multipart uploads', () => {
+  before(() => s3.send(new CreateBucketCommand({ Bucket: 'b-mpu' })));
+
+  it('lib-storage uploads a 17 MiB stream in parts; the ETag is md5-of-md5s-N', async () => {
+    const body = randomBytes(17 * 1024 * 1024);
+    const upload = new Upload({ client: s3, params: { Bucket: 'b-mpu', Key: 'big', Body: body }, partSize: 5 * 1024 * 1024, queueSize: 2 });
+    const res = await upload.done();
+    const partMd5s = [0, 1, 2, 3].map((i) =>
+      createHash('md5')
+        .update(body.subarray(i * 5 * 1024 * 1024, (i + 1) * 5 * 1024 * 1024))
+        .digest(),
+    );
+    assert.equal(res.ETag, `"${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-4"`);
+    const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'big' }))).Body!.transformToByteArray());
+    assert.ok(got.equals(body));
+    const across = await s3.send(
+      new GetObjectCommand({ Bucket: 'b-mpu', Key: 'big', Range: `bytes=${5 * 1024 * 1024 - 10}-${5 * 1024 * 1024 + 9}` }),
+    );
+    assert.ok(Buffer.from(await across.Body!.transformToByteArray()).equals(body.subarray(5 * 1024 * 1024 - 10, 5 * 1024 * 1024 + 10)));
+    const part2 = await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'big', PartNumber: 2 }));
+    assert.equal(part2.PartsCount, 4);
+    assert.equal(part2.ContentLength, 5 * 1024 * 1024);
+  });
+
+  it('lists parts and uploads, refuses bad completions, aborts', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'manual' }));
+    const p1 = await s3.send(
+      new UploadPartCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 1) }),
+    );
+    const p2 = await s3.send(
+      new UploadPartCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId, PartNumber: 2, Body: Buffer.alloc(1024, 2) }),
+    );
+    const parts = await s3.send(new ListPartsCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId }));
+    assert.deepEqual(
+      parts.Parts?.map((p) => p.PartNumber),
+      [1, 2],
+    );
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'b-mpu' }));
+    assert.ok(uploads.Uploads?.some((u) => u.UploadId === UploadId));
+    const small = await s3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'b-mpu',
+          Key: 'manual',
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: p1.ETag },
+              { PartNumber: 2, ETag: p2.ETag },
+            ],
+          },
+        }),
+      ),
+    );
+    assert.equal(small.code, 'EntityTooSmall');
+    const wrong = await s3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'b-mpu',
+          Key: 'manual',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0000"' }] },
+        }),
+      ),
+    );
+    assert.equal(wrong.code, 'InvalidPart');
+    const order = await s3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'b-mpu',
+          Key: 'manual',
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 2, ETag: p2.ETag },
+              { PartNumber: 1, ETag: p1.ETag },
+            ],
+          },
+        }),
+      ),
+    );
+    assert.equal(order.code, 'InvalidPartOrder');
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId }));
+    assert.equal((await s3Error(s3.send(new ListPartsCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId })))).code, 'NoSuchUpload');
+    assert.equal(
+      (await s3Error(s3.send(new UploadPartCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId, PartNumber: 10_001, Body: 'x' })))).code,
+      'InvalidArgument',
+    );
+  });
+
+  it('UploadPartCopy copies a range of another object into a part', async () => {
+    const src = randomBytes(6 * 1024 * 1024);
+    await s3.send(new PutObjectCommand({ Bucket: 'b-mpu', Key: 'copy-src', Body: src }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'copied' }));
+    const c1 = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'b-mpu',
+        Key: 'copied',
+        UploadId,
+        PartNumber: 1,
+        CopySource: 'b-mpu/copy-src',
+        CopySourceRange: `bytes=0-${5 * 1024 * 1024 - 1}`,
+      }),
+    );
+    const c2 = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'b-mpu',
+        Key: 'copied',
+        UploadId,
+        PartNumber: 2,
+        CopySource: 'b-mpu/copy-src',
+        CopySourceRange: `bytes=${5 * 1024 * 1024}-${src.length - 1}`,
+      }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'b-mpu',
+        Key: 'copied',
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: c1.CopyPartResult?.ETag },
+            { PartNumber: 2, ETag: c2.CopyPartResult?.ETag },
+          ],
+        },
+      }),
+    );
+    const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'copied' }))).Body!.transformToByteArray());
+    assert.ok(got.equals(src));
+  });
+});
+
+describe('authentication', () => {
+  before(() => s3.send(new CreateBucketCommand({ Bucket: 'b-auth' })));
+
+  it('a wrong secret is SignatureDoesNotMatch, an unknown key InvalidAccessKeyId, anonymous AccessDenied', async () => {
+    const wrong = s3Client(stack, { accessKeyId: 'accessKey1', secretAccessKey: 'wrong-secret' });
+    assert.equal((await s3Error(wrong.send(new ListBucketsCommand({})))).code, 'SignatureDoesNotMatch');
+    wrong.destroy();
+    const unknown = s3Client(stack, { accessKeyId: 'nobody', secretAccessKey: 'whatever1' });
+    assert.equal((await s3Error(unknown.send(new ListBucketsCommand({})))).code, 'InvalidAccessKeyId');
+    unknown.destroy();
+    const res = await fetch(`${stack.s3}/b-auth/anything`);
+    assert.equal(res.status, 403);
+    assert.match(await res.text(), /<Code>AccessDenied<\/Code>/);
+  });
+
+  it('presigned GET and PUT work with a plain HTTP client', async () => {
+    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'b-auth', Key: 'presigned' }), { expiresIn: 300 });
+    const put = await fetch(putUrl, { method: 'PUT', body: 'via presigned put' });
+    assert.equal(put.status, 200);
+    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'b-auth', Key: 'presigned' }), { expiresIn: 300 });
+    const get = await fetch(getUrl);
+    assert.equal(get.status, 200);
+    assert.equal(await get.text(), 'via presigned put');
+    const tampered = await fetch(getUrl.replace('presigned', 'presignee'));
+    assert.equal(tampered.status, 403);
+  });
+
+  it('an unimplemented operation answers NotImplemented', async () => {
+    const err = await s3Error(s3.send(new GetBucketWebsiteCommand({ Bucket: 'b-auth' })));
+    assert.equal(err.code, 'NotImplemented');
+    assert.equal(err.status, 501);
+  });
+});
