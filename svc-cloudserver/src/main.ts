@@ -1,6 +1,7 @@
 // svc-cloudserver: the S3 HTTP edge and the DataPlacementService.
-import { accountV1AccountService, metadataV1MetadataService } from '@zenko/gen';
+import { accountV1AccountService, locationV1LocationRegistryService, metadataV1MetadataService } from '@zenko/gen';
 import { createClient, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
@@ -27,8 +28,16 @@ await runService({
       metadata.close();
       accounts.close();
     });
-    const locations = await LocationSet.withBuiltins(config.dataDir);
-    onClose(() => locations.close());
+    const registry = createClient(locationV1LocationRegistryService.LocationRegistryServiceService, config.metadataAddress, { metrics });
+    const locations = new LocationSet();
+    const stopWatching = new AbortController();
+    onClose(async () => {
+      stopWatching.abort();
+      registry.close();
+      await locations.close();
+    });
+    // Serve only once every defined location is known.
+    await followLocations(registry, locations, config.dataDir, logger, stopWatching.signal);
     const data = new DataPlacement(locations);
     const edge = await startHttpEdge({
       host: config.host,

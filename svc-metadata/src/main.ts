@@ -1,12 +1,13 @@
 // svc-metadata: the namespace (MetadataService), accounts (AccountService) and
 // locations (LocationRegistryService), on LMDB under the data directory.
 import { join } from 'node:path';
-import { locationV1LocationRegistryService } from '@zenko/gen';
-import { int, runService, service, str } from '@zenko/mesh';
+import { int, runService, str } from '@zenko/mesh';
 import { Accounts } from './accounts/accounts.js';
 import { SecretBox } from './accounts/secret-box.js';
 import { trimOplog } from './namespace/index.js';
+import { LocationRegistry } from './locations/registry.js';
 import { accountService } from './rpc/account-service.js';
+import { locationService } from './rpc/location-service.js';
 import { metadataService } from './rpc/metadata-service.js';
 import { openLmdbStore } from './store/lmdb-store.js';
 
@@ -27,7 +28,10 @@ await runService({
   async start({ config, logger, onClose }) {
     const store = await openLmdbStore({ path: join(config.dataDir, 'metadata') });
     onClose(() => store.close());
-    const accounts = new Accounts(store, SecretBox.open(join(config.dataDir, 'keys', 'sealing.key')));
+    const box = SecretBox.open(join(config.dataDir, 'keys', 'sealing.key'));
+    const accounts = new Accounts(store, box);
+    const locations = new LocationRegistry(store, box);
+    await locations.bootstrap();
     if (await accounts.bootstrap(config.accessKey, config.secretKey)) {
       logger.info({ accessKey: config.accessKey }, 'first start: created account "zenko" with the configured access key');
     }
@@ -38,11 +42,7 @@ await runService({
     trimmer.unref();
     onClose(() => clearInterval(trimmer));
     return {
-      services: [
-        metadataService(store),
-        accountService(accounts),
-        service(locationV1LocationRegistryService.LocationRegistryServiceService, {}),
-      ],
+      services: [metadataService(store), accountService(accounts), locationService(locations)],
     };
   },
 });

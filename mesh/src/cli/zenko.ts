@@ -7,13 +7,25 @@ import { loadConfig } from '../config.js';
 import { createClient } from '../grpc/client.js';
 import { checkHealth } from '../grpc/health.js';
 import { isMeshError } from '../errors.js';
+import { accountCommand, keyCommand, locationCommand, LOCATION_FLAGS } from './admin.js';
+import { parseArgs, UsageError } from './args.js';
 import { SERVICE_NAMES, peerAddress, type ServiceName } from '../topology.js';
 
 const USAGE = `usage: zenko <command>
 
 commands:
-  status            health, version and endpoints of every service
-  help              this text
+  status [--json]                      health, version and endpoints of every service
+  account create NAME [--display-name D] [--email E] [--storage-account S]
+  account list | show ACCOUNT | delete ACCOUNT
+  key create ACCOUNT [--access-key ID --secret-key SECRET]   (the secret is printed once)
+  key list ACCOUNT | disable KEY | enable KEY | delete KEY
+  location add NAME --type mem|file|aws_s3|azure|gcp [--bucket B] [--endpoint URL] [--region R]
+               [--access-key K --secret-key S] [--path-style] [--https] [--bucket-match]
+               [--account-name A --account-key K | --sas-token T] [--transient] [--size-limit-gb N]
+  location list | show NAME | update NAME ... | remove NAME
+  help                                 this text
+
+Add --json for JSON output.
 
 Service addresses: ZENKO_METADATA_ADDRESS, ZENKO_CLOUDSERVER_ADDRESS, ZENKO_BLOBSERVER_ADDRESS,
 ZENKO_BACKBEAT_ADDRESS, ZENKO_COSMOS_ADDRESS (default 127.0.0.1:90x0).`;
@@ -99,6 +111,28 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'status':
       return status(rest.includes('--json'));
+    case 'account':
+    case 'key':
+    case 'location': {
+      const [sub, ...more] = rest;
+      const metadata = addresses()['svc-metadata'];
+      try {
+        const args = parseArgs(more, LOCATION_FLAGS);
+        if (command === 'account') return await accountCommand(metadata, sub, args);
+        if (command === 'key') return await keyCommand(metadata, sub, args);
+        return await locationCommand(metadata, sub, args);
+      } catch (err) {
+        if (err instanceof UsageError) {
+          process.stderr.write(`zenko: ${err.message}\n${USAGE}\n`);
+          return 2;
+        }
+        if (isMeshError(err)) {
+          process.stderr.write(`zenko: ${err.reason}: ${err.message}\n`);
+          return 1;
+        }
+        throw err;
+      }
+    }
     case undefined:
     case 'help':
     case '--help':

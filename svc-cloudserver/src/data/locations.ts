@@ -1,15 +1,10 @@
-// The locations this process can place data in. Built-in locations exist on every
-// stack; operator-defined ones arrive from the LocationRegistryService.
-import { join } from 'node:path';
+// The locations this process can place data in, as the LocationRegistryService
+// defines them (see location-watch.ts), each with its backend.
 import type { DataBackend } from './backend.js';
-import { FileBackend } from './file-backend.js';
-import { MemBackend } from './mem-backend.js';
 import type { Location, LocationResolver } from './placement.js';
 
-/** The default location of new buckets: local disk under the data directory. */
+/** The default location of new buckets: the built-in local-disk location. */
 export const DEFAULT_LOCATION = 'us-east-1';
-/** Process memory: for tests and ephemeral data. */
-export const MEMORY_LOCATION = 'memory';
 
 export class LocationSet implements LocationResolver {
   readonly #locations = new Map<string, Location>();
@@ -26,15 +21,13 @@ export class LocationSet implements LocationResolver {
     this.#locations.set(name, { name, type, backend, isTransient: opts.isTransient ?? false, sizeLimitBytes: opts.sizeLimitBytes ?? 0 });
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.list().map((l) => l.backend.close()));
+  async remove(name: string): Promise<void> {
+    const location = this.#locations.get(name);
+    this.#locations.delete(name);
+    await location?.backend.close();
   }
 
-  /** The built-in locations: `us-east-1` (file, under <dataDir>/data/us-east-1) and `memory`. */
-  static async withBuiltins(dataDir: string): Promise<LocationSet> {
-    const set = new LocationSet();
-    set.add(DEFAULT_LOCATION, 'file', await FileBackend.open(join(dataDir, 'data', DEFAULT_LOCATION)));
-    set.add(MEMORY_LOCATION, 'mem', new MemBackend());
-    return set;
+  async close(): Promise<void> {
+    await Promise.all(this.list().map((l) => l.backend.close()));
   }
 }

@@ -8,7 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { placementV1DataPlacementService } from '@zenko/gen';
 import { createClient, createLogger, isMeshError, Metrics, startGrpcServer, type GrpcServer } from '@zenko/mesh';
 import { digestBase64 } from '../checksums/hasher.js';
-import { DEFAULT_LOCATION, LocationSet, MEMORY_LOCATION } from './locations.js';
+import { FileBackend } from './file-backend.js';
+import { LocationSet } from './locations.js';
+import { MemBackend } from './mem-backend.js';
 import { DataPlacement } from './placement.js';
 import { dataPlacementService } from './placement-service.js';
 
@@ -21,6 +23,8 @@ async function* body(data: Buffer): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < data.length; i += 65_536) yield data.subarray(i, i + 65_536);
 }
 
+const DEFAULT_LOCATION = 'disk';
+const MEMORY_LOCATION = 'memory';
 let dir: string;
 let locations: LocationSet;
 let placement: DataPlacement;
@@ -29,7 +33,9 @@ const data = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => i % 253));
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'zenko-placement-'));
-  locations = await LocationSet.withBuiltins(dir);
+  locations = new LocationSet();
+  locations.add(DEFAULT_LOCATION, 'file', await FileBackend.open(join(dir, 'data', DEFAULT_LOCATION)));
+  locations.add(MEMORY_LOCATION, 'mem', new MemBackend());
   placement = new DataPlacement(locations);
   server = await startGrpcServer({
     name: 'svc-cloudserver',

@@ -173,7 +173,10 @@ export interface WatchLocationsRequest {
 }
 
 export interface WatchLocationsResponse {
-  /** "snapshot" entries first (one per location), then "put" / "delete". */
+  /**
+   * "snapshot" entries first (one per location), then one "synced" (no location),
+   * then "put" / "delete" as changes happen.
+   */
   event: string;
   location: Location | undefined;
   name: string;

@@ -1,0 +1,180 @@
+// The operator's location definitions. Secrets (S3 secret keys, Azure account keys,
+// SAS tokens) are write-only: sealed at rest, never returned except to the data
+// path (GetLocationSecrets). Running services follow changes through watch().
+import { EventEmitter } from 'node:events';
+import { locationV1LocationRegistryService as loc } from '@zenko/gen';
+import { MeshError, isMeshError } from '@zenko/mesh';
+import type { SecretBox } from '../accounts/secret-box.js';
+import { listBuckets } from '../namespace/index.js';
+import type { KvStore } from '../store/kv.js';
+
+type Location = loc.Location;
+type Details = loc.LocationDetails;
+const Type = loc.LocationType;
+
+export const SECRET_FIELDS = ['secretKey', 'accountKey', 'sasToken'] as const satisfies readonly (keyof Details)[];
+const NAME_RULE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** Built-in locations every stack has: local disk (the default) and process memory. */
+export const BUILTIN_LOCATIONS: readonly Location[] = [
+  loc.Location.fromPartial({ name: 'us-east-1', type: Type.LOCATION_TYPE_FILE, details: { path: 'data/us-east-1' }, builtin: true }),
+  loc.Location.fromPartial({ name: 'memory', type: Type.LOCATION_TYPE_MEM, builtin: true }),
+];
+
+export type LocationEvent = { event: 'put'; location: Location } | { event: 'delete'; name: string };
+
+const KEY = 'location/';
+
+function validate(l: Location): void {
+  if (!NAME_RULE.test(l.name)) throw new MeshError('INVALID_ARGUMENT', 'location names are 1-63 lower-case letters, digits and . _ -');
+  const d = l.details ?? loc.LocationDetails.fromPartial({});
+  switch (l.type) {
+    case Type.LOCATION_TYPE_MEM:
+    case Type.LOCATION_TYPE_FILE:
+      break;
+    case Type.LOCATION_TYPE_AWS_S3:
+    case Type.LOCATION_TYPE_GCP:
+      if (d.bucketName === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.bucket_name is required`);
+      if (d.accessKey === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.access_key is required`);
+      break;
+    case Type.LOCATION_TYPE_AZURE:
+      if (d.bucketName === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.bucket_name (the container) is required`);
+      if (d.accountName === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.account_name is required`);
+      break;
+    case Type.LOCATION_TYPE_UNSPECIFIED:
+    case Type.UNRECOGNIZED:
+      throw new MeshError('INVALID_ARGUMENT', `${l.name}: a location type is required`);
+  }
+  if (l.sizeLimitGb < 0) throw new MeshError('INVALID_ARGUMENT', `${l.name}: size_limit_gb cannot be negative`);
+}
+
+interface Stored {
+  location: Location;
+  /** Sealed secrets by field name. */
+  secrets: Partial<Record<(typeof SECRET_FIELDS)[number], string>>;
+}
+
+function encode(s: Stored): Uint8Array {
+  return Buffer.from(JSON.stringify({ location: loc.Location.toJSON(s.location), secrets: s.secrets }));
+}
+function decode(v: Uint8Array): Stored {
+  const raw = JSON.parse(Buffer.from(v).toString('utf8')) as { location: unknown; secrets: Stored['secrets'] };
+  return { location: loc.Location.fromJSON(raw.location), secrets: raw.secrets };
+}
+
+/** The public view: secrets removed, the names of those that are set listed. */
+function publicView(s: Stored, revision: number): Location {
+  const details = loc.LocationDetails.fromPartial({ ...(s.location.details ?? {}) });
+  for (const f of SECRET_FIELDS) details[f] = '';
+  return { ...s.location, details, secretsSet: Object.keys(s.secrets).sort(), revision };
+}
+
+export class LocationRegistry {
+  readonly #events = new EventEmitter();
+
+  constructor(
+    private readonly store: KvStore,
+    private readonly box: SecretBox,
+  ) {
+    this.#events.setMaxListeners(0);
+  }
+
+  /** Writes the built-in locations that are missing. */
+  async bootstrap(): Promise<void> {
+    for (const l of BUILTIN_LOCATIONS) {
+      if ((await this.store.get('locations', KEY + l.name)) !== undefined) continue;
+      await this.store
+        .commit({
+          ops: [{ type: 'put', table: 'locations', key: KEY + l.name, value: encode({ location: l, secrets: {} }), expectRevision: 0 }],
+        })
+        .catch((err: unknown) => {
+          if (!isMeshError(err, 'CONFLICT')) throw err;
+        });
+    }
+  }
+
+  private async stored(name: string): Promise<{ stored: Stored; revision: number }> {
+    const entry = await this.store.get('locations', KEY + name);
+    if (entry === undefined) throw new MeshError('LOCATION_NOT_FOUND', `no location named ${name}`, { details: { location: name } });
+    return { stored: decode(entry.value), revision: entry.revision };
+  }
+
+  private seal(l: Location, previous: Stored['secrets'] = {}): Stored {
+    const details = loc.LocationDetails.fromPartial({ ...(l.details ?? {}) });
+    const secrets: Stored['secrets'] = { ...previous };
+    for (const f of SECRET_FIELDS) {
+      if (details[f] !== '') secrets[f] = this.box.seal(details[f]);
+      details[f] = '';
+    }
+    return { location: { ...l, details, secretsSet: [], revision: 0, builtin: false }, secrets };
+  }
+
+  async create(l: Location): Promise<Location> {
+    validate(l);
+    const s = this.seal(l);
+    const res = await this.store
+      .commit({ ops: [{ type: 'put', table: 'locations', key: KEY + l.name, value: encode(s), expectRevision: 0 }] })
+      .catch((err: unknown) => {
+        if (isMeshError(err, 'CONFLICT'))
+          throw new MeshError('LOCATION_ALREADY_EXISTS', `a location named ${l.name} exists`, { details: { location: l.name } });
+        throw err;
+      });
+    const view = publicView(s, res.revisions[0] ?? 1);
+    this.#events.emit('change', { event: 'put', location: view } satisfies LocationEvent);
+    return view;
+  }
+
+  async get(name: string): Promise<Location> {
+    const { stored, revision } = await this.stored(name);
+    return publicView(stored, revision);
+  }
+
+  async withSecrets(name: string): Promise<Location> {
+    const { stored, revision } = await this.stored(name);
+    const details = loc.LocationDetails.fromPartial({ ...(stored.location.details ?? {}) });
+    for (const f of SECRET_FIELDS) {
+      const sealed = stored.secrets[f];
+      if (sealed !== undefined) details[f] = this.box.open(sealed);
+    }
+    return { ...stored.location, details, secretsSet: Object.keys(stored.secrets).sort(), revision };
+  }
+
+  async list(): Promise<Location[]> {
+    const entries = await this.store.scan('locations', { gte: KEY, lt: 'location0', limit: 10_000 });
+    return entries.map((e) => publicView(decode(e.value), e.revision));
+  }
+
+  async update(l: Location): Promise<Location> {
+    validate(l);
+    const { stored, revision } = await this.stored(l.name);
+    if (stored.location.builtin) throw new MeshError('INVALID_ARGUMENT', `${l.name} is a built-in location`);
+    if (stored.location.type !== l.type) throw new MeshError('INVALID_ARGUMENT', `the type of ${l.name} cannot change`);
+    const s = this.seal(l, stored.secrets);
+    const res = await this.store.commit({
+      ops: [{ type: 'put', table: 'locations', key: KEY + l.name, value: encode(s), expectRevision: revision }],
+    });
+    const view = publicView(s, res.revisions[0] ?? revision + 1);
+    this.#events.emit('change', { event: 'put', location: view } satisfies LocationEvent);
+    return view;
+  }
+
+  async delete(name: string): Promise<void> {
+    const { stored, revision } = await this.stored(name);
+    if (stored.location.builtin) throw new MeshError('LOCATION_IN_USE', `${name} is a built-in location`, { details: { location: name } });
+    const { buckets } = await listBuckets(this.store, { ownerId: '' });
+    const users = buckets.filter((b) => b.location === name).map((b) => b.name);
+    if (users.length > 0) {
+      throw new MeshError('LOCATION_IN_USE', `location ${name} is used by bucket(s): ${users.join(', ')}`, {
+        details: { location: name, buckets: users.join(',') },
+      });
+    }
+    await this.store.commit({ ops: [{ type: 'delete', table: 'locations', key: KEY + name, expectRevision: revision }] });
+    this.#events.emit('change', { event: 'delete', name } satisfies LocationEvent);
+  }
+
+  /** Every change from now on; the caller reads the current set with list() first. */
+  subscribe(listener: (e: LocationEvent) => void): () => void {
+    this.#events.on('change', listener);
+    return () => this.#events.off('change', listener);
+  }
+}
