@@ -1,9 +1,12 @@
-// `npm run bench [section...]` — sections: mesh. BENCH_SECONDS sets the length of
+// `npm run bench [section...]` — sections: mesh, metadata (BENCH_METADATA_KEYS sets the
+// large bucket's size, default 1,000,000). BENCH_SECONDS sets the length of
 // each measurement (default 3).
 import { meshBench } from './mesh-bench.js';
+import { metadataBench } from './metadata-bench.js';
 
 const SECTIONS: Record<string, (seconds: number) => Promise<void>> = {
   mesh: meshBench,
+  metadata: metadataBench,
 };
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
