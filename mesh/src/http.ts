@@ -27,8 +27,24 @@ export interface HttpEdgeOptions {
   handler: EdgeHandler;
   /** Called when the handler throws (after headers were sent the response is destroyed instead). */
   onError: (err: unknown, req: IncomingMessage, res: ServerResponse, ctx: EdgeRequestContext) => void;
+  /**
+   * The raw response for a request node's parser refused before any handler ran
+   * (headers too large, malformed request line); the connection is closed after it.
+   */
+  clientErrorResponse: (err: EdgeClientError, requestId: string) => { status: number; headers: Record<string, string>; body: string };
   maxHeaderSize?: number;
+  /** A request whose body stalls this long is answered with an EdgeTimeoutError (default 30 s). */
+  idleTimeoutMs?: number;
 }
+
+/** The client stopped sending its request (body shorter than announced, stalled upload). */
+export class EdgeTimeoutError extends Error {
+  override readonly name = 'EdgeTimeoutError';
+}
+
+export type EdgeClientError = 'headers-too-large' | 'bad-request';
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
 
 export interface HttpEdge {
   readonly server: Server;
@@ -85,9 +101,37 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
         }
         opts.onError(err, req, res, ctx);
       };
+      req.setTimeout(opts.idleTimeoutMs ?? 30_000, () => {
+        // Only a stalled request body is the client's fault; a slow answer is not.
+        if (req.complete) return;
+        // The error response closes the connection, which aborts the pending body read.
+        if (!res.headersSent) onError(new EdgeTimeoutError('the request body stalled'));
+        else req.socket.destroy();
+      });
       void context.with(trace.setSpan(parent, span), () => withRequestId(requestId, () => opts.handler(req, res, ctx).catch(onError)));
     },
   );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const kind: EdgeClientError = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : 'bad-request';
+    const requestId = newRequestId();
+    const { status, headers, body } = opts.clientErrorResponse(kind, requestId);
+    const reply = (): void => {
+      metrics.httpRequests.inc({ operation: 'unknown', status: String(status) });
+      const head = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${head}\r\n${body}`);
+    };
+    // Bytes after a complete request (a body longer than its Content-Length) fail to parse while that
+    // request is still being answered: answer it first, then refuse the garbage, as pipelining wants.
+    const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (current && !current.writableFinished) current.once('finish', reply);
+    else reply();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

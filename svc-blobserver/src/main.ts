@@ -1,6 +1,6 @@
 // svc-blobserver: the Azure Blob HTTP edge over the same namespace.
 import { peerAddress, port, runService, startHttpEdge, TOPOLOGY } from '@zenko/mesh';
-import { azureNotImplemented, renderAzureFailure } from './azure-response.js';
+import { azureClientErrorResponse, azureNotImplemented, renderAzureFailure } from './azure-response.js';
 
 await runService({
   name: 'svc-blobserver',
@@ -17,6 +17,7 @@ await runService({
       metrics,
       handler: azureNotImplemented,
       onError: renderAzureFailure,
+      clientErrorResponse: azureClientErrorResponse,
     });
     return {
       services: [],

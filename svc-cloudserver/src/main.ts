@@ -1,11 +1,11 @@
 // svc-cloudserver: the S3 HTTP edge and the DataPlacementService.
 import { accountV1AccountService, locationV1LocationRegistryService, metadataV1MetadataService } from '@zenko/gen';
-import { createClient, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { createClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
-import { renderS3Failure } from './s3/errors.js';
+import { renderS3Failure, s3ClientErrorResponse } from './s3/errors.js';
 import { createS3Handler } from './server.js';
 
 await runService({
@@ -19,6 +19,7 @@ await runService({
       'comma-separated host names of the S3 service (virtual-hosted-style buckets)',
       'localhost,s3.localhost',
     ),
+    idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered RequestTimeout', 20_000, 100),
     defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of buckets created without a LocationConstraint', DEFAULT_LOCATION),
   },
   async start({ config, logger, metrics, onClose }) {
@@ -58,6 +59,8 @@ await runService({
         },
       }),
       onError: renderS3Failure,
+      clientErrorResponse: s3ClientErrorResponse,
+      idleTimeoutMs: config.idleTimeoutMs,
     });
     return {
       services: [dataPlacementService(data)],

@@ -2,7 +2,6 @@
 // says → the operation's handler. Operations without a handler answer 501
 // NotImplemented (listed in the README).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough, pipeline, type Readable } from 'node:stream';
 import type { EdgeHandler, EdgeRequestContext } from '@zenko/mesh';
 import { authenticate } from './auth/authenticate.js';
 import { createAwsChunkedDecoder, type AwsChunkedDecoder } from './auth/chunked.js';
@@ -78,9 +77,16 @@ export function createS3Handler(deps: S3Deps): EdgeHandler {
       if (payload.kind === 'unsigned') return req;
       const transform =
         payload.kind === 'sha256' ? createPayloadHashVerifier(payload.sha256Hex) : (decoder = createAwsChunkedDecoder(payload, headers));
-      const out = new PassThrough({ readableHighWaterMark: 1024 * 1024 });
-      pipeline(req as Readable, transform, out, () => undefined);
-      return out;
+      // The verifier's own error (SignatureDoesNotMatch, XAmzContentSHA256Mismatch, ...) must reach the
+      // reader as it is, and a client that goes away must end the read, not leave it waiting.
+      req.on('error', (err) => transform.destroy(err));
+      req.on('close', () => {
+        if (!req.complete && !transform.destroyed) transform.destroy(new S3Error('IncompleteBody'));
+      });
+      // The reader gets errors through iteration; once it has stopped reading, later ones have no one to tell.
+      transform.on('error', () => undefined);
+      req.pipe(transform);
+      return transform;
     };
     const ctx: S3Context = {
       req,

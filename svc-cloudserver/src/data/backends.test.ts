@@ -73,6 +73,16 @@ for (const [type, open] of TYPES) {
       }
     });
 
+    it("the body's own error reaches the caller unchanged, even with an errno-like code", async () => {
+      const b = await open();
+      const bodyError = Object.assign(new Error('chunk signature mismatch'), { code: 'SignatureDoesNotMatch' });
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield Buffer.alloc(10, 1);
+        throw bodyError;
+      }
+      await assert.rejects(b.put(failing(), hint), (e: unknown) => e === bodyError);
+    });
+
     it('a body that fails midway leaves nothing behind', async () => {
       const b = await open();
       async function* failing(): AsyncGenerator<Uint8Array> {

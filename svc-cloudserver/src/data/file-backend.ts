@@ -23,6 +23,10 @@ function storageError(err: unknown, what: string): MeshError {
   return new MeshError('BACKEND_ERROR', `file backend failed while ${what}`, { cause: err });
 }
 
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
+
 async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
@@ -95,7 +99,8 @@ export class FileBackend implements DataBackend {
     } catch (err) {
       await fh?.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
-      throw err instanceof MeshError ? err : (err as NodeJS.ErrnoException).code ? storageError(err, 'writing') : err;
+      // Only the file system's own failures are mapped; the body's errors (digest, signature) pass through.
+      throw isSystemError(err) ? storageError(err, 'writing') : err;
     }
   }
 

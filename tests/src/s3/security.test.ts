@@ -1,0 +1,196 @@
+// Hostile and broken requests against the S3 edge: each answers the S3 error AWS
+// returns and leaves no partial object.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ACCESS_KEY, SECRET_KEY, s3Client, s3Error } from '../support/s3.js';
+import { sha256, signedChunks, signV4 } from '../support/sigv4.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let s3: S3Client;
+let host: string;
+let port: number;
+const creds = { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY };
+
+before(async () => {
+  stack = await startStack({ ZENKO_HTTP_IDLE_TIMEOUT_MS: '1000' });
+  s3 = s3Client(stack);
+  const url = new URL(stack.s3);
+  host = url.host;
+  port = Number(url.port);
+  await s3.send(new CreateBucketCommand({ Bucket: 'sec' }));
+});
+after(async () => {
+  s3.destroy();
+  await stack.stop();
+});
+
+/** Sends raw bytes and reads everything until the server closes or `waitMs` passes. */
+function raw(parts: (string | Buffer)[], waitMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(), waitMs);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.on('connect', () => {
+      for (const p of parts) socket.write(p);
+    });
+  });
+}
+
+const codeOf = (response: string): string | undefined => /<Code>([^<]+)<\/Code>/.exec(response)?.[1];
+const statusOf = (response: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+
+async function absent(key: string): Promise<void> {
+  assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'sec', Key: key })))).status, 404, `${key} must not exist`);
+}
+
+describe('signatures and time', () => {
+  it('a request signed 20 minutes off is RequestTimeTooSkewed', async () => {
+    const skewed = new S3Client({
+      endpoint: stack.s3,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: creds,
+      maxAttempts: 1,
+      systemClockOffset: -20 * 60_000,
+    });
+    assert.equal((await s3Error(skewed.send(new ListBucketsCommand({})))).code, 'RequestTimeTooSkewed');
+    skewed.destroy();
+  });
+
+  it('expired and future-dated presigned URLs are AccessDenied', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'sec', Key: 'presigned', Body: 'x' }));
+    const expired = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'sec', Key: 'presigned' }), {
+      expiresIn: 60,
+      signingDate: new Date(Date.now() - 3_600_000),
+    });
+    const res1 = await fetch(expired);
+    assert.equal(res1.status, 403);
+    assert.equal(codeOf(await res1.text()), 'AccessDenied');
+    const future = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'sec', Key: 'presigned' }), {
+      expiresIn: 60,
+      signingDate: new Date(Date.now() + 3_600_000),
+    });
+    const res2 = await fetch(future);
+    assert.equal(res2.status, 403);
+    assert.equal(codeOf(await res2.text()), 'AccessDenied');
+    const tooLong = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'sec', Key: 'presigned' }), { expiresIn: 604_801 }).catch(
+      () => undefined,
+    );
+    if (tooLong !== undefined) {
+      const res3 = await fetch(tooLong);
+      assert.equal(codeOf(await res3.text()), 'AuthorizationQueryParametersError');
+    }
+  });
+
+  it('aws-chunked bodies with an altered or reordered chunk are refused and leave nothing', async () => {
+    const chunks = [Buffer.alloc(8192, 'a'), Buffer.alloc(8192, 'b'), Buffer.from('tail')];
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const send = async (key: string, tamper: (encoded: Buffer[]) => Buffer[]): Promise<string> => {
+      const signed = signV4(creds, {
+        method: 'PUT',
+        host,
+        path: `/sec/${key}`,
+        payloadHash: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+        headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(total) },
+      });
+      const body = Buffer.concat(tamper(signedChunks(signed.seed, chunks)));
+      const head = Object.entries({ ...signed.headers, 'content-length': String(body.length), connection: 'close' })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      return raw([`PUT /sec/${key} HTTP/1.1\r\n${head}\r\n`, body]);
+    };
+    const ok = await send('chunked-ok', (e) => e);
+    assert.equal(statusOf(ok), 200, ok);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'sec', Key: 'chunked-ok' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(chunks)));
+
+    const altered = await send('chunked-altered', (e) => {
+      const copy = e.map((b) => Buffer.from(b));
+      copy[1]![copy[1]!.indexOf('\r\n') + 10] = 'z'.charCodeAt(0);
+      return copy;
+    });
+    assert.equal(codeOf(altered), 'SignatureDoesNotMatch', altered);
+    await absent('chunked-altered');
+
+    const reordered = await send('chunked-reordered', (e) => [e[1]!, e[0]!, ...e.slice(2)]);
+    assert.equal(codeOf(reordered), 'SignatureDoesNotMatch', reordered);
+    await absent('chunked-reordered');
+  });
+
+  it('a signed payload whose hash does not match is refused and leaves nothing', async () => {
+    const body = Buffer.from('the real body');
+    const signed = signV4(creds, { method: 'PUT', host, path: '/sec/hash-mismatch', payloadHash: sha256('another body') });
+    const head = Object.entries({ ...signed.headers, 'content-length': String(body.length), connection: 'close' })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    const res = await raw([`PUT /sec/hash-mismatch HTTP/1.1\r\n${head}\r\n`, body]);
+    assert.equal(codeOf(res), 'XAmzContentSHA256Mismatch', res);
+    await absent('hash-mismatch');
+  });
+});
+
+describe('malformed requests', () => {
+  it('a 64 KiB header is RequestHeaderSectionTooLarge', async () => {
+    const res = await raw([`GET /sec HTTP/1.1\r\nhost: ${host}\r\nx-amz-meta-big: ${'x'.repeat(64 * 1024)}\r\n\r\n`]);
+    assert.equal(statusOf(res), 400);
+    assert.equal(codeOf(res), 'RequestHeaderSectionTooLarge');
+  });
+
+  it('a body shorter than its Content-Length times out as RequestTimeout and stores nothing', async () => {
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'sec', Key: 'short-body' }), { expiresIn: 300 });
+    const path = url.slice(url.indexOf('/sec/'));
+    const res = await raw(
+      [`PUT ${path} HTTP/1.1\r\nhost: ${host}\r\ncontent-length: 100\r\n\r\n`, 'only fifty bytes.................................'],
+      10_000,
+    );
+    assert.equal(statusOf(res), 400, res);
+    assert.equal(codeOf(res), 'RequestTimeout');
+    await absent('short-body');
+  });
+
+  it('a body longer than its Content-Length stores exactly Content-Length bytes', async () => {
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'sec', Key: 'long-body' }), { expiresIn: 300 });
+    const path = url.slice(url.indexOf('/sec/'));
+    const res = await raw([
+      `PUT ${path} HTTP/1.1\r\nhost: ${host}\r\ncontent-length: 10\r\n\r\n0123456789EXTRA-BYTES-THAT-ARE-NOT-HTTP\r\n\r\n`,
+    ]);
+    assert.equal(statusOf(res), 200, res);
+    assert.match(res, /HTTP\/1\.1 400/, 'the bytes after the body are a malformed request');
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'sec', Key: 'long-body' }));
+    assert.equal(await got.Body?.transformToString(), '0123456789');
+  });
+
+  it('XML with a DOCTYPE is MalformedXML', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sec', Key: 'xml' }));
+    const body = Buffer.from(
+      '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&lol;</ETag></Part></CompleteMultipartUpload>',
+    );
+    const signed = signV4(creds, { method: 'POST', host, path: '/sec/xml', query: `uploadId=${UploadId}`, payloadHash: sha256(body) });
+    const res = await fetch(`${stack.s3}/sec/xml?uploadId=${UploadId}`, {
+      method: 'POST',
+      headers: { ...signed.headers, 'content-length': String(body.length) },
+      body,
+    });
+    assert.equal(res.status, 400);
+    assert.equal(codeOf(await res.text()), 'MalformedXML');
+    await absent('xml');
+  });
+});
