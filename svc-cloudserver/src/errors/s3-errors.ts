@@ -9,6 +9,11 @@ import { XmlWriter } from '../xml/writer.js';
 export const S3_ERRORS = {
   AccessControlListNotSupported: { status: 400, message: 'The bucket does not allow ACLs' },
   AccessDenied: { status: 403, message: 'Access Denied' },
+  AccessForbidden: {
+    status: 403,
+    message:
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+  },
   AccountProblem: {
     status: 403,
     message:

@@ -1,9 +1,10 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
 // GetBucketLocation.
 import { isMeshError } from '@zenko/mesh';
+import { aclFromHeaders } from '../config/acl.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { readBody } from '../xml/read-xml-body.js';
-import { parseXml } from '../xml/parser.js';
+import { parseCreateBucket, renderLocationConstraint } from '../config/create-bucket.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket, bucketName, requireIdentity } from '../s3/access.js';
 import { sendEmpty, sendXml } from '../s3/context.js';
@@ -38,12 +39,8 @@ export function validBucketName(name: string): boolean {
 async function locationConstraint(ctx: Parameters<S3Handler>[0]): Promise<{ location: string | undefined; ingest: boolean }> {
   const body = await readBody(ctx.body(), 64 * 1024);
   if (body.length === 0) return { location: undefined, ingest: false };
-  const root = parseXml(body, { maxBytes: 64 * 1024 });
-  if (root.name !== 'CreateBucketConfiguration') throw new S3Error('MalformedXML');
-  const value = root.textOf('LocationConstraint')?.trim();
-  if (value === undefined || value === '') return { location: undefined, ingest: false };
-  if (value.endsWith(':ingest')) return { location: value.slice(0, -':ingest'.length), ingest: true };
-  return { location: value, ingest: false };
+  const config = parseCreateBucket(body);
+  return { location: config.location, ingest: config.ingest };
 }
 
 export const createBucket: S3Handler = async (ctx, deps) => {
@@ -52,10 +49,11 @@ export const createBucket: S3Handler = async (ctx, deps) => {
   if (!validBucketName(name)) throw new S3Error('InvalidBucketName', { fields: { BucketName: name } });
   const { location, ingest } = await locationConstraint(ctx);
   const target = location ?? deps.config.defaultLocation;
-  if (deps.data.location.bind(deps.data) && !hasLocation(deps, target)) {
+  if (!hasLocation(deps, target)) {
     throw new S3Error('InvalidLocationConstraint', { fields: { LocationConstraint: target } });
   }
   const lock = ctx.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true';
+  const acl = aclFromHeaders(ctx.headers, { owner: { id: identity.accountId, displayName: identity.displayName } });
   try {
     await deps.metadata.createBucket({
       name,
@@ -63,7 +61,7 @@ export const createBucket: S3Handler = async (ctx, deps) => {
       ownerDisplayName: identity.displayName,
       location: target,
       objectLockEnabled: lock,
-      attributes: {},
+      attributes: acl === undefined ? {} : { acl: JSON.stringify(acl) },
       ingestion: ingest,
     });
   } catch (err) {
@@ -104,10 +102,6 @@ export const deleteBucket: S3Handler = async (ctx, deps) => {
 
 export const getBucketLocation: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
-  const w = new XmlWriter();
   // AWS answers an empty constraint for us-east-1.
-  w.open('LocationConstraint', { xmlns: S3_XMLNS });
-  if (bucket.location !== 'us-east-1') w.text(bucket.location);
-  w.close();
-  sendXml(ctx, 200, w.end());
+  sendXml(ctx, 200, renderLocationConstraint(bucket.location === 'us-east-1' ? undefined : bucket.location));
 };

@@ -4,7 +4,8 @@
 import { metadataV1Metadata } from '@zenko/gen';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
-import { authorizedBucket, isVersioned, objectKey, type Bucket } from '../s3/access.js';
+import { authorizedBucket, isVersioned, loadBucket, objectKey, type Bucket } from '../s3/access.js';
+import { authorize, authorizeObject } from '../s3/authorize.js';
 import { evaluateConditions } from '../s3/conditions.js';
 import { sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
@@ -39,9 +40,11 @@ export async function copySource(ctx: S3Context, deps: S3Deps): Promise<CopySour
   }
   const srcBucketName = path.slice(0, slash);
   const srcKey = path.slice(slash + 1);
-  const srcCtx: S3Context = { ...ctx, bucket: srcBucketName, key: srcKey };
-  const bucket = await authorizedBucket(srcCtx, deps);
+  const srcCtx: S3Context = { ...ctx, bucket: srcBucketName, key: srcKey, operation: 'GetObject' };
+  const bucket = await loadBucket(srcCtx, deps);
+  const decision = authorize(srcCtx, bucket, 'GetObject', srcKey);
   const version = await loadVersion(srcCtx, deps, srcBucketName, srcKey, versionId);
+  authorizeObject(srcCtx, decision, version, 'GetObject');
   evaluateConditions(
     {
       ifMatch: ctx.headers['x-amz-copy-source-if-match'],
@@ -88,8 +91,8 @@ export const copyObject: S3Handler = async (ctx, deps) => {
         key,
         size: stored.size,
         etag,
-        ownerId: ctx.identity?.accountId ?? '',
-        ownerDisplayName: ctx.identity?.displayName ?? '',
+        ownerId: ctx.identity?.accountId ?? bucket.ownerId,
+        ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
         storageClass: newStorageClass ? storageClass(ctx.headers) : src.storageClass,
         headers: directive === 'REPLACE' ? storedHeaders(ctx.headers) : src.headers,
         userMetadata: directive === 'REPLACE' ? userMetadata(ctx.headers) : src.userMetadata,

@@ -6,7 +6,8 @@ import type { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import type { ByteRange } from '../data/backend.js';
-import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
+import { bucketForObjectRead, hideMissing, isVersioned, objectKey } from '../s3/access.js';
+import { authorizeObject } from '../s3/authorize.js';
 import { baseHeaders, type S3Context } from '../s3/context.js';
 import { evaluateConditions } from '../s3/conditions.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
@@ -69,10 +70,13 @@ function partRange(v: metadataV1Metadata.ObjectVersion, n: number): ByteRange {
 }
 
 const getOrHead: S3Handler = async (ctx, deps) => {
-  const bucket = await authorizedBucket(ctx, deps);
+  const { bucket, decision } = await bucketForObjectRead(ctx, deps);
   const key = objectKey(ctx);
   const versionId = ctx.query.get('versionId') ?? '';
-  const v = await loadVersion(ctx, deps, bucket.name, key, versionId);
+  const v = await loadVersion(ctx, deps, bucket.name, key, versionId).catch((err: unknown) => {
+    throw hideMissing(ctx, bucket, decision, err);
+  });
+  authorizeObject(ctx, decision, v);
   const headers: Record<string, string> = {
     ...baseHeaders(ctx),
     ...versionHeaders(v, {

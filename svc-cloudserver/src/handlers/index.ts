@@ -3,7 +3,11 @@
 import type { Operation } from '../routes/route.js';
 import type { S3Handler } from '../s3/deps.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.js';
+import * as config from './bucket-config.js';
 import { copyObject } from './copy-object.js';
+import { corsPreflight } from './cors.js';
+import { deleteObjects } from './delete-objects.js';
+import * as objectConfig from './object-config.js';
 import { deleteObject } from './delete-object.js';
 import { getObject, headObject } from './get-object.js';
 import { listObjects, listObjectsV2, listObjectVersions } from './list-objects.js';
@@ -39,4 +43,39 @@ export const HANDLERS: Partial<Record<Operation, S3Handler>> = {
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,
   ListMultipartUploads: listMultipartUploads,
+  DeleteObjects: deleteObjects,
+  CorsPreflight: corsPreflight,
+  GetBucketVersioning: config.getBucketVersioning,
+  PutBucketVersioning: config.putBucketVersioning,
+  GetBucketTagging: config.getBucketTagging,
+  PutBucketTagging: config.putBucketTagging,
+  DeleteBucketTagging: config.deleteBucketTagging,
+  GetBucketAcl: config.getBucketAcl,
+  PutBucketAcl: config.putBucketAcl,
+  GetBucketCors: config.getBucketCors,
+  PutBucketCors: config.putBucketCors,
+  DeleteBucketCors: config.deleteBucketCors,
+  GetBucketPolicy: config.getBucketPolicy,
+  PutBucketPolicy: config.putBucketPolicy,
+  DeleteBucketPolicy: config.deleteBucketPolicy,
+  GetObjectLockConfiguration: config.getObjectLockConfiguration,
+  PutObjectLockConfiguration: config.putObjectLockConfiguration,
+  GetBucketLifecycleConfiguration: config.getBucketLifecycleConfiguration,
+  PutBucketLifecycleConfiguration: config.putBucketLifecycleConfiguration,
+  DeleteBucketLifecycle: config.deleteBucketLifecycle,
+  GetBucketReplication: config.getBucketReplication,
+  PutBucketReplication: config.putBucketReplication,
+  DeleteBucketReplication: config.deleteBucketReplication,
+  GetBucketOwnershipControls: config.getBucketOwnershipControls,
+  PutBucketOwnershipControls: config.putBucketOwnershipControls,
+  DeleteBucketOwnershipControls: config.deleteBucketOwnershipControls,
+  GetObjectTagging: objectConfig.getObjectTagging,
+  PutObjectTagging: objectConfig.putObjectTagging,
+  DeleteObjectTagging: objectConfig.deleteObjectTagging,
+  GetObjectAcl: objectConfig.getObjectAcl,
+  PutObjectAcl: objectConfig.putObjectAcl,
+  GetObjectRetention: objectConfig.getObjectRetention,
+  PutObjectRetention: objectConfig.putObjectRetention,
+  GetObjectLegalHold: objectConfig.getObjectLegalHold,
+  PutObjectLegalHold: objectConfig.putObjectLegalHold,
 };

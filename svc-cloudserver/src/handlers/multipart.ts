@@ -2,11 +2,11 @@
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
 // Parts go to the upload's location; completing assembles them in metadata (the
 // object's pieces are the parts), so no byte is copied.
-import { metadataV1Metadata, type metadataV1MetadataService } from '@zenko/gen';
+import { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import { readBody } from '../xml/read-xml-body.js';
-import { parseXml } from '../xml/parser.js';
+import { parseCompleteMultipartUpload } from '../config/complete-multipart.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
@@ -58,8 +58,8 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
     upload: metadataV1Metadata.MultipartUpload.fromPartial({
       bucket: bucket.name,
       key,
-      ownerId: ctx.identity?.accountId ?? '',
-      ownerDisplayName: ctx.identity?.displayName ?? '',
+      ownerId: ctx.identity?.accountId ?? bucket.ownerId,
+      ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
       storageClass: storageClass(ctx.headers),
       location: objectLocation(ctx, deps, bucket.location),
       headers: storedHeaders(ctx.headers),
@@ -155,27 +155,14 @@ export const uploadPartCopy: S3Handler = async (ctx, deps) => {
   sendXml(ctx, 200, w.end(), source.version.versionId !== 'null' ? { 'x-amz-copy-source-version-id': source.version.versionId } : {});
 };
 
-function parseCompleteBody(body: Buffer): metadataV1MetadataService.CompletedPart[] {
-  if (body.length === 0) throw new S3Error('MalformedXML');
-  const root = parseXml(body, { maxBytes: 4 * 1024 * 1024 });
-  if (root.name !== 'CompleteMultipartUpload') throw new S3Error('MalformedXML');
-  const parts = root.all('Part').map((p) => {
-    const num = p.textOf('PartNumber')?.trim() ?? '';
-    const etag = p.textOf('ETag')?.trim() ?? '';
-    if (!/^\d+$/.test(num) || etag === '') throw new S3Error('MalformedXML');
-    return { partNumber: Number(num), etag: etag.replace(/^"|"$/g, '').replace(/^&quot;|&quot;$/g, '') };
-  });
-  if (parts.length === 0) throw new S3Error('MalformedXML');
-  if (parts.length > MAX_PARTS)
-    throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive' });
-  return parts;
-}
-
 export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
   const id = uploadId(ctx);
-  const parts = parseCompleteBody(await readBody(ctx.body(), 4 * 1024 * 1024));
+  const parts = parseCompleteMultipartUpload(await readBody(ctx.body(), 4 * 1024 * 1024)).map((p) => ({
+    partNumber: p.partNumber,
+    etag: p.etag,
+  }));
   const ifNoneMatch = ctx.headers['if-none-match'];
   let res;
   try {

@@ -12,7 +12,10 @@ import {
 } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import type { Expected, PutResult } from '../data/placement.js';
-import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
+import { authorizedBucket, isVersioned, objectKey, type Bucket } from '../s3/access.js';
+import { aclFromHeaders } from '../config/acl.js';
+import { defaultRetentionFor, parseObjectLockHeaders, type ObjectLockConfiguration } from '../config/object-lock.js';
+import { parseTaggingHeader as parseTags, tagsToRecord } from '../config/tagging.js';
 import { sendEmpty, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
@@ -76,15 +79,29 @@ export function objectLocation(ctx: S3Context, deps: S3Deps, bucketLocation: str
 }
 
 export function parseTaggingHeader(value: string | undefined): Record<string, string> {
-  if (value === undefined || value === '') return {};
-  const tags: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(value)) {
-    if (Object.hasOwn(tags, k)) throw new S3Error('InvalidTag', { message: 'Cannot provide multiple Tags with the same key' });
-    if (k.length === 0 || k.length > 128 || v.length > 256) throw new S3Error('InvalidTag');
-    tags[k] = v;
+  return value === undefined || value === '' ? {} : tagsToRecord(parseTags(value));
+}
+
+/** Retention and legal hold of a new object: its headers, else the bucket's default retention. */
+export function lockFields(ctx: S3Context, bucket: Bucket): Pick<metadataV1Metadata.ObjectVersion, 'retention' | 'legalHold'> {
+  const now = new Date();
+  const lock = parseObjectLockHeaders(ctx.headers, now);
+  if ((lock.retention || lock.legalHold) && !bucket.objectLockEnabled) {
+    throw new S3Error('InvalidRequest', { message: 'Bucket is missing Object Lock Configuration' });
   }
-  if (Object.keys(tags).length > 10) throw new S3Error('InvalidTag', { message: 'Object tags cannot be greater than 10' });
-  return tags;
+  const config = bucket.attributes['object-lock'];
+  const retention = lock.retention ?? defaultRetentionFor(config ? (JSON.parse(config) as ObjectLockConfiguration) : undefined, now);
+  return {
+    retention: retention ? { mode: retention.mode, retainUntil: new Date(retention.retainUntilDate) } : undefined,
+    legalHold: lock.legalHold === 'ON',
+  };
+}
+
+/** The ACL of a new object from x-amz-acl / x-amz-grant-* (none: the implicit owner-only ACL). */
+export function aclField(ctx: S3Context, bucket: Bucket): string {
+  const owner = { id: ctx.identity?.accountId ?? bucket.ownerId, displayName: ctx.identity?.displayName ?? bucket.ownerDisplayName };
+  const acl = aclFromHeaders(ctx.headers, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } });
+  return acl === undefined ? '' : JSON.stringify(acl);
 }
 
 export function cleanupLater(deps: S3Deps, pieces: readonly metadataV1Metadata.DataLocation[]): void {
@@ -105,6 +122,8 @@ export const putObject: S3Handler = async (ctx, deps) => {
   const meta = userMetadata(ctx.headers);
   const klass = storageClass(ctx.headers);
   const tags = parseTaggingHeader(ctx.headers['x-amz-tagging']);
+  const lock = lockFields(ctx, bucket);
+  const acl = aclField(ctx, bucket);
   const location = objectLocation(ctx, deps, bucket.location);
   const { algorithms, expected } = digestsOf(ctx);
   const ifNoneMatch = ctx.headers['if-none-match'];
@@ -127,14 +146,16 @@ export const putObject: S3Handler = async (ctx, deps) => {
         key,
         size: stored.size,
         etag: stored.md5,
-        ownerId: ctx.identity?.accountId ?? '',
-        ownerDisplayName: ctx.identity?.displayName ?? '',
+        ownerId: ctx.identity?.accountId ?? bucket.ownerId,
+        ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
         storageClass: klass,
         headers,
         userMetadata: meta,
         tags,
         checksums: stored.checksums,
         data: [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: stored.md5 }],
+        acl,
+        ...lock,
       }),
       ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
       ifNoneMatch: ifNoneMatch !== undefined,

@@ -1,9 +1,10 @@
 // Finding the bucket a request addresses and deciding whether the requester may
-// act on it. Until bucket policies and ACLs are evaluated, the owner may do
-// everything and nobody else anything.
+// act on it (authorize.ts: bucket policy, owner, ACL).
 import { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
+import { matchCors, type CorsConfiguration } from '../config/cors.js';
+import { authorize, type Decision } from './authorize.js';
 import type { Identity, S3Context } from './context.js';
 import type { S3Deps } from './deps.js';
 
@@ -29,6 +30,7 @@ export async function loadBucket(ctx: S3Context, deps: S3Deps): Promise<Bucket> 
   try {
     const { bucket } = await deps.metadata.getBucket({ name });
     if (bucket === undefined) throw new S3Error('NoSuchBucket', { fields: { BucketName: name } });
+    applyCors(ctx, bucket);
     return bucket;
   } catch (err) {
     if (isMeshError(err, 'BUCKET_NOT_FOUND') || isMeshError(err, 'INVALID_BUCKET_NAME')) {
@@ -38,15 +40,49 @@ export async function loadBucket(ctx: S3Context, deps: S3Deps): Promise<Bucket> 
   }
 }
 
-/** The bucket, once the requester is allowed to act on it. */
+/** The bucket, once the requester is allowed to do the request's operation on it. */
 export async function authorizedBucket(ctx: S3Context, deps: S3Deps): Promise<Bucket> {
-  const identity = requireIdentity(ctx);
   const bucket = await loadBucket(ctx, deps);
-  if (bucket.ownerId !== identity.accountId) throw new S3Error('AccessDenied');
+  if (authorize(ctx, bucket) !== 'granted') throw new S3Error('AccessDenied');
   return bucket;
+}
+
+/** For object reads: the bucket and the decision, which the object's ACL may complete (authorizeObject). */
+export async function bucketForObjectRead(ctx: S3Context, deps: S3Deps): Promise<{ bucket: Bucket; decision: Decision }> {
+  const bucket = await loadBucket(ctx, deps);
+  return { bucket, decision: authorize(ctx, bucket) };
+}
+
+/**
+ * A missing object is NoSuchKey only to a requester who may list the bucket; anyone else gets
+ * AccessDenied, so a private bucket does not reveal which keys exist (as S3 does).
+ */
+export function hideMissing(ctx: S3Context, bucket: Bucket, decision: Decision, err: unknown): unknown {
+  if (decision === 'granted' || !(err instanceof S3Error) || !['NoSuchKey', 'NoSuchVersion'].includes(err.code)) return err;
+  try {
+    authorize(ctx, bucket, 'ListObjects', undefined);
+    return err;
+  } catch {
+    return new S3Error('AccessDenied');
+  }
 }
 
 /** Whether responses about this bucket carry version ids. */
 export function isVersioned(bucket: Bucket): boolean {
   return bucket.versioning !== metadataV1Metadata.VersioningState.VERSIONING_STATE_UNSPECIFIED;
+}
+
+export function corsDoc(bucket: Bucket): CorsConfiguration | undefined {
+  const raw = bucket.attributes['cors'];
+  return raw ? (JSON.parse(raw) as CorsConfiguration) : undefined;
+}
+
+/** Adds the CORS headers of an actual cross-origin request (errors included), as S3 does. */
+function applyCors(ctx: S3Context, bucket: Bucket): void {
+  const origin = ctx.headers['origin'];
+  if (origin === undefined || ctx.operation === 'CorsPreflight') return;
+  const doc = corsDoc(bucket);
+  if (doc === undefined) return;
+  for (const [name, value] of Object.entries(matchCors(doc, { origin, method: ctx.req.method ?? 'GET' }) ?? {}))
+    ctx.res.setHeader(name, value);
 }

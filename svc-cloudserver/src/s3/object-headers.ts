@@ -65,8 +65,9 @@ export function httpDate(d: Date | undefined): string {
   return (d ?? new Date(0)).toUTCString();
 }
 
+/** ISO 8601 at second precision, as S3 writes dates in XML (`2026-11-25T10:21:00.000Z`). */
 export function isoDate(d: Date | undefined): string {
-  return (d ?? new Date(0)).toISOString();
+  return new Date(Math.floor((d ?? new Date(0)).getTime() / 1000) * 1000).toISOString();
 }
 
 export function quoteEtag(etag: string): string {

@@ -1,0 +1,235 @@
+// Bucket sub-resources kept as documents in the bucket record: tagging, CORS,
+// policy, lifecycle, replication, ownership controls and the object-lock
+// configuration (one table: how to parse, validate and render each), plus
+// versioning (a field of the bucket) and the bucket ACL.
+import { metadataV1Metadata } from '@zenko/gen';
+import { S3Error, type S3ErrorCode } from '../errors/s3-errors.js';
+import { aclFromHeaders, parseAccessControlPolicy, renderAccessControlPolicy, type AccessControlPolicy } from '../config/acl.js';
+import { parseCors, renderCors } from '../config/cors.js';
+import { lifecycleStorageClasses, parseLifecycle, renderLifecycle } from '../config/lifecycle.js';
+import { parseObjectLockConfiguration, renderObjectLockConfiguration } from '../config/object-lock.js';
+import { parseOwnershipControls, renderOwnershipControls } from '../config/ownership.js';
+import { parsePolicy, renderPolicy } from '../config/policy.js';
+import { parseReplication, renderReplication, replicationSites } from '../config/replication.js';
+import { parseTagging, renderTagging } from '../config/tagging.js';
+import { parseVersioning, renderVersioning } from '../config/versioning.js';
+import { readBody } from '../xml/read-xml-body.js';
+import { authorizedBucket, type Bucket } from '../s3/access.js';
+import { bucketAcl } from '../s3/authorize.js';
+import { sendEmpty, sendXml } from '../s3/context.js';
+import type { S3Deps, S3Handler } from '../s3/deps.js';
+
+const { VersioningState } = metadataV1Metadata;
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+interface DocSpec {
+  /** Name of the bucket attribute holding the JSON document. */
+  attribute: string;
+  /** The error of a GET when there is no document. */
+  missing: S3ErrorCode;
+  parse(body: Buffer, bucket: Bucket, deps: S3Deps): unknown;
+  render(doc: never): string;
+  contentType?: string;
+  /** Bucket fields to change with the document. */
+  alsoUpdate?(bucket: Bucket): { versioning?: metadataV1Metadata.VersioningState; objectLockEnabled?: boolean };
+}
+
+function locationExists(deps: S3Deps, name: string): boolean {
+  try {
+    deps.data.location(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SPECS = {
+  tagging: {
+    attribute: 'tagging',
+    missing: 'NoSuchTagSet',
+    parse: (body) => parseTagging(body, { target: 'bucket' }),
+    render: renderTagging,
+  },
+  cors: { attribute: 'cors', missing: 'NoSuchCORSConfiguration', parse: (body) => parseCors(body), render: renderCors },
+  policy: {
+    attribute: 'policy',
+    missing: 'NoSuchBucketPolicy',
+    parse: (body, bucket) => parsePolicy(body, { bucket: bucket.name }),
+    render: renderPolicy,
+    contentType: 'application/json',
+  },
+  lifecycle: {
+    attribute: 'lifecycle',
+    missing: 'NoSuchLifecycleConfiguration',
+    parse: (body, _bucket, deps) => {
+      const doc = parseLifecycle(body);
+      for (const name of lifecycleStorageClasses(doc)) {
+        if (!locationExists(deps, name))
+          throw new S3Error('InvalidStorageClass', { message: `No location named ${name}`, fields: { StorageClassRequested: name } });
+      }
+      return doc;
+    },
+    render: renderLifecycle,
+  },
+  replication: {
+    attribute: 'replication',
+    missing: 'ReplicationConfigurationNotFoundError',
+    parse: (body, bucket, deps) => {
+      if (bucket.versioning !== VersioningState.VERSIONING_STATE_ENABLED) {
+        throw new S3Error('InvalidRequest', { message: "Versioning must be 'Enabled' on the bucket to apply a replication configuration" });
+      }
+      const doc = parseReplication(body);
+      for (const site of replicationSites(doc)) {
+        if (!locationExists(deps, site.name))
+          throw new S3Error('InvalidStorageClass', {
+            message: `No location named ${site.name}`,
+            fields: { StorageClassRequested: site.name },
+          });
+      }
+      return doc;
+    },
+    render: renderReplication,
+  },
+  ownership: {
+    attribute: 'ownership',
+    missing: 'OwnershipControlsNotFoundError',
+    parse: (body) => parseOwnershipControls(body),
+    render: renderOwnershipControls,
+  },
+  objectLock: {
+    attribute: 'object-lock',
+    missing: 'ObjectLockConfigurationNotFoundError',
+    parse: (body, bucket) => {
+      if (!bucket.objectLockEnabled && bucket.versioning !== VersioningState.VERSIONING_STATE_ENABLED) {
+        throw new S3Error('InvalidBucketState', { message: 'Versioning must be enabled on the bucket to enable Object Lock' });
+      }
+      return parseObjectLockConfiguration(body);
+    },
+    render: renderObjectLockConfiguration,
+    alsoUpdate: () => ({ objectLockEnabled: true }),
+  },
+} satisfies Record<string, DocSpec>;
+
+function getDoc(spec: DocSpec): S3Handler {
+  return async (ctx, deps) => {
+    const bucket = await authorizedBucket(ctx, deps);
+    const raw = bucket.attributes[spec.attribute];
+    if (raw === undefined || raw === '') {
+      if (spec.attribute === 'object-lock' && bucket.objectLockEnabled) {
+        sendXml(ctx, 200, renderObjectLockConfiguration({ enabled: true }));
+        return;
+      }
+      throw new S3Error(spec.missing, { fields: { BucketName: bucket.name } });
+    }
+    const body = (spec.render as (doc: unknown) => string)(JSON.parse(raw));
+    sendXml(ctx, 200, body, spec.contentType ? { 'content-type': spec.contentType } : {});
+  };
+}
+
+function putDoc(spec: DocSpec): S3Handler {
+  return async (ctx, deps) => {
+    const bucket = await authorizedBucket(ctx, deps);
+    const body = await readBody(ctx.body(), MAX_CONFIG_BYTES);
+    if (body.length === 0) throw new S3Error('MissingRequestBodyError');
+    const doc = spec.parse(body, bucket, deps);
+    await deps.metadata.updateBucket({
+      name: bucket.name,
+      expectedRevision: 0,
+      attributes: { [spec.attribute]: JSON.stringify(doc) },
+      ...(spec.alsoUpdate?.(bucket) ?? {}),
+    });
+    sendEmpty(ctx, spec.attribute === 'policy' ? 204 : 200);
+  };
+}
+
+function deleteDoc(spec: DocSpec): S3Handler {
+  return async (ctx, deps) => {
+    const bucket = await authorizedBucket(ctx, deps);
+    await deps.metadata.updateBucket({ name: bucket.name, expectedRevision: 0, attributes: { [spec.attribute]: '' } });
+    sendEmpty(ctx, 204);
+  };
+}
+
+export const getBucketTagging = getDoc(SPECS.tagging);
+export const putBucketTagging = putDoc(SPECS.tagging);
+export const deleteBucketTagging = deleteDoc(SPECS.tagging);
+export const getBucketCors = getDoc(SPECS.cors);
+export const putBucketCors = putDoc(SPECS.cors);
+export const deleteBucketCors = deleteDoc(SPECS.cors);
+export const getBucketPolicy = getDoc(SPECS.policy);
+export const putBucketPolicy = putDoc(SPECS.policy);
+export const deleteBucketPolicy = deleteDoc(SPECS.policy);
+export const getBucketLifecycleConfiguration = getDoc(SPECS.lifecycle);
+export const putBucketLifecycleConfiguration = putDoc(SPECS.lifecycle);
+export const deleteBucketLifecycle = deleteDoc(SPECS.lifecycle);
+export const getBucketReplication = getDoc(SPECS.replication);
+export const putBucketReplication = putDoc(SPECS.replication);
+export const deleteBucketReplication = deleteDoc(SPECS.replication);
+export const getBucketOwnershipControls = getDoc(SPECS.ownership);
+export const putBucketOwnershipControls = putDoc(SPECS.ownership);
+export const deleteBucketOwnershipControls = deleteDoc(SPECS.ownership);
+export const getObjectLockConfiguration = getDoc(SPECS.objectLock);
+export const putObjectLockConfiguration = putDoc(SPECS.objectLock);
+
+export const getBucketVersioning: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const status =
+    bucket.versioning === VersioningState.VERSIONING_STATE_ENABLED
+      ? 'Enabled'
+      : bucket.versioning === VersioningState.VERSIONING_STATE_SUSPENDED
+        ? 'Suspended'
+        : undefined;
+  sendXml(ctx, 200, renderVersioning(status === undefined ? {} : { status }));
+};
+
+export const putBucketVersioning: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const doc = parseVersioning(await readBody(ctx.body(), MAX_CONFIG_BYTES));
+  if (doc.status === 'Suspended' && bucket.objectLockEnabled) {
+    throw new S3Error('InvalidBucketState', {
+      message: 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.',
+    });
+  }
+  if (doc.status === 'Suspended' && bucket.attributes['replication']) {
+    throw new S3Error('InvalidBucketState', {
+      message: 'A replication configuration is present on this bucket, so the versioning state cannot be changed.',
+    });
+  }
+  await deps.metadata.updateBucket({
+    name: bucket.name,
+    expectedRevision: 0,
+    attributes: {},
+    versioning: doc.status === 'Enabled' ? VersioningState.VERSIONING_STATE_ENABLED : VersioningState.VERSIONING_STATE_SUSPENDED,
+  });
+  sendEmpty(ctx, 200);
+};
+
+/** The ACL a PUT ?acl sets: the body or the x-amz-acl / x-amz-grant-* headers, not both. */
+export async function aclFromRequest(
+  ctx: Parameters<S3Handler>[0],
+  owner: { id: string; displayName: string },
+): Promise<AccessControlPolicy> {
+  const body = await readBody(ctx.body(), MAX_CONFIG_BYTES);
+  const fromHeaders = aclFromHeaders(ctx.headers, { owner });
+  if (body.length > 0 && fromHeaders !== undefined)
+    throw new S3Error('UnexpectedContent', { message: 'This request does not support content' });
+  if (body.length > 0) return parseAccessControlPolicy(body);
+  if (fromHeaders === undefined) throw new S3Error('MissingRequestBodyError');
+  return fromHeaders;
+}
+
+export const getBucketAcl: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  sendXml(ctx, 200, renderAccessControlPolicy(bucketAcl(bucket)));
+};
+
+export const putBucketAcl: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const ownership = bucket.attributes['ownership'];
+  const acl = await aclFromRequest(ctx, { id: bucket.ownerId, displayName: bucket.ownerDisplayName });
+  if (ownership && (JSON.parse(ownership) as { objectOwnership?: string }).objectOwnership === 'BucketOwnerEnforced') {
+    throw new S3Error('AccessControlListNotSupported');
+  }
+  await deps.metadata.updateBucket({ name: bucket.name, expectedRevision: 0, attributes: { acl: JSON.stringify(acl) } });
+  sendEmpty(ctx, 200);
+};

@@ -1,0 +1,184 @@
+// Who may do what: the bucket policy first (an explicit Deny wins, an Allow grants),
+// then the bucket owner, then the ACL (the bucket's, or the object's for object
+// reads). Each operation names its policy action and the ACL permission that
+// grants it; operations without one are for the owner (or a policy) only.
+import type { metadataV1Metadata } from '@zenko/gen';
+import { S3Error } from '../errors/s3-errors.js';
+import { aclAllows, type AccessControlPolicy, type AclPermission } from '../config/acl.js';
+import { evaluatePolicy, type BucketPolicy } from '../config/policy.js';
+import type { Operation } from '../routes/route.js';
+import type { S3Context } from './context.js';
+
+type Bucket = metadataV1Metadata.Bucket;
+
+interface Rule {
+  action: string;
+  /** The ACL permission that grants the operation; 'object' permissions are checked on the object's ACL. */
+  acl?: { on: 'bucket' | 'object'; permission: AclPermission };
+}
+
+const b = (action: string, permission?: AclPermission): Rule => (permission ? { action, acl: { on: 'bucket', permission } } : { action });
+const o = (action: string, permission: AclPermission): Rule => ({ action, acl: { on: 'object', permission } });
+
+export const OPERATION_RULES: Readonly<Record<Operation, Rule>> = {
+  ListBuckets: b('s3:ListAllMyBuckets'),
+  CreateBucket: b('s3:CreateBucket'),
+  HeadBucket: b('s3:ListBucket', 'READ'),
+  DeleteBucket: b('s3:DeleteBucket'),
+  GetBucketLocation: b('s3:GetBucketLocation'),
+  GetBucketVersioning: b('s3:GetBucketVersioning'),
+  PutBucketVersioning: b('s3:PutBucketVersioning'),
+  GetBucketTagging: b('s3:GetBucketTagging'),
+  PutBucketTagging: b('s3:PutBucketTagging'),
+  DeleteBucketTagging: b('s3:PutBucketTagging'),
+  GetBucketAcl: b('s3:GetBucketAcl', 'READ_ACP'),
+  PutBucketAcl: b('s3:PutBucketAcl', 'WRITE_ACP'),
+  GetBucketCors: b('s3:GetBucketCORS'),
+  PutBucketCors: b('s3:PutBucketCORS'),
+  DeleteBucketCors: b('s3:PutBucketCORS'),
+  GetBucketPolicy: b('s3:GetBucketPolicy'),
+  PutBucketPolicy: b('s3:PutBucketPolicy'),
+  DeleteBucketPolicy: b('s3:DeleteBucketPolicy'),
+  GetObjectLockConfiguration: b('s3:GetBucketObjectLockConfiguration'),
+  PutObjectLockConfiguration: b('s3:PutBucketObjectLockConfiguration'),
+  GetBucketLifecycleConfiguration: b('s3:GetLifecycleConfiguration'),
+  PutBucketLifecycleConfiguration: b('s3:PutLifecycleConfiguration'),
+  DeleteBucketLifecycle: b('s3:PutLifecycleConfiguration'),
+  GetBucketReplication: b('s3:GetReplicationConfiguration'),
+  PutBucketReplication: b('s3:PutReplicationConfiguration'),
+  DeleteBucketReplication: b('s3:PutReplicationConfiguration'),
+  GetBucketOwnershipControls: b('s3:GetBucketOwnershipControls'),
+  PutBucketOwnershipControls: b('s3:PutBucketOwnershipControls'),
+  DeleteBucketOwnershipControls: b('s3:PutBucketOwnershipControls'),
+  ListObjects: b('s3:ListBucket', 'READ'),
+  ListObjectsV2: b('s3:ListBucket', 'READ'),
+  ListObjectVersions: b('s3:ListBucketVersions', 'READ'),
+  ListMultipartUploads: b('s3:ListBucketMultipartUploads', 'READ'),
+  DeleteObjects: b('s3:DeleteObject', 'WRITE'),
+  PostObject: b('s3:PutObject', 'WRITE'),
+  PutObject: b('s3:PutObject', 'WRITE'),
+  CopyObject: b('s3:PutObject', 'WRITE'),
+  GetObject: o('s3:GetObject', 'READ'),
+  HeadObject: o('s3:GetObject', 'READ'),
+  DeleteObject: b('s3:DeleteObject', 'WRITE'),
+  GetObjectTagging: o('s3:GetObjectTagging', 'READ'),
+  PutObjectTagging: b('s3:PutObjectTagging'),
+  DeleteObjectTagging: b('s3:DeleteObjectTagging'),
+  GetObjectAcl: o('s3:GetObjectAcl', 'READ_ACP'),
+  PutObjectAcl: o('s3:PutObjectAcl', 'WRITE_ACP'),
+  GetObjectRetention: b('s3:GetObjectRetention'),
+  PutObjectRetention: b('s3:PutObjectRetention'),
+  GetObjectLegalHold: b('s3:GetObjectLegalHold'),
+  PutObjectLegalHold: b('s3:PutObjectLegalHold'),
+  GetObjectAttributes: o('s3:GetObjectAttributes', 'READ'),
+  CreateMultipartUpload: b('s3:PutObject', 'WRITE'),
+  UploadPart: b('s3:PutObject', 'WRITE'),
+  UploadPartCopy: b('s3:PutObject', 'WRITE'),
+  CompleteMultipartUpload: b('s3:PutObject', 'WRITE'),
+  AbortMultipartUpload: b('s3:AbortMultipartUpload', 'WRITE'),
+  ListParts: b('s3:ListMultipartUploadParts', 'READ'),
+  CorsPreflight: b('s3:GetObject'),
+};
+
+function parseDoc<T>(raw: string | undefined): T | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  return JSON.parse(raw) as T;
+}
+
+/** The bucket's ACL, or the implicit one: the owner has FULL_CONTROL. */
+export function bucketAcl(bucket: Bucket): AccessControlPolicy {
+  return (
+    parseDoc<AccessControlPolicy>(bucket.attributes['acl']) ?? {
+      owner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName },
+      grants: [
+        { grantee: { type: 'CanonicalUser', id: bucket.ownerId, displayName: bucket.ownerDisplayName }, permission: 'FULL_CONTROL' },
+      ],
+    }
+  );
+}
+
+export function objectAcl(v: metadataV1Metadata.ObjectVersion): AccessControlPolicy {
+  return (
+    parseDoc<AccessControlPolicy>(v.acl) ?? {
+      owner: { id: v.ownerId, displayName: v.ownerDisplayName },
+      grants: [{ grantee: { type: 'CanonicalUser', id: v.ownerId, displayName: v.ownerDisplayName }, permission: 'FULL_CONTROL' }],
+    }
+  );
+}
+
+function conditions(ctx: S3Context): Record<string, string> {
+  const out: Record<string, string> = {
+    'aws:SourceIp': (ctx.req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+    'aws:SecureTransport': 'false',
+    'aws:CurrentTime': new Date().toISOString(),
+  };
+  for (const [header, key] of [
+    ['user-agent', 'aws:UserAgent'],
+    ['referer', 'aws:Referer'],
+    ['x-amz-acl', 's3:x-amz-acl'],
+  ] as const) {
+    const v = ctx.headers[header];
+    if (v !== undefined) out[key] = v;
+  }
+  for (const q of ['prefix', 'delimiter', 'max-keys']) {
+    const v = ctx.query.get(q);
+    if (v !== null) out[`s3:${q}`] = v;
+  }
+  const versionId = ctx.query.get('versionId');
+  if (versionId !== null) out['s3:VersionId'] = versionId;
+  return out;
+}
+
+export type Decision = 'granted' | 'object-acl';
+
+/**
+ * Decides a request on `bucket`. Throws AccessDenied when refused; answers 'object-acl' when the
+ * object's own ACL decides (object reads), for the handler to call `authorizeObject`.
+ */
+export function authorize(
+  ctx: S3Context,
+  bucket: Bucket,
+  operation: Operation = ctx.operation,
+  key: string | undefined = ctx.key,
+): Decision {
+  const rule = OPERATION_RULES[operation];
+  const policy = parseDoc<BucketPolicy>(bucket.attributes['policy']);
+  if (policy !== undefined) {
+    const decision = evaluatePolicy(policy, {
+      principal: ctx.identity === undefined ? 'anonymous' : { accountId: ctx.identity.accountId },
+      action: rule.action,
+      resource: key === undefined ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`,
+      conditions: conditions(ctx),
+    });
+    if (decision === 'deny') throw new S3Error('AccessDenied');
+    if (decision === 'allow') return 'granted';
+  }
+  if (ctx.identity !== undefined && ctx.identity.accountId === bucket.ownerId) return 'granted';
+  if (rule.acl?.on === 'object') return 'object-acl';
+  if (rule.acl !== undefined) {
+    const query =
+      ctx.identity === undefined
+        ? { anonymous: true as const, permission: rule.acl.permission }
+        : { requesterId: ctx.identity.accountId, permission: rule.acl.permission };
+    if (aclAllows(bucketAcl(bucket), query)) return 'granted';
+  }
+  throw new S3Error('AccessDenied');
+}
+
+/** For object reads the bucket rules left to the object: its ACL decides. */
+export function authorizeObject(
+  ctx: S3Context,
+  decision: Decision,
+  v: metadataV1Metadata.ObjectVersion,
+  operation: Operation = ctx.operation,
+): void {
+  if (decision === 'granted') return;
+  const rule = OPERATION_RULES[operation];
+  if (rule.acl === undefined) throw new S3Error('AccessDenied');
+  if (ctx.identity !== undefined && ctx.identity.accountId === v.ownerId) return;
+  const query =
+    ctx.identity === undefined
+      ? { anonymous: true as const, permission: rule.acl.permission }
+      : { requesterId: ctx.identity.accountId, permission: rule.acl.permission };
+  if (!aclAllows(objectAcl(v), query)) throw new S3Error('AccessDenied');
+}

@@ -1,0 +1,345 @@
+// Versioning in all three states, tagging, DeleteObjects, ACLs and policies
+// (anonymous access included), CORS, object lock, and the stored configurations
+// (lifecycle, replication with Zenko's multi-location StorageClass, ownership),
+// through the AWS SDK on a real stack.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateBucketCommand,
+  DeleteBucketPolicyCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketAclCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketReplicationCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
+  GetObjectTaggingCommand,
+  GetObjectLockConfigurationCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
+  PutBucketAclCommand,
+  PutBucketCorsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketOwnershipControlsCommand,
+  PutBucketPolicyCommand,
+  PutBucketReplicationCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectLockConfigurationCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { s3Client, s3Error } from '../support/s3.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let s3: S3Client;
+
+before(async () => {
+  stack = await startStack();
+  s3 = s3Client(stack);
+});
+after(async () => {
+  s3.destroy();
+  await stack.stop();
+});
+
+const text = async (p: Promise<{ Body?: { transformToString(): Promise<string> } }>): Promise<string> =>
+  (await (await p).Body?.transformToString()) ?? '';
+
+describe('versioning', () => {
+  it('unversioned → enabled → suspended, with the null version and delete markers', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'ver' }));
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: 'ver' }))).Status, undefined);
+    await s3.send(new PutObjectCommand({ Bucket: 'ver', Key: 'k', Body: 'null-1' }));
+
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'ver', VersioningConfiguration: { Status: 'Enabled' } }));
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: 'ver' }))).Status, 'Enabled');
+    const v2 = await s3.send(new PutObjectCommand({ Bucket: 'ver', Key: 'k', Body: 'v2' }));
+    const v3 = await s3.send(new PutObjectCommand({ Bucket: 'ver', Key: 'k', Body: 'v3' }));
+    assert.ok(v2.VersionId && v3.VersionId && v2.VersionId !== v3.VersionId && v2.VersionId !== 'null');
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k' }))), 'v3');
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k', VersionId: v2.VersionId }))), 'v2');
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k', VersionId: 'null' }))), 'null-1');
+
+    const marker = await s3.send(new DeleteObjectCommand({ Bucket: 'ver', Key: 'k' }));
+    assert.equal(marker.DeleteMarker, true);
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k' })))).code, 'NoSuchKey');
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'ver' }));
+    assert.deepEqual(
+      versions.Versions?.map((v) => v.VersionId),
+      [v3.VersionId, v2.VersionId, 'null'],
+    );
+    assert.equal(versions.DeleteMarkers?.[0]?.IsLatest, true);
+    // Deleting the marker brings v3 back.
+    await s3.send(new DeleteObjectCommand({ Bucket: 'ver', Key: 'k', VersionId: marker.VersionId }));
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k' }))), 'v3');
+
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'ver', VersioningConfiguration: { Status: 'Suspended' } }));
+    const suspended = await s3.send(new PutObjectCommand({ Bucket: 'ver', Key: 'k', Body: 'null-2' }));
+    assert.equal(suspended.VersionId, 'null');
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k', VersionId: 'null' }))), 'null-2');
+    const after = await s3.send(new ListObjectVersionsCommand({ Bucket: 'ver' }));
+    assert.deepEqual(
+      after.Versions?.map((v) => v.VersionId).sort(),
+      [v2.VersionId, v3.VersionId, 'null'].sort(),
+      'the null version was replaced',
+    );
+    assert.equal(
+      (await s3Error(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k', VersionId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })))).status !==
+        200,
+      true,
+    );
+  });
+});
+
+describe('tagging and DeleteObjects', () => {
+  before(() => s3.send(new CreateBucketCommand({ Bucket: 'tags' })));
+
+  it('bucket and object tags round-trip; bad tags are refused', async () => {
+    await s3.send(new PutBucketTaggingCommand({ Bucket: 'tags', Tagging: { TagSet: [{ Key: 'team', Value: 'storage' }] } }));
+    assert.deepEqual((await s3.send(new GetBucketTaggingCommand({ Bucket: 'tags' }))).TagSet, [{ Key: 'team', Value: 'storage' }]);
+    await s3.send(new PutObjectCommand({ Bucket: 'tags', Key: 'o', Body: 'x', Tagging: 'a=1&b=two' }));
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'tags', Key: 'o' }))).$metadata.httpStatusCode, 200);
+    const tags = (await s3.send(new GetObjectTaggingCommand({ Bucket: 'tags', Key: 'o' }))).TagSet?.sort((x, y) =>
+      x.Key! < y.Key! ? -1 : 1,
+    );
+    assert.deepEqual(tags, [
+      { Key: 'a', Value: '1' },
+      { Key: 'b', Value: 'two' },
+    ]);
+    await s3.send(new PutObjectTaggingCommand({ Bucket: 'tags', Key: 'o', Tagging: { TagSet: [{ Key: 'c', Value: '3' }] } }));
+    assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: 'tags', Key: 'o' }))).TagSet, [{ Key: 'c', Value: '3' }]);
+    const dup = await s3Error(
+      s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: 'tags',
+          Key: 'o',
+          Tagging: {
+            TagSet: [
+              { Key: 'c', Value: '1' },
+              { Key: 'c', Value: '2' },
+            ],
+          },
+        }),
+      ),
+    );
+    assert.equal(dup.code, 'InvalidTag');
+  });
+
+  it('DeleteObjects deletes many keys, verbose and quiet', async () => {
+    for (const k of ['d1', 'd2', 'd3']) await s3.send(new PutObjectCommand({ Bucket: 'tags', Key: k, Body: k }));
+    const verbose = await s3.send(
+      new DeleteObjectsCommand({ Bucket: 'tags', Delete: { Objects: [{ Key: 'd1' }, { Key: 'd2' }, { Key: 'never' }] } }),
+    );
+    assert.deepEqual(verbose.Deleted?.map((d) => d.Key).sort(), ['d1', 'd2', 'never']);
+    const quiet = await s3.send(new DeleteObjectsCommand({ Bucket: 'tags', Delete: { Objects: [{ Key: 'd3' }], Quiet: true } }));
+    assert.equal(quiet.Deleted, undefined);
+    const left = (await s3.send(new ListObjectsV2Command({ Bucket: 'tags', Prefix: 'd' }))).Contents ?? [];
+    assert.deepEqual(left, []);
+  });
+});
+
+describe('access control', () => {
+  before(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'public' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'public', Key: 'page.html', Body: '<p>hi</p>' }));
+  });
+
+  it('a public-read ACL lets anonymous clients list and read; removing it stops them', async () => {
+    const anon = (path: string): Promise<Response> => fetch(`${stack.s3}${path}`);
+    assert.equal((await anon('/public/page.html')).status, 403);
+    await s3.send(new PutBucketAclCommand({ Bucket: 'public', ACL: 'public-read' }));
+    const grants = (await s3.send(new GetBucketAclCommand({ Bucket: 'public' }))).Grants ?? [];
+    assert.ok(grants.some((g) => g.Grantee?.URI === 'http://acs.amazonaws.com/groups/global/AllUsers' && g.Permission === 'READ'));
+    assert.equal((await anon('/public?list-type=2')).status, 200);
+    assert.equal((await anon('/public/page.html')).status, 403, 'object reads follow the object ACL');
+    await s3.send(new PutObjectCommand({ Bucket: 'public', Key: 'open.html', Body: 'open', ACL: 'public-read' }));
+    const open = await anon('/public/open.html');
+    assert.equal(open.status, 200);
+    assert.equal(await open.text(), 'open');
+    assert.equal((await anon('/public/missing')).status, 404, 'who may list may know a key is missing');
+    await s3.send(new PutBucketAclCommand({ Bucket: 'public', ACL: 'private' }));
+    assert.equal((await anon('/public?list-type=2')).status, 403);
+    assert.equal((await anon('/public/missing')).status, 403, 'others may not');
+  });
+
+  it('a bucket policy grants anonymous reads; an explicit Deny wins even for the owner', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'policy' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'policy', Key: 'pub/a', Body: 'public a' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'policy', Key: 'secret/b', Body: 'secret b' }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'read', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::policy/pub/*' },
+        { Sid: 'deny', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::policy/secret/*' },
+      ],
+    };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'policy', Policy: JSON.stringify(policy) }));
+    assert.deepEqual(JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: 'policy' }))).Policy!), policy);
+    assert.equal(await (await fetch(`${stack.s3}/policy/pub/a`)).text(), 'public a');
+    assert.equal((await fetch(`${stack.s3}/policy/secret/b`)).status, 403);
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'policy', Key: 'secret/b' })))).code, 'AccessDenied');
+    const bad = await s3Error(
+      s3.send(new PutBucketPolicyCommand({ Bucket: 'policy', Policy: '{"Version":"2012-10-17","Statement":"nope"}' })),
+    );
+    assert.equal(bad.code, 'MalformedPolicy');
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'policy' }));
+    assert.equal((await s3Error(s3.send(new GetBucketPolicyCommand({ Bucket: 'policy' })))).code, 'NoSuchBucketPolicy');
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'policy', Key: 'secret/b' }))), 'secret b');
+  });
+
+  it('CORS: preflight answered from the configuration, headers on actual requests', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'cors' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'cors', Key: 'k', Body: 'x', ACL: 'public-read' }));
+    const refused = await fetch(`${stack.s3}/cors/k`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+    });
+    assert.equal(refused.status, 403);
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: 'cors',
+        CORSConfiguration: {
+          CORSRules: [
+            { AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], MaxAgeSeconds: 60 },
+          ],
+        },
+      }),
+    );
+    const ok = await fetch(`${stack.s3}/cors/k`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.match(ok.headers.get('access-control-allow-methods') ?? '', /PUT/);
+    const other = await fetch(`${stack.s3}/cors/k`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
+    assert.equal(other.status, 403);
+    const actual = await fetch(`${stack.s3}/cors/k`, { headers: { origin: 'https://app.example' } });
+    assert.equal(actual.status, 200);
+    assert.equal(actual.headers.get('access-control-allow-origin'), 'https://app.example');
+  });
+});
+
+describe('object lock', () => {
+  it('retention and legal hold protect a version from deletion', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: 'locked' }))).Status, 'Enabled');
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: 'locked',
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+      }),
+    );
+    assert.equal(
+      (await s3.send(new GetObjectLockConfigurationCommand({ Bucket: 'locked' }))).ObjectLockConfiguration?.Rule?.DefaultRetention?.Days,
+      1,
+    );
+    const v = await s3.send(new PutObjectCommand({ Bucket: 'locked', Key: 'doc', Body: 'keep me' }));
+    const retention = await s3.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'doc', VersionId: v.VersionId }));
+    assert.equal(retention.Retention?.Mode, 'GOVERNANCE');
+    assert.equal(
+      (await s3Error(s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'doc', VersionId: v.VersionId })))).code,
+      'AccessDenied',
+    );
+    // Governance can be bypassed; compliance and legal holds cannot.
+    await s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'doc', VersionId: v.VersionId, BypassGovernanceRetention: true }));
+
+    const held = await s3.send(new PutObjectCommand({ Bucket: 'locked', Key: 'held', Body: 'x' }));
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket: 'locked', Key: 'held', VersionId: held.VersionId, LegalHold: { Status: 'ON' } }));
+    assert.equal(
+      (await s3.send(new GetObjectLegalHoldCommand({ Bucket: 'locked', Key: 'held', VersionId: held.VersionId }))).LegalHold?.Status,
+      'ON',
+    );
+    const refused = await s3Error(
+      s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'held', VersionId: held.VersionId, BypassGovernanceRetention: true })),
+    );
+    assert.equal(refused.code, 'AccessDenied');
+    await s3.send(
+      new PutObjectLegalHoldCommand({ Bucket: 'locked', Key: 'held', VersionId: held.VersionId, LegalHold: { Status: 'OFF' } }),
+    );
+    await s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'held', VersionId: held.VersionId, BypassGovernanceRetention: true }));
+    assert.equal(
+      (await s3Error(s3.send(new PutBucketVersioningCommand({ Bucket: 'locked', VersioningConfiguration: { Status: 'Suspended' } })))).code,
+      'InvalidBucketState',
+    );
+  });
+});
+
+describe('stored configurations', () => {
+  before(() => s3.send(new CreateBucketCommand({ Bucket: 'conf' })));
+
+  it('lifecycle rules naming locations round-trip; unknown locations are refused', async () => {
+    const rules = [
+      {
+        ID: 'expire-logs',
+        Status: 'Enabled' as const,
+        Filter: { Prefix: 'logs/' },
+        Expiration: { Days: 30 },
+        Transitions: [{ Days: 7, StorageClass: 'memory' as never }],
+      },
+    ];
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'conf', LifecycleConfiguration: { Rules: rules } }));
+    const got = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'conf' }));
+    assert.equal(got.Rules?.[0]?.ID, 'expire-logs');
+    assert.equal(got.Rules?.[0]?.Transitions?.[0]?.StorageClass, 'memory');
+    const bad = await s3Error(
+      s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: 'conf',
+          LifecycleConfiguration: { Rules: [{ ...rules[0]!, Transitions: [{ Days: 7, StorageClass: 'nowhere' as never }] }] },
+        }),
+      ),
+    );
+    assert.equal(bad.code, 'InvalidStorageClass');
+  });
+
+  it("replication with Zenko's comma-separated destinations needs versioning", async () => {
+    const config = {
+      Role: 'arn:aws:iam::000000000000:role/zenko',
+      Rules: [
+        {
+          ID: 'to-clouds',
+          Status: 'Enabled' as const,
+          Prefix: '',
+          Destination: { Bucket: 'arn:aws:s3:::conf', StorageClass: 'us-east-1,memory:preferred_read' as never },
+        },
+      ],
+    };
+    assert.equal(
+      (await s3Error(s3.send(new PutBucketReplicationCommand({ Bucket: 'conf', ReplicationConfiguration: config })))).code,
+      'InvalidRequest',
+    );
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'conf', VersioningConfiguration: { Status: 'Enabled' } }));
+    await s3.send(new PutBucketReplicationCommand({ Bucket: 'conf', ReplicationConfiguration: config }));
+    const got = await s3.send(new GetBucketReplicationCommand({ Bucket: 'conf' }));
+    assert.equal(got.ReplicationConfiguration?.Rules?.[0]?.Destination?.StorageClass, 'us-east-1,memory:preferred_read');
+  });
+
+  it('ownership controls round-trip', async () => {
+    assert.equal(
+      (await s3Error(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'conf' })))).code,
+      'OwnershipControlsNotFoundError',
+    );
+    await s3.send(
+      new PutBucketOwnershipControlsCommand({ Bucket: 'conf', OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }),
+    );
+    assert.equal(
+      (await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'conf' }))).OwnershipControls?.Rules?.[0]?.ObjectOwnership,
+      'BucketOwnerEnforced',
+    );
+  });
+});
