@@ -53,6 +53,7 @@ export async function accountCommand(address: string, sub: string | undefined, a
         await client.deleteAccount({ account: positional(args, 0, 'account name or id') });
         out('deleted\n');
         return 0;
+      case undefined:
       default:
         throw new UsageError(`unknown account command ${JSON.stringify(sub ?? '')}`);
     }
@@ -103,6 +104,7 @@ export async function keyCommand(address: string, sub: string | undefined, args:
         await client.deleteAccessKey({ accessKeyId: positional(args, 0, 'access key id') });
         out('deleted\n');
         return 0;
+      case undefined:
       default:
         throw new UsageError(`unknown key command ${JSON.stringify(sub ?? '')}`);
     }
@@ -203,6 +205,7 @@ export async function locationCommand(address: string, sub: string | undefined, 
         await client.deleteLocation({ name: positional(args, 0, 'location name') });
         out('removed\n');
         return 0;
+      case undefined:
       default:
         throw new UsageError(`unknown location command ${JSON.stringify(sub ?? '')}`);
     }
