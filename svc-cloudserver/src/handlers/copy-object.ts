@@ -105,7 +105,9 @@ export const copyObject: S3Handler = async (ctx, deps) => {
       forceVersionId: '',
     });
   } catch (err) {
-    cleanupLater(deps, [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: '' }]);
+    cleanupLater(deps, [
+      metadataV1Metadata.DataLocation.fromPartial({ location: stored.location, key: stored.key, size: stored.size, partNumber: 0 }),
+    ]);
     throw err;
   }
   cleanupLater(deps, res.replacedData);

@@ -10,6 +10,7 @@ import { deleteObjects } from './delete-objects.js';
 import * as objectConfig from './object-config.js';
 import { deleteObject } from './delete-object.js';
 import { getObject, headObject } from './get-object.js';
+import { getObjectAttributes } from './get-object-attributes.js';
 import { listObjects, listObjectsV2, listObjectVersions } from './list-objects.js';
 import {
   abortMultipartUpload,
@@ -44,6 +45,7 @@ export const HANDLERS: Partial<Record<Operation, S3Handler>> = {
   ListParts: listParts,
   ListMultipartUploads: listMultipartUploads,
   DeleteObjects: deleteObjects,
+  GetObjectAttributes: getObjectAttributes,
   CorsPreflight: corsPreflight,
   GetBucketVersioning: config.getBucketVersioning,
   PutBucketVersioning: config.putBucketVersioning,

@@ -98,7 +98,9 @@ async function recordPart(
     });
     if (res.replacedData) cleanupLater(deps, [res.replacedData]);
   } catch (err) {
-    cleanupLater(deps, [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: n, etag: '' }]);
+    cleanupLater(deps, [
+      metadataV1Metadata.DataLocation.fromPartial({ location: stored.location, key: stored.key, size: stored.size, partNumber: n }),
+    ]);
     uploadError(err);
   }
 }

@@ -1,6 +1,6 @@
 // Object sub-resources: tagging, ACL, retention and legal hold, each a
 // compare-and-set update of one version's record.
-import { type metadataV1Metadata, type metadataV1MetadataService } from '@zenko/gen';
+import { metadataV1MetadataService, type metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import { renderAccessControlPolicy } from '../config/acl.js';
@@ -16,7 +16,7 @@ import { loadVersion } from './get-object.js';
 
 type UpdateFields = Omit<metadataV1MetadataService.UpdateObjectRequest, 'bucket' | 'key' | 'versionId' | 'expectedRevision'>;
 
-const NO_CHANGE: UpdateFields = { replaceTags: false, tags: {}, replaceData: false, data: [] };
+const NO_CHANGE: UpdateFields = metadataV1MetadataService.UpdateObjectRequest.fromPartial({});
 
 async function update(
   ctx: S3Context,

@@ -164,7 +164,9 @@ export const putObject: S3Handler = async (ctx, deps) => {
     object = res.object;
     replaced = res.replacedData;
   } catch (err) {
-    cleanupLater(deps, [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: '' }]);
+    cleanupLater(deps, [
+      metadataV1Metadata.DataLocation.fromPartial({ location: stored.location, key: stored.key, size: stored.size, partNumber: 0 }),
+    ]);
     if (isMeshError(err, 'PRECONDITION_FAILED'))
       throw new S3Error('PreconditionFailed', { fields: { Condition: ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match' } });
     if (isMeshError(err, 'OBJECT_NOT_FOUND') && ctx.headers['if-match'] !== undefined) throw new S3Error('NoSuchKey');

@@ -13,6 +13,7 @@ import {
   DeleteObjectCommand,
   GetBucketLocationCommand,
   GetBucketWebsiteCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -263,6 +264,21 @@ describe('multipart uploads', () => {
     const part2 = await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'big', PartNumber: 2 }));
     assert.equal(part2.PartsCount, 4);
     assert.equal(part2.ContentLength, 5 * 1024 * 1024);
+    const attrs = await s3.send(
+      new GetObjectAttributesCommand({
+        Bucket: 'b-mpu',
+        Key: 'big',
+        ObjectAttributes: ['ETag', 'ObjectParts', 'ObjectSize', 'StorageClass'],
+      }),
+    );
+    assert.equal(`"${attrs.ETag}"`, res.ETag);
+    assert.equal(attrs.ObjectSize, body.length);
+    assert.equal(attrs.ObjectParts?.TotalPartsCount, 4);
+    assert.deepEqual(
+      attrs.ObjectParts?.Parts?.map((p) => p.Size),
+      [5, 5, 5, 2].map((m) => m * 1024 * 1024),
+    );
+    assert.equal(attrs.StorageClass, 'STANDARD');
   });
 
   it('lists parts and uploads, refuses bad completions, aborts', async () => {
