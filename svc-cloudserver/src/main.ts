@@ -6,6 +6,7 @@ import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
 import { renderS3Failure, s3ClientErrorResponse } from './s3/errors.js';
+import { SecretCache } from './s3/secrets.js';
 import { createS3Handler } from './server.js';
 
 await runService({
@@ -50,6 +51,7 @@ await runService({
         accounts,
         data,
         logger,
+        secrets: new SecretCache(accounts),
         config: {
           endpoints: config.endpoints
             .split(',')

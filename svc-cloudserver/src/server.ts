@@ -11,7 +11,6 @@ import { HANDLERS } from './handlers/index.js';
 import { route, RouteError } from './routes/route.js';
 import type { Identity, S3Context } from './s3/context.js';
 import type { S3Deps } from './s3/deps.js';
-import { SecretCache } from './s3/secrets.js';
 
 /** Lower-case header names; repeated headers joined with ',' (what signers sign). */
 function joinHeaders(raw: readonly string[]): Record<string, string> {
@@ -31,7 +30,6 @@ function declaredLength(headers: Record<string, string>, chunked: boolean): numb
 }
 
 export function createS3Handler(deps: S3Deps): EdgeHandler {
-  const secrets = new SecretCache(deps.accounts);
   return async (req: IncomingMessage, res: ServerResponse, edge: EdgeRequestContext) => {
     const headers = joinHeaders(req.rawHeaders);
     let routed;
@@ -52,7 +50,7 @@ export function createS3Handler(deps: S3Deps): EdgeHandler {
         headers,
         ...(vhost ? { virtualHostedBucket: routed.bucket! } : {}),
       },
-      { getSecret: secrets.get },
+      { getSecret: deps.secrets.get },
     );
     const identity: Identity | undefined =
       auth.kind === 'anonymous'

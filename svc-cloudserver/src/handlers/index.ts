@@ -21,6 +21,7 @@ import {
   uploadPart,
   uploadPartCopy,
 } from './multipart.js';
+import { postObject } from './post-object.js';
 import { putObject } from './put-object.js';
 
 export const HANDLERS: Partial<Record<Operation, S3Handler>> = {
@@ -46,6 +47,7 @@ export const HANDLERS: Partial<Record<Operation, S3Handler>> = {
   ListMultipartUploads: listMultipartUploads,
   DeleteObjects: deleteObjects,
   GetObjectAttributes: getObjectAttributes,
+  PostObject: postObject,
   CorsPreflight: corsPreflight,
   GetBucketVersioning: config.getBucketVersioning,
   PutBucketVersioning: config.putBucketVersioning,

@@ -4,6 +4,7 @@ import type { accountV1AccountService, metadataV1MetadataService } from '@zenko/
 import type { Logger, PromiseClient } from '@zenko/mesh';
 import type { DataPlacement } from '../data/placement.js';
 import type { S3Context } from './context.js';
+import type { SecretCache } from './secrets.js';
 
 export interface S3Config {
   /** Host names of the S3 service: `<bucket>.<endpoint>` is virtual-hosted-style. */
@@ -18,6 +19,8 @@ export interface S3Deps {
   data: DataPlacement;
   config: S3Config;
   logger: Logger;
+  /** Access-key secrets for authentication (AccountService behind a short-lived cache). */
+  secrets: SecretCache;
 }
 
 export type S3Handler = (ctx: S3Context, deps: S3Deps) => Promise<void>;

@@ -1,0 +1,88 @@
+// Browser form uploads (PostObject) with a policy signed by the AWS SDK's own
+// createPresignedPost, sent as multipart/form-data with fetch.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { s3Client, s3Error } from '../support/s3.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let s3: S3Client;
+
+before(async () => {
+  stack = await startStack();
+  s3 = s3Client(stack);
+  await s3.send(new CreateBucketCommand({ Bucket: 'forms' }));
+});
+after(async () => {
+  s3.destroy();
+  await stack.stop();
+});
+
+async function post(url: string, fields: Record<string, string>, file: Blob, filename = 'photo.jpg'): Promise<Response> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('file', file, filename);
+  return fetch(url, { method: 'POST', body: form });
+}
+
+const code = async (res: Response): Promise<string | undefined> => /<Code>([^<]+)<\/Code>/.exec(await res.text())?.[1];
+
+describe('PostObject', () => {
+  it('uploads a file under a policy with conditions and ${filename}', async () => {
+    const { url, fields } = await createPresignedPost(s3, {
+      Bucket: 'forms',
+      Key: 'uploads/${filename}',
+      Conditions: [['starts-with', '$key', 'uploads/'], ['content-length-range', 1, 1024], { 'Content-Type': 'image/jpeg' }],
+      Fields: { 'Content-Type': 'image/jpeg' },
+      Expires: 300,
+    });
+    const res = await post(url.replace(/\/$/, '') + (url.includes('/forms') ? '' : '/forms'), fields, new Blob(['jpeg bytes']));
+    assert.equal(res.status, 204, await res.clone().text());
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'forms', Key: 'uploads/photo.jpg' }));
+    assert.equal(await got.Body?.transformToString(), 'jpeg bytes');
+    assert.equal(got.ContentType, 'image/jpeg');
+  });
+
+  it('refuses what the policy does not allow, leaving nothing', async () => {
+    const { url, fields } = await createPresignedPost(s3, {
+      Bucket: 'forms',
+      Key: 'small/${filename}',
+      Conditions: [['content-length-range', 1, 10]],
+      Expires: 300,
+    });
+    const target = url.replace(/\/$/, '') + (url.includes('/forms') ? '' : '/forms');
+    const tooBig = await post(target, fields, new Blob(['x'.repeat(100)]), 'big.bin');
+    assert.equal(tooBig.status, 400);
+    assert.equal(await code(tooBig), 'EntityTooLarge');
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'forms', Key: 'small/big.bin' })))).status, 404);
+
+    const extra = await post(target, { ...fields, 'x-amz-meta-unlisted': 'x' }, new Blob(['ok']), 'a.bin');
+    assert.equal(extra.status, 403);
+    assert.equal(await code(extra), 'AccessDenied');
+
+    const tampered = await post(target, { ...fields, 'X-Amz-Signature': '0'.repeat(64) }, new Blob(['ok']), 'b.bin');
+    assert.equal(await code(tampered), 'SignatureDoesNotMatch');
+
+    const expired = await createPresignedPost(s3, { Bucket: 'forms', Key: 'late', Expires: -60 });
+    const late = await post(target, expired.fields, new Blob(['ok']));
+    assert.equal(late.status, 403);
+    assert.equal(await code(late), 'AccessDenied');
+  });
+
+  it('answers 201 with a PostResponse when asked', async () => {
+    const { url, fields } = await createPresignedPost(s3, {
+      Bucket: 'forms',
+      Key: 'created',
+      Conditions: [{ success_action_status: '201' }],
+      Fields: { success_action_status: '201' },
+      Expires: 300,
+    });
+    const res = await post(url.replace(/\/$/, '') + (url.includes('/forms') ? '' : '/forms'), fields, new Blob(['body']));
+    assert.equal(res.status, 201);
+    const xml = await res.text();
+    assert.match(xml, /<PostResponse/);
+    assert.match(xml, /<Key>created<\/Key>/);
+  });
+});
