@@ -94,6 +94,28 @@ function isReason(value: string): value is Reason {
   return Object.hasOwn(REASON_STATUS, value);
 }
 
+/**
+ * JSON with every character outside printable ASCII escaped (`\u00e9`): a metadata value may
+ * only hold printable ASCII (grpc-js throws otherwise), while details carry keys and names in
+ * any script. JSON.parse reads the escapes back unchanged.
+ */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Longest detail value sent (UTF-16 units): a trailer must stay far below HTTP/2 header limits. */
+export const MAX_DETAIL_CHARS = 1024;
+
+/** Details with over-long values cut (a key or marker of 100 KB would not fit in a trailer). */
+function boundedDetails(details: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(details).map(([k, v]) => [
+      k,
+      v.length <= MAX_DETAIL_CHARS ? v : v.slice(0, MAX_DETAIL_CHARS).replace(/[\ud800-\udbff]$/, ''),
+    ]),
+  );
+}
+
 export class MeshError extends Error {
   override readonly name = 'MeshError';
   readonly reason: Reason;
@@ -114,7 +136,7 @@ export class MeshError extends Error {
   toStatus(): Partial<StatusObject> {
     const metadata = new Metadata();
     metadata.set(REASON_TRAILER, this.reason);
-    if (Object.keys(this.details).length > 0) metadata.set(DETAILS_TRAILER, JSON.stringify(this.details));
+    if (Object.keys(this.details).length > 0) metadata.set(DETAILS_TRAILER, asciiJson(boundedDetails(this.details)));
     return { code: this.code, details: this.message, metadata };
   }
 

@@ -58,8 +58,10 @@ export function newRequestId(): string {
 
 export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
   const { logger, metrics } = opts;
+  // Idle keep-alive connections stay open a minute: clients (SDK connection pools) reuse them, and a
+  // short timeout races with a request sent just as the server closes (ECONNRESET on the client).
   const server = createServer(
-    { maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, keepAliveTimeout: 5_000, requestTimeout: 0, headersTimeout: 60_000 },
+    { maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 66_000 },
     (req, res) => {
       const parent = extractContext(req.headers);
       const span = tracer().startSpan(

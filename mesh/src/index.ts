@@ -12,3 +12,5 @@ export { service, startGrpcServer, MAX_MESSAGE_BYTES, type GrpcServer, type Serv
 export { createClient, IDEMPOTENT_METHOD, DEFAULT_DEADLINE_MS, type ClientOptions } from './grpc/client.js';
 export { checkHealth, waitServing, type HealthStatus } from './grpc/health.js';
 export * from './request-id.js';
+export { parseXml, XmlElement, type ParseXmlOptions, type XmlErrors } from './xml/parser.js';
+export { BOM, escapeXml, escapeXmlText, XmlWriter, type XmlAttributes, type XmlScalar, type XmlWriterOptions } from './xml/writer.js';

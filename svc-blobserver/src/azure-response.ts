@@ -1,51 +1,29 @@
-// Azure-shaped error responses for the foundation edge: x-ms-error-code, the XML
-// error body, x-ms-request-id and the echoed x-ms-version.
+// Azure-shaped failure responses: x-ms-error-code, the XML error body (none for HEAD and 304),
+// x-ms-request-id, the echoed x-ms-version and Date, through the one error renderer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EdgeTimeoutError, isMeshError, MeshError, type EdgeClientError, type EdgeRequestContext } from '@zenko/mesh';
-
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const escapeXml = (s: string): string => s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
-
-export const AZURE_API_VERSION = '2025-01-05';
-
-export function sendAzureError(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: EdgeRequestContext,
-  code: string,
-  status: number,
-  message: string,
-): void {
-  const body =
-    '\uFEFF<?xml version="1.0" encoding="utf-8"?>' +
-    `<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(`${message}\nRequestId:${ctx.requestId}\nTime:${new Date().toISOString()}`)}</Message></Error>`;
-  const version = req.headers['x-ms-version'];
-  res.writeHead(status, {
-    'content-type': 'application/xml',
-    'content-length': Buffer.byteLength(body),
-    'x-ms-error-code': code,
-    'x-ms-request-id': ctx.requestId,
-    'x-ms-version': typeof version === 'string' ? version : AZURE_API_VERSION,
-  });
-  res.end(body);
-}
-
-export function azureNotImplemented(req: IncomingMessage): Promise<void> {
-  req.resume();
-  return Promise.reject(new MeshError('UNIMPLEMENTED', 'The requested operation is not implemented on this server.'));
-}
+import { EdgeTimeoutError, type EdgeClientError, type EdgeRequestContext } from '@zenko/mesh';
+import { AZURE_DEFAULT_VERSION, AzureError, azureErrorTime, renderAzureError } from './errors/azure-errors.js';
+import { azureErrorOf } from './errors/reason-to-azure.js';
+import { XmlWriter } from './xml/writer.js';
 
 export function renderAzureFailure(err: unknown, req: IncomingMessage, res: ServerResponse, ctx: EdgeRequestContext): void {
-  if (isMeshError(err, 'UNIMPLEMENTED')) {
-    sendAzureError(req, res, ctx, 'NotImplemented', 501, err.message);
-    return;
+  const azureErr = err instanceof EdgeTimeoutError ? new AzureError('OperationTimedOut') : azureErrorOf(err);
+  if (azureErr.status >= 500 && azureErr.code !== 'NotImplemented') {
+    ctx.logger.error({ err: azureErr.cause ?? err, operation: ctx.operation }, 'Azure request failed');
+  } else {
+    ctx.logger.debug({ code: azureErr.code, operation: ctx.operation }, 'Azure request refused');
   }
-  if (err instanceof EdgeTimeoutError) {
-    sendAzureError(req, res, ctx, 'OperationTimedOut', 500, 'The operation could not be completed within the permitted time.');
-    return;
-  }
-  ctx.logger.error({ err }, 'internal error');
-  sendAzureError(req, res, ctx, 'InternalError', 500, 'The server encountered an internal error. Please retry the request.');
+  const version = req.headers['x-ms-version'];
+  const rendered = renderAzureError(azureErr, ctx.requestId, {
+    method: req.method ?? 'GET',
+    version: typeof version === 'string' && version !== '' ? version : undefined,
+  });
+  const headers: Record<string, string> = { ...rendered.headers };
+  // A request whose body was not read must not leave the connection in an unknown state.
+  if (!req.complete) headers['connection'] = 'close';
+  res.writeHead(rendered.status, headers);
+  res.end(rendered.body);
+  if (!req.complete) req.resume();
 }
 
 /** What the Azure edge answers when node's HTTP parser refuses a request. */
@@ -54,14 +32,18 @@ export function azureClientErrorResponse(
   requestId: string,
 ): { status: number; headers: Record<string, string>; body: string } {
   const code = kind === 'headers-too-large' ? 'RequestHeaderFieldsTooLarge' : 'InvalidInput';
-  const body = `\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${escapeXml(`The request could not be read.\nRequestId:${requestId}\nTime:${new Date().toISOString()}`)}</Message></Error>`;
+  const w = new XmlWriter();
+  w.open('Error')
+    .leaf('Code', code)
+    .leaf('Message', `The request could not be read.\nRequestId:${requestId}\nTime:${azureErrorTime(new Date())}`);
+  const body = w.close().end();
   return {
     status: 400,
     headers: {
       'content-type': 'application/xml',
       'x-ms-error-code': code,
       'x-ms-request-id': requestId,
-      'x-ms-version': AZURE_API_VERSION,
+      'x-ms-version': AZURE_DEFAULT_VERSION,
     },
     body,
   };

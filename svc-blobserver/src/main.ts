@@ -1,6 +1,8 @@
-// svc-blobserver: the Azure Blob HTTP edge over the same namespace.
-import { peerAddress, port, runService, startHttpEdge, TOPOLOGY } from '@zenko/mesh';
-import { azureClientErrorResponse, azureNotImplemented, renderAzureFailure } from './azure-response.js';
+// svc-blobserver: the Azure Blob HTTP edge over the same namespace as the S3 edge.
+import { accountV1AccountService, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
+import { createClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
+import { createAzureHandler } from './server.js';
 
 await runService({
   name: 'svc-blobserver',
@@ -8,16 +10,47 @@ await runService({
     azurePort: port('ZENKO_AZURE_PORT', 'Azure Blob HTTP port', TOPOLOGY['svc-blobserver'].edge?.port),
     metadataAddress: peerAddress('svc-metadata'),
     cloudserverAddress: peerAddress('svc-cloudserver'),
+    defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of containers created through the Azure edge', 'us-east-1'),
+    hostSuffixes: str(
+      'ZENKO_AZURE_HOST_SUFFIXES',
+      'comma-separated host suffixes that make <account><suffix> host-style (besides <account>.blob.*)',
+      '',
+    ),
+    idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered OperationTimedOut', 20_000, 100),
   },
-  async start({ config, logger, metrics }) {
+  async start({ config, logger, metrics, onClose }) {
+    const metadata = createClient(metadataV1MetadataService.MetadataServiceService, config.metadataAddress, { metrics });
+    const accounts = createClient(accountV1AccountService.AccountServiceService, config.metadataAddress, { metrics });
+    const placement = createClient(placementV1DataPlacementService.DataPlacementServiceService, config.cloudserverAddress, {
+      metrics,
+      idempotent: ['Delete'],
+    });
+    onClose(() => {
+      metadata.close();
+      accounts.close();
+      placement.close();
+    });
     const edge = await startHttpEdge({
       host: config.host,
       port: config.azurePort,
       logger,
       metrics,
-      handler: azureNotImplemented,
+      handler: createAzureHandler({
+        metadata,
+        accounts,
+        placement,
+        logger,
+        config: {
+          defaultLocation: config.defaultLocation,
+          hostSuffixes: config.hostSuffixes
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+        },
+      }),
       onError: renderAzureFailure,
       clientErrorResponse: azureClientErrorResponse,
+      idleTimeoutMs: config.idleTimeoutMs,
     });
     return {
       services: [],

@@ -65,7 +65,7 @@ await runService({
       idleTimeoutMs: config.idleTimeoutMs,
     });
     return {
-      services: [dataPlacementService(data)],
+      services: [dataPlacementService(data, { dataDir: config.dataDir })],
       endpoints: [{ kind: 's3', address: `http://${config.host}:${edge.port}` }],
       stopAccepting: () => edge.close(),
     };

@@ -1,7 +1,9 @@
 // svc-metadata: the namespace (MetadataService), accounts (AccountService) and
-// locations (LocationRegistryService), on LMDB under the data directory.
+// locations (LocationRegistryService), on MongoDB when a URL is configured, else on LMDB under
+// the data directory.
 import { join } from 'node:path';
-import { int, runService, str } from '@zenko/mesh';
+import { placementV1DataPlacementService } from '@zenko/gen';
+import { createClient, int, peerAddress, runService, str } from '@zenko/mesh';
 import { Accounts } from './accounts/accounts.js';
 import { SecretBox } from './accounts/secret-box.js';
 import { trimOplog } from './namespace/index.js';
@@ -9,12 +11,18 @@ import { LocationRegistry } from './locations/registry.js';
 import { accountService } from './rpc/account-service.js';
 import { locationService } from './rpc/location-service.js';
 import { metadataService } from './rpc/metadata-service.js';
+import type { KvStore } from './store/kv.js';
 import { openLmdbStore } from './store/lmdb-store.js';
+import { openMongoStore } from './store/mongo-store.js';
 
 await runService({
   name: 'svc-metadata',
   schema: {
     dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
+    cloudserverAddress: peerAddress('svc-cloudserver'),
+    mongodbUrl: str('ZENKO_MONGODB_URL', 'MongoDB replica set holding the metadata (unset: LMDB under the data directory)', ''),
+    mongodbUrlFallback: str('MONGODB_URL', 'read when ZENKO_MONGODB_URL is unset', ''),
+    mongodbDatabase: str('ZENKO_MONGODB_DATABASE', 'MongoDB database holding the metadata', 'zenko'),
     accessKey: str('ZENKO_ACCESS_KEY', 'access key of the account created at first start', 'accessKey1'),
     secretKey: str('ZENKO_SECRET_KEY', 'secret key of the account created at first start', 'verySecretKey1'),
     oplogRetentionHours: int(
@@ -25,12 +33,29 @@ await runService({
       24 * 365,
     ),
   },
-  async start({ config, logger, onClose }) {
-    const store = await openLmdbStore({ path: join(config.dataDir, 'metadata') });
+  async start({ config, logger, metrics, onClose }) {
+    const mongodbUrl = config.mongodbUrl || config.mongodbUrlFallback;
+    let store: KvStore;
+    if (mongodbUrl !== '') {
+      store = await openMongoStore({ url: mongodbUrl, database: config.mongodbDatabase });
+      logger.info({ store: 'mongodb', database: config.mongodbDatabase }, 'metadata on MongoDB');
+    } else {
+      const path = join(config.dataDir, 'metadata');
+      store = await openLmdbStore({ path });
+      logger.info({ store: 'lmdb', path }, 'metadata on LMDB');
+    }
     onClose(() => store.close());
     const box = SecretBox.open(join(config.dataDir, 'keys', 'sealing.key'));
     const accounts = new Accounts(store, box);
-    const locations = new LocationRegistry(store, box);
+    // New and changed locations are probed through svc-cloudserver, which builds their backends.
+    const placement = createClient(placementV1DataPlacementService.DataPlacementServiceService, config.cloudserverAddress, {
+      metrics,
+      deadlineMs: 60_000,
+    });
+    onClose(() => placement.close());
+    const locations = new LocationRegistry(store, box, async (location) => {
+      await placement.probeLocation({ location });
+    });
     await locations.bootstrap();
     if (await accounts.bootstrap(config.accessKey, config.secretKey)) {
       logger.info({ accessKey: config.accessKey }, 'first start: created account "zenko" with the configured access key');

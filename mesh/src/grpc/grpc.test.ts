@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { metadataV1Metadata, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
-import { MeshError, isMeshError } from '../errors.js';
+import { MAX_DETAIL_CHARS, MeshError, isMeshError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import { createClient } from './client.js';
@@ -31,7 +31,7 @@ before(async () => {
         getBucket: async (req) => {
           calls.getBucket++;
           if (req.name === 'flaky' && calls.getBucket < 3) throw new MeshError('UNAVAILABLE', 'try again');
-          if (req.name === 'missing') throw new MeshError('BUCKET_NOT_FOUND', 'no such bucket', { details: { bucket: req.name } });
+          if (req.name.startsWith('missing')) throw new MeshError('BUCKET_NOT_FOUND', 'no such bucket', { details: { bucket: req.name } });
           if (req.name === 'boom') throw new Error('secret internal detail');
           return { bucket: bucket(req.name) };
         },
@@ -68,6 +68,28 @@ describe('gRPC errors and calls', () => {
     c.close();
     assert.ok(isMeshError(err, 'BUCKET_NOT_FOUND'));
     assert.deepEqual(err.details, { bucket: 'missing' });
+  });
+
+  it('details in any script, with control characters, cross the wire unchanged', async () => {
+    const c = client();
+    const name = 'missing-é😀\u0000\u007f\n"\\';
+    const err = await c.getBucket({ name }).catch((e: unknown) => e);
+    const after = await c.getBucket({ name: 'ok' });
+    c.close();
+    assert.ok(isMeshError(err, 'BUCKET_NOT_FOUND'));
+    assert.deepEqual(err.details, { bucket: name });
+    assert.equal(after.bucket?.name, 'ok', 'the server is still up');
+  });
+
+  it('over-long details are cut, and the connection keeps working', async () => {
+    const c = client();
+    const name = `missing-${'é'.repeat(100_000)}`;
+    const err = await c.getBucket({ name }).catch((e: unknown) => e);
+    const after = await c.getBucket({ name: 'ok' });
+    c.close();
+    assert.ok(isMeshError(err, 'BUCKET_NOT_FOUND'));
+    assert.equal(err.details['bucket'], name.slice(0, MAX_DETAIL_CHARS));
+    assert.equal(after.bucket?.name, 'ok');
   });
 
   it('an unexpected error becomes INTERNAL; its cause is logged, never sent', async () => {

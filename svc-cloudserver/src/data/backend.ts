@@ -8,6 +8,8 @@ export interface PutHint {
   key: string;
   /** Expected size in bytes, -1 when unknown. */
   size: number;
+  /** Set for a part of a multipart upload: cloud locations name the piece after it. */
+  part?: { uploadId: string; number: number };
   signal?: AbortSignal;
 }
 
@@ -31,5 +33,7 @@ export interface DataBackend {
   head(key: string): Promise<{ size: number }>;
   /** Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;
+  /** Checks that the target is reachable with the configured credentials (cloud types); LOCATION_PROBE_FAILED otherwise. */
+  probe?(): Promise<void>;
   close(): Promise<void>;
 }

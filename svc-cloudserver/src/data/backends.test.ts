@@ -61,6 +61,15 @@ for (const [type, open] of TYPES) {
       assert.equal((await readAll(await b.get(empty.key))).length, 0);
     });
 
+    it('reads a small object whole in one chunk of its size', async () => {
+      const b = await open();
+      const small = data.subarray(0, 4096);
+      const { key } = await b.put(chunksOf(small), { ...hint, size: small.length });
+      const chunks: number[] = [];
+      for await (const c of await b.get(key)) chunks.push((c as Buffer).length);
+      assert.deepEqual(chunks, [4096]);
+    });
+
     it('delete is idempotent and unknown or malformed keys are DATA_NOT_FOUND', async () => {
       const b = await open();
       const { key } = await b.put(chunksOf(Buffer.from('bye')), { ...hint, size: 3 });

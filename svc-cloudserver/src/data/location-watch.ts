@@ -2,7 +2,9 @@
 // at start, then every change, reconnecting when the stream breaks.
 import { isAbsolute, join } from 'node:path';
 import { locationV1LocationRegistryService as loc } from '@zenko/gen';
-import type { Logger, PromiseClient } from '@zenko/mesh';
+import { MeshError, type Logger, type PromiseClient } from '@zenko/mesh';
+import { S3Backend } from './aws-s3-backend.js';
+import { AzureBackend } from './azure-backend.js';
 import type { DataBackend } from './backend.js';
 import { FileBackend } from './file-backend.js';
 import type { LocationSet } from './locations.js';
@@ -12,8 +14,15 @@ type RegistryClient = PromiseClient<typeof loc.LocationRegistryServiceService>;
 
 const GIB = 1024 ** 3;
 
-/** Builds the backend of a location definition; undefined for types this process cannot serve yet. */
-export async function backendFor(l: loc.Location, dataDir: string): Promise<DataBackend | undefined> {
+/** Reads a location with its secrets (GetLocationSecrets): the watch stream never carries them. */
+export type SecretsReader = (name: string) => Promise<loc.Location>;
+
+/**
+ * Builds the backend of a location definition; undefined for types this process cannot serve.
+ * Cloud types need their secrets: read through `secrets` when given, else taken from `l` itself
+ * (a probe carries the full definition).
+ */
+export async function backendFor(l: loc.Location, dataDir: string, secrets?: SecretsReader): Promise<DataBackend | undefined> {
   switch (l.type) {
     case loc.LocationType.LOCATION_TYPE_MEM:
       return new MemBackend();
@@ -21,32 +30,74 @@ export async function backendFor(l: loc.Location, dataDir: string): Promise<Data
       const path = l.details?.path || join('data', l.name);
       return FileBackend.open(isAbsolute(path) ? path : join(dataDir, path));
     }
-    // Cloud location types arrive with their backends (issue: locations and data placement).
     case loc.LocationType.LOCATION_TYPE_AWS_S3:
-    case loc.LocationType.LOCATION_TYPE_GCP:
-    case loc.LocationType.LOCATION_TYPE_AZURE:
+    case loc.LocationType.LOCATION_TYPE_GCP: {
+      const d = await detailsWithSecrets(l, secrets);
+      return new S3Backend(l.name, {
+        type: l.type === loc.LocationType.LOCATION_TYPE_GCP ? 'gcp' : 'aws_s3',
+        endpoint: d.endpoint,
+        region: d.region,
+        https: d.https,
+        pathStyle: d.pathStyle,
+        bucket: d.bucketName,
+        mpuBucket: d.mpuBucketName,
+        bucketMatch: d.bucketMatch,
+        serverSideEncryption: d.serverSideEncryption,
+        accessKey: d.accessKey,
+        secretKey: d.secretKey,
+      });
+    }
+    case loc.LocationType.LOCATION_TYPE_AZURE: {
+      const d = await detailsWithSecrets(l, secrets);
+      return new AzureBackend(l.name, {
+        endpoint: d.endpoint,
+        accountName: d.accountName,
+        accountKey: d.accountKey,
+        sasToken: d.sasToken,
+        container: d.bucketName,
+        bucketMatch: d.bucketMatch,
+        https: d.https,
+      });
+    }
     case loc.LocationType.LOCATION_TYPE_UNSPECIFIED:
     case loc.LocationType.UNRECOGNIZED:
       return undefined;
   }
 }
 
-export async function applyLocation(set: LocationSet, l: loc.Location, dataDir: string, logger: Logger): Promise<void> {
+async function detailsWithSecrets(l: loc.Location, secrets: SecretsReader | undefined): Promise<loc.LocationDetails> {
+  const full = secrets ? await secrets(l.name) : l;
+  return full.details ?? loc.LocationDetails.fromPartial({});
+}
+
+/** Local types keep their backend (and their bytes) across updates; cloud types are rebuilt (endpoint, credentials). */
+function keepsBackend(t: loc.LocationType): boolean {
+  return t === loc.LocationType.LOCATION_TYPE_MEM || t === loc.LocationType.LOCATION_TYPE_FILE;
+}
+
+export async function applyLocation(
+  set: LocationSet,
+  l: loc.Location,
+  dataDir: string,
+  logger: Logger,
+  secrets?: SecretsReader,
+): Promise<void> {
   const existing = set.get(l.name);
-  if (existing && existing.type === typeName(l.type)) {
-    set.add(l.name, existing.type, existing.backend, { isTransient: l.isTransient, sizeLimitBytes: Math.round(l.sizeLimitGb * GIB) });
+  const opts = { isTransient: l.isTransient, sizeLimitBytes: Math.round(l.sizeLimitGb * GIB) };
+  if (existing && existing.type === typeName(l.type) && keepsBackend(l.type)) {
+    set.add(l.name, existing.type, existing.backend, opts);
     return;
   }
-  const backend = await backendFor(l, dataDir);
+  const backend = await backendFor(l, dataDir, secrets);
   if (backend === undefined) {
-    logger.warn({ location: l.name, type: typeName(l.type) }, 'location type not served by this process yet; ignored');
+    logger.warn({ location: l.name, type: typeName(l.type) }, 'location type not served by this process; ignored');
     return;
   }
-  set.add(l.name, typeName(l.type), backend, { isTransient: l.isTransient, sizeLimitBytes: Math.round(l.sizeLimitGb * GIB) });
+  set.add(l.name, typeName(l.type), backend, opts);
   if (existing) await existing.backend.close();
 }
 
-function typeName(t: loc.LocationType): string {
+export function typeName(t: loc.LocationType): string {
   return loc.LocationType[t].replace('LOCATION_TYPE_', '').toLowerCase();
 }
 
@@ -58,6 +109,11 @@ export function followLocations(
   logger: Logger,
   signal: AbortSignal,
 ): Promise<void> {
+  const secrets: SecretsReader = async (name) => {
+    const { location } = await client.getLocationSecrets({ name });
+    if (location === undefined) throw new MeshError('LOCATION_NOT_FOUND', `no location named ${name}`, { details: { location: name } });
+    return location;
+  };
   return new Promise<void>((synced) => {
     const run = async (): Promise<void> => {
       while (!signal.aborted) {
@@ -65,7 +121,7 @@ export function followLocations(
           for await (const e of client.watchLocations({}, { deadlineMs: Infinity, signal })) {
             if (e.event === 'synced') synced();
             else if (e.event === 'delete') await set.remove(e.name);
-            else if (e.location) await applyLocation(set, e.location, dataDir, logger);
+            else if (e.location) await applyLocation(set, e.location, dataDir, logger, secrets);
           }
         } catch (err) {
           if (signal.aborted) return;

@@ -4,8 +4,9 @@
 import { MeshError, service, type ServiceRegistration } from '@zenko/mesh';
 import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums/hasher.js';
 import type { ByteRange } from './backend.js';
+import { backendFor, typeName } from './location-watch.js';
 import type { DataPlacement } from './placement.js';
-import { placementV1DataPlacementService as placement } from '@zenko/gen';
+import { locationV1LocationRegistryService as loc, placementV1DataPlacementService as placement } from '@zenko/gen';
 
 /** Chunks of at most this many bytes leave the service. */
 const CHUNK = 256 * 1024;
@@ -16,7 +17,23 @@ function rangeOf(start: number, end: number): ByteRange | undefined {
   return { start, end: end < 0 ? Number.MAX_SAFE_INTEGER : end };
 }
 
-export function dataPlacementService(data: DataPlacement): ServiceRegistration {
+/** Checks a location definition (with its secrets) against its target; nothing is kept. */
+export async function probeLocation(l: loc.Location, dataDir: string): Promise<string> {
+  const type = typeName(l.type);
+  // Local types have nothing to reach; their directory is created when the location is applied.
+  if (l.type === loc.LocationType.LOCATION_TYPE_MEM || l.type === loc.LocationType.LOCATION_TYPE_FILE) return type;
+  const backend = await backendFor(l, dataDir);
+  if (backend === undefined)
+    throw new MeshError('LOCATION_PROBE_FAILED', `${l.name}: type ${type} is not served`, { details: { location: l.name } });
+  try {
+    await backend.probe?.();
+  } finally {
+    await backend.close();
+  }
+  return type;
+}
+
+export function dataPlacementService(data: DataPlacement, opts: { dataDir: string }): ServiceRegistration {
   return service(placement.DataPlacementServiceService, {
     async put(requests, ctx) {
       const iterator = requests[Symbol.asyncIterator]();
@@ -77,6 +94,11 @@ export function dataPlacementService(data: DataPlacement): ServiceRegistration {
         { location: req.targetLocation, bucket: req.bucket, key: req.key },
       );
       return { location: result.location, key: result.key, size: result.size, md5: result.md5 };
+    },
+
+    async probeLocation(req) {
+      if (req.location === undefined) throw new MeshError('INVALID_ARGUMENT', 'a location is required');
+      return { type: await probeLocation(req.location, opts.dataDir) };
     },
   });
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { placementV1DataPlacementService } from '@zenko/gen';
+import { locationV1LocationRegistryService as loc, placementV1DataPlacementService } from '@zenko/gen';
 import { createClient, createLogger, isMeshError, Metrics, startGrpcServer, type GrpcServer } from '@zenko/mesh';
 import { digestBase64 } from '../checksums/hasher.js';
 import { FileBackend } from './file-backend.js';
@@ -42,7 +42,7 @@ before(async () => {
     version: 'test',
     logger: createLogger('test', 'silent'),
     metrics: new Metrics('test'),
-    services: [dataPlacementService(placement)],
+    services: [dataPlacementService(placement, { dataDir: join(dir, 'probe') })],
     host: '127.0.0.1',
     port: 0,
   });
@@ -149,5 +149,40 @@ describe('data placement', () => {
       isMeshError(e, 'INVALID_ARGUMENT'),
     );
     client.close();
+  });
+
+  it('ProbeLocation: local types answer at once; an unreachable cloud target is LOCATION_PROBE_FAILED', async () => {
+    const client = createClient(placementV1DataPlacementService.DataPlacementServiceService, server.address);
+    try {
+      const mem = loc.Location.fromPartial({ name: 'm', type: loc.LocationType.LOCATION_TYPE_MEM });
+      assert.deepEqual(await client.probeLocation({ location: mem }), { type: 'mem' });
+      // A port nothing listens on.
+      const { createServer } = await import('node:net');
+      const closed = await new Promise<number>((resolve) => {
+        const s = createServer().listen(0, '127.0.0.1', () => {
+          const port = (s.address() as { port: number }).port;
+          s.close(() => resolve(port));
+        });
+      });
+      for (const type of [loc.LocationType.LOCATION_TYPE_AWS_S3, loc.LocationType.LOCATION_TYPE_AZURE]) {
+        const cloud = loc.Location.fromPartial({
+          name: 'c',
+          type,
+          details: {
+            endpoint: `http://127.0.0.1:${closed}/devstoreaccount1`,
+            bucketName: 'target',
+            accessKey: 'a',
+            secretKey: 's',
+            accountName: 'devstoreaccount1',
+            accountKey: Buffer.from('k').toString('base64'),
+            pathStyle: true,
+          },
+        });
+        await assert.rejects(client.probeLocation({ location: cloud }), (e: unknown) => isMeshError(e, 'LOCATION_PROBE_FAILED'));
+      }
+      await assert.rejects(client.probeLocation({ location: undefined }), (e: unknown) => isMeshError(e, 'INVALID_ARGUMENT'));
+    } finally {
+      client.close();
+    }
   });
 });

@@ -32,6 +32,8 @@ export interface PutOptions {
   key: string;
   /** Expected size, -1 when unknown (chunked bodies). */
   size: number;
+  /** Set when the bytes are a part of a multipart upload. */
+  part?: { uploadId: string; number: number };
   checksumAlgorithms?: readonly ChecksumAlgorithm[];
   /** Evaluated once the last byte went through (trailing checksums are known by then). */
   expect?: () => Expected;
@@ -105,6 +107,7 @@ export class DataPlacement {
       bucket: opts.bucket,
       key: opts.key,
       size: opts.size,
+      ...(opts.part ? { part: opts.part } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     md5Base64();

@@ -117,6 +117,7 @@ export const uploadPart: S3Handler = async (ctx, deps) => {
     bucket: bucket.name,
     key,
     size: ctx.bodyLength,
+    part: { uploadId: upload.uploadId, number: n },
     checksumAlgorithms: algorithms,
     expect: () => expected,
   });
@@ -150,6 +151,7 @@ export const uploadPartCopy: S3Handler = async (ctx, deps) => {
     bucket: bucket.name,
     key,
     size,
+    part: { uploadId: upload.uploadId, number: n },
   });
   await recordPart(deps, upload, n, stored);
   const w = new XmlWriter();

@@ -16,7 +16,8 @@ import { loadVersion } from './get-object.js';
 
 type UpdateFields = Omit<metadataV1MetadataService.UpdateObjectRequest, 'bucket' | 'key' | 'versionId' | 'expectedRevision'>;
 
-const NO_CHANGE: UpdateFields = metadataV1MetadataService.UpdateObjectRequest.fromPartial({});
+/** Every field at its "leave as is" value; the identity fields are set after it. */
+const NO_CHANGE = metadataV1MetadataService.UpdateObjectRequest.fromPartial({});
 
 async function update(
   ctx: S3Context,
@@ -28,12 +29,12 @@ async function update(
   const versionId = ctx.query.get('versionId') ?? '';
   try {
     const { object } = await deps.metadata.updateObject({
+      ...NO_CHANGE,
+      ...fields,
       bucket: bucket.name,
       key,
       versionId,
       expectedRevision: 0,
-      ...NO_CHANGE,
-      ...fields,
     });
     if (object === undefined) throw new S3Error('NoSuchKey');
     return object;

@@ -21,6 +21,12 @@ export const BUILTIN_LOCATIONS: readonly Location[] = [
   loc.Location.fromPartial({ name: 'memory', type: Type.LOCATION_TYPE_MEM, builtin: true }),
 ];
 
+/**
+ * Checks a definition (secrets included) against its target before it is stored;
+ * rejects with LOCATION_PROBE_FAILED (svc-cloudserver's DataPlacementService.ProbeLocation).
+ */
+export type LocationProbe = (l: Location) => Promise<void>;
+
 export type LocationEvent = { event: 'put'; location: Location } | { event: 'delete'; name: string };
 
 const KEY = 'location/';
@@ -75,6 +81,7 @@ export class LocationRegistry {
   constructor(
     private readonly store: KvStore,
     private readonly box: SecretBox,
+    private readonly probe?: LocationProbe,
   ) {
     this.#events.setMaxListeners(0);
   }
@@ -109,8 +116,11 @@ export class LocationRegistry {
     return { location: { ...l, details, secretsSet: [], revision: 0, builtin: false }, secrets };
   }
 
-  async create(l: Location): Promise<Location> {
+  async create(l: Location, opts: { skipProbe?: boolean } = {}): Promise<Location> {
     validate(l);
+    if ((await this.store.get('locations', KEY + l.name)) !== undefined)
+      throw new MeshError('LOCATION_ALREADY_EXISTS', `a location named ${l.name} exists`, { details: { location: l.name } });
+    if (!opts.skipProbe) await this.probe?.(l);
     const s = this.seal(l);
     const res = await this.store
       .commit({ ops: [{ type: 'put', table: 'locations', key: KEY + l.name, value: encode(s), expectRevision: 0 }] })
@@ -144,11 +154,20 @@ export class LocationRegistry {
     return entries.map((e) => publicView(decode(e.value), e.revision));
   }
 
-  async update(l: Location): Promise<Location> {
+  async update(l: Location, opts: { skipProbe?: boolean } = {}): Promise<Location> {
     validate(l);
     const { stored, revision } = await this.stored(l.name);
     if (stored.location.builtin) throw new MeshError('INVALID_ARGUMENT', `${l.name} is a built-in location`);
     if (stored.location.type !== l.type) throw new MeshError('INVALID_ARGUMENT', `the type of ${l.name} cannot change`);
+    if (!opts.skipProbe && this.probe !== undefined) {
+      // Empty secret fields keep their stored value: probe with what will be in effect.
+      const details = loc.LocationDetails.fromPartial({ ...(l.details ?? {}) });
+      for (const f of SECRET_FIELDS) {
+        const sealed = stored.secrets[f];
+        if (details[f] === '' && sealed !== undefined) details[f] = this.box.open(sealed);
+      }
+      await this.probe({ ...l, details });
+    }
     const s = this.seal(l, stored.secrets);
     const res = await this.store.commit({
       ops: [{ type: 'put', table: 'locations', key: KEY + l.name, value: encode(s), expectRevision: revision }],

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { metadataV1Metadata } from '@zenko/gen';
 import { MeshError, isMeshError, type Reason } from '@zenko/mesh';
 import { conflict, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
+import { isValidBucketName } from './keys.js';
 import { decodeBucketRecord, encodeBucketRecord, type BucketRecord } from './records.js';
 
 type OplogEntry = metadataV1Metadata.OplogEntry;
@@ -48,7 +49,8 @@ export interface LoadedBucket {
 }
 
 export async function loadBucket(store: KvStore, name: string): Promise<LoadedBucket> {
-  const entry = await store.get('buckets', name);
+  // A name no bucket can have is not found (and never reaches the store, which limits key sizes).
+  const entry = isValidBucketName(name) ? await store.get('buckets', name) : undefined;
   if (entry === undefined) throw new MeshError('BUCKET_NOT_FOUND', 'bucket not found', { details: { bucket: name } });
   return { entry, record: decodeBucketRecord(entry.value) };
 }

@@ -25,6 +25,11 @@ export function validateObjectKey(key: string): void {
   }
 }
 
+/** Whether some object could have this key (lookups of any other key are simply not found). */
+export function isPossibleObjectKey(key: string): boolean {
+  return key !== '' && isWellFormedKey(key) && Buffer.byteLength(key, 'utf8') <= MAX_OBJECT_KEY_BYTES;
+}
+
 export const bucketBase = (bucket: string): string => `${bucket}\0`;
 /** The first key after every key of the bucket. */
 export const bucketEnd = (bucket: string): string => `${bucket}\x01`;

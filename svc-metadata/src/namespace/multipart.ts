@@ -8,7 +8,7 @@ import { metadataV1Metadata, type metadataV1MetadataService } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
 import { conflict, prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { FENCE_TTL_MS, clampMax, commitWithOplog, loadBucketForWrite, required, withRetry } from './common.js';
-import { isUploadId, newUploadId, partKey, partsPrefix, uploadKey, validateObjectKey } from './keys.js';
+import { isPossibleObjectKey, isUploadId, newUploadId, partKey, partsPrefix, uploadKey, validateObjectKey } from './keys.js';
 import { checkConditions, loadMaster, planWriteVersion, putEntry } from './objects.js';
 import { decodePart, decodeUploadRecord, encodePart, encodeUploadRecord, type UploadRecord } from './records.js';
 
@@ -35,7 +35,10 @@ function uploadNotFound(ref: UploadRef): MeshError {
 }
 
 async function loadUpload(store: KvStore, ref: UploadRef): Promise<LoadedUpload> {
-  const entry = isUploadId(ref.uploadId) ? await store.get('mpu', uploadKey(ref.bucket, ref.key, ref.uploadId)) : undefined;
+  const entry =
+    isUploadId(ref.uploadId) && isPossibleObjectKey(ref.key)
+      ? await store.get('mpu', uploadKey(ref.bucket, ref.key, ref.uploadId))
+      : undefined;
   if (entry === undefined) throw uploadNotFound(ref);
   return { entry, record: decodeUploadRecord(entry.value) };
 }

@@ -21,6 +21,7 @@ import {
 } from './common.js';
 import {
   NULL_VERSION_ID,
+  isPossibleObjectKey,
   isVersionId,
   keyRecordsPrefix,
   masterKey,
@@ -218,14 +219,16 @@ export async function getObject(
   req: metadataV1MetadataService.GetObjectRequest,
 ): Promise<metadataV1MetadataService.GetObjectResponse> {
   await loadBucket(store, req.bucket);
-  const master = await loadMaster(store, req.bucket, req.key);
+  // A key no object can have is not found (and never reaches the store, which limits key sizes).
+  const master = isPossibleObjectKey(req.key) ? await loadMaster(store, req.bucket, req.key) : undefined;
   if (req.versionId === '') {
     if (master === undefined) throw objectNotFound(req.bucket, req.key);
     if (master.record.latest.isDeleteMarker) throw deleteMarkerError(master.record.latest, true);
     return { object: master.record.latest };
   }
   const id = internalIdOf(master, req.versionId);
-  const entry = id === undefined ? undefined : await store.get('versions', versionKey(req.bucket, req.key, id));
+  const entry =
+    id === undefined || !isPossibleObjectKey(req.key) ? undefined : await store.get('versions', versionKey(req.bucket, req.key, id));
   if (entry === undefined) throw versionNotFound(req.bucket, req.key, req.versionId);
   const isLatest = master?.record.latestId === id;
   const version = { ...decodeVersion(entry.value), isLatest };
@@ -337,6 +340,9 @@ export async function updateObject(
     if (req.replaceTags) next.tags = { ...req.tags };
     else if (Object.keys(req.tags).length > 0) next.tags = { ...current.tags, ...req.tags };
     if (req.replaceData) next.data = req.data;
+    if (req.replaceHeaders) next.headers = { ...req.headers };
+    if (req.replaceUserMetadata) next.userMetadata = { ...req.userMetadata };
+    if (req.replaceHeaders || req.replaceUserMetadata) next.lastModified = new Date();
     const isLatest = master.record.latestId === id;
     const ops: KvOp[] = [
       { type: 'put', table: 'versions', key: entry.key, value: encodeVersion(next), expectRevision: entry.revision },

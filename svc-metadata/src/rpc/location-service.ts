@@ -11,10 +11,10 @@ function required(l: loc.Location | undefined): loc.Location {
 
 export function locationService(registry: LocationRegistry): ServiceRegistration {
   return service(loc.LocationRegistryServiceService, {
-    createLocation: async (req) => ({ location: await registry.create(required(req.location)) }),
+    createLocation: async (req) => ({ location: await registry.create(required(req.location), { skipProbe: req.skipProbe }) }),
     getLocation: async (req) => ({ location: await registry.get(req.name) }),
     listLocations: async () => ({ locations: await registry.list() }),
-    updateLocation: async (req) => ({ location: await registry.update(required(req.location)) }),
+    updateLocation: async (req) => ({ location: await registry.update(required(req.location), { skipProbe: req.skipProbe }) }),
     deleteLocation: async (req) => {
       await registry.delete(req.name);
       return {};

@@ -25,6 +25,10 @@ export function metadataService(store: KvStore): ServiceRegistration {
     completeMultipartUpload: (req) => ns.completeMultipartUpload(store, req),
     abortMultipartUpload: (req) => ns.abortMultipartUpload(store, req),
     listMultipartUploads: (req) => ns.listMultipartUploads(store, req),
+    putBlock: (req) => ns.putBlock(store, req),
+    listBlocks: (req) => ns.listBlocks(store, req),
+    commitBlockList: (req) => ns.commitBlockList(store, req),
+    discardBlocks: (req) => ns.discardBlocks(store, req),
     async *watchOplog(req, ctx) {
       // A named consumer holds back trimming from where it starts (positions never move back).
       if (req.consumer !== '') await ns.commitPosition(store, req.consumer, Math.max(0, req.fromSequence - 1));

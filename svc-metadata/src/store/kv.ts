@@ -1,7 +1,7 @@
 // The storage contract under svc-metadata: ordered tables of string keys with revisions,
 // atomic + durable multi-key commits with optimistic preconditions, and a gap-free oplog
-// written in the same commit. LMDB implements it now (lmdb-store.ts), MongoDB later; both
-// run the same contract suite (contract.ts).
+// written in the same commit. LMDB (lmdb-store.ts) and MongoDB (mongo-store.ts) implement it;
+// both run the same contract suite (contract.ts).
 //
 // Semantics every implementation must honour:
 // - Keys are strings ordered by their UTF-8 bytes (not by JS UTF-16 code units). A key must
@@ -120,6 +120,24 @@ export function prefixSuccessor(prefix: string): string | undefined {
 
 export function isWellFormedKey(key: string): boolean {
   return !/\p{Cs}/u.test(key);
+}
+
+/**
+ * The longest key (in UTF-8 bytes) a store accepts: LMDB's build limit, which every store
+ * applies so all of them accept the same keys.
+ */
+export const MAX_KEY_BYTES = 1978;
+
+/** The UTF-8 bytes of a store key; INVALID_ARGUMENT if empty or ill-formed, KEY_TOO_LONG past MAX_KEY_BYTES. */
+export function storeKey(key: string): Buffer {
+  if (key === '' || !isWellFormedKey(key)) throw new MeshError('INVALID_ARGUMENT', 'invalid store key');
+  const bytes = Buffer.from(key, 'utf8');
+  if (bytes.length > MAX_KEY_BYTES) {
+    throw new MeshError('KEY_TOO_LONG', 'key too long for the store', {
+      details: { bytes: String(bytes.length), max: String(MAX_KEY_BYTES) },
+    });
+  }
+  return bytes;
 }
 
 export function conflict(message: string, details: Record<string, string> = {}): MeshError {

@@ -10,16 +10,15 @@
 // callbacks but avoids an internal batch promise of lmdb-js that is rejected without a handler
 // when a commit fails (an unhandled rejection would kill the process on a full disk).
 //
-// Record frame: [u8 format][u32 crc32 of (key, rest)][f64 revision][value]. The oplog uses the
-// same frame with the timestamp in place of the revision.
+// Records are framed with a CRC (frame.ts): the revision in the frame, the timestamp for the
+// oplog.
 import { statfs } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { MeshError } from '@zenko/mesh';
 import {
   TABLES,
   conflict,
-  isWellFormedKey,
+  storeKey,
   type CommitRequest,
   type CommitResult,
   type KvEntry,
@@ -30,38 +29,16 @@ import {
   type ScanOptions,
   type Table,
 } from './kv.js';
+import { frame, unframe } from './frame.js';
 
-const FORMAT = 1;
-const HEADER_BYTES = 13;
 /** errno values and LMDB codes that mean "no room left". */
 const FULL_CODES = new Set([28 /* ENOSPC */, 122 /* EDQUOT */, -30792 /* MDB_MAP_FULL */]);
 const EIO = 5;
 /** LMDB reports a short write on a full disk as EIO; below this much free space we call it full. */
 const LOW_SPACE_BYTES = 64 * 1024 * 1024;
 const TRIM_BATCH = 10_000;
-/** lmdb-js builds LMDB with this maximum key size. */
-const MAX_KEY_BYTES = 1978;
 
 type Db = Database<Buffer, Buffer>;
-
-export function frame(key: Uint8Array, number: number, value: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_BYTES + value.length);
-  out[0] = FORMAT;
-  out.writeDoubleLE(number, 5);
-  out.set(value, HEADER_BYTES);
-  out.writeUInt32LE(crc32(out.subarray(5), crc32(key)), 1);
-  return out;
-}
-
-/** Checks a framed record and returns its number (revision or timestamp) and value. */
-export function unframe(key: Uint8Array, raw: Buffer): { number: number; value: Buffer } {
-  if (raw.length < HEADER_BYTES || raw[0] !== FORMAT || raw.readUInt32LE(1) !== crc32(raw.subarray(5), crc32(key))) {
-    throw new MeshError('INTERNAL', 'corrupted record', {
-      details: { key: Buffer.from(key).toString('hex') },
-    });
-  }
-  return { number: raw.readDoubleLE(5), value: raw.subarray(HEADER_BYTES) };
-}
 
 function sequenceKey(sequence: number): Buffer {
   const key = Buffer.allocUnsafe(8);
@@ -104,7 +81,7 @@ export class LmdbStore implements KvStore {
   }
 
   async get(table: Table, key: string): Promise<KvEntry | undefined> {
-    const keyBytes = this.#key(key);
+    const keyBytes = storeKey(key);
     const raw = this.#db(table).getBinary(keyBytes);
     if (raw === undefined) return undefined;
     const { number, value } = unframe(keyBytes, raw);
@@ -142,7 +119,7 @@ export class LmdbStore implements KvStore {
   }
 
   async commit(request: CommitRequest): Promise<CommitResult> {
-    const prepared = request.ops.map((op) => ({ op, db: this.#db(op.table), key: this.#key(op.key) }));
+    const prepared = request.ops.map((op) => ({ op, db: this.#db(op.table), key: storeKey(op.key) }));
     const values = prepared.map(({ op }) => (op.type === 'put' ? op.value : undefined));
     const payloads = request.oplog ?? [];
     const timestamp = Date.now();
@@ -267,17 +244,6 @@ export class LmdbStore implements KvStore {
     const db = this.#tables.get(table);
     if (db === undefined) throw new MeshError('INTERNAL', `unknown table ${String(table)}`);
     return db;
-  }
-
-  #key(key: string): Buffer {
-    if (key === '' || !isWellFormedKey(key)) throw new MeshError('INVALID_ARGUMENT', 'invalid store key');
-    const bytes = Buffer.from(key, 'utf8');
-    if (bytes.length > MAX_KEY_BYTES) {
-      throw new MeshError('KEY_TOO_LONG', 'key too long for the store', {
-        details: { bytes: String(bytes.length), max: String(MAX_KEY_BYTES) },
-      });
-    }
-    return bytes;
   }
 
   #readNumber(key: Buffer): number | undefined {

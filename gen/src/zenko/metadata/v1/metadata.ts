@@ -151,6 +151,8 @@ export interface DataLocation {
   /** Part number for multipart objects (1-based), 0 for single-part data. */
   partNumber: number;
   etag: string;
+  /** Azure block ID (base64) of the committed block this piece holds; empty otherwise. */
+  blockId: string;
 }
 
 export interface ReplicationSite {
@@ -277,6 +279,20 @@ export interface Part {
 export interface Part_ChecksumsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * An uncommitted Azure block of a blob (Put Block), invisible to both protocols until a
+ * block list names it.
+ */
+export interface Block {
+  /** Base64 block ID as the client sent it. */
+  blockId: string;
+  size: number;
+  /** Hex MD5 of the block's bytes. */
+  md5: string;
+  lastModified: Date | undefined;
+  data: DataLocation | undefined;
 }
 
 /** One mutation recorded in the oplog, in the same transaction as the change. */
@@ -651,7 +667,7 @@ export const Bucket_AttributesEntry: MessageFns<Bucket_AttributesEntry> = {
 };
 
 function createBaseDataLocation(): DataLocation {
-  return { location: "", key: "", start: 0, size: 0, partNumber: 0, etag: "" };
+  return { location: "", key: "", start: 0, size: 0, partNumber: 0, etag: "", blockId: "" };
 }
 
 export const DataLocation: MessageFns<DataLocation> = {
@@ -673,6 +689,9 @@ export const DataLocation: MessageFns<DataLocation> = {
     }
     if (message.etag !== "") {
       writer.uint32(50).string(message.etag);
+    }
+    if (message.blockId !== "") {
+      writer.uint32(58).string(message.blockId);
     }
     return writer;
   },
@@ -738,6 +757,14 @@ export const DataLocation: MessageFns<DataLocation> = {
             message.etag = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -762,6 +789,11 @@ export const DataLocation: MessageFns<DataLocation> = {
         ? globalThis.Number(object.part_number)
         : 0,
       etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
     };
   },
 
@@ -785,6 +817,9 @@ export const DataLocation: MessageFns<DataLocation> = {
     if (message.etag !== "") {
       obj.etag = message.etag;
     }
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
     return obj;
   },
 
@@ -799,6 +834,7 @@ export const DataLocation: MessageFns<DataLocation> = {
     message.size = object.size ?? 0;
     message.partNumber = object.partNumber ?? 0;
     message.etag = object.etag ?? "";
+    message.blockId = object.blockId ?? "";
     return message;
   },
 };
@@ -3008,6 +3044,149 @@ export const Part_ChecksumsEntry: MessageFns<Part_ChecksumsEntry> = {
     const message = createBasePart_ChecksumsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseBlock(): Block {
+  return { blockId: "", size: 0, md5: "", lastModified: undefined, data: undefined };
+}
+
+export const Block: MessageFns<Block> = {
+  encode(message: Block, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockId !== "") {
+      writer.uint32(10).string(message.blockId);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.md5 !== "") {
+      writer.uint32(26).string(message.md5);
+    }
+    if (message.lastModified !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastModified), writer.uint32(34).fork()).join();
+    }
+    if (message.data !== undefined) {
+      DataLocation.encode(message.data, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Block {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlock();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.md5 = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastModified = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.data = DataLocation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Block {
+    return {
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      md5: isSet(object.md5) ? globalThis.String(object.md5) : "",
+      lastModified: isSet(object.lastModified)
+        ? fromJsonTimestamp(object.lastModified)
+        : isSet(object.last_modified)
+        ? fromJsonTimestamp(object.last_modified)
+        : undefined,
+      data: isSet(object.data) ? DataLocation.fromJSON(object.data) : undefined,
+    };
+  },
+
+  toJSON(message: Block): unknown {
+    const obj: any = {};
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.md5 !== "") {
+      obj.md5 = message.md5;
+    }
+    if (message.lastModified !== undefined) {
+      obj.lastModified = message.lastModified.toISOString();
+    }
+    if (message.data !== undefined) {
+      obj.data = DataLocation.toJSON(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Block>): Block {
+    return Block.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Block>): Block {
+    const message = createBaseBlock();
+    message.blockId = object.blockId ?? "";
+    message.size = object.size ?? 0;
+    message.md5 = object.md5 ?? "";
+    message.lastModified = object.lastModified ?? undefined;
+    message.data = (object.data !== undefined && object.data !== null)
+      ? DataLocation.fromPartial(object.data)
+      : undefined;
     return message;
   },
 };

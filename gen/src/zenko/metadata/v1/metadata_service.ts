@@ -21,6 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import {
+  Block,
   Bucket,
   DataLocation,
   MultipartUpload,
@@ -37,6 +38,46 @@ import {
 export const protobufPackage = "zenko.metadata.v1";
 
 export const protobufFileName = "zenko/metadata/v1/metadata_service.proto";
+
+export enum BlockListSource {
+  /** BLOCK_LIST_SOURCE_UNSPECIFIED - The uncommitted block if there is one, else the committed one (Azure's <Latest>). */
+  BLOCK_LIST_SOURCE_UNSPECIFIED = 0,
+  BLOCK_LIST_SOURCE_COMMITTED = 1,
+  BLOCK_LIST_SOURCE_UNCOMMITTED = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function blockListSourceFromJSON(object: any): BlockListSource {
+  switch (object) {
+    case 0:
+    case "BLOCK_LIST_SOURCE_UNSPECIFIED":
+      return BlockListSource.BLOCK_LIST_SOURCE_UNSPECIFIED;
+    case 1:
+    case "BLOCK_LIST_SOURCE_COMMITTED":
+      return BlockListSource.BLOCK_LIST_SOURCE_COMMITTED;
+    case 2:
+    case "BLOCK_LIST_SOURCE_UNCOMMITTED":
+      return BlockListSource.BLOCK_LIST_SOURCE_UNCOMMITTED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return BlockListSource.UNRECOGNIZED;
+  }
+}
+
+export function blockListSourceToJSON(object: BlockListSource): string {
+  switch (object) {
+    case BlockListSource.BLOCK_LIST_SOURCE_UNSPECIFIED:
+      return "BLOCK_LIST_SOURCE_UNSPECIFIED";
+    case BlockListSource.BLOCK_LIST_SOURCE_COMMITTED:
+      return "BLOCK_LIST_SOURCE_COMMITTED";
+    case BlockListSource.BLOCK_LIST_SOURCE_UNCOMMITTED:
+      return "BLOCK_LIST_SOURCE_UNCOMMITTED";
+    case BlockListSource.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface CreateBucketRequest {
   name: string;
@@ -182,9 +223,31 @@ export interface UpdateObjectRequest {
   /** Data locations replace the list when `replace_data` is true (transitions, transient cleanup). */
   replaceData: boolean;
   data: DataLocation[];
+  /**
+   * Standard headers replace the stored ones when `replace_headers` is true (Azure Set Blob
+   * Properties); last_modified is updated.
+   */
+  replaceHeaders: boolean;
+  headers: { [key: string]: string };
+  /**
+   * User metadata replaces the stored one when `replace_user_metadata` is true (Azure Set Blob
+   * Metadata); last_modified is updated.
+   */
+  replaceUserMetadata: boolean;
+  userMetadata: { [key: string]: string };
 }
 
 export interface UpdateObjectRequest_TagsEntry {
+  key: string;
+  value: string;
+}
+
+export interface UpdateObjectRequest_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface UpdateObjectRequest_UserMetadataEntry {
   key: string;
   value: string;
 }
@@ -343,6 +406,64 @@ export interface ListMultipartUploadsResponse {
   isTruncated: boolean;
   nextKeyMarker: string;
   nextUploadIdMarker: string;
+}
+
+export interface PutBlockRequest {
+  bucket: string;
+  key: string;
+  block: Block | undefined;
+}
+
+export interface PutBlockResponse {
+  /** Data of a previous block with the same ID, to be garbage collected. */
+  replacedData: DataLocation | undefined;
+}
+
+export interface ListBlocksRequest {
+  bucket: string;
+  key: string;
+}
+
+export interface ListBlocksResponse {
+  /** Uncommitted blocks, by block ID. */
+  blocks: Block[];
+}
+
+export interface BlockListItem {
+  blockId: string;
+  source: BlockListSource;
+}
+
+export interface CommitBlockListRequest {
+  /**
+   * bucket, key, owner, headers, user_metadata, acl, ...; size, etag, data and parts_count are
+   * computed from the blocks.
+   */
+  object: ObjectVersion | undefined;
+  blocks: BlockListItem[];
+  /** Preconditions as in PutObjectRequest. */
+  ifMatchEtag: string;
+  ifNoneMatch: boolean;
+}
+
+export interface CommitBlockListResponse {
+  object:
+    | ObjectVersion
+    | undefined;
+  /** Uncommitted blocks the list did not name (discarded by the commit). */
+  unusedData: DataLocation[];
+  /** Data of the replaced version that the new one does not reuse. */
+  replacedData: DataLocation[];
+}
+
+export interface DiscardBlocksRequest {
+  bucket: string;
+  /** Empty: every key of the bucket. */
+  key: string;
+}
+
+export interface DiscardBlocksResponse {
+  releasedData: DataLocation[];
 }
 
 export interface WatchOplogRequest {
@@ -2105,6 +2226,10 @@ function createBaseUpdateObjectRequest(): UpdateObjectRequest {
     tags: {},
     replaceData: false,
     data: [],
+    replaceHeaders: false,
+    headers: {},
+    replaceUserMetadata: false,
+    userMetadata: {},
   };
 }
 
@@ -2146,6 +2271,18 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
     for (const v of message.data) {
       DataLocation.encode(v!, writer.uint32(98).fork()).join();
     }
+    if (message.replaceHeaders !== false) {
+      writer.uint32(104).bool(message.replaceHeaders);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      UpdateObjectRequest_HeadersEntry.encode({ key: key as any, value }, writer.uint32(114).fork()).join();
+    });
+    if (message.replaceUserMetadata !== false) {
+      writer.uint32(120).bool(message.replaceUserMetadata);
+    }
+    globalThis.Object.entries(message.userMetadata).forEach(([key, value]: [string, string]) => {
+      UpdateObjectRequest_UserMetadataEntry.encode({ key: key as any, value }, writer.uint32(130).fork()).join();
+    });
     return writer;
   },
 
@@ -2261,6 +2398,44 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
             message.data.push(DataLocation.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.replaceHeaders = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            const entry14 = UpdateObjectRequest_HeadersEntry.decode(reader, reader.uint32());
+            if (entry14.value !== undefined) {
+              message.headers[entry14.key] = entry14.value;
+            }
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.replaceUserMetadata = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            const entry16 = UpdateObjectRequest_UserMetadataEntry.decode(reader, reader.uint32());
+            if (entry16.value !== undefined) {
+              message.userMetadata[entry16.key] = entry16.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2322,6 +2497,57 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
       data: globalThis.Array.isArray(object?.data)
         ? object.data.map((e: any) => DataLocation.fromJSON(e))
         : [],
+      replaceHeaders: isSet(object.replaceHeaders)
+        ? globalThis.Boolean(object.replaceHeaders)
+        : isSet(object.replace_headers)
+        ? globalThis.Boolean(object.replace_headers)
+        : false,
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      replaceUserMetadata: isSet(object.replaceUserMetadata)
+        ? globalThis.Boolean(object.replaceUserMetadata)
+        : isSet(object.replace_user_metadata)
+        ? globalThis.Boolean(object.replace_user_metadata)
+        : false,
+      userMetadata: isObject(object.userMetadata)
+        ? (globalThis.Object.entries(object.userMetadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.user_metadata)
+        ? (globalThis.Object.entries(object.user_metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -2369,6 +2595,30 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
     if (message.data?.length) {
       obj.data = message.data.map((e) => DataLocation.toJSON(e));
     }
+    if (message.replaceHeaders !== false) {
+      obj.replaceHeaders = message.replaceHeaders;
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    if (message.replaceUserMetadata !== false) {
+      obj.replaceUserMetadata = message.replaceUserMetadata;
+    }
+    if (message.userMetadata) {
+      const entries = globalThis.Object.entries(message.userMetadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.userMetadata = {};
+        entries.forEach(([k, v]) => {
+          obj.userMetadata[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -2401,6 +2651,26 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
     );
     message.replaceData = object.replaceData ?? false;
     message.data = object.data?.map((e) => DataLocation.fromPartial(e)) || [];
+    message.replaceHeaders = object.replaceHeaders ?? false;
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.replaceUserMetadata = object.replaceUserMetadata ?? false;
+    message.userMetadata = (globalThis.Object.entries(object.userMetadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
     return message;
   },
 };
@@ -2484,6 +2754,176 @@ export const UpdateObjectRequest_TagsEntry: MessageFns<UpdateObjectRequest_TagsE
   },
   fromPartial(object: DeepPartial<UpdateObjectRequest_TagsEntry>): UpdateObjectRequest_TagsEntry {
     const message = createBaseUpdateObjectRequest_TagsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateObjectRequest_HeadersEntry(): UpdateObjectRequest_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateObjectRequest_HeadersEntry: MessageFns<UpdateObjectRequest_HeadersEntry> = {
+  encode(message: UpdateObjectRequest_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateObjectRequest_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateObjectRequest_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateObjectRequest_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateObjectRequest_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateObjectRequest_HeadersEntry>): UpdateObjectRequest_HeadersEntry {
+    return UpdateObjectRequest_HeadersEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateObjectRequest_HeadersEntry>): UpdateObjectRequest_HeadersEntry {
+    const message = createBaseUpdateObjectRequest_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateObjectRequest_UserMetadataEntry(): UpdateObjectRequest_UserMetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateObjectRequest_UserMetadataEntry: MessageFns<UpdateObjectRequest_UserMetadataEntry> = {
+  encode(message: UpdateObjectRequest_UserMetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateObjectRequest_UserMetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateObjectRequest_UserMetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateObjectRequest_UserMetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateObjectRequest_UserMetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateObjectRequest_UserMetadataEntry>): UpdateObjectRequest_UserMetadataEntry {
+    return UpdateObjectRequest_UserMetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateObjectRequest_UserMetadataEntry>): UpdateObjectRequest_UserMetadataEntry {
+    const message = createBaseUpdateObjectRequest_UserMetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
@@ -5139,6 +5579,819 @@ export const ListMultipartUploadsResponse: MessageFns<ListMultipartUploadsRespon
   },
 };
 
+function createBasePutBlockRequest(): PutBlockRequest {
+  return { bucket: "", key: "", block: undefined };
+}
+
+export const PutBlockRequest: MessageFns<PutBlockRequest> = {
+  encode(message: PutBlockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bucket !== "") {
+      writer.uint32(10).string(message.bucket);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    if (message.block !== undefined) {
+      Block.encode(message.block, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutBlockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutBlockRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bucket = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.block = Block.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutBlockRequest {
+    return {
+      bucket: isSet(object.bucket) ? globalThis.String(object.bucket) : "",
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      block: isSet(object.block) ? Block.fromJSON(object.block) : undefined,
+    };
+  },
+
+  toJSON(message: PutBlockRequest): unknown {
+    const obj: any = {};
+    if (message.bucket !== "") {
+      obj.bucket = message.bucket;
+    }
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.block !== undefined) {
+      obj.block = Block.toJSON(message.block);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PutBlockRequest>): PutBlockRequest {
+    return PutBlockRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PutBlockRequest>): PutBlockRequest {
+    const message = createBasePutBlockRequest();
+    message.bucket = object.bucket ?? "";
+    message.key = object.key ?? "";
+    message.block = (object.block !== undefined && object.block !== null) ? Block.fromPartial(object.block) : undefined;
+    return message;
+  },
+};
+
+function createBasePutBlockResponse(): PutBlockResponse {
+  return { replacedData: undefined };
+}
+
+export const PutBlockResponse: MessageFns<PutBlockResponse> = {
+  encode(message: PutBlockResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replacedData !== undefined) {
+      DataLocation.encode(message.replacedData, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutBlockResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutBlockResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.replacedData = DataLocation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutBlockResponse {
+    return {
+      replacedData: isSet(object.replacedData)
+        ? DataLocation.fromJSON(object.replacedData)
+        : isSet(object.replaced_data)
+        ? DataLocation.fromJSON(object.replaced_data)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PutBlockResponse): unknown {
+    const obj: any = {};
+    if (message.replacedData !== undefined) {
+      obj.replacedData = DataLocation.toJSON(message.replacedData);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PutBlockResponse>): PutBlockResponse {
+    return PutBlockResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PutBlockResponse>): PutBlockResponse {
+    const message = createBasePutBlockResponse();
+    message.replacedData = (object.replacedData !== undefined && object.replacedData !== null)
+      ? DataLocation.fromPartial(object.replacedData)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListBlocksRequest(): ListBlocksRequest {
+  return { bucket: "", key: "" };
+}
+
+export const ListBlocksRequest: MessageFns<ListBlocksRequest> = {
+  encode(message: ListBlocksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bucket !== "") {
+      writer.uint32(10).string(message.bucket);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBlocksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBlocksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bucket = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListBlocksRequest {
+    return {
+      bucket: isSet(object.bucket) ? globalThis.String(object.bucket) : "",
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+    };
+  },
+
+  toJSON(message: ListBlocksRequest): unknown {
+    const obj: any = {};
+    if (message.bucket !== "") {
+      obj.bucket = message.bucket;
+    }
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListBlocksRequest>): ListBlocksRequest {
+    return ListBlocksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListBlocksRequest>): ListBlocksRequest {
+    const message = createBaseListBlocksRequest();
+    message.bucket = object.bucket ?? "";
+    message.key = object.key ?? "";
+    return message;
+  },
+};
+
+function createBaseListBlocksResponse(): ListBlocksResponse {
+  return { blocks: [] };
+}
+
+export const ListBlocksResponse: MessageFns<ListBlocksResponse> = {
+  encode(message: ListBlocksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.blocks) {
+      Block.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBlocksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBlocksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blocks.push(Block.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListBlocksResponse {
+    return { blocks: globalThis.Array.isArray(object?.blocks) ? object.blocks.map((e: any) => Block.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListBlocksResponse): unknown {
+    const obj: any = {};
+    if (message.blocks?.length) {
+      obj.blocks = message.blocks.map((e) => Block.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListBlocksResponse>): ListBlocksResponse {
+    return ListBlocksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListBlocksResponse>): ListBlocksResponse {
+    const message = createBaseListBlocksResponse();
+    message.blocks = object.blocks?.map((e) => Block.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBlockListItem(): BlockListItem {
+  return { blockId: "", source: 0 };
+}
+
+export const BlockListItem: MessageFns<BlockListItem> = {
+  encode(message: BlockListItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockId !== "") {
+      writer.uint32(10).string(message.blockId);
+    }
+    if (message.source !== 0) {
+      writer.uint32(16).int32(message.source);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockListItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockListItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.source = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlockListItem {
+    return {
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+      source: isSet(object.source) ? blockListSourceFromJSON(object.source) : 0,
+    };
+  },
+
+  toJSON(message: BlockListItem): unknown {
+    const obj: any = {};
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    if (message.source !== 0) {
+      obj.source = blockListSourceToJSON(message.source);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BlockListItem>): BlockListItem {
+    return BlockListItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BlockListItem>): BlockListItem {
+    const message = createBaseBlockListItem();
+    message.blockId = object.blockId ?? "";
+    message.source = object.source ?? 0;
+    return message;
+  },
+};
+
+function createBaseCommitBlockListRequest(): CommitBlockListRequest {
+  return { object: undefined, blocks: [], ifMatchEtag: "", ifNoneMatch: false };
+}
+
+export const CommitBlockListRequest: MessageFns<CommitBlockListRequest> = {
+  encode(message: CommitBlockListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.object !== undefined) {
+      ObjectVersion.encode(message.object, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.blocks) {
+      BlockListItem.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.ifMatchEtag !== "") {
+      writer.uint32(26).string(message.ifMatchEtag);
+    }
+    if (message.ifNoneMatch !== false) {
+      writer.uint32(32).bool(message.ifNoneMatch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommitBlockListRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommitBlockListRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.object = ObjectVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.blocks.push(BlockListItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ifMatchEtag = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ifNoneMatch = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommitBlockListRequest {
+    return {
+      object: isSet(object.object) ? ObjectVersion.fromJSON(object.object) : undefined,
+      blocks: globalThis.Array.isArray(object?.blocks) ? object.blocks.map((e: any) => BlockListItem.fromJSON(e)) : [],
+      ifMatchEtag: isSet(object.ifMatchEtag)
+        ? globalThis.String(object.ifMatchEtag)
+        : isSet(object.if_match_etag)
+        ? globalThis.String(object.if_match_etag)
+        : "",
+      ifNoneMatch: isSet(object.ifNoneMatch)
+        ? globalThis.Boolean(object.ifNoneMatch)
+        : isSet(object.if_none_match)
+        ? globalThis.Boolean(object.if_none_match)
+        : false,
+    };
+  },
+
+  toJSON(message: CommitBlockListRequest): unknown {
+    const obj: any = {};
+    if (message.object !== undefined) {
+      obj.object = ObjectVersion.toJSON(message.object);
+    }
+    if (message.blocks?.length) {
+      obj.blocks = message.blocks.map((e) => BlockListItem.toJSON(e));
+    }
+    if (message.ifMatchEtag !== "") {
+      obj.ifMatchEtag = message.ifMatchEtag;
+    }
+    if (message.ifNoneMatch !== false) {
+      obj.ifNoneMatch = message.ifNoneMatch;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CommitBlockListRequest>): CommitBlockListRequest {
+    return CommitBlockListRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CommitBlockListRequest>): CommitBlockListRequest {
+    const message = createBaseCommitBlockListRequest();
+    message.object = (object.object !== undefined && object.object !== null)
+      ? ObjectVersion.fromPartial(object.object)
+      : undefined;
+    message.blocks = object.blocks?.map((e) => BlockListItem.fromPartial(e)) || [];
+    message.ifMatchEtag = object.ifMatchEtag ?? "";
+    message.ifNoneMatch = object.ifNoneMatch ?? false;
+    return message;
+  },
+};
+
+function createBaseCommitBlockListResponse(): CommitBlockListResponse {
+  return { object: undefined, unusedData: [], replacedData: [] };
+}
+
+export const CommitBlockListResponse: MessageFns<CommitBlockListResponse> = {
+  encode(message: CommitBlockListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.object !== undefined) {
+      ObjectVersion.encode(message.object, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.unusedData) {
+      DataLocation.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.replacedData) {
+      DataLocation.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommitBlockListResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommitBlockListResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.object = ObjectVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.unusedData.push(DataLocation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.replacedData.push(DataLocation.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommitBlockListResponse {
+    return {
+      object: isSet(object.object) ? ObjectVersion.fromJSON(object.object) : undefined,
+      unusedData: globalThis.Array.isArray(object?.unusedData)
+        ? object.unusedData.map((e: any) => DataLocation.fromJSON(e))
+        : globalThis.Array.isArray(object?.unused_data)
+        ? object.unused_data.map((e: any) => DataLocation.fromJSON(e))
+        : [],
+      replacedData: globalThis.Array.isArray(object?.replacedData)
+        ? object.replacedData.map((e: any) => DataLocation.fromJSON(e))
+        : globalThis.Array.isArray(object?.replaced_data)
+        ? object.replaced_data.map((e: any) => DataLocation.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CommitBlockListResponse): unknown {
+    const obj: any = {};
+    if (message.object !== undefined) {
+      obj.object = ObjectVersion.toJSON(message.object);
+    }
+    if (message.unusedData?.length) {
+      obj.unusedData = message.unusedData.map((e) => DataLocation.toJSON(e));
+    }
+    if (message.replacedData?.length) {
+      obj.replacedData = message.replacedData.map((e) => DataLocation.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CommitBlockListResponse>): CommitBlockListResponse {
+    return CommitBlockListResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CommitBlockListResponse>): CommitBlockListResponse {
+    const message = createBaseCommitBlockListResponse();
+    message.object = (object.object !== undefined && object.object !== null)
+      ? ObjectVersion.fromPartial(object.object)
+      : undefined;
+    message.unusedData = object.unusedData?.map((e) => DataLocation.fromPartial(e)) || [];
+    message.replacedData = object.replacedData?.map((e) => DataLocation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDiscardBlocksRequest(): DiscardBlocksRequest {
+  return { bucket: "", key: "" };
+}
+
+export const DiscardBlocksRequest: MessageFns<DiscardBlocksRequest> = {
+  encode(message: DiscardBlocksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bucket !== "") {
+      writer.uint32(10).string(message.bucket);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiscardBlocksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiscardBlocksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bucket = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiscardBlocksRequest {
+    return {
+      bucket: isSet(object.bucket) ? globalThis.String(object.bucket) : "",
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+    };
+  },
+
+  toJSON(message: DiscardBlocksRequest): unknown {
+    const obj: any = {};
+    if (message.bucket !== "") {
+      obj.bucket = message.bucket;
+    }
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DiscardBlocksRequest>): DiscardBlocksRequest {
+    return DiscardBlocksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DiscardBlocksRequest>): DiscardBlocksRequest {
+    const message = createBaseDiscardBlocksRequest();
+    message.bucket = object.bucket ?? "";
+    message.key = object.key ?? "";
+    return message;
+  },
+};
+
+function createBaseDiscardBlocksResponse(): DiscardBlocksResponse {
+  return { releasedData: [] };
+}
+
+export const DiscardBlocksResponse: MessageFns<DiscardBlocksResponse> = {
+  encode(message: DiscardBlocksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.releasedData) {
+      DataLocation.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiscardBlocksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiscardBlocksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.releasedData.push(DataLocation.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiscardBlocksResponse {
+    return {
+      releasedData: globalThis.Array.isArray(object?.releasedData)
+        ? object.releasedData.map((e: any) => DataLocation.fromJSON(e))
+        : globalThis.Array.isArray(object?.released_data)
+        ? object.released_data.map((e: any) => DataLocation.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DiscardBlocksResponse): unknown {
+    const obj: any = {};
+    if (message.releasedData?.length) {
+      obj.releasedData = message.releasedData.map((e) => DataLocation.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DiscardBlocksResponse>): DiscardBlocksResponse {
+    return DiscardBlocksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DiscardBlocksResponse>): DiscardBlocksResponse {
+    const message = createBaseDiscardBlocksResponse();
+    message.releasedData = object.releasedData?.map((e) => DataLocation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseWatchOplogRequest(): WatchOplogRequest {
   return { fromSequence: 0, consumer: "", noFollow: false };
 }
@@ -5650,6 +6903,50 @@ export const MetadataServiceService = {
       Buffer.from(ListMultipartUploadsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListMultipartUploadsResponse => ListMultipartUploadsResponse.decode(value),
   },
+  /**
+   * Azure block blobs: blocks staged per (bucket, key), then committed as one object version
+   * whose data pieces are the blocks' data (no bytes are copied).
+   */
+  putBlock: {
+    path: "/zenko.metadata.v1.MetadataService/PutBlock" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PutBlockRequest): Buffer => Buffer.from(PutBlockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PutBlockRequest => PutBlockRequest.decode(value),
+    responseSerialize: (value: PutBlockResponse): Buffer => Buffer.from(PutBlockResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PutBlockResponse => PutBlockResponse.decode(value),
+  },
+  listBlocks: {
+    path: "/zenko.metadata.v1.MetadataService/ListBlocks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListBlocksRequest): Buffer => Buffer.from(ListBlocksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListBlocksRequest => ListBlocksRequest.decode(value),
+    responseSerialize: (value: ListBlocksResponse): Buffer => Buffer.from(ListBlocksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListBlocksResponse => ListBlocksResponse.decode(value),
+  },
+  commitBlockList: {
+    path: "/zenko.metadata.v1.MetadataService/CommitBlockList" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CommitBlockListRequest): Buffer =>
+      Buffer.from(CommitBlockListRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CommitBlockListRequest => CommitBlockListRequest.decode(value),
+    responseSerialize: (value: CommitBlockListResponse): Buffer =>
+      Buffer.from(CommitBlockListResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CommitBlockListResponse => CommitBlockListResponse.decode(value),
+  },
+  /** Removes the uncommitted blocks of a key (or of every key of the bucket when key is empty). */
+  discardBlocks: {
+    path: "/zenko.metadata.v1.MetadataService/DiscardBlocks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DiscardBlocksRequest): Buffer => Buffer.from(DiscardBlocksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DiscardBlocksRequest => DiscardBlocksRequest.decode(value),
+    responseSerialize: (value: DiscardBlocksResponse): Buffer =>
+      Buffer.from(DiscardBlocksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DiscardBlocksResponse => DiscardBlocksResponse.decode(value),
+  },
   /** Streams oplog entries from `from_sequence` (inclusive), then follows new ones. */
   watchOplog: {
     path: "/zenko.metadata.v1.MetadataService/WatchOplog" as const,
@@ -5694,6 +6991,15 @@ export interface MetadataServiceServer extends UntypedServiceImplementation {
   completeMultipartUpload: handleUnaryCall<CompleteMultipartUploadRequest, CompleteMultipartUploadResponse>;
   abortMultipartUpload: handleUnaryCall<AbortMultipartUploadRequest, AbortMultipartUploadResponse>;
   listMultipartUploads: handleUnaryCall<ListMultipartUploadsRequest, ListMultipartUploadsResponse>;
+  /**
+   * Azure block blobs: blocks staged per (bucket, key), then committed as one object version
+   * whose data pieces are the blocks' data (no bytes are copied).
+   */
+  putBlock: handleUnaryCall<PutBlockRequest, PutBlockResponse>;
+  listBlocks: handleUnaryCall<ListBlocksRequest, ListBlocksResponse>;
+  commitBlockList: handleUnaryCall<CommitBlockListRequest, CommitBlockListResponse>;
+  /** Removes the uncommitted blocks of a key (or of every key of the bucket when key is empty). */
+  discardBlocks: handleUnaryCall<DiscardBlocksRequest, DiscardBlocksResponse>;
   /** Streams oplog entries from `from_sequence` (inclusive), then follows new ones. */
   watchOplog: handleServerStreamingCall<WatchOplogRequest, WatchOplogResponse>;
   /** Records that a consumer has processed every entry up to `sequence`. */
@@ -5985,6 +7291,71 @@ export interface MetadataServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListMultipartUploadsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Azure block blobs: blocks staged per (bucket, key), then committed as one object version
+   * whose data pieces are the blocks' data (no bytes are copied).
+   */
+  putBlock(
+    request: PutBlockRequest,
+    callback: (error: ServiceError | null, response: PutBlockResponse) => void,
+  ): ClientUnaryCall;
+  putBlock(
+    request: PutBlockRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PutBlockResponse) => void,
+  ): ClientUnaryCall;
+  putBlock(
+    request: PutBlockRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PutBlockResponse) => void,
+  ): ClientUnaryCall;
+  listBlocks(
+    request: ListBlocksRequest,
+    callback: (error: ServiceError | null, response: ListBlocksResponse) => void,
+  ): ClientUnaryCall;
+  listBlocks(
+    request: ListBlocksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListBlocksResponse) => void,
+  ): ClientUnaryCall;
+  listBlocks(
+    request: ListBlocksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListBlocksResponse) => void,
+  ): ClientUnaryCall;
+  commitBlockList(
+    request: CommitBlockListRequest,
+    callback: (error: ServiceError | null, response: CommitBlockListResponse) => void,
+  ): ClientUnaryCall;
+  commitBlockList(
+    request: CommitBlockListRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CommitBlockListResponse) => void,
+  ): ClientUnaryCall;
+  commitBlockList(
+    request: CommitBlockListRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CommitBlockListResponse) => void,
+  ): ClientUnaryCall;
+  /** Removes the uncommitted blocks of a key (or of every key of the bucket when key is empty). */
+  discardBlocks(
+    request: DiscardBlocksRequest,
+    callback: (error: ServiceError | null, response: DiscardBlocksResponse) => void,
+  ): ClientUnaryCall;
+  discardBlocks(
+    request: DiscardBlocksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DiscardBlocksResponse) => void,
+  ): ClientUnaryCall;
+  discardBlocks(
+    request: DiscardBlocksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DiscardBlocksResponse) => void,
   ): ClientUnaryCall;
   /** Streams oplog entries from `from_sequence` (inclusive), then follows new ones. */
   watchOplog(request: WatchOplogRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchOplogResponse>;

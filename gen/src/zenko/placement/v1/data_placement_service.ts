@@ -22,6 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Location } from "../../location/v1/location_registry_service.js";
 
 export const protobufPackage = "zenko.placement.v1";
 
@@ -126,6 +127,16 @@ export interface CopyResponse {
   key: string;
   size: number;
   md5: string;
+}
+
+export interface ProbeLocationRequest {
+  /** The full definition, secrets included. */
+  location: Location | undefined;
+}
+
+export interface ProbeLocationResponse {
+  /** The location type that answered ("aws_s3", "azure", ...). */
+  type: string;
 }
 
 function createBasePutHeader(): PutHeader {
@@ -1986,6 +1997,142 @@ export const CopyResponse: MessageFns<CopyResponse> = {
   },
 };
 
+function createBaseProbeLocationRequest(): ProbeLocationRequest {
+  return { location: undefined };
+}
+
+export const ProbeLocationRequest: MessageFns<ProbeLocationRequest> = {
+  encode(message: ProbeLocationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.location !== undefined) {
+      Location.encode(message.location, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProbeLocationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProbeLocationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.location = Location.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProbeLocationRequest {
+    return { location: isSet(object.location) ? Location.fromJSON(object.location) : undefined };
+  },
+
+  toJSON(message: ProbeLocationRequest): unknown {
+    const obj: any = {};
+    if (message.location !== undefined) {
+      obj.location = Location.toJSON(message.location);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProbeLocationRequest>): ProbeLocationRequest {
+    return ProbeLocationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProbeLocationRequest>): ProbeLocationRequest {
+    const message = createBaseProbeLocationRequest();
+    message.location = (object.location !== undefined && object.location !== null)
+      ? Location.fromPartial(object.location)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseProbeLocationResponse(): ProbeLocationResponse {
+  return { type: "" };
+}
+
+export const ProbeLocationResponse: MessageFns<ProbeLocationResponse> = {
+  encode(message: ProbeLocationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProbeLocationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProbeLocationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProbeLocationResponse {
+    return { type: isSet(object.type) ? globalThis.String(object.type) : "" };
+  },
+
+  toJSON(message: ProbeLocationResponse): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProbeLocationResponse>): ProbeLocationResponse {
+    return ProbeLocationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProbeLocationResponse>): ProbeLocationResponse {
+    const message = createBaseProbeLocationResponse();
+    message.type = object.type ?? "";
+    return message;
+  },
+};
+
 /**
  * DataPlacementService moves object bytes in and out of locations. Bytes are
  * streamed in chunks with flow control; Copy moves data between locations
@@ -2040,6 +2187,21 @@ export const DataPlacementServiceService = {
     responseSerialize: (value: CopyResponse): Buffer => Buffer.from(CopyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CopyResponse => CopyResponse.decode(value),
   },
+  /**
+   * Builds the backend of a location definition (with its secrets) and checks
+   * that its target answers: credentials, bucket or container. Fails with
+   * LOCATION_PROBE_FAILED (details: location, status) otherwise. Nothing is stored.
+   */
+  probeLocation: {
+    path: "/zenko.placement.v1.DataPlacementService/ProbeLocation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ProbeLocationRequest): Buffer => Buffer.from(ProbeLocationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ProbeLocationRequest => ProbeLocationRequest.decode(value),
+    responseSerialize: (value: ProbeLocationResponse): Buffer =>
+      Buffer.from(ProbeLocationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProbeLocationResponse => ProbeLocationResponse.decode(value),
+  },
 } as const;
 
 export interface DataPlacementServiceServer extends UntypedServiceImplementation {
@@ -2050,6 +2212,12 @@ export interface DataPlacementServiceServer extends UntypedServiceImplementation
   /** Idempotent: deleting missing data succeeds. */
   delete: handleUnaryCall<DeleteRequest, DeleteResponse>;
   copy: handleUnaryCall<CopyRequest, CopyResponse>;
+  /**
+   * Builds the backend of a location definition (with its secrets) and checks
+   * that its target answers: credentials, bucket or container. Fails with
+   * LOCATION_PROBE_FAILED (details: location, status) otherwise. Nothing is stored.
+   */
+  probeLocation: handleUnaryCall<ProbeLocationRequest, ProbeLocationResponse>;
 }
 
 export interface DataPlacementServiceClient extends Client {
@@ -2109,6 +2277,26 @@ export interface DataPlacementServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CopyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Builds the backend of a location definition (with its secrets) and checks
+   * that its target answers: credentials, bucket or container. Fails with
+   * LOCATION_PROBE_FAILED (details: location, status) otherwise. Nothing is stored.
+   */
+  probeLocation(
+    request: ProbeLocationRequest,
+    callback: (error: ServiceError | null, response: ProbeLocationResponse) => void,
+  ): ClientUnaryCall;
+  probeLocation(
+    request: ProbeLocationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProbeLocationResponse) => void,
+  ): ClientUnaryCall;
+  probeLocation(
+    request: ProbeLocationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProbeLocationResponse) => void,
   ): ClientUnaryCall;
 }
 

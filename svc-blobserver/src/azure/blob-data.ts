@@ -1,0 +1,138 @@
+// Blob bytes and blob records for the handlers: streaming a request body to DataPlacementService
+// (Put), reading a version's pieces back (Get, ranged), loading the current version of a blob,
+// and the conditional headers of writes.
+import type { metadataV1Metadata, placementV1DataPlacementService } from '@zenko/gen';
+import { isMeshError } from '@zenko/mesh';
+import { AzureError } from '../errors/azure-errors.js';
+import { checkConditions } from '../protocol/conditions.js';
+import { blobEtag } from './blob-state.js';
+import type { AzureContext } from './context.js';
+import type { AzureDeps } from './deps.js';
+
+type ObjectVersion = metadataV1Metadata.ObjectVersion;
+type DataLocation = metadataV1Metadata.DataLocation;
+type PutRequest = placementV1DataPlacementService.PutRequest;
+
+/** Put Blob: 5000 MiB; Put Block: 4000 MiB (Azure's limits). */
+export const MAX_PUT_BLOB_BYTES = 5000 * 1024 * 1024;
+export const MAX_BLOCK_BYTES = 4000 * 1024 * 1024;
+
+/** Content-Length of a body that is required and bounded. */
+export function requiredLength(ctx: AzureContext, max: number): number {
+  const raw = ctx.headers['content-length'];
+  if (raw === undefined) throw new AzureError('MissingContentLengthHeader');
+  if (!/^\d{1,16}$/.test(raw.trim()))
+    throw new AzureError('InvalidHeaderValue', { fields: { HeaderName: 'Content-Length', HeaderValue: raw } });
+  const n = Number(raw);
+  if (n > max) throw new AzureError('RequestBodyTooLarge', { fields: { MaxLimit: max } });
+  return n;
+}
+
+export interface StoredData {
+  readonly piece: DataLocation;
+  /** Hex MD5 of the bytes. */
+  readonly md5: string;
+}
+
+/** Streams the request body to the bucket's location; `contentMd5` (base64) is verified before the data is made durable. */
+export async function storeBody(
+  ctx: AzureContext,
+  deps: AzureDeps,
+  target: { location: string; bucket: string; key: string; size: number; contentMd5: string | undefined },
+): Promise<StoredData> {
+  const body = ctx.req;
+  async function* requests(): AsyncGenerator<PutRequest> {
+    yield {
+      msg: {
+        $case: 'header',
+        value: {
+          location: target.location,
+          bucket: target.bucket,
+          key: target.key,
+          size: target.size,
+          contentMd5: target.contentMd5 ?? '',
+          checksumAlgorithms: [],
+          headers: {},
+          userMetadata: {},
+        },
+      },
+    };
+    for await (const chunk of body as AsyncIterable<Buffer>) yield { msg: { $case: 'chunk', value: chunk } };
+  }
+  const stored = await deps.placement.put(requests());
+  return {
+    piece: { location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: stored.md5, blockId: '' },
+    md5: stored.md5,
+  };
+}
+
+/** The bytes of a version, its pieces in order, limited to an inclusive range. */
+export async function* blobBytes(
+  deps: AzureDeps,
+  pieces: readonly DataLocation[],
+  range?: { start: number; end: number },
+): AsyncGenerator<Buffer> {
+  const first = range?.start ?? 0;
+  const last = range?.end ?? Number.MAX_SAFE_INTEGER;
+  for (const piece of pieces) {
+    const pieceEnd = piece.start + piece.size - 1;
+    if (piece.size === 0 || pieceEnd < first || piece.start > last) continue;
+    const rangeStart = Math.max(first, piece.start) - piece.start;
+    const rangeEnd = Math.min(last, pieceEnd) - piece.start;
+    const whole = rangeStart === 0 && rangeEnd === piece.size - 1;
+    const stream = deps.placement.get({
+      location: piece.location,
+      key: piece.key,
+      rangeStart: whole ? 0 : rangeStart,
+      rangeEnd: whole ? -1 : rangeEnd,
+    });
+    for await (const message of stream) yield message.chunk;
+  }
+}
+
+/** The latest version of a blob; `undefined` when the blob does not exist (or its latest version is a delete marker). */
+export async function currentBlob(deps: AzureDeps, bucket: string, key: string): Promise<ObjectVersion | undefined> {
+  try {
+    return (await deps.metadata.getObject({ bucket, key, versionId: '' })).object;
+  } catch (err) {
+    if (isMeshError(err, 'OBJECT_NOT_FOUND') || isMeshError(err, 'DELETE_MARKER')) return undefined;
+    throw err;
+  }
+}
+
+export async function loadBlob(deps: AzureDeps, bucket: string, key: string): Promise<ObjectVersion> {
+  const v = await currentBlob(deps, bucket, key);
+  if (v === undefined) throw new AzureError('BlobNotFound');
+  return v;
+}
+
+const CONDITION_HEADERS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const;
+
+export function hasConditions(ctx: AzureContext): boolean {
+  return CONDITION_HEADERS.some((h) => ctx.headers[h] !== undefined);
+}
+
+/**
+ * Conditions of a write that creates or replaces a blob (Put Blob, Put Block List, Copy Blob),
+ * evaluated against the current version; returns what makes the metadata write atomic with the
+ * check: the current S3 ETag to expect, or that no blob may exist.
+ */
+export function writePreconditions(ctx: AzureContext, current: ObjectVersion | undefined): { ifMatchEtag: string; ifNoneMatch: boolean } {
+  checkConditions(
+    ctx.req.method ?? 'PUT',
+    ctx.headers,
+    current && { etag: blobEtag(current), lastModified: current.lastModified?.getTime() ?? 0 },
+  );
+  return {
+    ifMatchEtag: ctx.headers['if-match'] !== undefined && current !== undefined ? current.etag : '',
+    ifNoneMatch: ctx.headers['if-none-match']?.trim() === '*',
+  };
+}
+
+/** The failures of a metadata write guarded by `writePreconditions`. */
+export function preconditionError(err: unknown): unknown {
+  if (isMeshError(err, 'PRECONDITION_FAILED')) return new AzureError('ConditionNotMet', { cause: err });
+  if (isMeshError(err, 'OBJECT_NOT_FOUND')) return new AzureError('ConditionNotMet', { cause: err });
+  if (isMeshError(err, 'BUCKET_NOT_FOUND')) return new AzureError('ContainerNotFound', { cause: err });
+  return err;
+}

@@ -1,0 +1,96 @@
+// How an object version appears on the Azure wire and how Azure requests set its stored fields.
+//
+// - ETag: Azure's is opaque and quoted (`"0x8D…"`), derived here from the version's identity and
+//   revision so that it changes with every write and every property or metadata change. The S3
+//   ETag (hex MD5 of a single upload, `<md5>-<n>` otherwise) is a different value.
+// - Content-MD5: the S3 ETag of a single upload is the hex MD5 of the bytes, sent as base64;
+//   blobs made of blocks carry the `content-md5` the client set (x-ms-blob-content-md5), if any.
+// - Content headers are the object's stored `headers` (content-type, content-encoding, …) that
+//   S3 reads too; user metadata is `user_metadata`, lower-case names.
+import { createHash } from 'node:crypto';
+import type { metadataV1Metadata } from '@zenko/gen';
+import { AzureError } from '../errors/azure-errors.js';
+import { formatRfc1123 } from '../protocol/dates.js';
+import { metadataHeaders } from '../protocol/metadata.js';
+
+type ObjectVersion = metadataV1Metadata.ObjectVersion;
+
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** Stored header name → the Azure request header that sets it (Put Blob, Put Block List, Set Blob Properties). */
+export const BLOB_HEADERS = {
+  'content-type': 'x-ms-blob-content-type',
+  'content-encoding': 'x-ms-blob-content-encoding',
+  'content-language': 'x-ms-blob-content-language',
+  'cache-control': 'x-ms-blob-cache-control',
+  'content-disposition': 'x-ms-blob-content-disposition',
+  'content-md5': 'x-ms-blob-content-md5',
+} as const;
+
+export type StoredHeaderName = keyof typeof BLOB_HEADERS;
+
+const HEX_MD5 = /^[0-9a-f]{32}$/;
+
+export function blobEtag(v: ObjectVersion): string {
+  const h = createHash('sha256')
+    .update(`${v.bucket}\0${v.key}\0${v.versionId}\0${v.revision}\0${v.lastModified?.getTime() ?? 0}\0${v.etag}`)
+    .digest('hex');
+  return `"0x8D${h.slice(0, 13).toUpperCase()}"`;
+}
+
+/** Base64 MD5 of the whole blob, when known. */
+export function contentMd5(v: ObjectVersion): string | undefined {
+  const stored = v.headers['content-md5'];
+  if (stored !== undefined && stored !== '') return stored;
+  return HEX_MD5.test(v.etag) ? Buffer.from(v.etag, 'hex').toString('base64') : undefined;
+}
+
+/** A base64 MD5 header value (16 bytes) or InvalidMd5 / InvalidHeaderValue. */
+export function checkMd5Header(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length !== 16 || bytes.toString('base64') !== value) {
+    throw name === 'content-md5'
+      ? new AzureError('InvalidMd5')
+      : new AzureError('InvalidHeaderValue', { fields: { HeaderName: name, HeaderValue: value } });
+  }
+  return value;
+}
+
+/**
+ * The stored headers an Azure write sets: `x-ms-blob-*`, else (Put Blob only, `standard`) the
+ * request's own Content-Type, Content-Encoding, Content-Language, Cache-Control; absent ones are
+ * unset (Azure: properties not given are cleared).
+ */
+export function headersFromRequest(headers: Readonly<Record<string, string | undefined>>, standard: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [stored, azure] of Object.entries(BLOB_HEADERS) as Array<[StoredHeaderName, string]>) {
+    let value = headers[azure];
+    if (value === undefined && standard && stored !== 'content-md5' && stored !== 'content-disposition') value = headers[stored];
+    if (value !== undefined && value !== '') out[stored] = value;
+  }
+  checkMd5Header(BLOB_HEADERS['content-md5'], out['content-md5']);
+  out['content-type'] ??= DEFAULT_CONTENT_TYPE;
+  return out;
+}
+
+/** The headers of Get Blob / Get Blob Properties that describe the blob (not the range). */
+export function blobHeaders(v: ObjectVersion): Record<string, string> {
+  const out: Record<string, string> = {
+    etag: blobEtag(v),
+    'last-modified': formatRfc1123(v.lastModified ?? 0),
+    'x-ms-creation-time': formatRfc1123(v.lastModified ?? 0),
+    'x-ms-blob-type': 'BlockBlob',
+    'x-ms-lease-status': 'unlocked',
+    'x-ms-lease-state': 'available',
+    'x-ms-server-encrypted': 'true',
+    'accept-ranges': 'bytes',
+    'content-type': v.headers['content-type'] ?? DEFAULT_CONTENT_TYPE,
+  };
+  for (const name of ['content-encoding', 'content-language', 'cache-control', 'content-disposition'] as const) {
+    const value = v.headers[name];
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  for (const [name, value] of metadataHeaders(v.userMetadata)) out[name] = value;
+  return out;
+}

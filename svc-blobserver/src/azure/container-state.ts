@@ -1,0 +1,84 @@
+// What the Azure edge keeps about a container in its bucket record: two JSON sub-documents in the
+// bucket's `attributes`, `azure-metadata` ({ metadata, lastModified }) and `azure-acl`
+// ({ publicAccess, identifiers }); and how a bucket appears on the Azure wire (ETag,
+// Last-Modified, metadata and public access headers).
+import { createHash } from 'node:crypto';
+import type { metadataV1Metadata } from '@zenko/gen';
+import type { SignedIdentifier } from '../xml/request-bodies.js';
+import { AzureError } from '../errors/azure-errors.js';
+import { formatRfc1123 } from '../protocol/dates.js';
+import { metadataHeaders } from '../protocol/metadata.js';
+
+type Bucket = metadataV1Metadata.Bucket;
+
+export const METADATA_ATTRIBUTE = 'azure-metadata';
+export const ACL_ATTRIBUTE = 'azure-acl';
+
+export type PublicAccess = 'container' | 'blob';
+
+export interface ContainerMetadata {
+  readonly metadata: Readonly<Record<string, string>>;
+  /** ms since the epoch of the last metadata or ACL change; 0: never changed. */
+  readonly lastModified: number;
+}
+
+export interface ContainerAcl {
+  readonly publicAccess?: PublicAccess | undefined;
+  readonly identifiers: readonly SignedIdentifier[];
+}
+
+function parseJson<T>(value: string | undefined, fallback: T): T {
+  if (value === undefined || value === '') return fallback;
+  return JSON.parse(value) as T;
+}
+
+export function containerMetadata(bucket: Bucket): ContainerMetadata {
+  return parseJson<ContainerMetadata>(bucket.attributes[METADATA_ATTRIBUTE], { metadata: {}, lastModified: 0 });
+}
+
+export function containerAcl(bucket: Bucket): ContainerAcl {
+  return parseJson<ContainerAcl>(bucket.attributes[ACL_ATTRIBUTE], { identifiers: [] });
+}
+
+export function lastModified(bucket: Bucket): number {
+  const created = bucket.createdAt?.getTime() ?? 0;
+  return Math.max(created, containerMetadata(bucket).lastModified);
+}
+
+/** Opaque and quoted like Azure's (`"0x8DC…"`); changes with every change of the bucket record. */
+export function containerEtag(bucket: Bucket): string {
+  const h = createHash('sha256')
+    .update(`${bucket.name}\0${bucket.createdAt?.getTime() ?? 0}\0${bucket.revision}`)
+    .digest('hex');
+  return `"0x8D${h.slice(0, 13).toUpperCase()}"`;
+}
+
+export function parsePublicAccess(value: string | undefined): PublicAccess | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'container' && value !== 'blob') {
+    throw new AzureError('InvalidHeaderValue', { fields: { HeaderName: 'x-ms-blob-public-access', HeaderValue: value } });
+  }
+  return value;
+}
+
+/** Names are stored lower-case, as the namespace keeps user metadata (one namespace for S3 and Azure). */
+export function storedMetadata(metadata: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of metadata) out[name.toLowerCase()] = value;
+  return out;
+}
+
+export function containerHeaders(bucket: Bucket): Record<string, string> {
+  const acl = containerAcl(bucket);
+  const out: Array<[string, string]> = [
+    ['etag', containerEtag(bucket)],
+    ['last-modified', formatRfc1123(lastModified(bucket))],
+    ['x-ms-lease-status', 'unlocked'],
+    ['x-ms-lease-state', 'available'],
+    ['x-ms-has-immutability-policy', 'false'],
+    ['x-ms-has-legal-hold', 'false'],
+    ...metadataHeaders(containerMetadata(bucket).metadata),
+  ];
+  if (acl.publicAccess !== undefined) out.push(['x-ms-blob-public-access', acl.publicAccess]);
+  return Object.fromEntries(out);
+}

@@ -1,0 +1,21 @@
+// What every Azure handler gets: clients of the inner services and the edge's configuration.
+import type { accountV1AccountService, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
+import type { Logger, PromiseClient } from '@zenko/mesh';
+import type { AzureContext } from './context.js';
+
+export interface AzureConfig {
+  /** Location of containers created through this edge (the namespace's default location). */
+  readonly defaultLocation: string;
+  /** Host suffixes that make `<account><suffix>` host-style (protocol/addressing.ts). */
+  readonly hostSuffixes: readonly string[];
+}
+
+export interface AzureDeps {
+  readonly metadata: PromiseClient<typeof metadataV1MetadataService.MetadataServiceService>;
+  readonly accounts: PromiseClient<typeof accountV1AccountService.AccountServiceService>;
+  readonly placement: PromiseClient<typeof placementV1DataPlacementService.DataPlacementServiceService>;
+  readonly config: AzureConfig;
+  readonly logger: Logger;
+}
+
+export type AzureHandler = (ctx: AzureContext, deps: AzureDeps) => Promise<void>;

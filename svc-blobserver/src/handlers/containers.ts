@@ -1,0 +1,161 @@
+// Container operations over buckets: Create, Delete, Get Properties, Get/Set Metadata, Get/Set
+// ACL (public access level and stored access policies). A container is a bucket owned by the
+// storage account's account, at the default location.
+import { isMeshError } from '@zenko/mesh';
+import { authorizedContainer, containerName, requireAccount, type Bucket } from '../azure/access.js';
+import {
+  ACL_ATTRIBUTE,
+  METADATA_ATTRIBUTE,
+  containerAcl,
+  containerEtag,
+  containerHeaders,
+  containerMetadata,
+  lastModified,
+  parsePublicAccess,
+  storedMetadata,
+  type ContainerAcl,
+  type ContainerMetadata,
+} from '../azure/container-state.js';
+import { drain, sendEmpty, sendXml, type AzureContext } from '../azure/context.js';
+import type { AzureDeps, AzureHandler } from '../azure/deps.js';
+import { releaseLater } from '../azure/release.js';
+import { AzureError } from '../errors/azure-errors.js';
+import { checkConditions } from '../protocol/conditions.js';
+import { formatRfc1123 } from '../protocol/dates.js';
+import { extractMetadata } from '../protocol/metadata.js';
+import { readBody } from '../xml/read-xml-body.js';
+import { parseSignedIdentifiers } from '../xml/request-bodies.js';
+import { signedIdentifiersXml } from '../xml/responses.js';
+
+function etagHeaders(bucket: Bucket): Record<string, string> {
+  return { etag: containerEtag(bucket), 'last-modified': formatRfc1123(lastModified(bucket)) };
+}
+
+/** Container writes take If-Modified-Since / If-Unmodified-Since only (Azure refuses the ETag conditions). */
+function checkContainerConditions(ctx: AzureContext, bucket: Bucket): void {
+  if (ctx.headers['if-match'] !== undefined || ctx.headers['if-none-match'] !== undefined) {
+    throw new AzureError('UnsupportedHeader', {
+      fields: { HeaderName: ctx.headers['if-match'] !== undefined ? 'If-Match' : 'If-None-Match' },
+    });
+  }
+  checkConditions(ctx.req.method ?? 'PUT', ctx.headers, { etag: containerEtag(bucket), lastModified: lastModified(bucket) });
+}
+
+async function updateAttributes(deps: AzureDeps, bucket: Bucket, attributes: Record<string, string>): Promise<Bucket> {
+  const res = await deps.metadata.updateBucket({ name: bucket.name, expectedRevision: bucket.revision, attributes });
+  if (res.bucket === undefined) throw new AzureError('InternalError', { cause: new Error('UpdateBucket answered no bucket') });
+  return res.bucket;
+}
+
+export const createContainer: AzureHandler = async (ctx, deps) => {
+  const account = requireAccount(ctx);
+  const name = containerName(ctx);
+  const metadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
+  const publicAccess = parsePublicAccess(ctx.headers['x-ms-blob-public-access']);
+  await drain(ctx);
+  const attributes: Record<string, string> = {
+    [METADATA_ATTRIBUTE]: JSON.stringify({ metadata, lastModified: Date.now() } satisfies ContainerMetadata),
+  };
+  if (publicAccess !== undefined) attributes[ACL_ATTRIBUTE] = JSON.stringify({ publicAccess, identifiers: [] } satisfies ContainerAcl);
+  let bucket: Bucket | undefined;
+  try {
+    ({ bucket } = await deps.metadata.createBucket({
+      name,
+      ownerId: account.accountId,
+      ownerDisplayName: account.displayName,
+      location: deps.config.defaultLocation,
+      objectLockEnabled: false,
+      attributes,
+      ingestion: false,
+    }));
+  } catch (err) {
+    if (isMeshError(err, 'BUCKET_ALREADY_EXISTS') || isMeshError(err, 'BUCKET_ALREADY_OWNED_BY_YOU')) {
+      throw new AzureError('ContainerAlreadyExists', { cause: err });
+    }
+    if (isMeshError(err, 'INVALID_BUCKET_NAME')) throw new AzureError('InvalidResourceName', { cause: err });
+    throw err;
+  }
+  if (bucket === undefined) throw new AzureError('InternalError', { cause: new Error('CreateBucket answered no bucket') });
+  sendEmpty(ctx, 201, etagHeaders(bucket));
+};
+
+/**
+ * Azure deletes a container with everything in it: the blobs (every version), then the
+ * uncommitted blocks, then the bucket. Data no longer referenced is released.
+ */
+export const deleteContainer: AzureHandler = async (ctx, deps) => {
+  const bucket = await authorizedContainer(ctx, deps);
+  checkContainerConditions(ctx, bucket);
+  await drain(ctx);
+  for (;;) {
+    const page = await deps.metadata.listObjectVersions({
+      bucket: bucket.name,
+      prefix: '',
+      delimiter: '',
+      keyMarker: '',
+      versionIdMarker: '',
+      maxKeys: 1000,
+    });
+    for (const v of page.versions) {
+      const res = await deps.metadata.deleteObject({
+        bucket: bucket.name,
+        key: v.key,
+        versionId: v.versionId,
+        bypassGovernanceRetention: false,
+      });
+      releaseLater(deps, res.releasedData);
+    }
+    if (page.versions.length === 0 || !page.isTruncated) break;
+  }
+  const blocks = await deps.metadata.discardBlocks({ bucket: bucket.name, key: '' });
+  releaseLater(deps, blocks.releasedData);
+  try {
+    await deps.metadata.deleteBucket({ name: bucket.name });
+  } catch (err) {
+    if (isMeshError(err, 'BUCKET_NOT_EMPTY')) throw new AzureError('ContainerBeingDeleted', { cause: err });
+    throw err;
+  }
+  sendEmpty(ctx, 202);
+};
+
+/** Get Container Properties and Get Container Metadata (same headers). */
+export const getContainerProperties: AzureHandler = async (ctx, deps) => {
+  const bucket = await authorizedContainer(ctx, deps);
+  await drain(ctx);
+  sendEmpty(ctx, 200, containerHeaders(bucket));
+};
+
+export const setContainerMetadata: AzureHandler = async (ctx, deps) => {
+  const bucket = await authorizedContainer(ctx, deps);
+  checkContainerConditions(ctx, bucket);
+  const metadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
+  await drain(ctx);
+  const updated = await updateAttributes(deps, bucket, {
+    [METADATA_ATTRIBUTE]: JSON.stringify({ metadata, lastModified: Date.now() } satisfies ContainerMetadata),
+  });
+  sendEmpty(ctx, 200, etagHeaders(updated));
+};
+
+export const getContainerAcl: AzureHandler = async (ctx, deps) => {
+  const bucket = await authorizedContainer(ctx, deps);
+  await drain(ctx);
+  const acl = containerAcl(bucket);
+  sendXml(ctx, 200, signedIdentifiersXml(acl.identifiers), {
+    ...etagHeaders(bucket),
+    ...(acl.publicAccess === undefined ? {} : { 'x-ms-blob-public-access': acl.publicAccess }),
+  });
+};
+
+export const setContainerAcl: AzureHandler = async (ctx, deps) => {
+  const bucket = await authorizedContainer(ctx, deps);
+  checkContainerConditions(ctx, bucket);
+  const publicAccess = parsePublicAccess(ctx.headers['x-ms-blob-public-access']);
+  const body = await readBody(ctx.req, 64 * 1024);
+  const identifiers = body.length === 0 ? [] : parseSignedIdentifiers(body);
+  const { metadata } = containerMetadata(bucket);
+  const updated = await updateAttributes(deps, bucket, {
+    [ACL_ATTRIBUTE]: JSON.stringify({ publicAccess, identifiers } satisfies ContainerAcl),
+    [METADATA_ATTRIBUTE]: JSON.stringify({ metadata, lastModified: Date.now() } satisfies ContainerMetadata),
+  });
+  sendEmpty(ctx, 200, etagHeaders(updated));
+};

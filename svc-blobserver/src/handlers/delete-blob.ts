@@ -1,0 +1,22 @@
+// Delete Blob: the latest version (a delete marker in a versioned bucket), with conditional
+// headers; the blob's uncommitted blocks go too. Data no longer referenced is released.
+import { authorizedContainer, blobName } from '../azure/access.js';
+import { loadBlob } from '../azure/blob-data.js';
+import { blobEtag } from '../azure/blob-state.js';
+import { drain, sendEmpty } from '../azure/context.js';
+import type { AzureHandler } from '../azure/deps.js';
+import { releaseLater } from '../azure/release.js';
+import { checkConditions } from '../protocol/conditions.js';
+
+export const deleteBlob: AzureHandler = async (ctx, deps) => {
+  const bucket = await authorizedContainer(ctx, deps);
+  const key = blobName(ctx);
+  await drain(ctx);
+  const v = await loadBlob(deps, bucket.name, key);
+  checkConditions('DELETE', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
+  const res = await deps.metadata.deleteObject({ bucket: bucket.name, key, versionId: '', bypassGovernanceRetention: false });
+  releaseLater(deps, res.releasedData);
+  const discarded = await deps.metadata.discardBlocks({ bucket: bucket.name, key });
+  releaseLater(deps, discarded.releasedData);
+  sendEmpty(ctx, 202, { 'x-ms-delete-type-permanent': 'true' });
+};

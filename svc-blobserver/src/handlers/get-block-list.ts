@@ -1,0 +1,38 @@
+// Get Block List: the committed blocks (the pieces of the latest version that carry a block ID)
+// and/or the uncommitted ones (`blocklisttype=committed|uncommitted|all`, default committed).
+import { authorizedContainer, blobName } from '../azure/access.js';
+import { currentBlob } from '../azure/blob-data.js';
+import { blobEtag } from '../azure/blob-state.js';
+import { drain, sendXml } from '../azure/context.js';
+import type { AzureHandler } from '../azure/deps.js';
+import { AzureError } from '../errors/azure-errors.js';
+import { formatRfc1123 } from '../protocol/dates.js';
+import { blockListXml, type BlockInfo } from '../xml/responses.js';
+
+export const getBlockList: AzureHandler = async (ctx, deps) => {
+  const bucket = await authorizedContainer(ctx, deps);
+  const key = blobName(ctx);
+  await drain(ctx);
+  const type = (ctx.query.get('blocklisttype') ?? 'committed').toLowerCase();
+  if (type !== 'committed' && type !== 'uncommitted' && type !== 'all') {
+    throw new AzureError('InvalidQueryParameterValue', {
+      fields: { QueryParameterName: 'blocklisttype', QueryParameterValue: ctx.query.get('blocklisttype') },
+    });
+  }
+  const v = await currentBlob(deps, bucket.name, key);
+  const uncommitted =
+    type === 'committed'
+      ? undefined
+      : (await deps.metadata.listBlocks({ bucket: bucket.name, key })).blocks.map((b): BlockInfo => ({ name: b.blockId, size: b.size }));
+  if (v === undefined && (uncommitted === undefined || uncommitted.length === 0)) throw new AzureError('BlobNotFound');
+  const committed =
+    type === 'uncommitted'
+      ? undefined
+      : (v?.data ?? []).filter((p) => p.blockId !== '').map((p): BlockInfo => ({ name: p.blockId, size: p.size }));
+  const headers: Record<string, string> = { 'x-ms-blob-content-length': String(v?.size ?? 0) };
+  if (v !== undefined) {
+    headers['etag'] = blobEtag(v);
+    headers['last-modified'] = formatRfc1123(v.lastModified ?? 0);
+  }
+  sendXml(ctx, 200, blockListXml(committed, uncommitted), headers);
+};

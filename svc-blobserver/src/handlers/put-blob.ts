@@ -1,0 +1,63 @@
+// Put Blob (block blobs, single shot): the bytes go to DataPlacementService at the container's
+// location (Content-MD5 verified before they are made durable), then one metadata write. The
+// client is answered once both are durable; data whose metadata write failed, and data the write
+// replaced, is deleted. Uncommitted blocks of the blob are discarded, as Azure does.
+import { metadataV1Metadata } from '@zenko/gen';
+import { authorizeSas, authorizedContainer, blobName } from '../azure/access.js';
+import { MAX_PUT_BLOB_BYTES, currentBlob, preconditionError, requiredLength, storeBody, writePreconditions } from '../azure/blob-data.js';
+import { blobEtag, checkMd5Header, contentMd5, headersFromRequest } from '../azure/blob-state.js';
+import { storedMetadata } from '../azure/container-state.js';
+import { sendEmpty } from '../azure/context.js';
+import type { AzureHandler } from '../azure/deps.js';
+import { releaseLater } from '../azure/release.js';
+import { formatRfc1123 } from '../protocol/dates.js';
+import { extractMetadata } from '../protocol/metadata.js';
+
+export const putBlob: AzureHandler = async (ctx, deps) => {
+  const bucket = await authorizedContainer(ctx, deps);
+  const key = blobName(ctx);
+  const size = requiredLength(ctx, MAX_PUT_BLOB_BYTES);
+  const headers = headersFromRequest(ctx.headers, true);
+  const userMetadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
+  const md5 = checkMd5Header('content-md5', ctx.headers['content-md5']);
+  const current = await currentBlob(deps, bucket.name, key);
+  authorizeSas(ctx, current !== undefined);
+  const preconditions = writePreconditions(ctx, current);
+
+  const stored = await storeBody(ctx, deps, { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5 });
+  let object: metadataV1Metadata.ObjectVersion | undefined;
+  try {
+    const res = await deps.metadata.putObject({
+      object: metadataV1Metadata.ObjectVersion.fromPartial({
+        bucket: bucket.name,
+        key,
+        size: stored.piece.size,
+        etag: stored.md5,
+        ownerId: ctx.account?.accountId ?? bucket.ownerId,
+        ownerDisplayName: ctx.account?.displayName ?? bucket.ownerDisplayName,
+        storageClass: 'STANDARD',
+        headers,
+        userMetadata,
+        data: [stored.piece],
+      }),
+      ...preconditions,
+      forceVersionId: '',
+    });
+    object = res.object;
+    releaseLater(deps, res.replacedData);
+  } catch (err) {
+    releaseLater(deps, [stored.piece]);
+    throw preconditionError(err);
+  }
+  const discarded = await deps.metadata.discardBlocks({ bucket: bucket.name, key });
+  releaseLater(deps, discarded.releasedData);
+  if (object === undefined) throw new Error('PutObject answered no object');
+  const out: Record<string, string> = {
+    etag: blobEtag(object),
+    'last-modified': formatRfc1123(object.lastModified ?? 0),
+    'x-ms-request-server-encrypted': 'true',
+  };
+  const digest = contentMd5(object);
+  if (digest !== undefined) out['content-md5'] = digest;
+  sendEmpty(ctx, 201, out);
+};

@@ -1,0 +1,57 @@
+// Set Blob Properties (content headers; those not given are cleared, as Azure does) and Set Blob
+// Metadata (replaces the user metadata): compare-and-set updates of the latest version, which
+// change its ETag and Last-Modified but not its bytes.
+import type { metadataV1MetadataService } from '@zenko/gen';
+import { isMeshError } from '@zenko/mesh';
+import { authorizedContainer, blobName } from '../azure/access.js';
+import { loadBlob } from '../azure/blob-data.js';
+import { blobEtag, headersFromRequest } from '../azure/blob-state.js';
+import { storedMetadata } from '../azure/container-state.js';
+import { drain, sendEmpty, type AzureContext } from '../azure/context.js';
+import type { AzureDeps, AzureHandler } from '../azure/deps.js';
+import { AzureError } from '../errors/azure-errors.js';
+import { checkConditions } from '../protocol/conditions.js';
+import { formatRfc1123 } from '../protocol/dates.js';
+import { extractMetadata } from '../protocol/metadata.js';
+
+type Update = Partial<metadataV1MetadataService.UpdateObjectRequest>;
+
+async function updateBlob(ctx: AzureContext, deps: AzureDeps, change: (ctx: AzureContext) => Update): Promise<void> {
+  const bucket = await authorizedContainer(ctx, deps);
+  const key = blobName(ctx);
+  const update = change(ctx);
+  await drain(ctx);
+  const v = await loadBlob(deps, bucket.name, key);
+  checkConditions(ctx.req.method ?? 'PUT', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
+  let updated;
+  try {
+    ({ object: updated } = await deps.metadata.updateObject({
+      bucket: bucket.name,
+      key,
+      versionId: v.versionId,
+      expectedRevision: v.revision,
+      replaceTags: false,
+      tags: {},
+      replaceData: false,
+      data: [],
+      replaceHeaders: false,
+      headers: {},
+      replaceUserMetadata: false,
+      userMetadata: {},
+      ...update,
+    }));
+  } catch (err) {
+    // Changed since the conditions were evaluated: the request's view is stale.
+    if (isMeshError(err, 'CONFLICT')) throw new AzureError('ConditionNotMet', { cause: err });
+    if (isMeshError(err, 'VERSION_NOT_FOUND') || isMeshError(err, 'OBJECT_NOT_FOUND')) throw new AzureError('BlobNotFound', { cause: err });
+    throw err;
+  }
+  if (updated === undefined) throw new Error('UpdateObject answered no object');
+  sendEmpty(ctx, 200, { etag: blobEtag(updated), 'last-modified': formatRfc1123(updated.lastModified ?? 0) });
+}
+
+export const setBlobProperties: AzureHandler = (ctx, deps) =>
+  updateBlob(ctx, deps, (c) => ({ replaceHeaders: true, headers: headersFromRequest(c.headers, false) }));
+
+export const setBlobMetadata: AzureHandler = (ctx, deps) =>
+  updateBlob(ctx, deps, (c) => ({ replaceUserMetadata: true, userMetadata: storedMetadata(extractMetadata(c.req.rawHeaders)) }));

@@ -1,0 +1,85 @@
+// The Azure Blob request pipeline: address → route → authenticate (Shared Key, Shared Key Lite,
+// SAS or anonymous) → the operation's handler. Operations the router names but this edge refuses
+// (routeSupported), and supported ones without a handler yet, answer 501 NotImplemented.
+// Failures are rendered by azure-response.ts; every response carries x-ms-request-id,
+// x-ms-version and Date.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EdgeHandler, EdgeRequestContext } from '@zenko/mesh';
+import { authenticate } from './auth/authenticate.js';
+import { queryParams } from './auth/canonical-query.js';
+import type { AuthRequest } from './auth/types.js';
+import { authorizeSas } from './azure/access.js';
+import type { AzureContext } from './azure/context.js';
+import type { AzureDeps } from './azure/deps.js';
+import { StorageAccountCache } from './azure/storage-accounts.js';
+import { AZURE_DEFAULT_VERSION, AzureError } from './errors/azure-errors.js';
+import { HANDLERS } from './handlers/index.js';
+import { parseAddress } from './protocol/addressing.js';
+import { routeRequest, routeSupported } from './protocol/route.js';
+
+/** Lower-case header names; repeated headers joined with ', ' (as node:http does). */
+function joinHeaders(raw: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+  }
+  return out;
+}
+
+function serviceEndpoint(headers: Record<string, string>, style: 'host' | 'path', account: string): string {
+  const host = headers['host'] ?? 'localhost';
+  return style === 'path' ? `http://${host}/${account}/` : `http://${host}/`;
+}
+
+export function createAzureHandler(deps: AzureDeps): EdgeHandler {
+  const accounts = new StorageAccountCache(deps.accounts);
+  return async (req: IncomingMessage, res: ServerResponse, edge: EdgeRequestContext) => {
+    const headers = joinHeaders(req.rawHeaders);
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const rawPath = q === -1 ? target : target.slice(0, q);
+    const rawQuery = q === -1 ? '' : target.slice(q + 1);
+    const address = parseAddress(headers['host'], rawPath, { hostSuffixes: deps.config.hostSuffixes });
+    const query = queryParams(rawQuery);
+    const route = routeRequest({ method: req.method ?? 'GET', address, query, headers });
+    edge.operation = route.operation;
+
+    const authRequest: AuthRequest = {
+      method: req.method ?? 'GET',
+      path: rawPath,
+      query: rawQuery,
+      headers,
+      ...(req.socket.remoteAddress === undefined ? {} : { sourceIp: req.socket.remoteAddress }),
+    };
+    const identity = await authenticate(
+      authRequest,
+      { account: address.account, container: route.container, blob: route.blob },
+      {
+        getAccountKeys: async (name) => (await accounts.get(name))?.keys,
+      },
+    );
+    const account = await accounts.get(address.account);
+    const handler = HANDLERS[route.operation];
+    if (!routeSupported(route) || handler === undefined) {
+      throw new AzureError('NotImplemented', { message: `${route.operation} is not implemented by Zenko.` });
+    }
+    const ctx: AzureContext = {
+      req,
+      res,
+      edge,
+      operation: route.operation,
+      route,
+      query,
+      headers,
+      identity,
+      account,
+      version: headers['x-ms-version'] ?? (identity.kind === 'anonymous' ? AZURE_DEFAULT_VERSION : identity.version),
+      serviceEndpoint: serviceEndpoint(headers, address.style, address.account),
+    };
+    authorizeSas(ctx);
+    await handler(ctx, deps);
+    if (!req.complete) req.resume();
+  };
+}

@@ -1,0 +1,241 @@
+// The `azure` location type: Azure Blob Storage (or Azurite), one block blob per
+// stored piece in the location's container, named after the object (`bucketMatch`)
+// or `<zenkoBucket>/<key>`. What fits in one block is one Put Blob; larger bodies are
+// staged block by block and committed with one Put Block List, so a body that fails
+// leaves only uncommitted blocks, which are invisible and collected by the service.
+// The key kept in Zenko's metadata is the blob name followed by `?etag=<etag>`:
+// reads and deletes are conditional on that ETag, so data an overwrite replaced is
+// never confused with the data that replaced it.
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  AnonymousCredential,
+  BlobServiceClient,
+  RestError,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+  type StoragePipelineOptions,
+} from '@azure/storage-blob';
+import { MeshError } from '@zenko/mesh';
+import type { ByteRange, DataBackend, PutHint } from './backend.js';
+import { cloudKeyOf, MPU_PREFIX } from './aws-s3-backend.js';
+
+export interface AzureBackendConfig {
+  /** Blob service URL (`https://<account>.blob.core.windows.net`, Azurite's `http://host:port/<account>`); empty: Azure's. */
+  endpoint: string;
+  accountName: string;
+  /** Shared key; empty when a SAS token is used. */
+  accountKey: string;
+  sasToken: string;
+  container: string;
+  bucketMatch: boolean;
+  https: boolean;
+  /** Per-try timeout of every request. */
+  tryTimeoutMs?: number;
+}
+
+const MIB = 1024 * 1024;
+const BLOCK = 8 * MIB;
+const PARALLEL_BLOCKS = 4;
+
+interface StoredKey {
+  blob: string;
+  etag: string;
+}
+
+function encodeKey(k: StoredKey): string {
+  return `${k.blob}?${new URLSearchParams({ etag: k.etag }).toString()}`;
+}
+
+function decodeKey(key: string): StoredKey {
+  const at = key.lastIndexOf('?');
+  if (at < 0) return { blob: key, etag: '' };
+  return { blob: key.slice(0, at), etag: new URLSearchParams(key.slice(at + 1)).get('etag') ?? '' };
+}
+
+const DENIED = new Set([
+  'AuthenticationFailed',
+  'AuthorizationFailure',
+  'AuthorizationPermissionMismatch',
+  'InsufficientAccountPermissions',
+  'AccountIsDisabled',
+]);
+
+/** Maps a storage-blob failure onto the mesh reasons. */
+export function azureFailure(err: unknown, location: string, what: string): MeshError {
+  if (err instanceof MeshError) return err;
+  const details = { location, operation: what };
+  if (err instanceof RestError) {
+    const status = err.statusCode;
+    const code = err.code ?? '';
+    if (status === 404 || code === 'BlobNotFound' || status === 412 || code === 'ConditionNotMet')
+      return new MeshError('DATA_NOT_FOUND', `${location}: no data while ${what}`, { cause: err, details });
+    if (status === 416 || code === 'InvalidRange')
+      return new MeshError('INVALID_RANGE', `${location}: range not satisfiable`, { cause: err });
+    if (status === 403 || DENIED.has(code))
+      return new MeshError('BACKEND_ERROR', `${location}: access denied while ${what}`, { cause: err, details });
+    if (status === undefined || status >= 500 || status === 408)
+      return new MeshError('BACKEND_UNAVAILABLE', `${location}: target unavailable while ${what}`, { cause: err, details });
+    return new MeshError('BACKEND_ERROR', `${location}: target refused ${what}`, { cause: err, details });
+  }
+  if ((err as { name?: string }).name === 'AbortError')
+    return new MeshError('BACKEND_UNAVAILABLE', `${location}: request aborted while ${what}`, { cause: err, details });
+  return new MeshError('BACKEND_UNAVAILABLE', `${location}: target unreachable while ${what}`, { cause: err, details });
+}
+
+function serviceUrl(c: AzureBackendConfig): string {
+  const raw = c.endpoint.trim() || `https://${c.accountName}.blob.core.windows.net`;
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${c.https ? 'https' : 'http'}://${raw}`;
+  return url.replace(/\/+$/, '');
+}
+
+export class AzureBackend implements DataBackend {
+  readonly type = 'azure';
+  readonly #container: ContainerClient;
+
+  constructor(
+    readonly location: string,
+    private readonly config: AzureBackendConfig,
+  ) {
+    const options: StoragePipelineOptions = {
+      // One retry at most, each try bounded: a target that is down answers BACKEND_UNAVAILABLE in bounded time.
+      retryOptions: { maxTries: 2, tryTimeoutInMs: config.tryTimeoutMs ?? 30_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 },
+    };
+    const base = serviceUrl(config);
+    const service =
+      config.accountKey !== ''
+        ? new BlobServiceClient(base, new StorageSharedKeyCredential(config.accountName, config.accountKey), options)
+        : new BlobServiceClient(`${base}?${config.sasToken.replace(/^\?/, '')}`, new AnonymousCredential(), options);
+    this.#container = service.getContainerClient(config.container);
+  }
+
+  async put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }> {
+    const objectName = cloudKeyOf(this.config.bucketMatch, hint.bucket, hint.key);
+    const blob = hint.part ? `${MPU_PREFIX}${hint.bucket}/${hint.key}/${hint.part.uploadId}/${hint.part.number}` : objectName;
+    const client = this.#container.getBlockBlobClient(blob);
+    const abortSignal = hint.signal;
+    const sdk = abortSignal ? { abortSignal } : {};
+    // Block ids are unique to this write: concurrent writes to one name never mix their blocks.
+    const writeId = randomBytes(12).toString('hex');
+    const blockIds: string[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let size = 0;
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+
+    const stage = (data: Buffer): Promise<void> => {
+      const id = Buffer.from(`${writeId}-${String(blockIds.length).padStart(6, '0')}`).toString('base64');
+      blockIds.push(id);
+      const p = client
+        .stageBlock(id, data, data.length, sdk)
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            failure ??= { error: azureFailure(err, this.location, 'writing') };
+          },
+        )
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      return p;
+    };
+    const drain = async (): Promise<void> => {
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure.error;
+    };
+
+    try {
+      for await (const chunk of body) {
+        if (abortSignal?.aborted) throw abortSignal.reason;
+        if (failure !== undefined) throw failure.error;
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        size += chunk.length;
+        while (pendingBytes > BLOCK) {
+          // More than one block: stage the first BLOCK bytes, keep the rest.
+          const all = Buffer.concat(pending);
+          pending = [all.subarray(BLOCK)];
+          pendingBytes = all.length - BLOCK;
+          void stage(all.subarray(0, BLOCK));
+          while (inFlight.size >= PARALLEL_BLOCKS) await Promise.race(inFlight);
+        }
+      }
+    } catch (err) {
+      // The body's own failure reaches the caller unchanged; staged blocks stay uncommitted (invisible).
+      await Promise.allSettled(inFlight);
+      throw err;
+    }
+    const rest = Buffer.concat(pending);
+    let etag: string | undefined;
+    try {
+      if (blockIds.length === 0) {
+        etag = (await client.upload(rest, rest.length, sdk)).etag;
+      } else {
+        if (rest.length > 0) void stage(rest);
+        await drain();
+        etag = (await client.commitBlockList(blockIds, sdk)).etag;
+      }
+    } catch (err) {
+      await Promise.allSettled(inFlight);
+      throw azureFailure(err, this.location, 'writing');
+    }
+    if (etag === undefined) throw new MeshError('BACKEND_ERROR', `${this.location}: the target returned no ETag`);
+    return { key: encodeKey({ blob, etag }), size };
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const k = decodeKey(key);
+    const count = range && range.end < Number.MAX_SAFE_INTEGER ? range.end - range.start + 1 : undefined;
+    try {
+      const res = await this.#container
+        .getBlobClient(k.blob)
+        .download(range?.start ?? 0, count, { conditions: k.etag ? { ifMatch: k.etag } : {}, maxRetryRequests: 2 });
+      const stream = res.readableStreamBody;
+      return stream ? Readable.from(stream as AsyncIterable<Buffer>, { objectMode: false }) : Readable.from([]);
+    } catch (err) {
+      throw azureFailure(err, this.location, 'reading');
+    }
+  }
+
+  async head(key: string): Promise<{ size: number }> {
+    const k = decodeKey(key);
+    try {
+      const res = await this.#container.getBlobClient(k.blob).getProperties({ conditions: k.etag ? { ifMatch: k.etag } : {} });
+      return { size: res.contentLength ?? 0 };
+    } catch (err) {
+      throw azureFailure(err, this.location, 'reading');
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const k = decodeKey(key);
+    try {
+      // Conditional on the ETag: a blob an overwrite replaced since is left alone.
+      await this.#container.getBlobClient(k.blob).delete({ conditions: k.etag ? { ifMatch: k.etag } : {} });
+    } catch (err) {
+      const failure = azureFailure(err, this.location, 'deleting');
+      if (failure.reason !== 'DATA_NOT_FOUND') throw failure;
+    }
+  }
+
+  /** Checks the credentials and the container. */
+  async probe(): Promise<void> {
+    try {
+      await this.#container.getProperties();
+    } catch (err) {
+      const status = err instanceof RestError ? err.statusCode : undefined;
+      const reason =
+        status === 404
+          ? `container ${this.config.container} does not exist`
+          : status === 403
+            ? `access to container ${this.config.container} denied (credentials)`
+            : `target unreachable or failing (${azureFailure(err, this.location, 'probing').reason})`;
+      throw new MeshError('LOCATION_PROBE_FAILED', `${this.location}: ${reason}`, {
+        cause: err,
+        details: { location: this.location, container: this.config.container, status: String(status ?? 0) },
+      });
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,157 @@
+// Azure block blobs: uncommitted blocks staged per (bucket, key), and the commit of a block list
+// into one object version whose data pieces are the blocks' data (no bytes are copied).
+//
+// Blocks live in the `parts` table under `<bucket>\0\x02<esc(key)>\0\0<block id>`: upload ids
+// are hex, so no multipart part key starts with `<bucket>\0\x02`, and nothing that lists uploads
+// or objects sees a block. A committed block is a piece of the object's `data` carrying its
+// `block_id`; committing a list that reuses a committed block keeps that piece's data.
+import { createHash } from 'node:crypto';
+import { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
+import { MeshError } from '@zenko/mesh';
+import { prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
+import { commitWithOplog, loadBucket, loadBucketForWrite, checkBucket, required, withRetry } from './common.js';
+import { bucketBase, escapeKey, validateObjectKey } from './keys.js';
+import { checkConditions, loadMaster, planWriteVersion, putEntry } from './objects.js';
+
+type Block = metadataV1Metadata.Block;
+type DataLocation = metadataV1Metadata.DataLocation;
+const { BlockListSource } = metadataV1MetadataService;
+
+/** Azure's limits: 50,000 blocks per blob, block IDs of at most 64 bytes (88 base64 characters). */
+export const MAX_BLOCKS = 50_000;
+const MAX_BLOCK_ID_CHARS = 88;
+
+const blocksOfBucket = (bucket: string): string => `${bucketBase(bucket)}\x02`;
+const blocksPrefix = (bucket: string, key: string): string => `${blocksOfBucket(bucket)}${escapeKey(key)}\0\0`;
+const blockKey = (bucket: string, key: string, blockId: string): string => blocksPrefix(bucket, key) + blockId;
+
+const encodeBlock = (b: Block): Uint8Array => metadataV1Metadata.Block.encode(b).finish();
+const decodeBlock = (bytes: Uint8Array): Block => metadataV1Metadata.Block.decode(bytes);
+
+function checkBlockId(id: string): void {
+  if (id === '' || id.length > MAX_BLOCK_ID_CHARS || !/^[A-Za-z0-9+/=]+$/.test(id)) {
+    throw new MeshError('INVALID_ARGUMENT', 'invalid block id', { details: { blockId: id } });
+  }
+}
+
+async function scanAll(store: KvStore, prefix: string): Promise<KvEntry[]> {
+  const end = prefixSuccessor(prefix)!;
+  const out: KvEntry[] = [];
+  for (;;) {
+    const last = out.at(-1);
+    const page = await store.scan('parts', { ...(last ? { gt: last.key } : { gte: prefix }), lt: end, limit: 1000 });
+    out.push(...page);
+    if (page.length < 1000) return out;
+  }
+}
+
+export async function putBlock(
+  store: KvStore,
+  req: metadataV1MetadataService.PutBlockRequest,
+): Promise<metadataV1MetadataService.PutBlockResponse> {
+  const input = required(req.block, 'block');
+  validateObjectKey(req.key);
+  checkBlockId(input.blockId);
+  return withRetry(async () => {
+    const bucket = await loadBucketForWrite(store, req.bucket);
+    const key = blockKey(req.bucket, req.key, input.blockId);
+    const old = await store.get('parts', key);
+    const block: Block = { ...input, lastModified: new Date() };
+    await commitWithOplog(
+      store,
+      [checkBucket(bucket), { type: 'put', table: 'parts', key, value: encodeBlock(block), expectRevision: old?.revision ?? 0 }],
+      [{ type: 'put-block', bucket: req.bucket, key: req.key }],
+    );
+    return { replacedData: old && decodeBlock(old.value).data };
+  });
+}
+
+export async function listBlocks(
+  store: KvStore,
+  req: metadataV1MetadataService.ListBlocksRequest,
+): Promise<metadataV1MetadataService.ListBlocksResponse> {
+  validateObjectKey(req.key);
+  await loadBucket(store, req.bucket);
+  const entries = await scanAll(store, blocksPrefix(req.bucket, req.key));
+  return { blocks: entries.map((e) => decodeBlock(e.value)) };
+}
+
+const samePiece = (a: DataLocation, b: DataLocation): boolean => a.location === b.location && a.key === b.key;
+
+export async function commitBlockList(
+  store: KvStore,
+  req: metadataV1MetadataService.CommitBlockListRequest,
+): Promise<metadataV1MetadataService.CommitBlockListResponse> {
+  const input = required(req.object, 'object');
+  validateObjectKey(input.key);
+  if (req.blocks.length > MAX_BLOCKS) throw new MeshError('TOO_MANY_PARTS', 'more than 50000 blocks');
+  return withRetry(async () => {
+    const bucket = await loadBucketForWrite(store, input.bucket);
+    const master = await loadMaster(store, input.bucket, input.key);
+    checkConditions(master, req.ifMatchEtag, req.ifNoneMatch, input.bucket, input.key);
+    const entries = await scanAll(store, blocksPrefix(input.bucket, input.key));
+    const uncommitted = new Map(entries.map((e) => decodeBlock(e.value)).map((b) => [b.blockId, b]));
+    const current = master && !master.record.latest.isDeleteMarker ? master.record.latest : undefined;
+    const committed = new Map<string, DataLocation>();
+    for (const piece of current?.data ?? []) if (piece.blockId !== '') committed.set(piece.blockId, piece);
+
+    const data: DataLocation[] = [];
+    const md5s: Buffer[] = [];
+    let offset = 0;
+    req.blocks.forEach((item, i) => {
+      const fromUncommitted = item.source !== BlockListSource.BLOCK_LIST_SOURCE_COMMITTED ? uncommitted.get(item.blockId) : undefined;
+      const fromCommitted =
+        fromUncommitted === undefined && item.source !== BlockListSource.BLOCK_LIST_SOURCE_UNCOMMITTED
+          ? committed.get(item.blockId)
+          : undefined;
+      let piece: DataLocation;
+      if (fromUncommitted?.data !== undefined) {
+        piece = { ...fromUncommitted.data, size: fromUncommitted.size, etag: fromUncommitted.md5 };
+      } else if (fromCommitted !== undefined) {
+        piece = fromCommitted;
+      } else {
+        throw new MeshError('INVALID_PART', 'the block list names a block that does not exist', { details: { blockId: item.blockId } });
+      }
+      data.push({ ...piece, start: offset, partNumber: i + 1, blockId: item.blockId });
+      md5s.push(Buffer.from(piece.etag, 'hex'));
+      offset += piece.size;
+    });
+    const version: metadataV1Metadata.ObjectVersion = {
+      ...input,
+      size: offset,
+      etag: `${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-${req.blocks.length}`,
+      data,
+      partsCount: req.blocks.length,
+    };
+    const plan = await planWriteVersion(store, bucket, master, { ...version, isDeleteMarker: false }, '');
+    const ops: KvOp[] = [
+      ...plan.ops,
+      ...entries.map((e): KvOp => ({ type: 'delete', table: 'parts', key: e.key, expectRevision: e.revision })),
+    ];
+    await commitWithOplog(store, ops, [putEntry(plan.version)]);
+    const used = (p: DataLocation): boolean => data.some((d) => samePiece(d, p));
+    return {
+      object: plan.version,
+      unusedData: entries.flatMap((e) => decodeBlock(e.value).data ?? []).filter((p) => !used(p)),
+      replacedData: plan.replacedData.filter((p) => !used(p)),
+    };
+  });
+}
+
+export async function discardBlocks(
+  store: KvStore,
+  req: metadataV1MetadataService.DiscardBlocksRequest,
+): Promise<metadataV1MetadataService.DiscardBlocksResponse> {
+  if (req.key !== '') validateObjectKey(req.key);
+  const prefix = req.key === '' ? blocksOfBucket(req.bucket) : blocksPrefix(req.bucket, req.key);
+  return withRetry(async () => {
+    const entries = await scanAll(store, prefix);
+    if (entries.length === 0) return { releasedData: [] };
+    await commitWithOplog(
+      store,
+      entries.map((e): KvOp => ({ type: 'delete', table: 'parts', key: e.key, expectRevision: e.revision })),
+      [{ type: 'discard-blocks', bucket: req.bucket, key: req.key }],
+    );
+    return { releasedData: entries.flatMap((e) => decodeBlock(e.value).data ?? []) };
+  });
+}

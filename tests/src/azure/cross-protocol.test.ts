@@ -1,0 +1,117 @@
+// One namespace, two protocols: blobs written through Azure are objects S3 reads and lists with
+// their content headers and metadata, and the other way round.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { azureClient } from '../support/azure.js';
+import { s3Client } from '../support/s3.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let azure: BlobServiceClient;
+let s3: S3Client;
+
+before(async () => {
+  stack = await startStack();
+  azure = azureClient(stack);
+  s3 = s3Client(stack);
+});
+after(async () => {
+  s3.destroy();
+  await stack.stop();
+});
+
+const md5 = (b: Buffer): Buffer => createHash('md5').update(b).digest();
+
+describe('Azure → S3', () => {
+  it('a blob is an object: bytes, content headers, metadata, ETag as the MD5, listed', async () => {
+    const container = azure.getContainerClient('az-to-s3');
+    await container.create();
+    const body = randomBytes(64 * 1024);
+    await container.getBlockBlobClient('docs/report.pdf').upload(body, body.length, {
+      blobHTTPHeaders: { blobContentType: 'application/pdf', blobCacheControl: 'private', blobContentDisposition: 'inline' },
+      metadata: { author: 'ada', year: '1843' },
+    });
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'az-to-s3', Key: 'docs/report.pdf' }));
+    assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), body);
+    assert.equal(got.ContentType, 'application/pdf');
+    assert.equal(got.CacheControl, 'private');
+    assert.equal(got.ContentDisposition, 'inline');
+    assert.deepEqual(got.Metadata, { author: 'ada', year: '1843' });
+    assert.equal(got.ETag, `"${md5(body).toString('hex')}"`);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'az-to-s3' }));
+    assert.deepEqual(
+      listed.Contents?.map((o) => [o.Key, o.Size]),
+      [['docs/report.pdf', body.length]],
+    );
+  });
+
+  it('a blob made of blocks is one object S3 reads whole and by range', async () => {
+    const container = azure.getContainerClient('az-blocks-to-s3');
+    await container.create();
+    const body = randomBytes(3 * 1024 * 1024 + 5);
+    await container.getBlockBlobClient('big').uploadData(body, {
+      blockSize: 1024 * 1024,
+      maxSingleShotSize: 1024 * 1024,
+      metadata: { parts: 'four' },
+    });
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'az-blocks-to-s3', Key: 'big' }));
+    assert.equal(head.ContentLength, body.length);
+    assert.deepEqual(head.Metadata, { parts: 'four' });
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'az-blocks-to-s3', Key: 'big' }));
+    assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), body);
+    const ranged = await s3.send(new GetObjectCommand({ Bucket: 'az-blocks-to-s3', Key: 'big', Range: 'bytes=1048570-1048580' }));
+    assert.deepEqual(Buffer.from(await ranged.Body!.transformToByteArray()), body.subarray(1048570, 1048581));
+  });
+});
+
+describe('S3 → Azure', () => {
+  it('an object is a blob: bytes, content headers, metadata, Content-MD5, listed', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 's3-to-az' }));
+    const body = randomBytes(10_000);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 's3-to-az',
+        Key: 'a/b.txt',
+        Body: body,
+        ContentType: 'text/plain',
+        ContentLanguage: 'en',
+        Metadata: { owner: 'grace' },
+      }),
+    );
+    const container = azure.getContainerClient('s3-to-az');
+    const blob = container.getBlockBlobClient('a/b.txt');
+    const props = await blob.getProperties();
+    assert.equal(props.contentLength, body.length);
+    assert.equal(props.contentType, 'text/plain');
+    assert.equal(props.contentLanguage, 'en');
+    assert.deepEqual(props.metadata, { owner: 'grace' });
+    assert.deepEqual(props.contentMD5 && Buffer.from(props.contentMD5), md5(body));
+    assert.deepEqual(await blob.downloadToBuffer(), body);
+    assert.deepEqual(await blob.downloadToBuffer(5, 10), body.subarray(5, 15));
+    const names: string[] = [];
+    for await (const item of container.listBlobsByHierarchy('/')) names.push(item.name);
+    assert.deepEqual(names, ['a/']);
+    const props2 = await azure.getContainerClient('s3-to-az').getProperties();
+    assert.ok(props2.etag);
+  });
+
+  it('an S3 multipart object is a blob Azure reads whole', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 's3-mpu-to-az' }));
+    const body = randomBytes(11 * 1024 * 1024);
+    await new Upload({ client: s3, params: { Bucket: 's3-mpu-to-az', Key: 'mpu', Body: body }, partSize: 5 * 1024 * 1024 }).done();
+    const blob = azure.getContainerClient('s3-mpu-to-az').getBlockBlobClient('mpu');
+    assert.equal((await blob.getProperties()).contentLength, body.length);
+    assert.deepEqual(await blob.downloadToBuffer(), body);
+  });
+});

@@ -1,0 +1,126 @@
+// Who may do what on the Azure edge: Shared Key with a wrong key, a request without x-ms-version,
+// SAS tokens (account and service) limited to their permissions, anonymous access.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  AnonymousCredential,
+  BlobSASPermissions,
+  BlobServiceClient,
+  BlockBlobClient,
+} from '@azure/storage-blob';
+import { azureClient, azureError, blobEndpoint } from '../support/azure.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let azure: BlobServiceClient;
+
+before(async () => {
+  stack = await startStack();
+  azure = azureClient(stack);
+  const container = azure.getContainerClient('secure');
+  await container.create();
+  await container.getBlockBlobClient('secret.txt').upload('top secret', 10);
+});
+after(async () => {
+  await stack.stop();
+});
+
+const WRONG_KEY = Buffer.alloc(64, 7).toString('base64');
+const inOneHour = (): Date => new Date(Date.now() + 3600_000);
+
+describe('authentication', () => {
+  it('a wrong key is AuthenticationFailed and changes nothing', async () => {
+    const wrong = azureClient(stack, WRONG_KEY);
+    assert.deepEqual(await azureError(wrong.getContainerClient('secure').getProperties()), { code: 'AuthenticationFailed', status: 403 });
+    assert.deepEqual(await azureError(wrong.getContainerClient('wrong-key').create()), { code: 'AuthenticationFailed', status: 403 });
+    assert.equal(await azure.getContainerClient('wrong-key').exists(), false);
+    assert.deepEqual(await azureError(wrong.getContainerClient('secure').getBlockBlobClient('secret.txt').download()), {
+      code: 'AuthenticationFailed',
+      status: 403,
+    });
+  });
+
+  it('a Shared Key request without x-ms-version is MissingRequiredHeader', async () => {
+    const res = await fetch(`${blobEndpoint(stack)}/secure?restype=container`, {
+      headers: { authorization: 'SharedKey devstoreaccount1:AAAA', 'x-ms-date': new Date().toUTCString() },
+    });
+    await res.arrayBuffer();
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('x-ms-error-code'), 'MissingRequiredHeader');
+    assert.ok(res.headers.get('x-ms-request-id'));
+  });
+
+  it('an unknown storage account is AuthenticationFailed', async () => {
+    const res = await fetch(`${stack.azure}/nosuchaccount/secure?restype=container`, {
+      headers: { authorization: 'SharedKey nosuchaccount:AAAA', 'x-ms-date': new Date().toUTCString(), 'x-ms-version': '2025-01-05' },
+    });
+    await res.arrayBuffer();
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get('x-ms-error-code'), 'AuthenticationFailed');
+    assert.equal(res.headers.get('x-ms-version'), '2025-01-05');
+  });
+
+  it('operations this edge does not implement answer NotImplemented', async () => {
+    assert.deepEqual(await azureError(azure.getContainerClient('secure').getPageBlobClient('page').create(512)), {
+      code: 'NotImplemented',
+      status: 501,
+    });
+  });
+});
+
+describe('SAS', () => {
+  it('a read-only service SAS reads a blob and cannot write it', async () => {
+    const blob = azure.getContainerClient('secure').getBlockBlobClient('secret.txt');
+    const url = await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: inOneHour() });
+    const reader = new BlockBlobClient(url, new AnonymousCredential(), { retryOptions: { maxTries: 1 } });
+    assert.equal((await reader.downloadToBuffer()).toString(), 'top secret');
+    assert.deepEqual(await azureError(reader.upload('overwritten', 11)), { code: 'AuthorizationPermissionMismatch', status: 403 });
+    assert.equal((await blob.downloadToBuffer()).toString(), 'top secret');
+  });
+
+  it('an account SAS with read and list lists and reads; it cannot create containers', async () => {
+    const url = azure.generateAccountSasUrl(
+      inOneHour(),
+      AccountSASPermissions.parse('rl'),
+      AccountSASResourceTypes.parse('sco').toString(),
+    );
+    const viaSas = new BlobServiceClient(url, undefined, { retryOptions: { maxTries: 1 } });
+    const names: string[] = [];
+    for await (const c of viaSas.listContainers()) names.push(c.name);
+    assert.ok(names.includes('secure'));
+    assert.equal((await viaSas.getContainerClient('secure').getBlockBlobClient('secret.txt').downloadToBuffer()).toString(), 'top secret');
+    assert.deepEqual(await azureError(viaSas.getContainerClient('sas-made').create()), {
+      code: 'AuthorizationPermissionMismatch',
+      status: 403,
+    });
+  });
+
+  it('a SAS signed with a wrong key is AuthenticationFailed', async () => {
+    const wrong = azureClient(stack, WRONG_KEY);
+    const url = await wrong
+      .getContainerClient('secure')
+      .getBlockBlobClient('secret.txt')
+      .generateSasUrl({
+        permissions: BlobSASPermissions.parse('r'),
+        expiresOn: inOneHour(),
+      });
+    const reader = new BlockBlobClient(url, new AnonymousCredential(), { retryOptions: { maxTries: 1 } });
+    assert.deepEqual(await azureError(reader.download()), { code: 'AuthenticationFailed', status: 403 });
+  });
+});
+
+describe('anonymous', () => {
+  it('reads blobs of a blob-public container, not its listing; nothing of a private one', async () => {
+    const owner = azure.getContainerClient('public-blobs');
+    await owner.create({ access: 'blob' });
+    await owner.getBlockBlobClient('open.txt').upload('open', 4);
+    const anonymous = new BlobServiceClient(blobEndpoint(stack), undefined, { retryOptions: { maxTries: 1 } });
+    assert.equal((await anonymous.getContainerClient('public-blobs').getBlockBlobClient('open.txt').downloadToBuffer()).toString(), 'open');
+    const listing = anonymous.getContainerClient('public-blobs').listBlobsFlat().next();
+    assert.equal((await azureError(listing)).status, 404);
+    assert.equal((await azureError(anonymous.getContainerClient('secure').getBlockBlobClient('secret.txt').download())).status, 404);
+    assert.equal((await azureError(anonymous.getContainerClient('public-blobs').getBlockBlobClient('new').upload('x', 1))).status, 401);
+  });
+});

@@ -1,0 +1,292 @@
+// Cloud locations end to end: a bucket of the first stack on an `aws_s3` location
+// whose target is a second, independent stack, and on an `azure` location whose
+// target is Azurite. Every operation goes through the first stack's S3 edge with the
+// SDK; the bytes are then read directly from the target under the expected names.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { ContainerClient } from '@azure/storage-blob';
+import { DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
+import { startAzurite, type Azurite } from '../support/azurite.js';
+import { s3Client, s3Error } from '../support/s3.js';
+import { startStack, type TestStack } from '../support/stack.js';
+import { zenkoCli } from '../support/zenko-cli.js';
+
+const MIB = 1024 * 1024;
+
+let zenko: TestStack;
+let target: TestStack;
+let azurite: Azurite;
+let s3: S3Client;
+let direct: S3Client;
+
+function bytes(n: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) % 251;
+  return b;
+}
+
+async function body(client: S3Client, bucket: string, key: string, range?: string): Promise<Buffer> {
+  const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+async function blobBytes(container: ContainerClient, name: string): Promise<Buffer> {
+  return container.getBlobClient(name).downloadToBuffer();
+}
+
+async function blobExists(container: ContainerClient, name: string): Promise<boolean> {
+  return container.getBlobClient(name).exists();
+}
+
+async function targetHas(bucket: string, key: string): Promise<boolean> {
+  return direct.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+    () => true,
+    (err: unknown) => {
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+      throw err;
+    },
+  );
+}
+
+/** Data a delete or an overwrite releases is removed in the background: wait (bounded) until `check` holds. */
+async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** The edge follows the registry: the first request may race the change notification. */
+async function createBucketOn(bucket: string, location: string): Promise<void> {
+  let last: unknown;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: location as never } }));
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw last;
+}
+
+async function addLocation(...args: string[]): Promise<void> {
+  const res = await zenkoCli(zenko, 'location', 'add', ...args);
+  assert.equal(res.code, 0, res.stderr);
+}
+
+before(async () => {
+  azurite = await startAzurite();
+  [zenko, target] = await Promise.all([startStack(), startStack()]);
+  s3 = s3Client(zenko);
+  direct = s3Client(target);
+  for (const b of ['target', 'target-match']) await direct.send(new CreateBucketCommand({ Bucket: b }));
+  const blobs = azurite.client();
+  for (const c of ['zenko', 'zenko-match']) await blobs.getContainerClient(c).create();
+  // Probed at creation: the targets exist and the credentials are good.
+  const s3Target = [
+    '--type',
+    'aws_s3',
+    '--endpoint',
+    target.s3,
+    '--access-key',
+    'accessKey1',
+    '--secret-key',
+    'verySecretKey1',
+    '--path-style',
+  ];
+  await addLocation('cloud1', ...s3Target, '--bucket', 'target');
+  await addLocation('cloud1m', ...s3Target, '--bucket', 'target-match', '--bucket-match');
+  await addLocation('cloud1small', ...s3Target, '--bucket', 'target', '--size-limit-gb', '0.000001');
+  const azTarget = ['--type', 'azure', '--endpoint', azurite.endpoint, '--account-name', DEV_ACCOUNT, '--account-key', DEV_KEY];
+  await addLocation('az1', ...azTarget, '--container', 'zenko');
+  await addLocation('az1m', ...azTarget, '--container', 'zenko-match', '--bucket-match');
+});
+
+after(async () => {
+  s3?.destroy();
+  direct?.destroy();
+  await Promise.all([zenko?.stop(), target?.stop(), azurite?.stop()]);
+});
+
+describe('aws_s3 location (another S3 server as the target)', () => {
+  for (const match of [false, true]) {
+    const location = match ? 'cloud1m' : 'cloud1';
+    const targetBucket = match ? 'target-match' : 'target';
+    const bucket = match ? 'mirrored' : 'shared';
+    const cloudKey = (key: string): string => (match ? key : `${bucket}/${key}`);
+
+    it(`bucketMatch=${match}: put, ranged get, head, overwrite, copy, delete; bytes at the target under ${match ? '<key>' : '<bucket>/<key>'}`, async () => {
+      await createBucketOn(bucket, location);
+      const small = bytes(300_000, 1);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'dir/small.bin', Body: small }));
+      assert.ok((await body(s3, bucket, 'dir/small.bin')).equals(small));
+      assert.ok((await body(s3, bucket, 'dir/small.bin', 'bytes=1000-200999')).equals(small.subarray(1000, 201_000)));
+      assert.ok((await body(s3, bucket, 'dir/small.bin', 'bytes=-10')).equals(small.subarray(-10)));
+      assert.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dir/small.bin' }))).ContentLength, small.length);
+      assert.ok((await body(direct, targetBucket, cloudKey('dir/small.bin'))).equals(small), 'stored under the expected cloud key');
+
+      // Larger than one part of the backend: a multipart upload at the target, one object there.
+      const large = bytes(20 * MIB + 17, 2);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'large.bin', Body: large }));
+      assert.ok(
+        (await body(s3, bucket, 'large.bin', `bytes=${8 * MIB - 5}-${8 * MIB + 5}`)).equals(large.subarray(8 * MIB - 5, 8 * MIB + 6)),
+      );
+      assert.ok((await body(direct, targetBucket, cloudKey('large.bin'))).equals(large));
+
+      // An overwrite reuses the cloud key; cleaning up the replaced data must not remove the new bytes.
+      const second = bytes(1_000, 3);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'dir/small.bin', Body: second }));
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        assert.ok((await body(direct, targetBucket, cloudKey('dir/small.bin'))).equals(second));
+      }
+      assert.ok((await body(s3, bucket, 'dir/small.bin')).equals(second));
+
+      await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy.bin', CopySource: `${bucket}/dir/small.bin` }));
+      assert.ok((await body(s3, bucket, 'copy.bin')).equals(second));
+      assert.ok((await body(direct, targetBucket, cloudKey('copy.bin'))).equals(second));
+
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'copy.bin' }));
+      assert.ok(await eventually(async () => !(await targetHas(targetBucket, cloudKey('copy.bin')))), 'deleted at the target');
+      assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy.bin' })))).code, 'NoSuchKey');
+      assert.equal(await targetHas(targetBucket, cloudKey('dir/small.bin')), true, 'the other objects stay');
+    });
+  }
+
+  it('multipart upload through Zenko (lib-storage, 5 MiB parts): parts at the target, whole object readable', async () => {
+    const data = bytes(12 * MIB + 3, 4);
+    await new Upload({ client: s3, params: { Bucket: 'shared', Key: 'mpu.bin', Body: data }, partSize: 5 * MIB, queueSize: 2 }).done();
+    assert.ok((await body(s3, 'shared', 'mpu.bin')).equals(data));
+    assert.ok(
+      (await body(s3, 'shared', 'mpu.bin', `bytes=${5 * MIB - 2}-${10 * MIB + 2}`)).equals(data.subarray(5 * MIB - 2, 10 * MIB + 3)),
+    );
+    const parts = await direct.send(new ListObjectsV2Command({ Bucket: 'target', Prefix: '.zenko-mpu/shared/mpu.bin/' }));
+    assert.equal(parts.KeyCount, 3, 'one target object per part');
+    await s3.send(new DeleteObjectCommand({ Bucket: 'shared', Key: 'mpu.bin' }));
+    const gone = await eventually(
+      async () => (await direct.send(new ListObjectsV2Command({ Bucket: 'target', Prefix: '.zenko-mpu/shared/mpu.bin/' }))).KeyCount === 0,
+    );
+    assert.ok(gone, 'the parts are deleted with the object');
+  });
+
+  it('a body that fails its digest leaves nothing at the target (multipart aborted)', async () => {
+    const data = bytes(10 * MIB, 5);
+    const wrongMd5 = Buffer.alloc(16, 7).toString('base64');
+    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'shared', Key: 'bad.bin', Body: data, ContentMD5: wrongMd5 })));
+    assert.equal(err.code, 'BadDigest');
+    assert.equal(await targetHas('target', 'shared/bad.bin'), false);
+    const uploads = await direct.send(new ListMultipartUploadsCommand({ Bucket: 'target' }));
+    assert.deepEqual(uploads.Uploads ?? [], [], 'no multipart upload left open at the target');
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'shared', Key: 'bad.bin' })))).status, 404);
+  });
+
+  it('sizeLimitGB refuses writes past the limit on a cloud location', async () => {
+    await createBucketOn('limited', 'cloud1small');
+    await s3.send(new PutObjectCommand({ Bucket: 'limited', Key: 'fits', Body: bytes(1_000, 6) }));
+    assert.equal(
+      (await s3Error(s3.send(new PutObjectCommand({ Bucket: 'limited', Key: 'big', Body: bytes(2_000, 6) })))).code,
+      'EntityTooLarge',
+    );
+    assert.equal(await targetHas('target', 'limited/big'), false);
+    assert.equal(await targetHas('target', 'limited/fits'), true);
+  });
+});
+
+describe('azure location (Azurite as the target)', () => {
+  for (const match of [false, true]) {
+    const location = match ? 'az1m' : 'az1';
+    const bucket = match ? 'az-mirrored' : 'az-shared';
+    const blobName = (key: string): string => (match ? key : `${bucket}/${key}`);
+
+    it(`bucketMatch=${match}: put, ranged get, staged blocks, multipart, overwrite, copy, delete; blobs visible to the Azure SDK`, async () => {
+      const container = azurite.client().getContainerClient(match ? 'zenko-match' : 'zenko');
+      await createBucketOn(bucket, location);
+      const small = bytes(200_000, 7);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'a/small.bin', Body: small }));
+      assert.ok((await body(s3, bucket, 'a/small.bin')).equals(small));
+      assert.ok((await body(s3, bucket, 'a/small.bin', 'bytes=100-199')).equals(small.subarray(100, 200)));
+      assert.ok((await body(s3, bucket, 'a/small.bin', 'bytes=199990-')).equals(small.subarray(199_990)));
+      assert.ok((await blobBytes(container, blobName('a/small.bin'))).equals(small));
+
+      const large = bytes(19 * MIB + 5, 8);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'large.bin', Body: large }));
+      assert.ok(
+        (await body(s3, bucket, 'large.bin', `bytes=${16 * MIB - 3}-${16 * MIB + 3}`)).equals(large.subarray(16 * MIB - 3, 16 * MIB + 4)),
+      );
+      assert.ok((await blobBytes(container, blobName('large.bin'))).equals(large));
+      const blocks = await container.getBlockBlobClient(blobName('large.bin')).getBlockList('committed');
+      assert.equal(blocks.committedBlocks?.length, 3, 'staged as 8 MiB blocks, committed once');
+
+      const data = bytes(11 * MIB, 9);
+      await new Upload({ client: s3, params: { Bucket: bucket, Key: 'mpu.bin', Body: data }, partSize: 5 * MIB, queueSize: 2 }).done();
+      assert.ok((await body(s3, bucket, 'mpu.bin')).equals(data));
+
+      const second = bytes(5_000, 10);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'a/small.bin', Body: second }));
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        assert.ok(
+          (await blobBytes(container, blobName('a/small.bin'))).equals(second),
+          'the overwrite survives the cleanup of the replaced data',
+        );
+      }
+
+      await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy.bin', CopySource: `${bucket}/large.bin` }));
+      assert.ok((await blobBytes(container, blobName('copy.bin'))).equals(large));
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'copy.bin' }));
+      assert.ok(await eventually(async () => !(await blobExists(container, blobName('copy.bin')))), 'deleted at the target');
+      assert.equal(await blobExists(container, blobName('large.bin')), true);
+    });
+  }
+
+  it('a body that fails its digest leaves no blob', async () => {
+    const container = azurite.client().getContainerClient('zenko');
+    const wrongMd5 = Buffer.alloc(16, 1).toString('base64');
+    const err = await s3Error(
+      s3.send(new PutObjectCommand({ Bucket: 'az-shared', Key: 'bad.bin', Body: bytes(10 * MIB, 11), ContentMD5: wrongMd5 })),
+    );
+    assert.equal(err.code, 'BadDigest');
+    assert.equal(await blobExists(container, 'az-shared/bad.bin'), false);
+  });
+});
+
+describe('one bucket, objects on three location types', () => {
+  it('x-amz-meta-scal-location-constraint places each object; each reads back; copies cross location types', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'mixed' }));
+    const objects = { local: bytes(70_000, 12), aws: bytes(80_000, 13), az: bytes(90_000, 14) };
+    const where: Record<keyof typeof objects, string> = { local: 'us-east-1', aws: 'cloud1', az: 'az1' };
+    for (const [key, data] of Object.entries(objects) as [keyof typeof objects, Buffer][]) {
+      const meta = key === 'local' ? {} : { 'scal-location-constraint': where[key] };
+      await s3.send(new PutObjectCommand({ Bucket: 'mixed', Key: key, Body: data, Metadata: meta }));
+    }
+    for (const [key, data] of Object.entries(objects)) assert.ok((await body(s3, 'mixed', key)).equals(data), key);
+    assert.ok((await body(direct, 'target', 'mixed/aws')).equals(objects.aws));
+    const zenkoContainer = azurite.client().getContainerClient('zenko');
+    assert.ok((await blobBytes(zenkoContainer, 'mixed/az')).equals(objects.az));
+    assert.equal(await targetHas('target', 'mixed/local'), false, 'the unmarked object stays on the bucket location');
+
+    // Across buckets and location types: aws → azure bucket, azure → aws bucket, local → aws bucket.
+    await s3.send(new CopyObjectCommand({ Bucket: 'az-shared', Key: 'from-aws', CopySource: 'mixed/aws' }));
+    assert.ok((await blobBytes(zenkoContainer, 'az-shared/from-aws')).equals(objects.aws));
+    await s3.send(new CopyObjectCommand({ Bucket: 'shared', Key: 'from-az', CopySource: 'mixed/az' }));
+    assert.ok((await body(direct, 'target', 'shared/from-az')).equals(objects.az));
+    await s3.send(new CopyObjectCommand({ Bucket: 'shared', Key: 'from-local', CopySource: 'mixed/local' }));
+    assert.ok((await body(s3, 'shared', 'from-local')).equals(objects.local));
+    assert.ok((await body(direct, 'target', 'shared/from-local')).equals(objects.local));
+  });
+});

@@ -1,0 +1,114 @@
+// Cloud location failures: a definition whose target refuses the credentials or
+// lacks the bucket is refused at `zenko location add` (the probe); a target that
+// goes away makes a PUT answer 503 ServiceUnavailable and leaves no object behind.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { s3Client, s3Error } from '../support/s3.js';
+import { startStack, type TestStack } from '../support/stack.js';
+import { zenkoCli } from '../support/zenko-cli.js';
+
+let zenko: TestStack;
+let target: TestStack;
+let s3: S3Client;
+
+before(async () => {
+  [zenko, target] = await Promise.all([startStack(), startStack()]);
+  s3 = s3Client(zenko);
+  const direct = s3Client(target);
+  await direct.send(new CreateBucketCommand({ Bucket: 'target' }));
+  direct.destroy();
+});
+
+after(async () => {
+  s3?.destroy();
+  await Promise.all([zenko?.stop(), target?.stop()]);
+});
+
+function s3Location(name: string, ...extra: string[]): string[] {
+  return ['location', 'add', name, '--type', 'aws_s3', '--endpoint', target.s3, '--path-style', '--access-key', 'accessKey1', ...extra];
+}
+
+describe('location probe', () => {
+  it('wrong credentials, a missing bucket or an unreachable target make `zenko location add` fail; nothing is stored', async () => {
+    const cases: string[][] = [
+      s3Location('badkey', '--secret-key', 'wrong-secret', '--bucket', 'target'),
+      s3Location('nobucket', '--secret-key', 'verySecretKey1', '--bucket', 'no-such-bucket'),
+      ['location', 'add', 'noaz', '--type', 'azure', '--endpoint', `${target.s3}/devstoreaccount1`, '--account-name', 'devstoreaccount1'],
+    ];
+    cases[2]!.push('--account-key', Buffer.from('not the key').toString('base64'), '--container', 'c');
+    for (const args of cases) {
+      const res = await zenkoCli(zenko, ...args);
+      assert.equal(res.code, 1, `${args[2]} must be refused`);
+      assert.match(res.stderr, /LOCATION_PROBE_FAILED/);
+      assert.equal((await zenkoCli(zenko, 'location', 'show', args[2]!)).code, 1, `${args[2]} was not stored`);
+    }
+    const skipped = await zenkoCli(zenko, ...s3Location('skipped', '--secret-key', 'wrong-secret', '--bucket', 'target', '--skip-probe'));
+    assert.equal(skipped.code, 0, skipped.stderr);
+    const good = await zenkoCli(zenko, ...s3Location('good', '--secret-key', 'verySecretKey1', '--bucket', 'target'));
+    assert.equal(good.code, 0, good.stderr);
+    // An update is probed with the stored secret when none is given, and with the new one when given.
+    const kept = await zenkoCli(zenko, ...s3Location('good', '--bucket', 'target').map((a) => (a === 'add' ? 'update' : a)));
+    assert.equal(kept.code, 0, kept.stderr);
+    const broken = await zenkoCli(
+      zenko,
+      ...s3Location('good', '--secret-key', 'wrong', '--bucket', 'target').map((a) => (a === 'add' ? 'update' : a)),
+    );
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /LOCATION_PROBE_FAILED/);
+  });
+
+  it('a location whose credentials the target refuses answers writes with an error and stores nothing', async () => {
+    await createBucketOn('refused', 'skipped');
+    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'refused', Key: 'k', Body: 'x' })));
+    assert.equal(err.status, 500);
+    assert.equal(err.code, 'InternalError');
+    assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'refused' }))).KeyCount, 0);
+  });
+});
+
+async function createBucketOn(bucket: string, location: string): Promise<void> {
+  let last: unknown;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: location as never } }));
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw last;
+}
+
+describe('target down', () => {
+  it('a PUT answers 503 ServiceUnavailable and no metadata entry exists; reads of stored objects fail the same way', async () => {
+    await createBucketOn('ondown', 'good');
+    await s3.send(new PutObjectCommand({ Bucket: 'ondown', Key: 'before', Body: 'stored while up' }));
+    assert.equal(
+      await (await s3.send(new GetObjectCommand({ Bucket: 'ondown', Key: 'before' }))).Body?.transformToString(),
+      'stored while up',
+    );
+    assert.equal(await target.stop(), 0);
+
+    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'ondown', Key: 'after', Body: Buffer.alloc(100_000, 1) })));
+    assert.equal(err.status, 503);
+    assert.equal(err.code, 'ServiceUnavailable');
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'ondown', Key: 'after' })))).status, 404);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'ondown' }));
+    assert.deepEqual(
+      listed.Contents?.map((c) => c.Key),
+      ['before'],
+    );
+    const read = await s3Error(s3.send(new GetObjectCommand({ Bucket: 'ondown', Key: 'before' })));
+    assert.equal(read.status, 503);
+    assert.equal(read.code, 'ServiceUnavailable');
+  });
+});
