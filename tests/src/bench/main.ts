@@ -1,12 +1,15 @@
 // `npm run bench [section...]` — sections: mesh, metadata (BENCH_METADATA_KEYS sets the
-// large bucket's size, default 1,000,000). BENCH_SECONDS sets the length of
-// each measurement (default 3).
+// large bucket's size, default 1,000,000), s3 (the stack against the s3rver package;
+// BENCH_BIG_BYTES sets the size of the memory section's transfers, default 2 GiB).
+// BENCH_SECONDS sets the length of each measurement (default 3).
 import { meshBench } from './mesh-bench.js';
 import { metadataBench } from './metadata-bench.js';
+import { s3Bench } from './s3-bench.js';
 
 const SECTIONS: Record<string, (seconds: number) => Promise<void>> = {
   mesh: meshBench,
   metadata: metadataBench,
+  s3: s3Bench,
 };
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);

@@ -1,0 +1,567 @@
+// The s3 section: the whole local stack (startStack) against the npm `s3rver`
+// package as a reference, measured in the same run with the same
+// @aws-sdk/client-s3 settings. Small-object PUT/GET/HEAD/DELETE, listings, 64 MiB
+// transfers next to a raw-disk fdatasync rate and a plain Node HTTP server, and the
+// peak resident memory of every stack process during BENCH_BIG_BYTES (default
+// 2 GiB) transfers, single request and multipart.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { Agent, get as httpGet } from 'node:http';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { meshV1ServiceInfo } from '@zenko/gen';
+import { createClient, SERVICE_NAMES } from '@zenko/mesh';
+import { freePort } from '../support/ports.js';
+import { ACCESS_KEY, SECRET_KEY } from '../support/s3.js';
+import { startStack, type TestStack } from '../support/stack.js';
+import { measureRate, printTable, type Rate } from './measure.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const SMALL = 4 * KiB;
+const LARGE = 64 * MiB;
+const LIST_PREFIXES = 100;
+const LIST_PER_PREFIX = 100;
+
+/** The client settings used for both servers (named in the table titles). */
+const SETTINGS = "path-style, requestChecksumCalculation/responseChecksumValidation 'WHEN_REQUIRED', keep-alive, 64 sockets";
+
+function s3(endpoint: string, accessKeyId: string, secretAccessKey: string, sdkDefaults = false): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId, secretAccessKey },
+    maxAttempts: 1,
+    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) },
+    ...(sdkDefaults ? {} : { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+  });
+}
+
+interface Target {
+  name: string;
+  client: S3Client;
+}
+
+const describe = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : JSON.stringify(err));
+
+/** measureRate, printing the first error of a measurement to stderr (errors are counted, never hidden). */
+async function rate(what: string, op: (i: number) => Promise<unknown>, opts: { concurrency: number; seconds: number; maxOps?: number }) {
+  let first: unknown;
+  const r = await measureRate(async (i) => {
+    try {
+      return await op(i);
+    } catch (err) {
+      first ??= err;
+      throw err;
+    }
+  }, opts);
+  if (first !== undefined) process.stderr.write(`s3 bench: ${what}: ${r.errors} error(s), first: ${describe(first)}\n`);
+  return r;
+}
+
+const SLICES = 3;
+
+/**
+ * Measures each subject for `seconds` in total, in SLICES alternating slices, so
+ * that every subject sees the same (shared, noisy) machine. `i` counts each
+ * subject's operations across slices; `maxOps` bounds a subject's total.
+ */
+async function interleaved(
+  what: string,
+  subjects: { name: string; op: (i: number) => Promise<unknown>; maxOps?: number }[],
+  opts: { concurrency: number; seconds: number },
+): Promise<Rate[]> {
+  const totals: Rate[] = subjects.map(() => ({ ops: 0, seconds: 0, opsPerSecond: 0, errors: 0 }));
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (const [n, s] of subjects.entries()) {
+      const t = totals[n]!;
+      const offset = t.ops + t.errors;
+      const left = s.maxOps === undefined ? undefined : s.maxOps - offset;
+      if (left !== undefined && left <= 0) continue;
+      const r = await rate(`${s.name} ${what}`, (i) => s.op(offset + i), {
+        concurrency: opts.concurrency,
+        seconds: opts.seconds / SLICES,
+        ...(left === undefined ? {} : { maxOps: left }),
+      });
+      t.ops += r.ops;
+      t.errors += r.errors;
+      t.seconds += r.seconds;
+    }
+  }
+  for (const t of totals) t.opsPerSecond = t.seconds > 0 ? t.ops / t.seconds : 0;
+  return totals;
+}
+
+const errorsOf = (r: Rate[]): string => r.map((x) => String(x.errors)).join(' / ');
+
+async function drain(body: unknown): Promise<number> {
+  let n = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array>) n += chunk.length;
+  return n;
+}
+
+/** A stream of `size` bytes made of one reused 1 MiB block: no buffer of the object's size exists. */
+function generated(size: number): Readable {
+  const block = Buffer.alloc(MiB, 0x5a);
+  return Readable.from(
+    (function* () {
+      for (let left = size; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+    })(),
+    { objectMode: false },
+  );
+}
+
+async function waitHttp(url: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = httpGet(url, (res) => {
+        res.resume();
+        resolve(true);
+      });
+      req.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Child {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startChild(args: string[], port: number, dir?: string): Promise<Child> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/`, 30_000);
+  return {
+    url,
+    child,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const S3RVER_PACKAGE = createRequire(import.meta.url).resolve('s3rver/package.json');
+const S3RVER_VERSION = (JSON.parse(readFileSync(S3RVER_PACKAGE, 'utf8')) as { version: string }).version;
+
+/** s3rver as a child process on a free loopback port with a temporary directory. */
+async function startS3rver(): Promise<Child> {
+  const bin = join(dirname(S3RVER_PACKAGE), 'bin', 's3rver.js');
+  const dir = mkdtempSync(join(tmpdir(), 'zenko-bench-s3rver-'));
+  const port = await freePort();
+  return startChild([bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '-s', '--no-vhost-buckets'], port, dir);
+}
+
+/** A plain Node HTTP server (child process) answering every GET with the same in-memory buffer. */
+async function startPlainServer(size: number): Promise<Child> {
+  const port = await freePort();
+  const code = `const http = require('node:http'); const buf = Buffer.alloc(${size}, 0x5a);
+http.createServer((req, res) => { req.resume(); res.writeHead(200, { 'content-length': buf.length }); res.end(buf); })
+  .listen(${port}, '127.0.0.1');`;
+  return startChild(['-e', code], port);
+}
+
+function plainGet(url: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => (n += c.length));
+      res.on('end', () => resolve(n));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/** Writes `size` bytes in 1 MiB blocks to a new file in `dir`, fdatasync; MiB/s, best of `tries`. */
+async function rawDiskRate(dir: string, size: number, tries = 3): Promise<number> {
+  const block = Buffer.alloc(MiB, 0x5a);
+  let best = 0;
+  for (let t = 0; t < tries; t++) {
+    const path = join(dir, `raw-disk-${t}`);
+    const start = performance.now();
+    const fh = await open(path, 'wx');
+    try {
+      for (let left = size; left > 0; left -= block.length) await fh.write(block, 0, Math.min(block.length, left));
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    best = Math.max(best, size / MiB / ((performance.now() - start) / 1000));
+    await unlink(path);
+  }
+  return best;
+}
+
+const ratio = (a: number, b: number): number => (b > 0 ? a / b : Number.NaN);
+const mibps = (r: Rate, size: number): number => (r.ops * size) / MiB / r.seconds;
+
+async function smallObjects(targets: [Target, Target], seconds: number): Promise<(string | number)[][]> {
+  const body = Buffer.alloc(SMALL, 0x61);
+  const bucket = 'small';
+  const put = (t: Target, key: string) => t.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  for (const t of targets) {
+    await t.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await rate(`${t.name} warm-up`, (i) => put(t, `warm/${i}`), { concurrency: 32, seconds: 0.5 });
+  }
+  const rows: (string | number)[][] = [['4 KiB objects', 'zenko ops/s', 's3rver ops/s', 'ratio', 'errors (zenko / s3rver)', 'target']];
+  for (const concurrency of [1, 32]) {
+    const puts = new Map<Target, number>();
+    const step = async (op: string, target: string, fn: (t: Target, i: number) => Promise<unknown>, limit?: (t: Target) => number) => {
+      const r = await interleaved(
+        `${op} c${concurrency}`,
+        targets.map((t) => ({ name: t.name, op: (i: number) => fn(t, i), ...(limit ? { maxOps: limit(t) } : {}) })),
+        { concurrency, seconds },
+      );
+      rows.push([
+        `${op}, concurrency ${concurrency}`,
+        r[0]!.opsPerSecond,
+        r[1]!.opsPerSecond,
+        ratio(r[0]!.opsPerSecond, r[1]!.opsPerSecond),
+        errorsOf(r),
+        target,
+      ]);
+      return r;
+    };
+    const key = (i: number) => `c${concurrency}/${String(i).padStart(8, '0')}`;
+    const [ours, theirs] = await step('PutObject', '≥ 1.5×', (t, i) => put(t, key(i)));
+    puts.set(targets[0], ours!.ops).set(targets[1], theirs!.ops);
+    const existing = (t: Target, i: number) => key(i % Math.max(1, puts.get(t)!));
+    await step('GetObject', '≥ 2×', async (t, i) => {
+      const res = await t.client.send(new GetObjectCommand({ Bucket: bucket, Key: existing(t, i) }));
+      if ((await drain(res.Body)) !== SMALL) throw new Error('short GetObject body');
+    });
+    await step('HeadObject', '≥ 2×', (t, i) => t.client.send(new HeadObjectCommand({ Bucket: bucket, Key: existing(t, i) })));
+    // Each DeleteObject removes an object that exists (at most as many as were put).
+    await step(
+      'DeleteObject',
+      '-',
+      (t, i) => t.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key(i) })),
+      (t) => puts.get(t)!,
+    );
+  }
+  return rows;
+}
+
+async function listings(targets: [Target, Target], seconds: number): Promise<{ rows: (string | number)[][]; loadSeconds: number[] }> {
+  const bucket = 'list';
+  const total = LIST_PREFIXES * LIST_PER_PREFIX;
+  const keyOf = (i: number) => `d${String(i % LIST_PREFIXES).padStart(3, '0')}/k${String(Math.floor(i / LIST_PREFIXES)).padStart(4, '0')}`;
+  const loadSeconds: number[] = [];
+  for (const t of targets) {
+    await t.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    const r = await rate(`${t.name} list load`, (i) => t.client.send(new PutObjectCommand({ Bucket: bucket, Key: keyOf(i), Body: 'x' })), {
+      concurrency: 32,
+      seconds: 3600,
+      maxOps: total,
+    });
+    if (r.errors > 0) throw new Error(`${r.errors} errors while loading ${total} keys into ${t.name}`);
+    loadSeconds.push(r.seconds);
+  }
+  const rows: (string | number)[][] = [
+    ['ListObjectsV2 (concurrency 1)', 'zenko ops/s', 's3rver ops/s', 'ratio', 'errors (zenko / s3rver)', 'target'],
+  ];
+  const cases: [string, ListObjectsV2Command, (n: number, p: number) => boolean, string][] = [
+    [
+      `prefix "d042/" (${LIST_PER_PREFIX} keys)`,
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'd042/' }),
+      (n) => n === LIST_PER_PREFIX,
+      '-',
+    ],
+    [
+      `delimiter "/" over ${total.toLocaleString('en-US')} keys (${LIST_PREFIXES} common prefixes)`,
+      new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/' }),
+      (n, p) => n === 0 && p === LIST_PREFIXES,
+      '≥ 100×',
+    ],
+    [
+      `delimiter "k" over ${total.toLocaleString('en-US')} keys (${LIST_PREFIXES} common prefixes, no directory shortcut)`,
+      new ListObjectsV2Command({ Bucket: bucket, Delimiter: 'k' }),
+      (n, p) => n === 0 && p === LIST_PREFIXES,
+      '-',
+    ],
+  ];
+  for (const [label, command, check, target] of cases) {
+    const r = await interleaved(
+      label,
+      targets.map((t) => ({
+        name: t.name,
+        op: async () => {
+          const res = await t.client.send(command);
+          if (!check(res.Contents?.length ?? 0, res.CommonPrefixes?.length ?? 0)) throw new Error(`unexpected listing from ${t.name}`);
+        },
+      })),
+      { concurrency: 1, seconds },
+    );
+    rows.push([label, r[0]!.opsPerSecond, r[1]!.opsPerSecond, ratio(r[0]!.opsPerSecond, r[1]!.opsPerSecond), errorsOf(r), target]);
+  }
+  return { rows, loadSeconds };
+}
+
+async function largeObjects(targets: [Target, Target], stack: TestStack, seconds: number): Promise<(string | number)[][]> {
+  const disk = await rawDiskRate(stack.dataDir, LARGE);
+  const bucket = 'large';
+  for (const t of targets) await t.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  // A stream body with ContentLength (UNSIGNED-PAYLOAD): the client does not hash 64 MiB per request.
+  const put = (t: Target) => () =>
+    t.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: generated(LARGE), ContentLength: LARGE }));
+  for (const t of targets) await put(t)();
+  const [ourPut, refPut] = await interleaved(
+    '64 MiB PUT',
+    targets.map((t) => ({ name: t.name, op: put(t) })),
+    { concurrency: 1, seconds },
+  );
+  const plain = await startPlainServer(LARGE);
+  const agent = new Agent({ keepAlive: true });
+  let gets: Rate[];
+  try {
+    const get = (t: Target) => async () => {
+      const res = await t.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'big' }));
+      if ((await drain(res.Body)) !== LARGE) throw new Error('short GetObject body');
+    };
+    const getPlain = async () => {
+      if ((await plainGet(plain.url, agent)) !== LARGE) throw new Error('short plain body');
+    };
+    await getPlain();
+    gets = await interleaved('64 MiB GET', [{ name: 'plain http', op: getPlain }, ...targets.map((t) => ({ name: t.name, op: get(t) }))], {
+      concurrency: 1,
+      seconds,
+    });
+  } finally {
+    agent.destroy();
+    await plain.stop();
+  }
+  for (const t of targets) await t.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'big' }));
+  const [plainGetRate, ourGet, refGet] = gets as [Rate, Rate, Rate];
+  const plainMiBps = mibps(plainGetRate, LARGE);
+  return [
+    ['64 MiB objects (concurrency 1)', 'MiB/s', 'reference', 'reference MiB/s', 'ratio', 'errors', 'target'],
+    ['raw disk: 1 MiB writes + fdatasync (best of 3)', disk, '-', '-', '-', '0', '-'],
+    ['plain Node HTTP GET from memory (child process)', plainMiBps, '-', '-', '-', String(plainGetRate.errors), '-'],
+    [
+      'zenko PutObject (durable)',
+      mibps(ourPut!, LARGE),
+      'raw disk',
+      disk,
+      ratio(mibps(ourPut!, LARGE), disk),
+      String(ourPut!.errors),
+      '≥ 0.8×',
+    ],
+    [
+      'zenko GetObject',
+      mibps(ourGet, LARGE),
+      'plain HTTP',
+      plainMiBps,
+      ratio(mibps(ourGet, LARGE), plainMiBps),
+      String(ourGet.errors),
+      '≥ 0.6×',
+    ],
+    [
+      's3rver PutObject (no fsync; information)',
+      mibps(refPut!, LARGE),
+      'raw disk',
+      disk,
+      ratio(mibps(refPut!, LARGE), disk),
+      String(refPut!.errors),
+      '-',
+    ],
+    [
+      's3rver GetObject (information)',
+      mibps(refGet, LARGE),
+      'plain HTTP',
+      plainMiBps,
+      ratio(mibps(refGet, LARGE), plainMiBps),
+      String(refGet.errors),
+      '-',
+    ],
+  ];
+}
+
+async function pidOf(address: string): Promise<number> {
+  const client = createClient(meshV1ServiceInfo.ServiceInfoServiceService, address, { deadlineMs: 5_000 });
+  try {
+    return (await client.getServiceInfo({})).pid;
+  } finally {
+    client.close();
+  }
+}
+
+function rssKiB(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs `fn` while sampling the RSS of every process every 100 ms; peak MiB per process. */
+async function peakRss(pids: Map<string, number>, fn: () => Promise<void>): Promise<Map<string, number>> {
+  const peak = new Map<string, number>();
+  const sample = () => {
+    for (const [name, pid] of pids) peak.set(name, Math.max(peak.get(name) ?? 0, rssKiB(pid) / KiB));
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+    sample();
+  }
+  return peak;
+}
+
+async function memory(stack: TestStack, bigBytes: number): Promise<{ rows: (string | number)[][]; title: string }> {
+  const pids = new Map<string, number>([['launcher', stack.launcher.pid!]]);
+  for (const name of SERVICE_NAMES) pids.set(name, await pidOf(stack.services[name].grpc));
+  // The SDK's default settings here: the single PutObject goes as aws-chunked with a CRC32 trailer.
+  const client = s3(stack.s3, ACCESS_KEY, SECRET_KEY, true);
+  const bucket = 'memory';
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  const phases: [string, () => Promise<void>][] = [
+    [
+      'PutObject',
+      async () => {
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'single', Body: generated(bigBytes), ContentLength: bigBytes }));
+      },
+    ],
+    [
+      'GetObject',
+      async () => {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'single' }));
+        if ((await drain(res.Body)) !== bigBytes) throw new Error('short GetObject body');
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'single' }));
+      },
+    ],
+    [
+      'multipart Upload',
+      async () => {
+        await new Upload({
+          client,
+          params: { Bucket: bucket, Key: 'multi', Body: generated(bigBytes) },
+          partSize: 64 * MiB,
+          queueSize: 4,
+        }).done();
+      },
+    ],
+    [
+      'GetObject (multipart)',
+      async () => {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'multi' }));
+        if ((await drain(res.Body)) !== bigBytes) throw new Error('short GetObject body');
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'multi' }));
+      },
+    ],
+  ];
+  // What each process holds before the transfers (earlier sections grew some heaps).
+  const before = new Map([...pids].map(([name, pid]) => [name, rssKiB(pid) / KiB]));
+  const peaks: Map<string, number>[] = [];
+  const speeds: (string | number)[] = ['(transfer MiB/s)'];
+  const errors: (string | number)[] = ['(errors)'];
+  for (const [name, fn] of phases) {
+    const start = performance.now();
+    let failed = 0;
+    peaks.push(
+      await peakRss(pids, async () => {
+        try {
+          await fn();
+        } catch (err) {
+          failed++;
+          process.stderr.write(`s3 bench: ${name}: ${describe(err)}\n`);
+        }
+      }),
+    );
+    speeds.push(bigBytes / MiB / ((performance.now() - start) / 1000));
+    errors.push(String(failed));
+  }
+  client.destroy();
+  const rows: (string | number)[][] = [['process (peak RSS, MiB)', 'before', ...phases.map(([n]) => n), 'peak', 'target']];
+  for (const name of pids.keys()) {
+    const p = peaks.map((m) => m.get(name) ?? 0);
+    const max = Math.max(...p);
+    rows.push([name, before.get(name) ?? 0, ...p, max, max < 256 ? '< 256 ✓' : '< 256 ✗']);
+  }
+  rows.push([speeds[0]!, '', ...speeds.slice(1), '', ''], [errors[0]!, '', ...errors.slice(1), '', '']);
+  const size = bigBytes >= 1024 * MiB ? `${(bigBytes / 1024 / MiB).toFixed(2)} GiB` : `${(bigBytes / MiB).toFixed(0)} MiB`;
+  return {
+    rows,
+    title: `s3: resident memory of every stack process during ${size} transfers (generated stream body; SDK default checksums; Upload partSize 64 MiB, queueSize 4)`,
+  };
+}
+
+export async function s3Bench(seconds: number): Promise<void> {
+  const bigBytes = Number(process.env['BENCH_BIG_BYTES'] ?? 2 * 1024 * MiB);
+  const stack = await startStack({ ZENKO_LOG_LEVEL: 'warn' });
+  let ref: Child | undefined;
+  try {
+    ref = await startS3rver();
+    const targets: [Target, Target] = [
+      { name: 'zenko', client: s3(stack.s3, ACCESS_KEY, SECRET_KEY) },
+      { name: 's3rver', client: s3(ref.url, 'S3RVER', 'S3RVER') },
+    ];
+    // Does s3rver store what the SDK sends with its default settings (aws-chunked, CRC32 trailer)?
+    const probe = s3(ref.url, 'S3RVER', 'S3RVER', true);
+    let defaultsOk = 'fails';
+    try {
+      await probe.send(new CreateBucketCommand({ Bucket: 'probe' }));
+      await probe.send(new PutObjectCommand({ Bucket: 'probe', Key: 'k', Body: generated(SMALL), ContentLength: SMALL }));
+      const got = await targets[1].client.send(new GetObjectCommand({ Bucket: 'probe', Key: 'k' }));
+      const n = await drain(got.Body);
+      defaultsOk = n === SMALL ? 'ok' : `stores ${n} bytes for ${SMALL} (chunk framing kept)`;
+    } catch (err) {
+      defaultsOk = `fails (${describe(err)})`;
+    }
+    probe.destroy();
+
+    const load = () =>
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')}`;
+    printTable(
+      `s3: small objects, zenko stack vs s3rver ${S3RVER_VERSION} (${SETTINGS}; ${seconds}s each; ${load()})`,
+      await smallObjects(targets, seconds),
+    );
+    process.stdout.write(`\ns3rver with the SDK's default checksum settings (stream PutObject then GetObject): ${defaultsOk}\n`);
+    process.stdout.write(
+      'zenko acknowledges a PutObject after fdatasync of the data and of its directory and a durable metadata commit; s3rver does not fsync.\n',
+    );
+
+    const listed = await listings(targets, seconds);
+    printTable(
+      `s3: listings (${SETTINGS}; loading ${(LIST_PREFIXES * LIST_PER_PREFIX).toLocaleString('en-US')} keys took ${listed.loadSeconds.map((s) => s.toFixed(1)).join(' s / ')} s; ${load()})`,
+      listed.rows,
+    );
+    printTable(`s3: 64 MiB objects (${SETTINGS}; stream PutObject bodies; ${load()})`, await largeObjects(targets, stack, seconds));
+    for (const t of targets) t.client.destroy();
+    await ref.stop();
+    ref = undefined;
+
+    const mem = await memory(stack, bigBytes);
+    printTable(`${mem.title}; ${load()}`, mem.rows);
+  } finally {
+    await ref?.stop();
+    await stack.stop();
+  }
+}
