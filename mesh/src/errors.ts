@@ -3,7 +3,7 @@
 // `zenko-error-reason` trailer so the caller gets the same MeshError back. Anything
 // that is not a MeshError becomes INTERNAL: its cause is logged, never sent.
 import { Metadata, status as Status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import type { commonV1Errors } from '@zenko/gen';
+import { commonV1Errors } from '@zenko/gen';
 
 type StripPrefix<N> = N extends `ERROR_REASON_${infer R}` ? R : never;
 /** An ErrorReason name without its `ERROR_REASON_` prefix, e.g. `BUCKET_NOT_FOUND`. */
@@ -140,6 +140,21 @@ export class MeshError extends Error {
     return { code: this.code, details: this.message, metadata };
   }
 
+  /** The form of this error inside a batch answer (one failed item of a successful RPC). */
+  toItemError(): commonV1Errors.ItemError {
+    return {
+      reason: commonV1Errors.ErrorReason[`ERROR_REASON_${this.reason}`],
+      message: this.message,
+      details: boundedDetails(this.details),
+    };
+  }
+
+  /** Rebuilds the error of one batch item. */
+  static fromItemError(item: commonV1Errors.ItemError): MeshError {
+    const name = commonV1Errors.ErrorReason[item.reason].replace(/^ERROR_REASON_/, '');
+    return new MeshError(isReason(name) ? name : 'INTERNAL', item.message || undefined, { details: item.details });
+  }
+
   /** Rebuilds the error a server sent; transport errors get the reason of their code. */
   static fromServiceError(err: ServiceError): MeshError {
     const sent = err.metadata?.get(REASON_TRAILER)[0];
@@ -159,6 +174,16 @@ export class MeshError extends Error {
 
 export function isMeshError(err: unknown, reason?: Reason): err is MeshError {
   return err instanceof MeshError && (reason === undefined || err.reason === reason);
+}
+
+/** Turns anything one item of a batch threw into its wire form (INTERNAL hides the cause). */
+export function toItemError(err: unknown, logInternal: (err: unknown) => void): commonV1Errors.ItemError {
+  if (err instanceof MeshError) {
+    if (err.reason === 'INTERNAL') logInternal(err);
+    return err.toItemError();
+  }
+  logInternal(err);
+  return new MeshError('INTERNAL', 'internal error').toItemError();
 }
 
 /** Turns anything thrown by a handler into what goes on the wire. */

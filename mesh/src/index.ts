@@ -10,6 +10,8 @@ export * from './version.js';
 export * from './grpc/types.js';
 export { service, startGrpcServer, MAX_MESSAGE_BYTES, type GrpcServer, type ServiceRegistration } from './grpc/server.js';
 export { createClient, IDEMPOTENT_METHOD, DEFAULT_DEADLINE_MS, type ClientOptions } from './grpc/client.js';
+export { batchHandler, coalesce, MAX_BATCH_ITEMS, type BatchResult, type CoalesceOptions } from './grpc/batch.js';
+export { createMetadataClient, type MetadataClient } from './grpc/metadata-client.js';
 export { checkHealth, waitServing, type HealthStatus } from './grpc/health.js';
 export * from './request-id.js';
 export { parseXml, XmlElement, type ParseXmlOptions, type XmlErrors } from './xml/parser.js';

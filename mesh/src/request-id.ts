@@ -14,3 +14,8 @@ export function currentRequestId(): string | undefined {
 export function withRequestId<T>(requestId: string | undefined, fn: () => T): T {
   return requestId === undefined || requestId === '' ? fn() : storage.run(requestId, fn);
 }
+
+/** Runs `fn` outside any request (work done for several requests at once). */
+export function withoutRequestId<T>(fn: () => T): T {
+  return storage.exit(fn);
+}

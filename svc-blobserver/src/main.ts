@@ -1,6 +1,6 @@
 // svc-blobserver: the Azure Blob HTTP edge over the same namespace as the S3 edge.
-import { accountV1AccountService, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
-import { createClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { accountV1AccountService, placementV1DataPlacementService } from '@zenko/gen';
+import { createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
 import { createAzureHandler } from './server.js';
 
@@ -19,7 +19,7 @@ await runService({
     idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered OperationTimedOut', 20_000, 100),
   },
   async start({ config, logger, metrics, onClose }) {
-    const metadata = createClient(metadataV1MetadataService.MetadataServiceService, config.metadataAddress, { metrics });
+    const metadata = createMetadataClient(config.metadataAddress, { metrics });
     const accounts = createClient(accountV1AccountService.AccountServiceService, config.metadataAddress, { metrics });
     const placement = createClient(placementV1DataPlacementService.DataPlacementServiceService, config.cloudserverAddress, {
       metrics,

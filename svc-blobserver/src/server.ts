@@ -10,7 +10,9 @@ import { queryParams } from './auth/canonical-query.js';
 import type { AuthRequest } from './auth/types.js';
 import { authorizeSas } from './azure/access.js';
 import type { AzureContext } from './azure/context.js';
+import { applyCors } from './azure/cors.js';
 import type { AzureDeps } from './azure/deps.js';
+import { serviceProperties } from './azure/service-properties.js';
 import { StorageAccountCache } from './azure/storage-accounts.js';
 import { AZURE_DEFAULT_VERSION, AzureError } from './errors/azure-errors.js';
 import { HANDLERS } from './handlers/index.js';
@@ -45,6 +47,11 @@ export function createAzureHandler(deps: AzureDeps): EdgeHandler {
     const query = queryParams(rawQuery);
     const route = routeRequest({ method: req.method ?? 'GET', address, query, headers });
     edge.operation = route.operation;
+    // CORS: every answer to a cross-origin request (errors included) carries the matching rule's headers.
+    const origin = headers['origin'];
+    if (origin !== undefined && route.operation !== 'PreflightBlobRequest') {
+      applyCors(res, serviceProperties(await accounts.get(address.account)).cors, origin, req.method ?? 'GET');
+    }
 
     const authRequest: AuthRequest = {
       method: req.method ?? 'GET',
@@ -77,6 +84,7 @@ export function createAzureHandler(deps: AzureDeps): EdgeHandler {
       account,
       version: headers['x-ms-version'] ?? (identity.kind === 'anonymous' ? AZURE_DEFAULT_VERSION : identity.version),
       serviceEndpoint: serviceEndpoint(headers, address.style, address.account),
+      forgetAccount: () => accounts.invalidate(address.account),
     };
     authorizeSas(ctx);
     await handler(ctx, deps);

@@ -1,6 +1,6 @@
 // svc-cloudserver: the S3 HTTP edge and the DataPlacementService.
-import { accountV1AccountService, locationV1LocationRegistryService, metadataV1MetadataService } from '@zenko/gen';
-import { createClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { accountV1AccountService, locationV1LocationRegistryService } from '@zenko/gen';
+import { createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement } from './data/placement.js';
@@ -24,7 +24,7 @@ await runService({
     defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of buckets created without a LocationConstraint', DEFAULT_LOCATION),
   },
   async start({ config, logger, metrics, onClose }) {
-    const metadata = createClient(metadataV1MetadataService.MetadataServiceService, config.metadataAddress, { metrics });
+    const metadata = createMetadataClient(config.metadataAddress, { metrics });
     const accounts = createClient(accountV1AccountService.AccountServiceService, config.metadataAddress, { metrics });
     onClose(() => {
       metadata.close();

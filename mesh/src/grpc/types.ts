@@ -2,6 +2,7 @@
 // service definitions (`XxxServiceService`), shared by the server and client
 // factories.
 import type { Metadata, MethodDefinition } from '@grpc/grpc-js';
+import type { Link } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -55,6 +56,8 @@ export interface CallOptions {
   deadlineMs?: number;
   signal?: AbortSignal;
   metadata?: Record<string, string>;
+  /** Links of the call's client span (a batch links to the spans of the calls it carries). */
+  spanLinks?: Link[];
 }
 
 export type ClientMethod<M> = M extends { requestStream: false; responseStream: false }

@@ -45,9 +45,20 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
   return { dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir), host: String(raw['host']), ports };
 }
 
+/**
+ * libuv's thread pool runs every file system call; its default 4 threads let four fsyncs of
+ * concurrent durable writes stall every other read and write of the process.
+ */
+const THREADPOOL_SIZE = '32';
+
 /** The environment every child gets: its ports and every peer's address. */
 export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, ZENKO_DATA_DIR: config.dataDir, ZENKO_HOST: config.host };
+  const env: NodeJS.ProcessEnv = {
+    UV_THREADPOOL_SIZE: THREADPOOL_SIZE,
+    ...base,
+    ZENKO_DATA_DIR: config.dataDir,
+    ZENKO_HOST: config.host,
+  };
   const host = config.host === '0.0.0.0' || config.host === '::' ? DEFAULT_HOST : config.host;
   for (const name of SERVICE_NAMES) {
     const t = TOPOLOGY[name];

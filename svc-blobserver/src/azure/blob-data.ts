@@ -40,7 +40,15 @@ export async function storeBody(
   deps: AzureDeps,
   target: { location: string; bucket: string; key: string; size: number; contentMd5: string | undefined },
 ): Promise<StoredData> {
-  const body = ctx.req;
+  return storeStream(deps, target, ctx.req as AsyncIterable<Buffer>);
+}
+
+/** Streams bytes (a request body, or another blob's bytes for a copy) to a location as new data. */
+export async function storeStream(
+  deps: AzureDeps,
+  target: { location: string; bucket: string; key: string; size: number; contentMd5: string | undefined },
+  body: AsyncIterable<Buffer>,
+): Promise<StoredData> {
   async function* requests(): AsyncGenerator<PutRequest> {
     yield {
       msg: {
@@ -57,7 +65,7 @@ export async function storeBody(
         },
       },
     };
-    for await (const chunk of body as AsyncIterable<Buffer>) yield { msg: { $case: 'chunk', value: chunk } };
+    for await (const chunk of body) yield { msg: { $case: 'chunk', value: chunk } };
   }
   const stored = await deps.placement.put(requests());
   return {
@@ -118,6 +126,8 @@ export function hasConditions(ctx: AzureContext): boolean {
  * check: the current S3 ETag to expect, or that no blob may exist.
  */
 export function writePreconditions(ctx: AzureContext, current: ObjectVersion | undefined): { ifMatchEtag: string; ifNoneMatch: boolean } {
+  // Azure: If-None-Match: * on a write to a blob that exists is 409 BlobAlreadyExists, not 412.
+  if (ctx.headers['if-none-match']?.trim() === '*' && current !== undefined) throw new AzureError('BlobAlreadyExists');
   checkConditions(
     ctx.req.method ?? 'PUT',
     ctx.headers,

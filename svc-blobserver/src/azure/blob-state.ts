@@ -12,6 +12,8 @@ import type { metadataV1Metadata } from '@zenko/gen';
 import { AzureError } from '../errors/azure-errors.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { metadataHeaders } from '../protocol/metadata.js';
+import { copyHeaders } from './copy-state.js';
+import { effectiveLease, leaseHeaders } from './lease.js';
 
 type ObjectVersion = metadataV1Metadata.ObjectVersion;
 
@@ -31,11 +33,24 @@ export type StoredHeaderName = keyof typeof BLOB_HEADERS;
 
 const HEX_MD5 = /^[0-9a-f]{32}$/;
 
+/**
+ * Derived from what Azure's ETag follows: the version, its bytes, Last-Modified, content headers
+ * and metadata, and not the record's revision, so that changes Azure makes without a new ETag
+ * (Set Blob Tags, S3 tagging and ACLs, leases) keep it.
+ */
 export function blobEtag(v: ObjectVersion): string {
+  const sorted = (m: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
   const h = createHash('sha256')
-    .update(`${v.bucket}\0${v.key}\0${v.versionId}\0${v.revision}\0${v.lastModified?.getTime() ?? 0}\0${v.etag}`)
+    .update(`${v.bucket}\0${v.key}\0${v.versionId}\0${v.lastModified?.getTime() ?? 0}\0${v.etag}\0`)
+    .update(`${sorted(v.headers)}\0${sorted(v.userMetadata)}`)
     .digest('hex');
   return `"0x8D${h.slice(0, 13).toUpperCase()}"`;
+}
+
+/** Number of the blob's tags (`x-ms-tag-count`, `TagCount`); `undefined` when it has none. */
+export function tagCount(v: ObjectVersion): number | undefined {
+  const n = Object.keys(v.tags).length;
+  return n === 0 ? undefined : n;
 }
 
 /** Base64 MD5 of the whole blob, when known. */
@@ -81,8 +96,8 @@ export function blobHeaders(v: ObjectVersion): Record<string, string> {
     'last-modified': formatRfc1123(v.lastModified ?? 0),
     'x-ms-creation-time': formatRfc1123(v.lastModified ?? 0),
     'x-ms-blob-type': 'BlockBlob',
-    'x-ms-lease-status': 'unlocked',
-    'x-ms-lease-state': 'available',
+    ...leaseHeaders(effectiveLease(v.attributes)),
+    ...copyHeaders(v.attributes),
     'x-ms-server-encrypted': 'true',
     'accept-ranges': 'bytes',
     'content-type': v.headers['content-type'] ?? DEFAULT_CONTENT_TYPE,
@@ -92,5 +107,7 @@ export function blobHeaders(v: ObjectVersion): Record<string, string> {
     if (value !== undefined && value !== '') out[name] = value;
   }
   for (const [name, value] of metadataHeaders(v.userMetadata)) out[name] = value;
+  const tags = tagCount(v);
+  if (tags !== undefined) out['x-ms-tag-count'] = String(tags);
   return out;
 }

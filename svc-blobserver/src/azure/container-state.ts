@@ -8,6 +8,7 @@ import type { SignedIdentifier } from '../xml/request-bodies.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { metadataHeaders } from '../protocol/metadata.js';
+import { LEASE_ATTRIBUTE, effectiveLease, leaseHeaders } from './lease.js';
 
 type Bucket = metadataV1Metadata.Bucket;
 
@@ -45,10 +46,16 @@ export function lastModified(bucket: Bucket): number {
   return Math.max(created, containerMetadata(bucket).lastModified);
 }
 
-/** Opaque and quoted like Azure's (`"0x8DC…"`); changes with every change of the bucket record. */
+/**
+ * Opaque and quoted like Azure's (`"0x8DC…"`); changes with every change of the bucket's
+ * attributes except its lease (a lease changes neither ETag nor Last-Modified on Azure).
+ */
 export function containerEtag(bucket: Bucket): string {
+  const attributes = Object.entries(bucket.attributes)
+    .filter(([name]) => name !== LEASE_ATTRIBUTE)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const h = createHash('sha256')
-    .update(`${bucket.name}\0${bucket.createdAt?.getTime() ?? 0}\0${bucket.revision}`)
+    .update(`${bucket.name}\0${bucket.createdAt?.getTime() ?? 0}\0${JSON.stringify(attributes)}`)
     .digest('hex');
   return `"0x8D${h.slice(0, 13).toUpperCase()}"`;
 }
@@ -73,8 +80,7 @@ export function containerHeaders(bucket: Bucket): Record<string, string> {
   const out: Array<[string, string]> = [
     ['etag', containerEtag(bucket)],
     ['last-modified', formatRfc1123(lastModified(bucket))],
-    ['x-ms-lease-status', 'unlocked'],
-    ['x-ms-lease-state', 'available'],
+    ...Object.entries(leaseHeaders(effectiveLease(bucket.attributes))),
     ['x-ms-has-immutability-policy', 'false'],
     ['x-ms-has-legal-hold', 'false'],
     ...metadataHeaders(containerMetadata(bucket).metadata),

@@ -25,6 +25,8 @@ export interface AzureContext {
   readonly version: string;
   /** `http://host/devstoreaccount1/` (path-style) or `http://account.host/` (host-style). */
   readonly serviceEndpoint: string;
+  /** Drops the edge's cached copy of the storage account (after changing it). */
+  readonly forgetAccount?: () => void;
 }
 
 export function baseHeaders(ctx: AzureContext): Record<string, string> {

@@ -11,6 +11,8 @@ export interface StorageAccount {
   readonly displayName: string;
   /** key1, key2, … decoded from base64. */
   readonly keys: readonly Buffer[];
+  /** The account's edge-owned sub-documents (azure/service-properties.ts). */
+  readonly attributes: Readonly<Record<string, string>>;
 }
 
 type AccountClient = PromiseClient<typeof accountV1AccountService.AccountServiceService>;
@@ -40,6 +42,7 @@ export class StorageAccountCache {
               accountId: res.account.id,
               displayName: res.account.displayName || res.account.name,
               keys: res.keys.map((k) => Buffer.from(k, 'base64')),
+              attributes: res.account.attributes,
             };
     } catch (err) {
       if (!isMeshError(err, 'ACCOUNT_NOT_FOUND') && !isMeshError(err, 'INVALID_ARGUMENT')) throw err;
@@ -48,5 +51,10 @@ export class StorageAccountCache {
     if (this.#entries.size >= this.maxEntries) this.#entries.clear();
     this.#entries.set(name, { account, expires: now + this.ttlMs });
     return account;
+  };
+
+  /** Forgets a storage account, so that the next request reads it anew (after this edge changed it). */
+  readonly invalidate = (name: string): void => {
+    this.#entries.delete(name);
   };
 }

@@ -117,6 +117,8 @@ export const AZURE_ERRORS = {
   ContentLengthLargerThanTierLimit: { status: 409, message: "The blob's content length cannot exceed its tier limit." },
   CopyAcrossAccountsNotSupported: { status: 400, message: 'The copy source account and destination account must be the same.' },
   CopyIdMismatch: { status: 409, message: 'The specified copy ID did not match the copy ID for the pending copy operation.' },
+  // Preflight Blob Request: CORS disabled or no rule matches.
+  CorsPreflightFailure: { status: 403, message: 'CORS not enabled or no matching rule found for this request.' },
   FeatureVersionMismatch: { status: 409, message: 'The type of blob in the container is unrecognized by this version.' },
   InfiniteLeaseDurationRequired: {
     status: 412,
@@ -132,6 +134,10 @@ export const AZURE_ERRORS = {
   InvalidSourceBlobType: { status: 409, message: 'The copy source blob type is invalid for this operation.' },
   InvalidSourceBlobUrl: { status: 409, message: 'The source URL for incremental copy request must be valid Azure Storage blob URL.' },
   InvalidTag: { status: 400, message: 'The tags specified are invalid. It contains characters that are not permitted.' },
+  // Blob index tags (Set Blob Tags, x-ms-tags): codes as Azurite, Microsoft's emulator, sends them.
+  TagsTooLarge: { status: 400, message: 'The tags specified exceed the maximum permissible limit.' },
+  EmptyTagName: { status: 400, message: 'The name of one of the tag key-value pairs is empty.' },
+  DuplicateTagNames: { status: 400, message: 'The tags specified contain duplicate names.' },
   LeaseAlreadyBroken: { status: 409, message: 'The lease has already been broken and cannot be broken again.' },
   LeaseAlreadyPresent: { status: 409, message: 'There is already a lease present.' },
   LeaseIdMismatchWithBlobOperation: { status: 412, message: 'The lease ID specified did not match the lease ID for the blob.' },

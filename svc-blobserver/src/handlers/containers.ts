@@ -18,6 +18,7 @@ import {
 } from '../azure/container-state.js';
 import { drain, sendEmpty, sendXml, type AzureContext } from '../azure/context.js';
 import type { AzureDeps, AzureHandler } from '../azure/deps.js';
+import { checkReadLease, checkWriteLease, effectiveLease } from '../azure/lease.js';
 import { releaseLater } from '../azure/release.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { checkConditions } from '../protocol/conditions.js';
@@ -39,6 +40,14 @@ function checkContainerConditions(ctx: AzureContext, bucket: Bucket): void {
     });
   }
   checkConditions(ctx.req.method ?? 'PUT', ctx.headers, { etag: containerEtag(bucket), lastModified: lastModified(bucket) });
+}
+
+/**
+ * `x-ms-lease-id` on a container operation other than Delete Container: optional, but when given
+ * the container's lease must be active with that id (a container lease blocks only deletion).
+ */
+function checkContainerLeaseId(ctx: AzureContext, bucket: Bucket): void {
+  checkReadLease(effectiveLease(bucket.attributes), ctx.headers['x-ms-lease-id'], 'container');
 }
 
 async function updateAttributes(deps: AzureDeps, bucket: Bucket, attributes: Record<string, string>): Promise<Bucket> {
@@ -86,6 +95,7 @@ export const createContainer: AzureHandler = async (ctx, deps) => {
 export const deleteContainer: AzureHandler = async (ctx, deps) => {
   const bucket = await authorizedContainer(ctx, deps);
   checkContainerConditions(ctx, bucket);
+  checkWriteLease(effectiveLease(bucket.attributes), ctx.headers['x-ms-lease-id'], 'container');
   await drain(ctx);
   for (;;) {
     const page = await deps.metadata.listObjectVersions({
@@ -121,6 +131,7 @@ export const deleteContainer: AzureHandler = async (ctx, deps) => {
 /** Get Container Properties and Get Container Metadata (same headers). */
 export const getContainerProperties: AzureHandler = async (ctx, deps) => {
   const bucket = await authorizedContainer(ctx, deps);
+  checkContainerLeaseId(ctx, bucket);
   await drain(ctx);
   sendEmpty(ctx, 200, containerHeaders(bucket));
 };
@@ -128,6 +139,7 @@ export const getContainerProperties: AzureHandler = async (ctx, deps) => {
 export const setContainerMetadata: AzureHandler = async (ctx, deps) => {
   const bucket = await authorizedContainer(ctx, deps);
   checkContainerConditions(ctx, bucket);
+  checkContainerLeaseId(ctx, bucket);
   const metadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
   await drain(ctx);
   const updated = await updateAttributes(deps, bucket, {
@@ -138,6 +150,7 @@ export const setContainerMetadata: AzureHandler = async (ctx, deps) => {
 
 export const getContainerAcl: AzureHandler = async (ctx, deps) => {
   const bucket = await authorizedContainer(ctx, deps);
+  checkContainerLeaseId(ctx, bucket);
   await drain(ctx);
   const acl = containerAcl(bucket);
   sendXml(ctx, 200, signedIdentifiersXml(acl.identifiers), {
@@ -149,6 +162,7 @@ export const getContainerAcl: AzureHandler = async (ctx, deps) => {
 export const setContainerAcl: AzureHandler = async (ctx, deps) => {
   const bucket = await authorizedContainer(ctx, deps);
   checkContainerConditions(ctx, bucket);
+  checkContainerLeaseId(ctx, bucket);
   const publicAccess = parsePublicAccess(ctx.headers['x-ms-blob-public-access']);
   const body = await readBody(ctx.req, 64 * 1024);
   const identifiers = body.length === 0 ? [] : parseSignedIdentifiers(body);

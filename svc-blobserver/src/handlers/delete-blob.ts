@@ -5,6 +5,7 @@ import { loadBlob } from '../azure/blob-data.js';
 import { blobEtag } from '../azure/blob-state.js';
 import { drain, sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
+import { checkWriteLease, leaseOf } from '../azure/lease.js';
 import { releaseLater } from '../azure/release.js';
 import { checkConditions } from '../protocol/conditions.js';
 
@@ -14,6 +15,7 @@ export const deleteBlob: AzureHandler = async (ctx, deps) => {
   await drain(ctx);
   const v = await loadBlob(deps, bucket.name, key);
   checkConditions('DELETE', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
+  checkWriteLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   const res = await deps.metadata.deleteObject({ bucket: bucket.name, key, versionId: '', bypassGovernanceRetention: false });
   releaseLater(deps, res.releasedData);
   const discarded = await deps.metadata.discardBlocks({ bucket: bucket.name, key });

@@ -10,6 +10,7 @@ import { blobBytes, loadBlob } from '../azure/blob-data.js';
 import { blobEtag, blobHeaders, contentMd5 } from '../azure/blob-state.js';
 import { baseHeaders, drain, sendEmpty, type AzureContext } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
+import { checkReadLease, leaseOf } from '../azure/lease.js';
 import { checkConditions } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { metadataHeaders } from '../protocol/metadata.js';
@@ -31,6 +32,7 @@ export const getBlob: AzureHandler = async (ctx, deps) => {
   await drain(ctx);
   const v = await loadBlob(deps, bucket.name, key);
   const isHead = ctx.req.method === 'HEAD';
+  checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   checkConditions(ctx.req.method ?? 'GET', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
   const headers: Record<string, string> = { ...baseHeaders(ctx), ...blobHeaders(v), ...sasOverrides(ctx) };
   const wholeMd5 = contentMd5(v);
@@ -84,6 +86,7 @@ export const getBlobMetadata: AzureHandler = async (ctx, deps) => {
   const key = blobName(ctx);
   await drain(ctx);
   const v = await loadBlob(deps, bucket.name, key);
+  checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   checkConditions(ctx.req.method ?? 'GET', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
   sendEmpty(ctx, 200, {
     etag: blobEtag(v),

@@ -10,14 +10,22 @@ import {
   setContainerAcl,
   setContainerMetadata,
 } from './containers.js';
+import { getBlobTags, setBlobTags } from './blob-tags.js';
+import { copyBlob } from './copy-blob.js';
 import { deleteBlob } from './delete-blob.js';
+import { findBlobsByTags } from './find-blobs-by-tags.js';
 import { getBlob, getBlobMetadata } from './get-blob.js';
 import { getBlockList } from './get-block-list.js';
+import { leaseBlob } from './lease-blob.js';
+import { leaseContainer } from './lease-container.js';
 import { listBlobs } from './list-blobs.js';
 import { listContainers } from './list-containers.js';
+import { preflightBlobRequest } from './preflight-blob-request.js';
 import { putBlob } from './put-blob.js';
 import { putBlock } from './put-block.js';
+import { putBlockFromUrl } from './put-block-from-url.js';
 import { putBlockList } from './put-block-list.js';
+import { getBlobServiceProperties, setBlobServiceProperties } from './service-properties.js';
 import { setBlobMetadata, setBlobProperties } from './set-blob-properties.js';
 
 export const HANDLERS: Partial<Record<OperationName, AzureHandler>> = {
@@ -40,4 +48,16 @@ export const HANDLERS: Partial<Record<OperationName, AzureHandler>> = {
   PutBlock: putBlock,
   PutBlockList: putBlockList,
   GetBlockList: getBlockList,
+  LeaseBlob: leaseBlob,
+  LeaseContainer: leaseContainer,
+  CopyBlob: copyBlob,
+  CopyBlobFromURL: copyBlob,
+  PutBlockFromURL: putBlockFromUrl,
+  GetBlobTags: getBlobTags,
+  SetBlobTags: setBlobTags,
+  FindBlobsByTags: findBlobsByTags,
+  FindBlobsByTagsInContainer: findBlobsByTags,
+  GetBlobServiceProperties: getBlobServiceProperties,
+  SetBlobServiceProperties: setBlobServiceProperties,
+  PreflightBlobRequest: preflightBlobRequest,
 };

@@ -2,11 +2,13 @@
 // previous page), `maxresults` and `include=metadata`, over the namespace's object listing:
 // S3 and Azure list the same keys.
 import { authorizedContainer } from '../azure/access.js';
-import { blobEtag, contentMd5 } from '../azure/blob-state.js';
+import { blobEtag, contentMd5, tagCount } from '../azure/blob-state.js';
 import { drain, sendXml } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
+import { effectiveLease, leaseListing } from '../azure/lease.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { listBlobsXml, type BlobEntry } from '../xml/responses.js';
+import { sortedTags } from './blob-tags.js';
 import { MAX_RESULTS, parseInclude, parseMaxResults } from './list-containers.js';
 
 const INCLUDES = new Set([
@@ -57,8 +59,35 @@ export const listBlobs: AzureHandler = async (ctx, deps) => {
       contentMd5: contentMd5(v),
       cacheControl: v.headers['cache-control'],
       contentDisposition: v.headers['content-disposition'],
+      ...leaseListing(effectiveLease(v.attributes)),
+      tagCount: tagCount(v),
       ...(include.has('metadata') ? { metadata: v.userMetadata } : {}),
+      ...(include.has('tags') && tagCount(v) !== undefined ? { tags: new Map(sortedTags(v.tags)) } : {}),
     }));
+  const prefixes = [...listing.commonPrefixes];
+  if (include.has('uncommittedblobs')) {
+    // Blobs that have only uncommitted blocks, within this page's key range, listed with no bytes.
+    const uncommitted = await deps.metadata.listBlockKeys({
+      bucket: bucket.name,
+      prefix,
+      marker,
+      endBefore: listing.isTruncated ? listing.nextMarker : '',
+      maxKeys: 1000,
+    });
+    const listed = new Set(listing.objects.map((v) => v.key));
+    for (const name of uncommitted.keys) {
+      if (listed.has(name)) continue;
+      const cut = delimiter === '' ? -1 : name.indexOf(delimiter, prefix.length);
+      if (cut !== -1) {
+        const p = name.slice(0, cut + delimiter.length);
+        if (!prefixes.includes(p)) prefixes.push(p);
+        continue;
+      }
+      blobs.push({ name, creationTime: Date.now(), lastModified: Date.now(), etag: '"0x8D000000000000"', contentLength: 0 });
+    }
+    blobs.sort((x, y) => Buffer.compare(Buffer.from(x.name), Buffer.from(y.name)));
+    prefixes.sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+  }
   sendXml(
     ctx,
     200,
@@ -70,7 +99,7 @@ export const listBlobs: AzureHandler = async (ctx, deps) => {
       maxResults,
       delimiter: ctx.query.get('delimiter'),
       blobs,
-      ...(delimiter === '' ? {} : { blobPrefixes: listing.commonPrefixes }),
+      ...(delimiter === '' ? {} : { blobPrefixes: prefixes }),
       nextMarker: listing.isTruncated ? listing.nextMarker : '',
     }),
   );

@@ -2,6 +2,7 @@
 // `marker` (the first name to return, as NextMarker gave it), `maxresults` and `include=metadata`.
 import { requireAccount } from '../azure/access.js';
 import { containerAcl, containerEtag, containerMetadata, lastModified } from '../azure/container-state.js';
+import { effectiveLease, leaseListing } from '../azure/lease.js';
 import { drain, sendXml } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { AzureError } from '../errors/azure-errors.js';
@@ -55,6 +56,7 @@ export const listContainers: AzureHandler = async (ctx, deps) => {
       name: b.name,
       lastModified: lastModified(b),
       etag: containerEtag(b),
+      ...leaseListing(effectiveLease(b.attributes)),
       ...(publicAccess === undefined ? {} : { publicAccess }),
       ...(withMetadata ? { metadata: containerMetadata(b).metadata } : {}),
     };

@@ -9,9 +9,11 @@ import { blobEtag, checkMd5Header, contentMd5, headersFromRequest } from '../azu
 import { storedMetadata } from '../azure/container-state.js';
 import { sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
+import { checkWriteLease, leaseAfterWrite, leaseAttributes, leaseOf } from '../azure/lease.js';
 import { releaseLater } from '../azure/release.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { extractMetadata } from '../protocol/metadata.js';
+import { parseTagsHeader } from '../xml/request-bodies.js';
 
 export const putBlob: AzureHandler = async (ctx, deps) => {
   const bucket = await authorizedContainer(ctx, deps);
@@ -20,9 +22,12 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
   const headers = headersFromRequest(ctx.headers, true);
   const userMetadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
   const md5 = checkMd5Header('content-md5', ctx.headers['content-md5']);
+  const tags = Object.fromEntries(parseTagsHeader(ctx.headers['x-ms-tags']));
   const current = await currentBlob(deps, bucket.name, key);
   authorizeSas(ctx, current !== undefined);
   const preconditions = writePreconditions(ctx, current);
+  const lease = leaseOf(current?.attributes);
+  checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
 
   const stored = await storeBody(ctx, deps, { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5 });
   let object: metadataV1Metadata.ObjectVersion | undefined;
@@ -38,7 +43,9 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
         storageClass: 'STANDARD',
         headers,
         userMetadata,
+        tags,
         data: [stored.piece],
+        attributes: leaseAttributes(leaseAfterWrite(lease)),
       }),
       ...preconditions,
       forceVersionId: '',

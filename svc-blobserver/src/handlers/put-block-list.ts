@@ -9,11 +9,12 @@ import { blobEtag, contentMd5, headersFromRequest } from '../azure/blob-state.js
 import { storedMetadata } from '../azure/container-state.js';
 import { sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
+import { checkWriteLease, leaseAfterWrite, leaseAttributes, leaseOf } from '../azure/lease.js';
 import { releaseLater } from '../azure/release.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { extractMetadata } from '../protocol/metadata.js';
 import { readBody } from '../xml/read-xml-body.js';
-import { MAX_BLOCK_LIST_BYTES, parseBlockList, type BlockListKind } from '../xml/request-bodies.js';
+import { MAX_BLOCK_LIST_BYTES, parseBlockList, parseTagsHeader, type BlockListKind } from '../xml/request-bodies.js';
 
 const { BlockListSource } = metadataV1MetadataService;
 
@@ -28,10 +29,13 @@ export const putBlockList: AzureHandler = async (ctx, deps) => {
   const key = blobName(ctx);
   const headers = headersFromRequest(ctx.headers, false);
   const userMetadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
+  const tags = Object.fromEntries(parseTagsHeader(ctx.headers['x-ms-tags']));
   const entries = parseBlockList(await readBody(ctx.req, MAX_BLOCK_LIST_BYTES));
   const current = await currentBlob(deps, bucket.name, key);
   authorizeSas(ctx, current !== undefined);
   const preconditions = writePreconditions(ctx, current);
+  const lease = leaseOf(current?.attributes);
+  checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
   let res;
   try {
     res = await deps.metadata.commitBlockList({
@@ -43,6 +47,8 @@ export const putBlockList: AzureHandler = async (ctx, deps) => {
         storageClass: 'STANDARD',
         headers,
         userMetadata,
+        tags,
+        attributes: leaseAttributes(leaseAfterWrite(lease)),
       }),
       blocks: entries.map((e) => ({ blockId: e.id, source: SOURCE[e.kind] })),
       ...preconditions,

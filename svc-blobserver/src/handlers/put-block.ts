@@ -3,10 +3,11 @@
 // until a block list names it. Re-uploading a block ID replaces the block.
 import { isMeshError } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
-import { MAX_BLOCK_BYTES, requiredLength, storeBody } from '../azure/blob-data.js';
+import { MAX_BLOCK_BYTES, currentBlob, requiredLength, storeBody } from '../azure/blob-data.js';
 import { checkMd5Header } from '../azure/blob-state.js';
 import { sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
+import { checkWriteLease, leaseOf } from '../azure/lease.js';
 import { releaseLater } from '../azure/release.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { checkPutBlockId, checkSameBlockIdLength } from '../protocol/block-id.js';
@@ -17,6 +18,7 @@ export const putBlock: AzureHandler = async (ctx, deps) => {
   const blockId = checkPutBlockId(ctx.query.get('blockid'));
   const size = requiredLength(ctx, MAX_BLOCK_BYTES);
   const md5 = checkMd5Header('content-md5', ctx.headers['content-md5']);
+  checkWriteLease(leaseOf((await currentBlob(deps, bucket.name, key))?.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   const { blocks } = await deps.metadata.listBlocks({ bucket: bucket.name, key });
   checkSameBlockIdLength(
     blockId,

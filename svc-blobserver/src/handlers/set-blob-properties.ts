@@ -1,6 +1,8 @@
 // Set Blob Properties (content headers; those not given are cleared, as Azure does) and Set Blob
 // Metadata (replaces the user metadata): compare-and-set updates of the latest version, which
-// change its ETag and Last-Modified but not its bytes.
+// change its ETag and Last-Modified but not its bytes. A leased blob needs the lease id; an
+// expired or broken lease is cleared by the write, and Set Blob Properties clears the properties of
+// a past copy, as Azure does.
 import type { metadataV1MetadataService } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
@@ -9,6 +11,8 @@ import { blobEtag, headersFromRequest } from '../azure/blob-state.js';
 import { storedMetadata } from '../azure/container-state.js';
 import { drain, sendEmpty, type AzureContext } from '../azure/context.js';
 import type { AzureDeps, AzureHandler } from '../azure/deps.js';
+import { COPY_ATTRIBUTE } from '../azure/copy-state.js';
+import { LEASE_ATTRIBUTE, checkWriteLease, isLocked, leaseOf } from '../azure/lease.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { checkConditions } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
@@ -16,13 +20,23 @@ import { extractMetadata } from '../protocol/metadata.js';
 
 type Update = Partial<metadataV1MetadataService.UpdateObjectRequest>;
 
-async function updateBlob(ctx: AzureContext, deps: AzureDeps, change: (ctx: AzureContext) => Update): Promise<void> {
+async function updateBlob(
+  ctx: AzureContext,
+  deps: AzureDeps,
+  change: (ctx: AzureContext) => Update,
+  clearedAttributes: readonly string[] = [],
+): Promise<void> {
   const bucket = await authorizedContainer(ctx, deps);
   const key = blobName(ctx);
   const update = change(ctx);
   await drain(ctx);
   const v = await loadBlob(deps, bucket.name, key);
   checkConditions(ctx.req.method ?? 'PUT', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
+  const lease = leaseOf(v.attributes);
+  checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
+  const attributes: Record<string, string> = {};
+  if (lease.stored !== undefined && !isLocked(lease)) attributes[LEASE_ATTRIBUTE] = '';
+  for (const name of clearedAttributes) if (v.attributes[name] !== undefined) attributes[name] = '';
   let updated;
   try {
     ({ object: updated } = await deps.metadata.updateObject({
@@ -38,6 +52,7 @@ async function updateBlob(ctx: AzureContext, deps: AzureDeps, change: (ctx: Azur
       headers: {},
       replaceUserMetadata: false,
       userMetadata: {},
+      attributes,
       ...update,
     }));
   } catch (err) {
@@ -51,7 +66,7 @@ async function updateBlob(ctx: AzureContext, deps: AzureDeps, change: (ctx: Azur
 }
 
 export const setBlobProperties: AzureHandler = (ctx, deps) =>
-  updateBlob(ctx, deps, (c) => ({ replaceHeaders: true, headers: headersFromRequest(c.headers, false) }));
+  updateBlob(ctx, deps, (c) => ({ replaceHeaders: true, headers: headersFromRequest(c.headers, false) }), [COPY_ATTRIBUTE]);
 
 export const setBlobMetadata: AzureHandler = (ctx, deps) =>
   updateBlob(ctx, deps, (c) => ({ replaceUserMetadata: true, userMetadata: storedMetadata(extractMetadata(c.req.rawHeaders)) }));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AzureError, type AzureErrorCode } from '../errors/azure-errors.js';
-import { parseBlobTags, parseBlockList, parseServiceProperties, parseSignedIdentifiers } from './request-bodies.js';
+import { parseBlobTags, parseBlockList, parseServiceProperties, parseSignedIdentifiers, parseTagsHeader } from './request-bodies.js';
 
 function rejects(code: AzureErrorCode, fn: () => unknown): void {
   assert.throws(fn, (err: unknown) => err instanceof AzureError && err.code === code, code);
@@ -98,11 +98,21 @@ test('blob tags: ten at most, key and value rules, no duplicates', () => {
       ['b c', ''],
     ],
   );
-  rejects('InvalidTag', () => parseBlobTags(doc(...Array.from({ length: 11 }, (_, i) => tag(`k${i}`, 'v')))));
-  rejects('InvalidTag', () => parseBlobTags(doc(tag('', 'v'))));
-  rejects('InvalidTag', () => parseBlobTags(doc(tag('k'.repeat(129), 'v'))));
-  rejects('InvalidTag', () => parseBlobTags(doc(tag('k', 'v'.repeat(257)))));
+  rejects('TagsTooLarge', () => parseBlobTags(doc(...Array.from({ length: 11 }, (_, i) => tag(`k${i}`, 'v')))));
+  rejects('EmptyTagName', () => parseBlobTags(doc(tag('', 'v'))));
+  rejects('TagsTooLarge', () => parseBlobTags(doc(tag('k'.repeat(129), 'v'))));
+  rejects('TagsTooLarge', () => parseBlobTags(doc(tag('k', 'v'.repeat(257)))));
   rejects('InvalidTag', () => parseBlobTags(doc(tag('k*', 'v'))));
-  rejects('InvalidTag', () => parseBlobTags(doc(tag('k', 'v'), tag('k', 'w'))));
+  rejects('DuplicateTagNames', () => parseBlobTags(doc(tag('k', 'v'), tag('k', 'w'))));
+  assert.deepEqual(
+    [...parseTagsHeader('a=1&b%20c=x%2By&e=')],
+    [
+      ['a', '1'],
+      ['b c', 'x+y'],
+      ['e', ''],
+    ],
+  );
+  assert.deepEqual([...parseTagsHeader(undefined)], []);
+  rejects('InvalidTag', () => parseTagsHeader('a=%3F'));
   rejects('InvalidXmlDocument', () => parseBlobTags('<Tags/>'));
 });

@@ -218,20 +218,44 @@ export function parseServiceProperties(body: Uint8Array | string): ServiceProper
 export const MAX_TAGS = 10;
 const TAG_CHARS = /^[A-Za-z0-9 +\-./:=_]*$/;
 
-/** `<Tags><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tags>`: at most 10, keys 1–128, values 0–256. */
-export function parseBlobTags(body: Uint8Array | string): Map<string, string> {
-  const doc = root(body, 'Tags', 64 * 1024);
+/**
+ * Azure's rules for a blob's tags (Set Blob Tags and `x-ms-tags`): at most 10 (TagsTooLarge),
+ * keys 1–128 characters (EmptyTagName, TagsTooLarge), values 0–256 (TagsTooLarge), letters,
+ * digits and ` +-./:=_` only (InvalidTag), no duplicate keys (DuplicateTagNames).
+ */
+export function checkBlobTags(pairs: ReadonlyArray<readonly [string, string]>): Map<string, string> {
+  if (pairs.length > MAX_TAGS) throw new AzureError('TagsTooLarge');
   const tags = new Map<string, string>();
-  const tagSet = doc.require('TagSet');
-  const items = tagSet.all('Tag');
-  if (items.length > MAX_TAGS) throw new AzureError('InvalidTag', { message: 'The number of tags exceeds the maximum permissible limit.' });
-  for (const tag of items) {
-    const key = tag.requireText('Key');
-    const value = tag.textOf('Value') ?? '';
-    if (key.length < 1 || key.length > 128 || !TAG_CHARS.test(key)) throw new AzureError('InvalidTag', { fields: { TagName: key } });
-    if (value.length > 256 || !TAG_CHARS.test(value)) throw new AzureError('InvalidTag', { fields: { TagName: key } });
-    if (tags.has(key)) throw new AzureError('InvalidTag', { message: 'The tags specified contain duplicate names.' });
+  for (const [key, value] of pairs) {
+    if (key === '') throw new AzureError('EmptyTagName');
+    if (key.length > 128 || value.length > 256) throw new AzureError('TagsTooLarge');
+    if (!TAG_CHARS.test(key) || !TAG_CHARS.test(value)) throw new AzureError('InvalidTag');
+    if (tags.has(key)) throw new AzureError('DuplicateTagNames');
     tags.set(key, value);
   }
   return tags;
+}
+
+/** `<Tags><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tags>`. */
+export function parseBlobTags(body: Uint8Array | string): Map<string, string> {
+  const doc = root(body, 'Tags', 64 * 1024);
+  const tagSet = doc.require('TagSet');
+  return checkBlobTags(tagSet.all('Tag').map((tag) => [tag.textOf('Key') ?? '', tag.textOf('Value') ?? ''] as const));
+}
+
+/** `x-ms-tags`: a query string (`k1=v1&k2=v2`, URL-encoded); absent or empty: no tags. */
+export function parseTagsHeader(value: string | undefined): Map<string, string> {
+  if (value === undefined || value.trim() === '') return new Map();
+  const pairs = value.split('&').map((pair): [string, string] => {
+    const eq = pair.indexOf('=');
+    const decode = (s: string): string => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        throw new AzureError('InvalidHeaderValue', { fields: { HeaderName: 'x-ms-tags', HeaderValue: value } });
+      }
+    };
+    return eq === -1 ? [decode(pair), ''] : [decode(pair.slice(0, eq)), decode(pair.slice(eq + 1))];
+  });
+  return checkBlobTags(pairs);
 }

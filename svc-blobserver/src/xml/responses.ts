@@ -268,3 +268,29 @@ export function blobTagsXml(tags: Metadata): string {
   for (const [key, value] of entries(tags)) w.open('Tag').leaf('Key', key).leaf('Value', value).close();
   return w.close().close().end();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Find Blobs by Tags (account and container level)
+
+export interface FilterBlobEntry {
+  readonly name: string;
+  readonly containerName: string;
+  /** The blob's tags the expression names. */
+  readonly tags: Metadata;
+}
+
+export function filterBlobsXml(r: {
+  serviceEndpoint: string;
+  where: string;
+  blobs: readonly FilterBlobEntry[];
+  nextMarker: string;
+}): string {
+  const w = new XmlWriter();
+  w.open('EnumerationResults', { ServiceEndpoint: r.serviceEndpoint }).leaf('Where', r.where).open('Blobs');
+  for (const b of r.blobs) {
+    w.open('Blob').leaf('Name', b.name).leaf('ContainerName', b.containerName);
+    writeTags(w, b.tags);
+    w.close();
+  }
+  return w.close().leaf('NextMarker', r.nextMarker).close().end();
+}

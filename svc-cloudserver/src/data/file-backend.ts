@@ -111,7 +111,9 @@ export class FileBackend implements DataBackend {
     } catch (err) {
       throw storageError(err, 'opening');
     }
-    if (range) return fh.createReadStream({ highWaterMark: READ_BLOCK, start: range.start, end: range.end });
+    if (range) {
+      return fh.createReadStream({ highWaterMark: Math.min(READ_BLOCK, range.end - range.start + 1), start: range.start, end: range.end });
+    }
     // A read stream without an end allocates a READ_BLOCK buffer for every read, the final
     // empty one included: for a 4 KiB object, two 1 MiB buffers and a read past the end.
     // Bounded by the file's size (files never change once written), it reads what is there.

@@ -17,7 +17,13 @@ export async function* objectBytes(
     if (piece.size === 0 || pieceEnd < first || piece.start > last) continue;
     const sub = { start: Math.max(first, piece.start) - piece.start, end: Math.min(last, pieceEnd) - piece.start };
     const whole = sub.start === 0 && sub.end === piece.size - 1;
-    const stream = await data.get(piece.location, piece.key, whole ? undefined : sub);
+    // The file backend reads a whole piece through its known size (no fstat); cloud backends
+    // get no Range header for it.
+    const stream = await data.get(
+      piece.location,
+      piece.key,
+      whole && data.location(piece.location).backend.type !== 'file' ? undefined : sub,
+    );
     try {
       for await (const chunk of stream as AsyncIterable<Uint8Array>) yield chunk;
     } finally {

@@ -21,6 +21,8 @@ interface AccountRecord {
   storageAccountName: string;
   /** Sealed base64 storage account keys (key1, key2). */
   storageKeys: string[];
+  /** Edge-owned sub-documents (Account.attributes); absent in records written before them. */
+  attributes?: Record<string, string>;
 }
 
 interface KeyRecord {
@@ -57,6 +59,7 @@ function toAccount(r: AccountRecord): Account {
     email: r.email,
     createdAt: new Date(r.createdAt),
     storageAccountName: r.storageAccountName,
+    attributes: { ...r.attributes },
   };
 }
 
@@ -221,6 +224,28 @@ export class Accounts {
     if (!key.active) throw new MeshError('ACCESS_KEY_DISABLED', `access key ${accessKeyId} is inactive`);
     const { record } = await this.record(key.accountId);
     return { account: toAccount(record), accessKey: toKey(key), secretAccessKey: this.box.open(key.sealedSecret) };
+  }
+
+  /** Sets (non-empty value) or removes (empty value) attributes, keeping the others. */
+  async updateAttributes(account: string, attributes: Readonly<Record<string, string>>): Promise<Account> {
+    for (let attempt = 0; ; attempt++) {
+      const { record, revision } = await this.record(account);
+      const next: Record<string, string> = { ...record.attributes };
+      for (const [name, value] of Object.entries(attributes)) {
+        if (value === '') delete next[name];
+        else next[name] = value;
+      }
+      const updated: AccountRecord = { ...record, attributes: next };
+      try {
+        await this.store.commit({
+          ops: [{ type: 'put', table: 'accounts', key: ID + record.id, value: encode(updated), expectRevision: revision }],
+        });
+        return toAccount(updated);
+      } catch (err) {
+        // A concurrent change of the account: read it again and merge anew.
+        if (!isMeshError(err, 'CONFLICT') || attempt >= 4) throw err;
+      }
+    }
   }
 
   async resolveStorageAccount(name: string): Promise<accountV1AccountService.ResolveStorageAccountResponse> {

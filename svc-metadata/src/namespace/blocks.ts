@@ -10,7 +10,7 @@ import { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
 import { MeshError } from '@zenko/mesh';
 import { prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { commitWithOplog, loadBucket, loadBucketForWrite, checkBucket, required, withRetry } from './common.js';
-import { bucketBase, escapeKey, validateObjectKey } from './keys.js';
+import { bucketBase, escapeKey, unescapeKey, validateObjectKey } from './keys.js';
 import { checkConditions, loadMaster, planWriteVersion, putEntry } from './objects.js';
 
 type Block = metadataV1Metadata.Block;
@@ -74,6 +74,35 @@ export async function listBlocks(
   await loadBucket(store, req.bucket);
   const entries = await scanAll(store, blocksPrefix(req.bucket, req.key));
   return { blocks: entries.map((e) => decodeBlock(e.value)) };
+}
+
+/**
+ * The keys with uncommitted blocks, in key order, between `marker` and `end_before` (exclusive):
+ * a seek past each key's blocks, so the cost is one read per key, not per block.
+ */
+export async function listBlockKeys(
+  store: KvStore,
+  req: metadataV1MetadataService.ListBlockKeysRequest,
+): Promise<metadataV1MetadataService.ListBlockKeysResponse> {
+  await loadBucket(store, req.bucket);
+  const base = blocksOfBucket(req.bucket);
+  const end = prefixSuccessor(base + escapeKey(req.prefix))!;
+  const max = req.maxKeys > 0 ? Math.min(req.maxKeys, 1000) : 1000;
+  const keys: string[] = [];
+  let from =
+    req.marker === '' || req.marker < req.prefix
+      ? { gte: base + escapeKey(req.prefix) }
+      : { gte: prefixSuccessor(blocksPrefix(req.bucket, req.marker))! };
+  for (;;) {
+    const [entry] = await store.scan('parts', { ...from, lt: end, limit: 1 });
+    if (entry === undefined) return { keys, isTruncated: false };
+    const rest = entry.key.slice(base.length);
+    const key = unescapeKey(rest.slice(0, rest.indexOf('\0\0')));
+    if (req.endBefore !== '' && key >= req.endBefore) return { keys, isTruncated: false };
+    if (keys.length === max) return { keys, isTruncated: true };
+    keys.push(key);
+    from = { gte: prefixSuccessor(blocksPrefix(req.bucket, key))! };
+  }
 }
 
 const samePiece = (a: DataLocation, b: DataLocation): boolean => a.location === b.location && a.key === b.key;

@@ -56,6 +56,40 @@ function masterOp(bucket: string, key: string, master: LoadedMaster | undefined,
 
 const dataOf = (v: ObjectVersion): DataLocation[] => (v.isDeleteMarker ? [] : v.data);
 
+const pieceId = (p: DataLocation): string => `${p.location}\0${p.key}`;
+
+/**
+ * The pieces of `released` that no other version of the key references. Only Azure committed
+ * blocks (pieces with a `block_id`) are ever shared, between versions of one key: Put Block List
+ * reuses the current version's committed blocks by id, and in a versioned bucket the previous
+ * version keeps them too. So only then are the key's remaining versions read (`excluded`: the
+ * ids being removed; `alsoKept`: pieces of a version about to be written).
+ */
+export async function unreferencedData(
+  store: KvStore,
+  bucket: string,
+  key: string,
+  released: readonly DataLocation[],
+  excluded: ReadonlySet<string>,
+  alsoKept: readonly DataLocation[] = [],
+): Promise<DataLocation[]> {
+  if (!released.some((p) => p.blockId !== '')) return [...released];
+  const kept = new Set(alsoKept.map(pieceId));
+  const prefix = keyRecordsPrefix(bucket, key);
+  const end = prefixSuccessor(prefix);
+  let last: string | undefined;
+  for (;;) {
+    const page = await store.scan('versions', { ...(last ? { gt: last } : { gte: prefix }), ...(end && { lt: end }), limit: 1000 });
+    for (const entry of page) {
+      if (excluded.has(parseRecordKey(bucket, entry.key).id)) continue;
+      for (const p of dataOf(decodeVersion(entry.value))) if (p.blockId !== '') kept.add(pieceId(p));
+    }
+    if (page.length < 1000) break;
+    last = page[page.length - 1]!.key;
+  }
+  return released.filter((p) => !kept.has(pieceId(p)));
+}
+
 /** The first version ids of a key, in order, skipping `excluded`. */
 async function firstVersion(
   store: KvStore,
@@ -167,7 +201,11 @@ export async function planWriteVersion(
   }
   const nullId = isNull ? internalId : master && !removed.has(master.record.nullId) ? master.record.nullId : '';
   ops.push(masterOp(name, key, master, { latestId: latest.id, nullId, latest: { ...latest.version, isLatest: true } }));
-  return { ops, version: { ...version, isLatest: latest.id === internalId }, replacedData };
+  return {
+    ops,
+    version: { ...version, isLatest: latest.id === internalId },
+    replacedData: await unreferencedData(store, name, key, replacedData, removed, dataOf(version)),
+  };
 }
 
 /** S3 conditional writes against the key's current (non delete marker) version. */
@@ -303,7 +341,11 @@ export async function deleteObject(
     checkLock(version, req.bypassGovernanceRetention);
     const ops = await planRemoveVersion(store, req.bucket, req.key, master, id, entry);
     await commitWithOplog(store, ops, [{ type: 'delete-object', bucket: req.bucket, key: req.key, versionId: version.versionId }]);
-    return { deleteMarker: undefined, deleted: version, releasedData: dataOf(version) };
+    return {
+      deleteMarker: undefined,
+      deleted: version,
+      releasedData: await unreferencedData(store, req.bucket, req.key, dataOf(version), new Set([id])),
+    };
   });
 }
 
@@ -342,6 +384,14 @@ export async function updateObject(
     if (req.replaceData) next.data = req.data;
     if (req.replaceHeaders) next.headers = { ...req.headers };
     if (req.replaceUserMetadata) next.userMetadata = { ...req.userMetadata };
+    if (Object.keys(req.attributes).length > 0) {
+      const attributes = { ...current.attributes };
+      for (const [name, value] of Object.entries(req.attributes)) {
+        if (value === '') delete attributes[name];
+        else attributes[name] = value;
+      }
+      next.attributes = attributes;
+    }
     if (req.replaceHeaders || req.replaceUserMetadata) next.lastModified = new Date();
     const isLatest = master.record.latestId === id;
     const ops: KvOp[] = [

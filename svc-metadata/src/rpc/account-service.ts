@@ -21,5 +21,6 @@ export function accountService(accounts: Accounts): ServiceRegistration {
     },
     resolveAccessKey: (req) => accounts.resolveKey(req.accessKeyId),
     resolveStorageAccount: (req) => accounts.resolveStorageAccount(req.storageAccountName),
+    updateAccountAttributes: async (req) => ({ account: await accounts.updateAttributes(req.account, req.attributes) }),
   });
 }

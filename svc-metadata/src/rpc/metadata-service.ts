@@ -1,6 +1,6 @@
 // MetadataService over gRPC: each RPC is one namespace function on the store.
 import { metadataV1MetadataService } from '@zenko/gen';
-import { MeshError, service, type ServiceRegistration } from '@zenko/mesh';
+import { MeshError, batchHandler, service, type ServiceRegistration } from '@zenko/mesh';
 import * as ns from '../namespace/index.js';
 import type { KvStore } from '../store/kv.js';
 
@@ -15,6 +15,9 @@ export function metadataService(store: KvStore): ServiceRegistration {
     getObject: (req) => ns.getObject(store, req),
     deleteObject: (req) => ns.deleteObject(store, req),
     updateObject: (req) => ns.updateObject(store, req),
+    batchGetBuckets: batchHandler((req: metadataV1MetadataService.GetBucketRequest) => ns.getBucket(store, req)),
+    batchGetObjects: batchHandler((req: metadataV1MetadataService.GetObjectRequest) => ns.getObject(store, req)),
+    batchPutObjects: batchHandler((req: metadataV1MetadataService.PutObjectRequest) => ns.putObject(store, req)),
     listObjects: (req) => ns.listObjects(store, req),
     listObjectVersions: (req) => ns.listObjectVersions(store, req),
     searchObjects: () => Promise.reject(new MeshError('UNIMPLEMENTED', 'metadata search is not implemented yet')),
@@ -27,6 +30,7 @@ export function metadataService(store: KvStore): ServiceRegistration {
     listMultipartUploads: (req) => ns.listMultipartUploads(store, req),
     putBlock: (req) => ns.putBlock(store, req),
     listBlocks: (req) => ns.listBlocks(store, req),
+    listBlockKeys: (req) => ns.listBlockKeys(store, req),
     commitBlockList: (req) => ns.commitBlockList(store, req),
     discardBlocks: (req) => ns.discardBlocks(store, req),
     async *watchOplog(req, ctx) {

@@ -711,6 +711,14 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         assert.equal(old.acl, '{"grants":[]}');
         assert.deepEqual(old.data, [dataFor('moved')]);
         assert.equal(Object.keys((await get(store, 'upd', 'k')).tags).length, 20, 'the latest is untouched');
+        // Attributes are set and removed one by one, without touching last_modified.
+        const before = await get(store, 'upd', 'k');
+        await ns.updateObject(store, svc.UpdateObjectRequest.fromPartial({ bucket: 'upd', key: 'k', attributes: { a: '1', b: '2' } }));
+        await ns.updateObject(store, svc.UpdateObjectRequest.fromPartial({ bucket: 'upd', key: 'k', attributes: { a: '', c: '3' } }));
+        const withAttributes = await get(store, 'upd', 'k');
+        assert.deepEqual(withAttributes.attributes, { b: '2', c: '3' });
+        assert.deepEqual(withAttributes.lastModified, before.lastModified);
+        assert.equal(withAttributes.revision, before.revision + 2);
         await rejects(ns.updateObject(store, svc.UpdateObjectRequest.fromPartial({ bucket: 'upd', key: 'nope' })), 'OBJECT_NOT_FOUND');
       });
 

@@ -1,12 +1,12 @@
 // The metadata section: svc-metadata as its own process, driven over gRPC. Put and
 // get rates, list pages at the start, middle and end of a small and a large
 // bucket, and a delimiter listing that must jump over whole prefixes.
-import { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
-import { createClient, type PromiseClient } from '@zenko/mesh';
+import { metadataV1Metadata } from '@zenko/gen';
+import { createMetadataClient, type MetadataClient } from '@zenko/mesh';
 import { measureRate, printTable } from './measure.js';
 import { startService } from './service-process.js';
 
-type Client = PromiseClient<typeof metadataV1MetadataService.MetadataServiceService>;
+type Client = MetadataClient;
 
 const object = (bucket: string, key: string): metadataV1Metadata.ObjectVersion =>
   metadataV1Metadata.ObjectVersion.fromPartial({
@@ -59,30 +59,34 @@ async function pageMs(c: Client, name: string, marker: string, delimiter = '', r
 export async function metadataBench(seconds: number): Promise<void> {
   const bigKeys = Number(process.env['BENCH_METADATA_KEYS'] ?? 1_000_000);
   const svc = await startService('svc-metadata');
-  const c = createClient(metadataV1MetadataService.MetadataServiceService, svc.address, { deadlineMs: 120_000 });
+  // The client the services use: concurrent calls coalesce into batch RPCs. `single` sends
+  // one RPC per call, for comparison.
+  const c = createMetadataClient(svc.address, { deadlineMs: 120_000 });
+  const single = createMetadataClient(svc.address, { deadlineMs: 120_000, coalesce: false });
   try {
     await bucket(c, 'rate');
     let n = 0;
     const putC1 = await measureRate(() => put(c, 'rate', `c1-${n++}`), { concurrency: 1, seconds });
     const putC32 = await measureRate(() => put(c, 'rate', `c32-${n++}`), { concurrency: 32, seconds });
 
-    const getC32 = await measureRate(
-      (i) =>
-        c.getObject({
-          bucket: 'rate',
-          key: i % 2 ? `c1-${i % Math.max(1, putC1.ops)}` : `c32-${putC1.ops + (i % Math.max(1, putC32.ops))}`,
-          versionId: '',
-        }),
-      {
-        concurrency: 32,
-        seconds,
-      },
-    );
+    const putSingle = await measureRate(() => put(single, 'rate', `single-${n++}`), { concurrency: 32, seconds });
+    const existing = (i: number): string =>
+      i % 2 ? `c1-${i % Math.max(1, putC1.ops)}` : `c32-${putC1.ops + (i % Math.max(1, putC32.ops))}`;
+    const getC32 = await measureRate((i) => c.getObject({ bucket: 'rate', key: existing(i), versionId: '' }), {
+      concurrency: 32,
+      seconds,
+    });
+    const getSingle = await measureRate((i) => single.getObject({ bucket: 'rate', key: existing(i), versionId: '' }), {
+      concurrency: 32,
+      seconds,
+    });
     printTable('metadata: object writes and reads over gRPC (svc-metadata process, LMDB, durable)', [
       ['operation', 'ops/s', 'errors', 'target'],
       ['PutObject, concurrency 1', putC1.opsPerSecond, putC1.errors, '-'],
       ['PutObject, concurrency 32', putC32.opsPerSecond, putC32.errors, '≥ 5,000'],
       ['GetObject, concurrency 32', getC32.opsPerSecond, getC32.errors, '≥ 10,000'],
+      ['PutObject, concurrency 32, one RPC per call (no coalescing)', putSingle.opsPerSecond, putSingle.errors, '-'],
+      ['GetObject, concurrency 32, one RPC per call (no coalescing)', getSingle.opsPerSecond, getSingle.errors, '-'],
     ]);
 
     await bucket(c, 'small');
@@ -110,6 +114,7 @@ export async function metadataBench(seconds: number): Promise<void> {
     ]);
   } finally {
     c.close();
+    single.close();
     await svc.stop();
   }
 }

@@ -194,7 +194,7 @@ describe('edges and tracing', () => {
       ),
       { retryOptions: { maxTries: 1 } },
     );
-    const err = await client.getProperties().then(
+    const err = await client.getStatistics().then(
       () => assert.fail('expected an error'),
       (e: unknown) => e,
     );

@@ -16,12 +16,28 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-export async function startAzurite(timeoutMs = 30_000): Promise<Azurite> {
+export interface AzuriteOptions {
+  /** `--loose` (ignore unsupported headers and parameters); default true. */
+  readonly loose?: boolean;
+}
+
+export async function startAzurite(timeoutMs = 30_000, options: AzuriteOptions = {}): Promise<Azurite> {
   const dir = mkdtempSync(join(tmpdir(), 'zenko-azurite-'));
   const main = createRequire(import.meta.url).resolve('azurite/dist/src/blob/main.js');
   const child = spawn(
     process.execPath,
-    [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--location', dir, '--loose', '--skipApiVersionCheck', '--disableProductStyleUrl'],
+    [
+      main,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--location',
+      dir,
+      ...(options.loose === false ? [] : ['--loose']),
+      '--skipApiVersionCheck',
+      '--disableProductStyleUrl',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -74,6 +74,16 @@ export interface Account {
     | undefined;
   /** Azure storage account name that maps to this account. */
   storageAccountName: string;
+  /**
+   * Sub-documents by name that an edge keeps with the account (Azure:
+   * "azure-blob-service-properties"), each a JSON document whose schema that edge owns.
+   */
+  attributes: { [key: string]: string };
+}
+
+export interface Account_AttributesEntry {
+  key: string;
+  value: string;
 }
 
 export interface AccessKey {
@@ -180,8 +190,24 @@ export interface ResolveStorageAccountResponse {
   keys: string[];
 }
 
+export interface UpdateAccountAttributesRequest {
+  /** Account id or name. */
+  account: string;
+  /** Attributes to set (non-empty value) or remove (empty value); others are kept. */
+  attributes: { [key: string]: string };
+}
+
+export interface UpdateAccountAttributesRequest_AttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface UpdateAccountAttributesResponse {
+  account: Account | undefined;
+}
+
 function createBaseAccount(): Account {
-  return { id: "", name: "", displayName: "", email: "", createdAt: undefined, storageAccountName: "" };
+  return { id: "", name: "", displayName: "", email: "", createdAt: undefined, storageAccountName: "", attributes: {} };
 }
 
 export const Account: MessageFns<Account> = {
@@ -204,6 +230,9 @@ export const Account: MessageFns<Account> = {
     if (message.storageAccountName !== "") {
       writer.uint32(50).string(message.storageAccountName);
     }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      Account_AttributesEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
     return writer;
   },
 
@@ -268,6 +297,17 @@ export const Account: MessageFns<Account> = {
             message.storageAccountName = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = Account_AttributesEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.attributes[entry7.key] = entry7.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -300,6 +340,20 @@ export const Account: MessageFns<Account> = {
         : isSet(object.storage_account_name)
         ? globalThis.String(object.storage_account_name)
         : "",
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -323,6 +377,15 @@ export const Account: MessageFns<Account> = {
     if (message.storageAccountName !== "") {
       obj.storageAccountName = message.storageAccountName;
     }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -337,6 +400,100 @@ export const Account: MessageFns<Account> = {
     message.email = object.email ?? "";
     message.createdAt = object.createdAt ?? undefined;
     message.storageAccountName = object.storageAccountName ?? "";
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseAccount_AttributesEntry(): Account_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const Account_AttributesEntry: MessageFns<Account_AttributesEntry> = {
+  encode(message: Account_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Account_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccount_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Account_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Account_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Account_AttributesEntry>): Account_AttributesEntry {
+    return Account_AttributesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Account_AttributesEntry>): Account_AttributesEntry {
+    const message = createBaseAccount_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -2041,6 +2198,285 @@ export const ResolveStorageAccountResponse: MessageFns<ResolveStorageAccountResp
   },
 };
 
+function createBaseUpdateAccountAttributesRequest(): UpdateAccountAttributesRequest {
+  return { account: "", attributes: {} };
+}
+
+export const UpdateAccountAttributesRequest: MessageFns<UpdateAccountAttributesRequest> = {
+  encode(message: UpdateAccountAttributesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      UpdateAccountAttributesRequest_AttributesEntry.encode({ key: key as any, value }, writer.uint32(18).fork())
+        .join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateAccountAttributesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateAccountAttributesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = UpdateAccountAttributesRequest_AttributesEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.attributes[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateAccountAttributesRequest {
+    return {
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: UpdateAccountAttributesRequest): unknown {
+    const obj: any = {};
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateAccountAttributesRequest>): UpdateAccountAttributesRequest {
+    return UpdateAccountAttributesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateAccountAttributesRequest>): UpdateAccountAttributesRequest {
+    const message = createBaseUpdateAccountAttributesRequest();
+    message.account = object.account ?? "";
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseUpdateAccountAttributesRequest_AttributesEntry(): UpdateAccountAttributesRequest_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateAccountAttributesRequest_AttributesEntry: MessageFns<
+  UpdateAccountAttributesRequest_AttributesEntry
+> = {
+  encode(
+    message: UpdateAccountAttributesRequest_AttributesEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateAccountAttributesRequest_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateAccountAttributesRequest_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateAccountAttributesRequest_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateAccountAttributesRequest_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<UpdateAccountAttributesRequest_AttributesEntry>,
+  ): UpdateAccountAttributesRequest_AttributesEntry {
+    return UpdateAccountAttributesRequest_AttributesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<UpdateAccountAttributesRequest_AttributesEntry>,
+  ): UpdateAccountAttributesRequest_AttributesEntry {
+    const message = createBaseUpdateAccountAttributesRequest_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateAccountAttributesResponse(): UpdateAccountAttributesResponse {
+  return { account: undefined };
+}
+
+export const UpdateAccountAttributesResponse: MessageFns<UpdateAccountAttributesResponse> = {
+  encode(message: UpdateAccountAttributesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== undefined) {
+      Account.encode(message.account, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateAccountAttributesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateAccountAttributesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = Account.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateAccountAttributesResponse {
+    return { account: isSet(object.account) ? Account.fromJSON(object.account) : undefined };
+  },
+
+  toJSON(message: UpdateAccountAttributesResponse): unknown {
+    const obj: any = {};
+    if (message.account !== undefined) {
+      obj.account = Account.toJSON(message.account);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateAccountAttributesResponse>): UpdateAccountAttributesResponse {
+    return UpdateAccountAttributesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateAccountAttributesResponse>): UpdateAccountAttributesResponse {
+    const message = createBaseUpdateAccountAttributesResponse();
+    message.account = (object.account !== undefined && object.account !== null)
+      ? Account.fromPartial(object.account)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * AccountService keeps accounts, their S3 access keys and their Azure storage
  * account names and keys.
@@ -2154,6 +2590,19 @@ export const AccountServiceService = {
       Buffer.from(ResolveStorageAccountResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResolveStorageAccountResponse => ResolveStorageAccountResponse.decode(value),
   },
+  /** Sets or removes sub-documents of an account's attributes (Azure: Set Blob Service Properties). */
+  updateAccountAttributes: {
+    path: "/zenko.account.v1.AccountService/UpdateAccountAttributes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateAccountAttributesRequest): Buffer =>
+      Buffer.from(UpdateAccountAttributesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateAccountAttributesRequest => UpdateAccountAttributesRequest.decode(value),
+    responseSerialize: (value: UpdateAccountAttributesResponse): Buffer =>
+      Buffer.from(UpdateAccountAttributesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateAccountAttributesResponse =>
+      UpdateAccountAttributesResponse.decode(value),
+  },
 } as const;
 
 export interface AccountServiceServer extends UntypedServiceImplementation {
@@ -2169,6 +2618,8 @@ export interface AccountServiceServer extends UntypedServiceImplementation {
   resolveAccessKey: handleUnaryCall<ResolveAccessKeyRequest, ResolveAccessKeyResponse>;
   /** The authentication path for Azure SharedKey/SAS: the keys of a storage account name. */
   resolveStorageAccount: handleUnaryCall<ResolveStorageAccountRequest, ResolveStorageAccountResponse>;
+  /** Sets or removes sub-documents of an account's attributes (Azure: Set Blob Service Properties). */
+  updateAccountAttributes: handleUnaryCall<UpdateAccountAttributesRequest, UpdateAccountAttributesResponse>;
 }
 
 export interface AccountServiceClient extends Client {
@@ -2324,6 +2775,22 @@ export interface AccountServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResolveStorageAccountResponse) => void,
   ): ClientUnaryCall;
+  /** Sets or removes sub-documents of an account's attributes (Azure: Set Blob Service Properties). */
+  updateAccountAttributes(
+    request: UpdateAccountAttributesRequest,
+    callback: (error: ServiceError | null, response: UpdateAccountAttributesResponse) => void,
+  ): ClientUnaryCall;
+  updateAccountAttributes(
+    request: UpdateAccountAttributesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateAccountAttributesResponse) => void,
+  ): ClientUnaryCall;
+  updateAccountAttributes(
+    request: UpdateAccountAttributesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateAccountAttributesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const AccountServiceClient = makeGenericClientConstructor(
@@ -2364,6 +2831,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

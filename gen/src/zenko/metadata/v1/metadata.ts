@@ -213,6 +213,12 @@ export interface ObjectVersion {
   partsCount: number;
   /** Incremented on every change of this version; used for compare-and-set. */
   revision: number;
+  /**
+   * Sub-documents by name that an edge keeps with the version (Azure: "azure-lease",
+   * "azure-copy"), each a JSON document whose schema that edge owns; not user-visible headers,
+   * and changing them does not change last_modified.
+   */
+  attributes: { [key: string]: string };
 }
 
 export interface ObjectVersion_HeadersEntry {
@@ -231,6 +237,11 @@ export interface ObjectVersion_TagsEntry {
 }
 
 export interface ObjectVersion_ChecksumsEntry {
+  key: string;
+  value: string;
+}
+
+export interface ObjectVersion_AttributesEntry {
   key: string;
   value: string;
 }
@@ -1198,6 +1209,7 @@ function createBaseObjectVersion(): ObjectVersion {
     replication: undefined,
     partsCount: 0,
     revision: 0,
+    attributes: {},
   };
 }
 
@@ -1269,6 +1281,9 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
     if (message.revision !== 0) {
       writer.uint32(176).int64(message.revision);
     }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      ObjectVersion_AttributesEntry.encode({ key: key as any, value }, writer.uint32(186).fork()).join();
+    });
     return writer;
   },
 
@@ -1473,6 +1488,17 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
             message.revision = longToNumber(reader.int64());
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            const entry23 = ObjectVersion_AttributesEntry.decode(reader, reader.uint32());
+            if (entry23.value !== undefined) {
+              message.attributes[entry23.key] = entry23.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1612,6 +1638,20 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
         ? globalThis.Number(object.parts_count)
         : 0,
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1707,6 +1747,15 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
     if (message.revision !== 0) {
       obj.revision = Math.round(message.revision);
     }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -1773,6 +1822,15 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
       : undefined;
     message.partsCount = object.partsCount ?? 0;
     message.revision = object.revision ?? 0;
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
     return message;
   },
 };
@@ -2111,6 +2169,91 @@ export const ObjectVersion_ChecksumsEntry: MessageFns<ObjectVersion_ChecksumsEnt
   },
   fromPartial(object: DeepPartial<ObjectVersion_ChecksumsEntry>): ObjectVersion_ChecksumsEntry {
     const message = createBaseObjectVersion_ChecksumsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseObjectVersion_AttributesEntry(): ObjectVersion_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const ObjectVersion_AttributesEntry: MessageFns<ObjectVersion_AttributesEntry> = {
+  encode(message: ObjectVersion_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectVersion_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectVersion_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectVersion_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ObjectVersion_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectVersion_AttributesEntry>): ObjectVersion_AttributesEntry {
+    return ObjectVersion_AttributesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectVersion_AttributesEntry>): ObjectVersion_AttributesEntry {
+    const message = createBaseObjectVersion_AttributesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { ItemError } from "../../common/v1/errors.js";
 import {
   Block,
   Bucket,
@@ -235,6 +236,11 @@ export interface UpdateObjectRequest {
    */
   replaceUserMetadata: boolean;
   userMetadata: { [key: string]: string };
+  /**
+   * Attributes to set (non-empty value) or remove (empty value); others are kept. last_modified
+   * is not updated (Azure leases).
+   */
+  attributes: { [key: string]: string };
 }
 
 export interface UpdateObjectRequest_TagsEntry {
@@ -248,6 +254,11 @@ export interface UpdateObjectRequest_HeadersEntry {
 }
 
 export interface UpdateObjectRequest_UserMetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface UpdateObjectRequest_AttributesEntry {
   key: string;
   value: string;
 }
@@ -429,6 +440,22 @@ export interface ListBlocksResponse {
   blocks: Block[];
 }
 
+export interface ListBlockKeysRequest {
+  bucket: string;
+  prefix: string;
+  /** Keys strictly after this one. */
+  marker: string;
+  /** Keys strictly before this one; empty: no bound. */
+  endBefore: string;
+  maxKeys: number;
+}
+
+export interface ListBlockKeysResponse {
+  /** Keys with at least one uncommitted block, in order. */
+  keys: string[];
+  isTruncated: boolean;
+}
+
 export interface BlockListItem {
   blockId: string;
   source: BlockListSource;
@@ -485,6 +512,48 @@ export interface CommitOplogPositionRequest {
 }
 
 export interface CommitOplogPositionResponse {
+}
+
+export interface BatchGetBucketsRequest {
+  requests: GetBucketRequest[];
+}
+
+export interface BatchGetBucketsResponse {
+  results: BatchGetBucketsResult[];
+}
+
+/** Exactly one of response and error is set. */
+export interface BatchGetBucketsResult {
+  response: GetBucketResponse | undefined;
+  error: ItemError | undefined;
+}
+
+export interface BatchGetObjectsRequest {
+  requests: GetObjectRequest[];
+}
+
+export interface BatchGetObjectsResponse {
+  results: BatchGetObjectsResult[];
+}
+
+/** Exactly one of response and error is set. */
+export interface BatchGetObjectsResult {
+  response: GetObjectResponse | undefined;
+  error: ItemError | undefined;
+}
+
+export interface BatchPutObjectsRequest {
+  requests: PutObjectRequest[];
+}
+
+export interface BatchPutObjectsResponse {
+  results: BatchPutObjectsResult[];
+}
+
+/** Exactly one of response and error is set. */
+export interface BatchPutObjectsResult {
+  response: PutObjectResponse | undefined;
+  error: ItemError | undefined;
 }
 
 function createBaseCreateBucketRequest(): CreateBucketRequest {
@@ -2230,6 +2299,7 @@ function createBaseUpdateObjectRequest(): UpdateObjectRequest {
     headers: {},
     replaceUserMetadata: false,
     userMetadata: {},
+    attributes: {},
   };
 }
 
@@ -2282,6 +2352,9 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
     }
     globalThis.Object.entries(message.userMetadata).forEach(([key, value]: [string, string]) => {
       UpdateObjectRequest_UserMetadataEntry.encode({ key: key as any, value }, writer.uint32(130).fork()).join();
+    });
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      UpdateObjectRequest_AttributesEntry.encode({ key: key as any, value }, writer.uint32(138).fork()).join();
     });
     return writer;
   },
@@ -2436,6 +2509,17 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
             }
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            const entry17 = UpdateObjectRequest_AttributesEntry.decode(reader, reader.uint32());
+            if (entry17.value !== undefined) {
+              message.attributes[entry17.key] = entry17.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2548,6 +2632,20 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
           {},
         )
         : {},
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -2619,6 +2717,15 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
         });
       }
     }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -2663,6 +2770,15 @@ export const UpdateObjectRequest: MessageFns<UpdateObjectRequest> = {
     );
     message.replaceUserMetadata = object.replaceUserMetadata ?? false;
     message.userMetadata = (globalThis.Object.entries(object.userMetadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
           acc[key] = globalThis.String(value);
@@ -2924,6 +3040,91 @@ export const UpdateObjectRequest_UserMetadataEntry: MessageFns<UpdateObjectReque
   },
   fromPartial(object: DeepPartial<UpdateObjectRequest_UserMetadataEntry>): UpdateObjectRequest_UserMetadataEntry {
     const message = createBaseUpdateObjectRequest_UserMetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateObjectRequest_AttributesEntry(): UpdateObjectRequest_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateObjectRequest_AttributesEntry: MessageFns<UpdateObjectRequest_AttributesEntry> = {
+  encode(message: UpdateObjectRequest_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateObjectRequest_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateObjectRequest_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateObjectRequest_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateObjectRequest_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateObjectRequest_AttributesEntry>): UpdateObjectRequest_AttributesEntry {
+    return UpdateObjectRequest_AttributesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateObjectRequest_AttributesEntry>): UpdateObjectRequest_AttributesEntry {
+    const message = createBaseUpdateObjectRequest_AttributesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
@@ -5907,6 +6108,236 @@ export const ListBlocksResponse: MessageFns<ListBlocksResponse> = {
   },
 };
 
+function createBaseListBlockKeysRequest(): ListBlockKeysRequest {
+  return { bucket: "", prefix: "", marker: "", endBefore: "", maxKeys: 0 };
+}
+
+export const ListBlockKeysRequest: MessageFns<ListBlockKeysRequest> = {
+  encode(message: ListBlockKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bucket !== "") {
+      writer.uint32(10).string(message.bucket);
+    }
+    if (message.prefix !== "") {
+      writer.uint32(18).string(message.prefix);
+    }
+    if (message.marker !== "") {
+      writer.uint32(26).string(message.marker);
+    }
+    if (message.endBefore !== "") {
+      writer.uint32(34).string(message.endBefore);
+    }
+    if (message.maxKeys !== 0) {
+      writer.uint32(40).int32(message.maxKeys);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBlockKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBlockKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bucket = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.marker = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endBefore = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.maxKeys = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListBlockKeysRequest {
+    return {
+      bucket: isSet(object.bucket) ? globalThis.String(object.bucket) : "",
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      marker: isSet(object.marker) ? globalThis.String(object.marker) : "",
+      endBefore: isSet(object.endBefore)
+        ? globalThis.String(object.endBefore)
+        : isSet(object.end_before)
+        ? globalThis.String(object.end_before)
+        : "",
+      maxKeys: isSet(object.maxKeys)
+        ? globalThis.Number(object.maxKeys)
+        : isSet(object.max_keys)
+        ? globalThis.Number(object.max_keys)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListBlockKeysRequest): unknown {
+    const obj: any = {};
+    if (message.bucket !== "") {
+      obj.bucket = message.bucket;
+    }
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    if (message.marker !== "") {
+      obj.marker = message.marker;
+    }
+    if (message.endBefore !== "") {
+      obj.endBefore = message.endBefore;
+    }
+    if (message.maxKeys !== 0) {
+      obj.maxKeys = Math.round(message.maxKeys);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListBlockKeysRequest>): ListBlockKeysRequest {
+    return ListBlockKeysRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListBlockKeysRequest>): ListBlockKeysRequest {
+    const message = createBaseListBlockKeysRequest();
+    message.bucket = object.bucket ?? "";
+    message.prefix = object.prefix ?? "";
+    message.marker = object.marker ?? "";
+    message.endBefore = object.endBefore ?? "";
+    message.maxKeys = object.maxKeys ?? 0;
+    return message;
+  },
+};
+
+function createBaseListBlockKeysResponse(): ListBlockKeysResponse {
+  return { keys: [], isTruncated: false };
+}
+
+export const ListBlockKeysResponse: MessageFns<ListBlockKeysResponse> = {
+  encode(message: ListBlockKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.keys) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.isTruncated !== false) {
+      writer.uint32(16).bool(message.isTruncated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBlockKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBlockKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keys.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.isTruncated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListBlockKeysResponse {
+    return {
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => globalThis.String(e)) : [],
+      isTruncated: isSet(object.isTruncated)
+        ? globalThis.Boolean(object.isTruncated)
+        : isSet(object.is_truncated)
+        ? globalThis.Boolean(object.is_truncated)
+        : false,
+    };
+  },
+
+  toJSON(message: ListBlockKeysResponse): unknown {
+    const obj: any = {};
+    if (message.keys?.length) {
+      obj.keys = message.keys;
+    }
+    if (message.isTruncated !== false) {
+      obj.isTruncated = message.isTruncated;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListBlockKeysResponse>): ListBlockKeysResponse {
+    return ListBlockKeysResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListBlockKeysResponse>): ListBlockKeysResponse {
+    const message = createBaseListBlockKeysResponse();
+    message.keys = object.keys?.map((e) => e) || [];
+    message.isTruncated = object.isTruncated ?? false;
+    return message;
+  },
+};
+
 function createBaseBlockListItem(): BlockListItem {
   return { blockId: "", source: 0 };
 }
@@ -6707,6 +7138,699 @@ export const CommitOplogPositionResponse: MessageFns<CommitOplogPositionResponse
   },
 };
 
+function createBaseBatchGetBucketsRequest(): BatchGetBucketsRequest {
+  return { requests: [] };
+}
+
+export const BatchGetBucketsRequest: MessageFns<BatchGetBucketsRequest> = {
+  encode(message: BatchGetBucketsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      GetBucketRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetBucketsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetBucketsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(GetBucketRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetBucketsRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => GetBucketRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetBucketsRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => GetBucketRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchGetBucketsRequest>): BatchGetBucketsRequest {
+    return BatchGetBucketsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchGetBucketsRequest>): BatchGetBucketsRequest {
+    const message = createBaseBatchGetBucketsRequest();
+    message.requests = object.requests?.map((e) => GetBucketRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetBucketsResponse(): BatchGetBucketsResponse {
+  return { results: [] };
+}
+
+export const BatchGetBucketsResponse: MessageFns<BatchGetBucketsResponse> = {
+  encode(message: BatchGetBucketsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      BatchGetBucketsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetBucketsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetBucketsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(BatchGetBucketsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetBucketsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => BatchGetBucketsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetBucketsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BatchGetBucketsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchGetBucketsResponse>): BatchGetBucketsResponse {
+    return BatchGetBucketsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchGetBucketsResponse>): BatchGetBucketsResponse {
+    const message = createBaseBatchGetBucketsResponse();
+    message.results = object.results?.map((e) => BatchGetBucketsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetBucketsResult(): BatchGetBucketsResult {
+  return { response: undefined, error: undefined };
+}
+
+export const BatchGetBucketsResult: MessageFns<BatchGetBucketsResult> = {
+  encode(message: BatchGetBucketsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      GetBucketResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetBucketsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetBucketsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = GetBucketResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetBucketsResult {
+    return {
+      response: isSet(object.response) ? GetBucketResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: BatchGetBucketsResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = GetBucketResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchGetBucketsResult>): BatchGetBucketsResult {
+    return BatchGetBucketsResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchGetBucketsResult>): BatchGetBucketsResult {
+    const message = createBaseBatchGetBucketsResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? GetBucketResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBatchGetObjectsRequest(): BatchGetObjectsRequest {
+  return { requests: [] };
+}
+
+export const BatchGetObjectsRequest: MessageFns<BatchGetObjectsRequest> = {
+  encode(message: BatchGetObjectsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      GetObjectRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetObjectsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetObjectsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(GetObjectRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetObjectsRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => GetObjectRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetObjectsRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => GetObjectRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchGetObjectsRequest>): BatchGetObjectsRequest {
+    return BatchGetObjectsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchGetObjectsRequest>): BatchGetObjectsRequest {
+    const message = createBaseBatchGetObjectsRequest();
+    message.requests = object.requests?.map((e) => GetObjectRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetObjectsResponse(): BatchGetObjectsResponse {
+  return { results: [] };
+}
+
+export const BatchGetObjectsResponse: MessageFns<BatchGetObjectsResponse> = {
+  encode(message: BatchGetObjectsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      BatchGetObjectsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetObjectsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetObjectsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(BatchGetObjectsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetObjectsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => BatchGetObjectsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetObjectsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BatchGetObjectsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchGetObjectsResponse>): BatchGetObjectsResponse {
+    return BatchGetObjectsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchGetObjectsResponse>): BatchGetObjectsResponse {
+    const message = createBaseBatchGetObjectsResponse();
+    message.results = object.results?.map((e) => BatchGetObjectsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetObjectsResult(): BatchGetObjectsResult {
+  return { response: undefined, error: undefined };
+}
+
+export const BatchGetObjectsResult: MessageFns<BatchGetObjectsResult> = {
+  encode(message: BatchGetObjectsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      GetObjectResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetObjectsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetObjectsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = GetObjectResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetObjectsResult {
+    return {
+      response: isSet(object.response) ? GetObjectResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: BatchGetObjectsResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = GetObjectResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchGetObjectsResult>): BatchGetObjectsResult {
+    return BatchGetObjectsResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchGetObjectsResult>): BatchGetObjectsResult {
+    const message = createBaseBatchGetObjectsResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? GetObjectResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBatchPutObjectsRequest(): BatchPutObjectsRequest {
+  return { requests: [] };
+}
+
+export const BatchPutObjectsRequest: MessageFns<BatchPutObjectsRequest> = {
+  encode(message: BatchPutObjectsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      PutObjectRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchPutObjectsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchPutObjectsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(PutObjectRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchPutObjectsRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => PutObjectRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchPutObjectsRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => PutObjectRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchPutObjectsRequest>): BatchPutObjectsRequest {
+    return BatchPutObjectsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchPutObjectsRequest>): BatchPutObjectsRequest {
+    const message = createBaseBatchPutObjectsRequest();
+    message.requests = object.requests?.map((e) => PutObjectRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchPutObjectsResponse(): BatchPutObjectsResponse {
+  return { results: [] };
+}
+
+export const BatchPutObjectsResponse: MessageFns<BatchPutObjectsResponse> = {
+  encode(message: BatchPutObjectsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      BatchPutObjectsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchPutObjectsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchPutObjectsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(BatchPutObjectsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchPutObjectsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => BatchPutObjectsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchPutObjectsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BatchPutObjectsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchPutObjectsResponse>): BatchPutObjectsResponse {
+    return BatchPutObjectsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchPutObjectsResponse>): BatchPutObjectsResponse {
+    const message = createBaseBatchPutObjectsResponse();
+    message.results = object.results?.map((e) => BatchPutObjectsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchPutObjectsResult(): BatchPutObjectsResult {
+  return { response: undefined, error: undefined };
+}
+
+export const BatchPutObjectsResult: MessageFns<BatchPutObjectsResult> = {
+  encode(message: BatchPutObjectsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      PutObjectResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchPutObjectsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchPutObjectsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = PutObjectResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchPutObjectsResult {
+    return {
+      response: isSet(object.response) ? PutObjectResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: BatchPutObjectsResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = PutObjectResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchPutObjectsResult>): BatchPutObjectsResult {
+    return BatchPutObjectsResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchPutObjectsResult>): BatchPutObjectsResult {
+    const message = createBaseBatchPutObjectsResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? PutObjectResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * MetadataService keeps the namespace: buckets, object versions, multipart
  * upload records, listings, search and the oplog.
@@ -6798,6 +7922,46 @@ export const MetadataServiceService = {
     responseSerialize: (value: UpdateObjectResponse): Buffer =>
       Buffer.from(UpdateObjectResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateObjectResponse => UpdateObjectResponse.decode(value),
+  },
+  /**
+   * Batches: independent calls carried by one RPC, answered in request order, each
+   * succeeding or failing alone exactly as the single call would. Clients coalesce
+   * concurrent calls into them (mesh `coalesce`), so a busy edge pays the per-RPC
+   * cost once per batch; puts of one batch share one durable commit. At most 1,000
+   * items.
+   */
+  batchGetBuckets: {
+    path: "/zenko.metadata.v1.MetadataService/BatchGetBuckets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchGetBucketsRequest): Buffer =>
+      Buffer.from(BatchGetBucketsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchGetBucketsRequest => BatchGetBucketsRequest.decode(value),
+    responseSerialize: (value: BatchGetBucketsResponse): Buffer =>
+      Buffer.from(BatchGetBucketsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchGetBucketsResponse => BatchGetBucketsResponse.decode(value),
+  },
+  batchGetObjects: {
+    path: "/zenko.metadata.v1.MetadataService/BatchGetObjects" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchGetObjectsRequest): Buffer =>
+      Buffer.from(BatchGetObjectsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchGetObjectsRequest => BatchGetObjectsRequest.decode(value),
+    responseSerialize: (value: BatchGetObjectsResponse): Buffer =>
+      Buffer.from(BatchGetObjectsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchGetObjectsResponse => BatchGetObjectsResponse.decode(value),
+  },
+  batchPutObjects: {
+    path: "/zenko.metadata.v1.MetadataService/BatchPutObjects" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchPutObjectsRequest): Buffer =>
+      Buffer.from(BatchPutObjectsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchPutObjectsRequest => BatchPutObjectsRequest.decode(value),
+    responseSerialize: (value: BatchPutObjectsResponse): Buffer =>
+      Buffer.from(BatchPutObjectsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchPutObjectsResponse => BatchPutObjectsResponse.decode(value),
   },
   listObjects: {
     path: "/zenko.metadata.v1.MetadataService/ListObjects" as const,
@@ -6925,6 +8089,17 @@ export const MetadataServiceService = {
     responseSerialize: (value: ListBlocksResponse): Buffer => Buffer.from(ListBlocksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListBlocksResponse => ListBlocksResponse.decode(value),
   },
+  /** The keys of a bucket that have uncommitted blocks (Azure List Blobs include=uncommittedblobs). */
+  listBlockKeys: {
+    path: "/zenko.metadata.v1.MetadataService/ListBlockKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListBlockKeysRequest): Buffer => Buffer.from(ListBlockKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListBlockKeysRequest => ListBlockKeysRequest.decode(value),
+    responseSerialize: (value: ListBlockKeysResponse): Buffer =>
+      Buffer.from(ListBlockKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListBlockKeysResponse => ListBlockKeysResponse.decode(value),
+  },
   commitBlockList: {
     path: "/zenko.metadata.v1.MetadataService/CommitBlockList" as const,
     requestStream: false as const,
@@ -6981,6 +8156,16 @@ export interface MetadataServiceServer extends UntypedServiceImplementation {
   getObject: handleUnaryCall<GetObjectRequest, GetObjectResponse>;
   deleteObject: handleUnaryCall<DeleteObjectRequest, DeleteObjectResponse>;
   updateObject: handleUnaryCall<UpdateObjectRequest, UpdateObjectResponse>;
+  /**
+   * Batches: independent calls carried by one RPC, answered in request order, each
+   * succeeding or failing alone exactly as the single call would. Clients coalesce
+   * concurrent calls into them (mesh `coalesce`), so a busy edge pays the per-RPC
+   * cost once per batch; puts of one batch share one durable commit. At most 1,000
+   * items.
+   */
+  batchGetBuckets: handleUnaryCall<BatchGetBucketsRequest, BatchGetBucketsResponse>;
+  batchGetObjects: handleUnaryCall<BatchGetObjectsRequest, BatchGetObjectsResponse>;
+  batchPutObjects: handleUnaryCall<BatchPutObjectsRequest, BatchPutObjectsResponse>;
   listObjects: handleUnaryCall<ListObjectsRequest, ListObjectsResponse>;
   listObjectVersions: handleUnaryCall<ListObjectVersionsRequest, ListObjectVersionsResponse>;
   searchObjects: handleUnaryCall<SearchObjectsRequest, SearchObjectsResponse>;
@@ -6997,6 +8182,8 @@ export interface MetadataServiceServer extends UntypedServiceImplementation {
    */
   putBlock: handleUnaryCall<PutBlockRequest, PutBlockResponse>;
   listBlocks: handleUnaryCall<ListBlocksRequest, ListBlocksResponse>;
+  /** The keys of a bucket that have uncommitted blocks (Azure List Blobs include=uncommittedblobs). */
+  listBlockKeys: handleUnaryCall<ListBlockKeysRequest, ListBlockKeysResponse>;
   commitBlockList: handleUnaryCall<CommitBlockListRequest, CommitBlockListResponse>;
   /** Removes the uncommitted blocks of a key (or of every key of the bucket when key is empty). */
   discardBlocks: handleUnaryCall<DiscardBlocksRequest, DiscardBlocksResponse>;
@@ -7142,6 +8329,58 @@ export interface MetadataServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateObjectResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Batches: independent calls carried by one RPC, answered in request order, each
+   * succeeding or failing alone exactly as the single call would. Clients coalesce
+   * concurrent calls into them (mesh `coalesce`), so a busy edge pays the per-RPC
+   * cost once per batch; puts of one batch share one durable commit. At most 1,000
+   * items.
+   */
+  batchGetBuckets(
+    request: BatchGetBucketsRequest,
+    callback: (error: ServiceError | null, response: BatchGetBucketsResponse) => void,
+  ): ClientUnaryCall;
+  batchGetBuckets(
+    request: BatchGetBucketsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchGetBucketsResponse) => void,
+  ): ClientUnaryCall;
+  batchGetBuckets(
+    request: BatchGetBucketsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchGetBucketsResponse) => void,
+  ): ClientUnaryCall;
+  batchGetObjects(
+    request: BatchGetObjectsRequest,
+    callback: (error: ServiceError | null, response: BatchGetObjectsResponse) => void,
+  ): ClientUnaryCall;
+  batchGetObjects(
+    request: BatchGetObjectsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchGetObjectsResponse) => void,
+  ): ClientUnaryCall;
+  batchGetObjects(
+    request: BatchGetObjectsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchGetObjectsResponse) => void,
+  ): ClientUnaryCall;
+  batchPutObjects(
+    request: BatchPutObjectsRequest,
+    callback: (error: ServiceError | null, response: BatchPutObjectsResponse) => void,
+  ): ClientUnaryCall;
+  batchPutObjects(
+    request: BatchPutObjectsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchPutObjectsResponse) => void,
+  ): ClientUnaryCall;
+  batchPutObjects(
+    request: BatchPutObjectsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchPutObjectsResponse) => void,
+  ): ClientUnaryCall;
   listObjects(
     request: ListObjectsRequest,
     callback: (error: ServiceError | null, response: ListObjectsResponse) => void,
@@ -7325,6 +8564,22 @@ export interface MetadataServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListBlocksResponse) => void,
+  ): ClientUnaryCall;
+  /** The keys of a bucket that have uncommitted blocks (Azure List Blobs include=uncommittedblobs). */
+  listBlockKeys(
+    request: ListBlockKeysRequest,
+    callback: (error: ServiceError | null, response: ListBlockKeysResponse) => void,
+  ): ClientUnaryCall;
+  listBlockKeys(
+    request: ListBlockKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListBlockKeysResponse) => void,
+  ): ClientUnaryCall;
+  listBlockKeys(
+    request: ListBlockKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListBlockKeysResponse) => void,
   ): ClientUnaryCall;
   commitBlockList(
     request: CommitBlockListRequest,
