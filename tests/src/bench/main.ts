@@ -1,7 +1,11 @@
 // `npm run bench [section...]` — sections: mesh, metadata (BENCH_METADATA_KEYS sets the
 // large bucket's size, default 1,000,000), s3 (the stack against the s3rver package;
-// BENCH_BIG_BYTES sets the size of the memory section's transfers, default 2 GiB).
+// BENCH_BIG_BYTES sets the size of the memory section's transfers, default 2 GiB), azure
+// (the stack's Azure edge against the azurite package), locations (64 MiB through the S3
+// edge on file, aws_s3 and azure locations against the same transfer straight to the target).
 // BENCH_SECONDS sets the length of each measurement (default 3).
+import { azureBench } from './azure-bench.js';
+import { locationsBench } from './locations-bench.js';
 import { meshBench } from './mesh-bench.js';
 import { metadataBench } from './metadata-bench.js';
 import { s3Bench } from './s3-bench.js';
@@ -10,6 +14,8 @@ const SECTIONS: Record<string, (seconds: number) => Promise<void>> = {
   mesh: meshBench,
   metadata: metadataBench,
   s3: s3Bench,
+  azure: azureBench,
+  locations: locationsBench,
 };
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);

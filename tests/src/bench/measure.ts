@@ -49,3 +49,62 @@ function formatNumber(n: number): string {
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   return n.toFixed(2);
 }
+
+export const describeError = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : JSON.stringify(err));
+
+/** measureRate, printing the first error of a measurement to stderr (errors are counted, never hidden). */
+export async function rate(
+  what: string,
+  op: (i: number) => Promise<unknown>,
+  opts: { concurrency: number; seconds: number; maxOps?: number },
+): Promise<Rate> {
+  let first: unknown;
+  const r = await measureRate(async (i) => {
+    try {
+      return await op(i);
+    } catch (err) {
+      first ??= err;
+      throw err;
+    }
+  }, opts);
+  if (first !== undefined) process.stderr.write(`bench: ${what}: ${r.errors} error(s), first: ${describeError(first)}\n`);
+  return r;
+}
+
+const SLICES = 3;
+
+/**
+ * Measures each subject for `seconds` in total, in SLICES alternating slices, so
+ * that every subject sees the same (shared, noisy) machine. `i` counts each
+ * subject's operations across slices; `maxOps` bounds a subject's total.
+ */
+export async function interleaved(
+  what: string,
+  subjects: { name: string; op: (i: number) => Promise<unknown>; maxOps?: number }[],
+  opts: { concurrency: number; seconds: number },
+): Promise<Rate[]> {
+  const totals: Rate[] = subjects.map(() => ({ ops: 0, seconds: 0, opsPerSecond: 0, errors: 0 }));
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (const [n, s] of subjects.entries()) {
+      const t = totals[n]!;
+      const offset = t.ops + t.errors;
+      const left = s.maxOps === undefined ? undefined : s.maxOps - offset;
+      if (left !== undefined && left <= 0) continue;
+      const r = await rate(`${s.name} ${what}`, (i) => s.op(offset + i), {
+        concurrency: opts.concurrency,
+        seconds: opts.seconds / SLICES,
+        ...(left === undefined ? {} : { maxOps: left }),
+      });
+      t.ops += r.ops;
+      t.errors += r.errors;
+      t.seconds += r.seconds;
+    }
+  }
+  for (const t of totals) t.opsPerSecond = t.seconds > 0 ? t.ops / t.seconds : 0;
+  return totals;
+}
+
+export const errorsOf = (r: Rate[]): string => r.map((x) => String(x.errors)).join(' / ');
+export const ratio = (a: number, b: number): number => (b > 0 ? a / b : Number.NaN);
+/** Throughput of a measurement whose every operation moved `size` bytes. */
+export const mibps = (r: Rate, size: number): number => (r.ops * size) / (1024 * 1024) / r.seconds;

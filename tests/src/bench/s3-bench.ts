@@ -4,14 +4,11 @@
 // transfers next to a raw-disk fdatasync rate and a plain Node HTTP server, and the
 // peak resident memory of every stack process during BENCH_BIG_BYTES (default
 // 2 GiB) transfers, single request and multipart.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
-import { Agent, get as httpGet } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -27,19 +24,30 @@ import { createClient, SERVICE_NAMES } from '@zenko/mesh';
 import { freePort } from '../support/ports.js';
 import { ACCESS_KEY, SECRET_KEY } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
-import { measureRate, printTable, type Rate } from './measure.js';
+import { describeError as describe, errorsOf, interleaved, mibps, printTable, rate, ratio, type Rate } from './measure.js';
+import {
+  drain,
+  generated,
+  KiB,
+  loadAverage as load,
+  MiB,
+  plainGet,
+  rawDiskRate,
+  startChild,
+  startPlainServer,
+  type Child,
+} from './transfer.js';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
 const SMALL = 4 * KiB;
 const LARGE = 64 * MiB;
 const LIST_PREFIXES = 100;
 const LIST_PER_PREFIX = 100;
 
 /** The client settings used for both servers (named in the table titles). */
-const SETTINGS = "path-style, requestChecksumCalculation/responseChecksumValidation 'WHEN_REQUIRED', keep-alive, 64 sockets";
+export const SETTINGS = "path-style, requestChecksumCalculation/responseChecksumValidation 'WHEN_REQUIRED', keep-alive, 64 sockets";
 
-function s3(endpoint: string, accessKeyId: string, secretAccessKey: string, sdkDefaults = false): S3Client {
+/** An S3 client with SETTINGS (or the SDK's default checksum settings); one attempt per call. */
+export function s3(endpoint: string, accessKeyId: string, secretAccessKey: string, sdkDefaults = false): S3Client {
   return new S3Client({
     endpoint,
     region: 'us-east-1',
@@ -56,113 +64,6 @@ interface Target {
   client: S3Client;
 }
 
-const describe = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : JSON.stringify(err));
-
-/** measureRate, printing the first error of a measurement to stderr (errors are counted, never hidden). */
-async function rate(what: string, op: (i: number) => Promise<unknown>, opts: { concurrency: number; seconds: number; maxOps?: number }) {
-  let first: unknown;
-  const r = await measureRate(async (i) => {
-    try {
-      return await op(i);
-    } catch (err) {
-      first ??= err;
-      throw err;
-    }
-  }, opts);
-  if (first !== undefined) process.stderr.write(`s3 bench: ${what}: ${r.errors} error(s), first: ${describe(first)}\n`);
-  return r;
-}
-
-const SLICES = 3;
-
-/**
- * Measures each subject for `seconds` in total, in SLICES alternating slices, so
- * that every subject sees the same (shared, noisy) machine. `i` counts each
- * subject's operations across slices; `maxOps` bounds a subject's total.
- */
-async function interleaved(
-  what: string,
-  subjects: { name: string; op: (i: number) => Promise<unknown>; maxOps?: number }[],
-  opts: { concurrency: number; seconds: number },
-): Promise<Rate[]> {
-  const totals: Rate[] = subjects.map(() => ({ ops: 0, seconds: 0, opsPerSecond: 0, errors: 0 }));
-  for (let slice = 0; slice < SLICES; slice++) {
-    for (const [n, s] of subjects.entries()) {
-      const t = totals[n]!;
-      const offset = t.ops + t.errors;
-      const left = s.maxOps === undefined ? undefined : s.maxOps - offset;
-      if (left !== undefined && left <= 0) continue;
-      const r = await rate(`${s.name} ${what}`, (i) => s.op(offset + i), {
-        concurrency: opts.concurrency,
-        seconds: opts.seconds / SLICES,
-        ...(left === undefined ? {} : { maxOps: left }),
-      });
-      t.ops += r.ops;
-      t.errors += r.errors;
-      t.seconds += r.seconds;
-    }
-  }
-  for (const t of totals) t.opsPerSecond = t.seconds > 0 ? t.ops / t.seconds : 0;
-  return totals;
-}
-
-const errorsOf = (r: Rate[]): string => r.map((x) => String(x.errors)).join(' / ');
-
-async function drain(body: unknown): Promise<number> {
-  let n = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array>) n += chunk.length;
-  return n;
-}
-
-/** A stream of `size` bytes made of one reused 1 MiB block: no buffer of the object's size exists. */
-function generated(size: number): Readable {
-  const block = Buffer.alloc(MiB, 0x5a);
-  return Readable.from(
-    (function* () {
-      for (let left = size; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
-    })(),
-    { objectMode: false },
-  );
-}
-
-async function waitHttp(url: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const req = httpGet(url, (res) => {
-        res.resume();
-        resolve(true);
-      });
-      req.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-interface Child {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function startChild(args: string[], port: number, dir?: string): Promise<Child> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/`, 30_000);
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 const S3RVER_PACKAGE = createRequire(import.meta.url).resolve('s3rver/package.json');
 const S3RVER_VERSION = (JSON.parse(readFileSync(S3RVER_PACKAGE, 'utf8')) as { version: string }).version;
 
@@ -173,49 +74,6 @@ async function startS3rver(): Promise<Child> {
   const port = await freePort();
   return startChild([bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '-s', '--no-vhost-buckets'], port, dir);
 }
-
-/** A plain Node HTTP server (child process) answering every GET with the same in-memory buffer. */
-async function startPlainServer(size: number): Promise<Child> {
-  const port = await freePort();
-  const code = `const http = require('node:http'); const buf = Buffer.alloc(${size}, 0x5a);
-http.createServer((req, res) => { req.resume(); res.writeHead(200, { 'content-length': buf.length }); res.end(buf); })
-  .listen(${port}, '127.0.0.1');`;
-  return startChild(['-e', code], port);
-}
-
-function plainGet(url: string, agent: Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    httpGet(url, { agent }, (res) => {
-      let n = 0;
-      res.on('data', (c: Buffer) => (n += c.length));
-      res.on('end', () => resolve(n));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
-
-/** Writes `size` bytes in 1 MiB blocks to a new file in `dir`, fdatasync; MiB/s, best of `tries`. */
-async function rawDiskRate(dir: string, size: number, tries = 3): Promise<number> {
-  const block = Buffer.alloc(MiB, 0x5a);
-  let best = 0;
-  for (let t = 0; t < tries; t++) {
-    const path = join(dir, `raw-disk-${t}`);
-    const start = performance.now();
-    const fh = await open(path, 'wx');
-    try {
-      for (let left = size; left > 0; left -= block.length) await fh.write(block, 0, Math.min(block.length, left));
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    best = Math.max(best, size / MiB / ((performance.now() - start) / 1000));
-    await unlink(path);
-  }
-  return best;
-}
-
-const ratio = (a: number, b: number): number => (b > 0 ? a / b : Number.NaN);
-const mibps = (r: Rate, size: number): number => (r.ops * size) / MiB / r.seconds;
 
 async function smallObjects(targets: [Target, Target], seconds: number): Promise<(string | number)[][]> {
   const body = Buffer.alloc(SMALL, 0x61);
@@ -535,10 +393,6 @@ export async function s3Bench(seconds: number): Promise<void> {
     }
     probe.destroy();
 
-    const load = () =>
-      `load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(', ')}`;
     printTable(
       `s3: small objects, zenko stack vs s3rver ${S3RVER_VERSION} (${SETTINGS}; ${seconds}s each; ${load()})`,
       await smallObjects(targets, seconds),
