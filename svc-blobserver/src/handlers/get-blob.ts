@@ -5,12 +5,14 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { authorizedContainer, blobName } from '../azure/access.js';
-import { blobBytes, loadBlob } from '../azure/blob-data.js';
+import type { metadataV1Metadata } from '@zenko/gen';
+import { authorizedContainer, blobName, containerName } from '../azure/access.js';
+import { blobBytes, currentBlob, loadBlob } from '../azure/blob-data.js';
 import { blobEtag, blobHeaders, contentMd5 } from '../azure/blob-state.js';
 import { baseHeaders, drain, sendEmpty, type AzureContext } from '../azure/context.js';
-import type { AzureHandler } from '../azure/deps.js';
+import type { AzureDeps, AzureHandler } from '../azure/deps.js';
 import { checkReadLease, leaseOf } from '../azure/lease.js';
+import { AzureError } from '../errors/azure-errors.js';
 import { checkConditions } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { metadataHeaders } from '../protocol/metadata.js';
@@ -26,11 +28,28 @@ async function readAll(source: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The blob's record, looked up while the container is (one round trip, not two) when the names
+ * are valid; nothing of the answer is used before the container's checks have passed.
+ */
+function prefetchBlob(ctx: AzureContext, deps: AzureDeps): Promise<metadataV1Metadata.ObjectVersion | undefined> | undefined {
+  let fetched: Promise<metadataV1Metadata.ObjectVersion | undefined>;
+  try {
+    fetched = currentBlob(deps, containerName(ctx), blobName(ctx));
+  } catch {
+    return undefined;
+  }
+  fetched.catch(() => undefined);
+  return fetched;
+}
+
 export const getBlob: AzureHandler = async (ctx, deps) => {
+  const fetched = prefetchBlob(ctx, deps);
   const bucket = await authorizedContainer(ctx, deps);
   const key = blobName(ctx);
   await drain(ctx);
-  const v = await loadBlob(deps, bucket.name, key);
+  const v = fetched === undefined ? await loadBlob(deps, bucket.name, key) : await fetched;
+  if (v === undefined) throw new AzureError('BlobNotFound');
   const isHead = ctx.req.method === 'HEAD';
   checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   checkConditions(ctx.req.method ?? 'GET', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });

@@ -2,11 +2,11 @@
 // headers, a byte range or a part number, and response-* overrides.
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { metadataV1Metadata } from '@zenko/gen';
+import type { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import type { ByteRange } from '../data/backend.js';
-import { bucketForObjectRead, hideMissing, isVersioned, objectKey } from '../s3/access.js';
+import { bucketForObjectRead, bucketName, hideMissing, isVersioned, objectKey } from '../s3/access.js';
 import { authorizeObject } from '../s3/authorize.js';
 import { baseHeaders, type S3Context } from '../s3/context.js';
 import { evaluateConditions } from '../s3/conditions.js';
@@ -24,16 +24,20 @@ const OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'content-encoding',
 };
 
-/** Reads a version's metadata, turning delete markers and misses into S3's answers. */
+/**
+ * Reads a version's metadata, turning delete markers and misses into S3's answers. `fetched` is
+ * the answer of a lookup already started (GetObject/HeadObject start it with the bucket's).
+ */
 export async function loadVersion(
   ctx: S3Context,
   deps: S3Deps,
   bucket: string,
   key: string,
   versionId: string,
+  fetched?: Promise<metadataV1MetadataService.GetObjectResponse>,
 ): Promise<metadataV1Metadata.ObjectVersion> {
   try {
-    const { object } = await deps.metadata.getObject({ bucket, key, versionId });
+    const { object } = await (fetched ?? deps.metadata.getObject({ bucket, key, versionId }));
     if (object === undefined) throw new S3Error('NoSuchKey', { fields: { Key: key } });
     return object;
   } catch (err) {
@@ -70,10 +74,14 @@ function partRange(v: metadataV1Metadata.ObjectVersion, n: number): ByteRange {
 }
 
 const getOrHead: S3Handler = async (ctx, deps) => {
-  const { bucket, decision } = await bucketForObjectRead(ctx, deps);
   const key = objectKey(ctx);
   const versionId = ctx.query.get('versionId') ?? '';
-  const v = await loadVersion(ctx, deps, bucket.name, key, versionId).catch((err: unknown) => {
+  // The version is looked up while the bucket is (one round trip, not two); nothing of the
+  // answer is used, or shown, before the bucket's checks below have passed.
+  const fetched = deps.metadata.getObject({ bucket: bucketName(ctx), key, versionId });
+  fetched.catch(() => undefined);
+  const { bucket, decision } = await bucketForObjectRead(ctx, deps);
+  const v = await loadVersion(ctx, deps, bucket.name, key, versionId, fetched).catch((err: unknown) => {
     throw hideMissing(ctx, bucket, decision, err);
   });
   authorizeObject(ctx, decision, v);
