@@ -4,6 +4,7 @@
 import type { metadataV1Metadata, placementV1DataPlacementService } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { AzureError } from '../errors/azure-errors.js';
+import { blobName, containerName } from './access.js';
 import { checkConditions } from '../protocol/conditions.js';
 import { blobEtag } from './blob-state.js';
 import type { AzureContext } from './context.js';
@@ -106,6 +107,21 @@ export async function currentBlob(deps: AzureDeps, bucket: string, key: string):
     if (isMeshError(err, 'OBJECT_NOT_FOUND') || isMeshError(err, 'DELETE_MARKER')) return undefined;
     throw err;
   }
+}
+
+/**
+ * The blob's record, looked up while the container is (one round trip, not two) when the names
+ * are valid; nothing of the answer is used before the container's checks have passed.
+ */
+export function prefetchBlob(ctx: AzureContext, deps: AzureDeps): Promise<ObjectVersion | undefined> | undefined {
+  let fetched: Promise<ObjectVersion | undefined>;
+  try {
+    fetched = currentBlob(deps, containerName(ctx), blobName(ctx));
+  } catch {
+    return undefined;
+  }
+  fetched.catch(() => undefined);
+  return fetched;
 }
 
 export async function loadBlob(deps: AzureDeps, bucket: string, key: string): Promise<ObjectVersion> {

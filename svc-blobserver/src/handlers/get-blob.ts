@@ -5,12 +5,11 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { metadataV1Metadata } from '@zenko/gen';
-import { authorizedContainer, blobName, containerName } from '../azure/access.js';
-import { blobBytes, currentBlob, loadBlob } from '../azure/blob-data.js';
+import { authorizedContainer, blobName } from '../azure/access.js';
+import { blobBytes, loadBlob, prefetchBlob } from '../azure/blob-data.js';
 import { blobEtag, blobHeaders, contentMd5 } from '../azure/blob-state.js';
 import { baseHeaders, drain, sendEmpty, type AzureContext } from '../azure/context.js';
-import type { AzureDeps, AzureHandler } from '../azure/deps.js';
+import type { AzureHandler } from '../azure/deps.js';
 import { checkReadLease, leaseOf } from '../azure/lease.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { checkConditions } from '../protocol/conditions.js';
@@ -26,21 +25,6 @@ async function readAll(source: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of source) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-/**
- * The blob's record, looked up while the container is (one round trip, not two) when the names
- * are valid; nothing of the answer is used before the container's checks have passed.
- */
-function prefetchBlob(ctx: AzureContext, deps: AzureDeps): Promise<metadataV1Metadata.ObjectVersion | undefined> | undefined {
-  let fetched: Promise<metadataV1Metadata.ObjectVersion | undefined>;
-  try {
-    fetched = currentBlob(deps, containerName(ctx), blobName(ctx));
-  } catch {
-    return undefined;
-  }
-  fetched.catch(() => undefined);
-  return fetched;
 }
 
 export const getBlob: AzureHandler = async (ctx, deps) => {

@@ -4,7 +4,15 @@
 // replaced, is deleted. Uncommitted blocks of the blob are discarded, as Azure does.
 import { metadataV1Metadata } from '@zenko/gen';
 import { authorizeSas, authorizedContainer, blobName } from '../azure/access.js';
-import { MAX_PUT_BLOB_BYTES, currentBlob, preconditionError, requiredLength, storeBody, writePreconditions } from '../azure/blob-data.js';
+import {
+  MAX_PUT_BLOB_BYTES,
+  currentBlob,
+  prefetchBlob,
+  preconditionError,
+  requiredLength,
+  storeBody,
+  writePreconditions,
+} from '../azure/blob-data.js';
 import { blobEtag, checkMd5Header, contentMd5, headersFromRequest } from '../azure/blob-state.js';
 import { storedMetadata } from '../azure/container-state.js';
 import { sendEmpty } from '../azure/context.js';
@@ -16,6 +24,7 @@ import { extractMetadata } from '../protocol/metadata.js';
 import { parseTagsHeader } from '../xml/request-bodies.js';
 
 export const putBlob: AzureHandler = async (ctx, deps) => {
+  const fetched = prefetchBlob(ctx, deps);
   const bucket = await authorizedContainer(ctx, deps);
   const key = blobName(ctx);
   const size = requiredLength(ctx, MAX_PUT_BLOB_BYTES);
@@ -23,7 +32,7 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
   const userMetadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
   const md5 = checkMd5Header('content-md5', ctx.headers['content-md5']);
   const tags = Object.fromEntries(parseTagsHeader(ctx.headers['x-ms-tags']));
-  const current = await currentBlob(deps, bucket.name, key);
+  const current = fetched === undefined ? await currentBlob(deps, bucket.name, key) : await fetched;
   authorizeSas(ctx, current !== undefined);
   const preconditions = writePreconditions(ctx, current);
   const lease = leaseOf(current?.attributes);
