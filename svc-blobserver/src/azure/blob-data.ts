@@ -70,9 +70,26 @@ export async function storeStream(
   }
   const stored = await deps.placement.put(requests());
   return {
-    piece: { location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: stored.md5, blockId: '' },
+    piece: {
+      location: stored.location,
+      key: stored.key,
+      start: 0,
+      size: stored.size,
+      partNumber: 0,
+      etag: stored.md5,
+      blockId: '',
+      offset: 0,
+    },
     md5: stored.md5,
   };
+}
+
+/** Backend keys several pieces share (a multipart object assembled at its location): read by range. */
+function sharedKeys(pieces: readonly { key: string }[]): Set<string> {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const p of pieces) (seen.has(p.key) ? shared : seen).add(p.key);
+  return shared;
 }
 
 /** The bytes of a version, its pieces in order, limited to an inclusive range. */
@@ -83,17 +100,18 @@ export async function* blobBytes(
 ): AsyncGenerator<Buffer> {
   const first = range?.start ?? 0;
   const last = range?.end ?? Number.MAX_SAFE_INTEGER;
+  const shared = sharedKeys(pieces);
   for (const piece of pieces) {
     const pieceEnd = piece.start + piece.size - 1;
     if (piece.size === 0 || pieceEnd < first || piece.start > last) continue;
     const rangeStart = Math.max(first, piece.start) - piece.start;
     const rangeEnd = Math.min(last, pieceEnd) - piece.start;
-    const whole = rangeStart === 0 && rangeEnd === piece.size - 1;
+    const whole = rangeStart === 0 && rangeEnd === piece.size - 1 && !shared.has(piece.key);
     const stream = deps.placement.get({
       location: piece.location,
       key: piece.key,
-      rangeStart: whole ? 0 : rangeStart,
-      rangeEnd: whole ? -1 : rangeEnd,
+      rangeStart: whole ? 0 : piece.offset + rangeStart,
+      rangeEnd: whole ? -1 : piece.offset + rangeEnd,
     });
     for await (const message of stream) yield message.chunk;
   }

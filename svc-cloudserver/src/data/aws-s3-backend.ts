@@ -14,12 +14,16 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCopyCommand,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -201,6 +205,68 @@ export class S3Backend implements DataBackend {
       // The body's own failure (digest, signature, client gone) reaches the caller unchanged.
       if (bodyError !== undefined) throw bodyError.error;
       throw s3Failure(err, this.location, 'writing');
+    }
+  }
+
+  /**
+   * A multipart upload at the target whose parts are server-side copies (UploadPartCopy) of the
+   * pieces, completed under the object's own cloud key: the object is whole at the target, as
+   * other readers of the bucket expect. Pieces must respect S3's part sizes (≥ 5 MiB but the last).
+   */
+  async compose(
+    pieces: readonly { key: string; size: number }[],
+    hint: Pick<PutHint, 'bucket' | 'key'>,
+  ): Promise<{ key: string; size: number }> {
+    const Bucket = this.config.bucket;
+    const Key = cloudKeyOf(this.config.bucketMatch, hint.bucket, hint.key);
+    const id = randomBytes(16).toString('hex');
+    let uploadId: string | undefined;
+    try {
+      const created = await this.#client.send(
+        new CreateMultipartUploadCommand({
+          Bucket,
+          Key,
+          Metadata: { [DATA_ID]: id },
+          ...(this.config.serverSideEncryption ? { ServerSideEncryption: 'AES256' as const } : {}),
+        }),
+      );
+      uploadId = created.UploadId;
+      if (uploadId === undefined) throw new MeshError('BACKEND_ERROR', `${this.location}: no upload id while assembling`);
+      const UploadId = uploadId;
+      const etags: string[] = new Array<string>(pieces.length);
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let i = next++; i < pieces.length; i = next++) {
+          const k = decodeKey(pieces[i]!.key);
+          const source = `${this.#bucketOf(k)}/${encodeURIComponent(k.cloudKey).replace(/%2F/g, '/')}`;
+          const res = await this.#client.send(
+            new UploadPartCopyCommand({
+              Bucket,
+              Key,
+              UploadId,
+              PartNumber: i + 1,
+              CopySource: k.versionId ? `${source}?versionId=${encodeURIComponent(k.versionId)}` : source,
+            }),
+          );
+          etags[i] = res.CopyPartResult?.ETag ?? '';
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(4, pieces.length) }, worker));
+      const done = await this.#client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
+      );
+      const size = pieces.reduce((total, p) => total + p.size, 0);
+      return { key: encodeKey({ cloudKey: Key, id, versionId: done.VersionId ?? '', mpu: false }), size };
+    } catch (err) {
+      if (uploadId !== undefined) {
+        await this.#client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => undefined);
+      }
+      throw s3Failure(err, this.location, 'assembling');
     }
   }
 

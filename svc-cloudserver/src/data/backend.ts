@@ -33,6 +33,12 @@ export interface DataBackend {
   head(key: string): Promise<{ size: number }>;
   /** Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;
+  /**
+   * Optional: joins stored pieces, in order, into one new object under the object's own name,
+   * inside the target (server-side copy: no byte passes through Zenko). Used to assemble a
+   * multipart upload whose parts were stored at this location. The pieces stay untouched.
+   */
+  compose?(pieces: readonly { key: string; size: number }[], hint: Pick<PutHint, 'bucket' | 'key'>): Promise<{ key: string; size: number }>;
   /** Checks that the target is reachable with the configured credentials (cloud types); LOCATION_PROBE_FAILED otherwise. */
   probe?(): Promise<void>;
   close(): Promise<void>;

@@ -159,6 +159,56 @@ export const uploadPartCopy: S3Handler = async (ctx, deps) => {
   sendXml(ctx, 200, w.end(), source.version.versionId !== 'null' ? { 'x-amz-copy-source-version-id': source.version.versionId } : {});
 };
 
+/**
+ * Joins the parts at their location when its backend can (cloud types: server-side, no byte
+ * through Zenko), so the object is whole at the target under its own name; `undefined` when it
+ * cannot, or when the parts do not qualify (metadata then answers the request's error, or
+ * completes with the parts as they are stored). A failed assembly falls back the same way.
+ */
+async function assemble(
+  deps: S3Deps,
+  ref: { bucket: string; key: string; uploadId: string },
+  wanted: readonly { partNumber: number; etag: string }[],
+): Promise<metadataV1Metadata.DataLocation[] | undefined> {
+  const stored = new Map<number, metadataV1Metadata.Part>();
+  let location = '';
+  for (let marker = 0; ;) {
+    const page = await deps.metadata.listParts({ ...ref, partNumberMarker: marker, maxParts: 1000 }).catch(() => undefined);
+    if (page === undefined) return undefined;
+    location = page.upload?.location ?? '';
+    for (const part of page.parts) stored.set(part.partNumber, part);
+    if (!page.isTruncated) break;
+    marker = page.nextPartNumberMarker;
+  }
+  const backend = location === '' ? undefined : deps.data.location(location).backend;
+  if (backend?.compose === undefined) return undefined;
+  const unquote = (etag: string): string => etag.replace(/^"|"$/g, '');
+  const parts = wanted.map((w) => stored.get(w.partNumber));
+  const usable = (p: metadataV1Metadata.Part | undefined, i: number): p is metadataV1Metadata.Part =>
+    p?.data !== undefined &&
+    p.data.location === location &&
+    unquote(p.etag) === unquote(wanted[i]!.etag) &&
+    (i === wanted.length - 1 || p.size >= MIN_PART_SIZE);
+  if (parts.length === 0 || !parts.every(usable)) return undefined;
+  const ok = parts;
+  let joined: { key: string; size: number };
+  try {
+    joined = await backend.compose(
+      ok.map((p) => ({ key: p.data!.key, size: p.size })),
+      { bucket: ref.bucket, key: ref.key },
+    );
+  } catch (err) {
+    deps.logger.warn({ err, location }, 'assembling a multipart upload at its location failed; its parts stay separate');
+    return undefined;
+  }
+  let offset = 0;
+  return ok.map((p) => {
+    const piece = metadataV1Metadata.DataLocation.fromPartial({ location, key: joined.key, offset, size: p.size });
+    offset += p.size;
+    return piece;
+  });
+}
+
 export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
@@ -168,6 +218,7 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
     etag: p.etag,
   }));
   const ifNoneMatch = ctx.headers['if-none-match'];
+  const assembled = await assemble(deps, { bucket: bucket.name, key, uploadId: id }, parts);
   let res;
   try {
     res = await deps.metadata.completeMultipartUpload({
@@ -178,8 +229,10 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
       minPartSize: MIN_PART_SIZE,
       ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
       ifNoneMatch: ifNoneMatch !== undefined,
+      assembledData: assembled ?? [],
     });
   } catch (err) {
+    if (assembled !== undefined) cleanupLater(deps, assembled.slice(0, 1));
     if (isMeshError(err, 'INVALID_PART')) throw new S3Error('InvalidPart');
     if (isMeshError(err, 'INVALID_PART_ORDER')) throw new S3Error('InvalidPartOrder');
     if (isMeshError(err, 'ENTITY_TOO_SMALL')) throw new S3Error('EntityTooSmall');

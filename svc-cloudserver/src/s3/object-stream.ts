@@ -5,6 +5,14 @@ import type { metadataV1Metadata } from '@zenko/gen';
 import type { ByteRange } from '../data/backend.js';
 import type { DataPlacement } from '../data/placement.js';
 
+/** Backend keys several pieces share (a multipart object assembled at its location): read by range. */
+function sharedKeys(pieces: readonly { key: string }[]): Set<string> {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const p of pieces) (seen.has(p.key) ? shared : seen).add(p.key);
+  return shared;
+}
+
 export async function* objectBytes(
   data: DataPlacement,
   pieces: readonly metadataV1Metadata.DataLocation[],
@@ -12,17 +20,20 @@ export async function* objectBytes(
 ): AsyncGenerator<Uint8Array> {
   const first = range?.start ?? 0;
   const last = range?.end ?? Number.MAX_SAFE_INTEGER;
+  const shared = sharedKeys(pieces);
   for (const piece of pieces) {
     const pieceEnd = piece.start + piece.size - 1;
     if (piece.size === 0 || pieceEnd < first || piece.start > last) continue;
     const sub = { start: Math.max(first, piece.start) - piece.start, end: Math.min(last, pieceEnd) - piece.start };
-    const whole = sub.start === 0 && sub.end === piece.size - 1;
+    const whole = sub.start === 0 && sub.end === piece.size - 1 && !shared.has(piece.key);
     // The file backend reads a whole piece through its known size (no fstat); cloud backends
-    // get no Range header for it.
+    // get no Range header for it. A piece within a larger backend object is read by range.
     const stream = await data.get(
       piece.location,
       piece.key,
-      whole && data.location(piece.location).backend.type !== 'file' ? undefined : sub,
+      whole && data.location(piece.location).backend.type !== 'file'
+        ? undefined
+        : { start: piece.offset + sub.start, end: piece.offset + sub.end },
     );
     try {
       for await (const chunk of stream as AsyncIterable<Uint8Array>) yield chunk;
@@ -34,5 +45,7 @@ export async function* objectBytes(
 
 /** Releases data that no version references any more (best effort; failures are logged by the caller). */
 export async function releaseData(data: DataPlacement, pieces: readonly metadataV1Metadata.DataLocation[]): Promise<void> {
-  await Promise.all(pieces.map((p) => data.delete(p.location, p.key)));
+  // Pieces of an assembled multipart object share one backend object: delete it once.
+  const unique = new Map(pieces.map((p) => [`${p.location}\0${p.key}`, p]));
+  await Promise.all([...unique.values()].map((p) => data.delete(p.location, p.key)));
 }

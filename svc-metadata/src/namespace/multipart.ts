@@ -205,17 +205,23 @@ export async function completeMultipartUpload(
         }
         return part;
       });
-      const usedNumbers = new Set(used.map((p) => p.partNumber));
+      const assembled = req.assembledData;
+      if (assembled.length > 0 && (assembled.length !== used.length || assembled.some((a, i) => a.size !== used[i]!.size))) {
+        throw new MeshError('INVALID_ARGUMENT', 'assembled data does not match the completed parts');
+      }
+      // Assembled at the location: every part's own data is left over.
+      const usedNumbers = new Set(assembled.length > 0 ? [] : used.map((p) => p.partNumber));
       const unusedData = entries
         .map((e) => decodePart(e.value))
         .filter((p) => !usedNumbers.has(p.partNumber))
         .flatMap((p) => (p.data ? [p.data] : []));
       let offset = 0;
       const data: DataLocation[] = [];
-      for (const part of used) {
-        if (part.data) data.push({ ...part.data, start: offset, size: part.size, partNumber: part.partNumber, etag: unquote(part.etag) });
+      used.forEach((part, i) => {
+        const piece = assembled.length > 0 ? assembled[i] : part.data;
+        if (piece) data.push({ ...piece, start: offset, size: part.size, partNumber: part.partNumber, etag: unquote(part.etag) });
         offset += part.size;
-      }
+      });
       const md5s = Buffer.concat(used.map((p) => Buffer.from(unquote(p.etag), 'hex')));
       const u = upload.record.upload;
       const version: metadataV1Metadata.ObjectVersion = {

@@ -959,7 +959,7 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         assert.equal(page2.isTruncated, false);
 
         const complete = (parts: { partNumber: number; etag: string }[], minPartSize = 0) =>
-          ns.completeMultipartUpload(store, { ...ref, parts, minPartSize, ifMatchEtag: '', ifNoneMatch: false });
+          ns.completeMultipartUpload(store, { ...ref, parts, minPartSize, ifMatchEtag: '', ifNoneMatch: false, assembledData: [] });
         await rejects(
           complete([
             { partNumber: 2, etag: md5(22) },
@@ -1027,6 +1027,37 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         await rejects(complete([{ partNumber: 1, etag: md5(1) }]), 'UPLOAD_NOT_FOUND');
         const left = await store.scan('parts', { gte: 'mpu\0', lt: 'mpu\x01', limit: 10 });
         assert.deepEqual(left, [], 'completed uploads leave no part records');
+      });
+
+      test('complete with data assembled at the location: pieces share one backend object, every part is left over', async (store) => {
+        await makeBucket(store, 'mpu');
+        const { upload } = await ns.createMultipartUpload(store, {
+          upload: metadataV1Metadata.MultipartUpload.fromPartial({ bucket: 'mpu', key: 'joined', ownerId: 'o' }),
+        });
+        const ref = { bucket: 'mpu', key: 'joined', uploadId: upload!.uploadId };
+        const md5 = (i: number) => i.toString(16).padStart(32, '0');
+        await ns.putPart(store, { ...ref, part: part(1, 10, md5(1)) });
+        await ns.putPart(store, { ...ref, part: part(2, 7, md5(2)) });
+        const parts = [
+          { partNumber: 1, etag: md5(1) },
+          { partNumber: 2, etag: md5(2) },
+        ];
+        const piece = (offset: number, size: number) =>
+          metadataV1Metadata.DataLocation.fromPartial({ location: 'loc', key: 'joined-at-target', offset, size });
+        const complete = (assembledData: metadataV1Metadata.DataLocation[]) =>
+          ns.completeMultipartUpload(store, { ...ref, parts, minPartSize: 0, ifMatchEtag: '', ifNoneMatch: false, assembledData });
+        await rejects(complete([piece(0, 10)]), 'INVALID_ARGUMENT');
+        await rejects(complete([piece(0, 10), piece(10, 8)]), 'INVALID_ARGUMENT');
+        const done = await complete([piece(0, 10), piece(10, 7)]);
+        assert.deepEqual(
+          done.object!.data.map((d) => [d.key, d.partNumber, d.start, d.offset, d.size]),
+          [
+            ['joined-at-target', 1, 0, 0, 10],
+            ['joined-at-target', 2, 10, 10, 7],
+          ],
+        );
+        assert.equal(done.object!.partsCount, 2);
+        assert.deepEqual(new Set(done.unusedData), new Set([dataFor('p1', md5(1)), dataFor('p2', md5(2))]));
       });
 
       test('abort releases every part; unknown uploads', async (store) => {

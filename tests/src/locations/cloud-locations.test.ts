@@ -168,20 +168,30 @@ describe('aws_s3 location (another S3 server as the target)', () => {
     });
   }
 
-  it('multipart upload through Zenko (lib-storage, 5 MiB parts): parts at the target, whole object readable', async () => {
+  it('multipart upload through Zenko (lib-storage, 5 MiB parts): assembled at the target under its own key, part by part readable', async () => {
     const data = bytes(12 * MIB + 3, 4);
-    await new Upload({ client: s3, params: { Bucket: 'shared', Key: 'mpu.bin', Body: data }, partSize: 5 * MIB, queueSize: 2 }).done();
-    assert.ok((await body(s3, 'shared', 'mpu.bin')).equals(data));
+    await new Upload({ client: s3, params: { Bucket: 'mirrored', Key: 'mpu.bin', Body: data }, partSize: 5 * MIB, queueSize: 2 }).done();
+    assert.ok((await body(s3, 'mirrored', 'mpu.bin')).equals(data));
     assert.ok(
-      (await body(s3, 'shared', 'mpu.bin', `bytes=${5 * MIB - 2}-${10 * MIB + 2}`)).equals(data.subarray(5 * MIB - 2, 10 * MIB + 3)),
+      (await body(s3, 'mirrored', 'mpu.bin', `bytes=${5 * MIB - 2}-${10 * MIB + 2}`)).equals(data.subarray(5 * MIB - 2, 10 * MIB + 3)),
     );
-    const parts = await direct.send(new ListObjectsV2Command({ Bucket: 'target', Prefix: '.zenko-mpu/shared/mpu.bin/' }));
-    assert.equal(parts.KeyCount, 3, 'one target object per part');
-    await s3.send(new DeleteObjectCommand({ Bucket: 'shared', Key: 'mpu.bin' }));
-    const gone = await eventually(
-      async () => (await direct.send(new ListObjectsV2Command({ Bucket: 'target', Prefix: '.zenko-mpu/shared/mpu.bin/' }))).KeyCount === 0,
+    const part2 = await s3.send(new GetObjectCommand({ Bucket: 'mirrored', Key: 'mpu.bin', PartNumber: 2 }));
+    assert.equal(part2.PartsCount, 3);
+    assert.ok(Buffer.from(await part2.Body!.transformToByteArray()).equals(data.subarray(5 * MIB, 10 * MIB)));
+    // Whole at the target, as any other reader of the bucket expects; the parts are cleaned up.
+    assert.ok((await body(direct, 'target-match', 'mpu.bin')).equals(data), 'the object is whole at the target');
+    const partsGone = await eventually(
+      async () => (await direct.send(new ListObjectsV2Command({ Bucket: 'target-match', Prefix: '.zenko-mpu/' }))).KeyCount === 0,
     );
-    assert.ok(gone, 'the parts are deleted with the object');
+    assert.ok(partsGone, 'the uploaded parts are removed once assembled');
+    const uploads = await direct.send(new ListMultipartUploadsCommand({ Bucket: 'target-match' }));
+    assert.deepEqual(uploads.Uploads ?? [], [], 'no multipart upload left open at the target');
+    // A copy reads it through the assembled pieces, then the object goes with its data.
+    await s3.send(new CopyObjectCommand({ Bucket: 'mirrored', Key: 'mpu-copy.bin', CopySource: 'mirrored/mpu.bin' }));
+    assert.ok((await body(s3, 'mirrored', 'mpu-copy.bin')).equals(data));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'mirrored', Key: 'mpu.bin' }));
+    assert.ok(await eventually(async () => !(await targetHas('target-match', 'mpu.bin'))), 'deleted at the target with the object');
+    assert.ok((await body(s3, 'mirrored', 'mpu-copy.bin')).equals(data), 'the copy has its own data');
   });
 
   it('a body that fails its digest leaves nothing at the target (multipart aborted)', async () => {
@@ -235,6 +245,13 @@ describe('azure location (Azurite as the target)', () => {
       const data = bytes(11 * MIB, 9);
       await new Upload({ client: s3, params: { Bucket: bucket, Key: 'mpu.bin', Body: data }, partSize: 5 * MIB, queueSize: 2 }).done();
       assert.ok((await body(s3, bucket, 'mpu.bin')).equals(data));
+      assert.ok((await body(s3, bucket, 'mpu.bin', `bytes=${5 * MIB - 1}-${5 * MIB}`)).equals(data.subarray(5 * MIB - 1, 5 * MIB + 1)));
+      assert.ok((await blobBytes(container, blobName('mpu.bin'))).equals(data), 'assembled at the target under its own name');
+      const partBlobsGone = await eventually(async () => {
+        for await (const b of container.listBlobsFlat({ prefix: '.zenko-mpu/' })) if (b.name.includes('/mpu.bin/')) return false;
+        return true;
+      });
+      assert.ok(partBlobsGone, 'the uploaded parts are removed once assembled');
 
       const second = bytes(5_000, 10);
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'a/small.bin', Body: second }));

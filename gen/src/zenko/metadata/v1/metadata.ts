@@ -153,6 +153,11 @@ export interface DataLocation {
   etag: string;
   /** Azure block ID (base64) of the committed block this piece holds; empty otherwise. */
   blockId: string;
+  /**
+   * Byte offset of this piece within the backend object `key` names: 0 unless several
+   * pieces share one backend object (a multipart object assembled at its location).
+   */
+  offset: number;
 }
 
 export interface ReplicationSite {
@@ -678,7 +683,7 @@ export const Bucket_AttributesEntry: MessageFns<Bucket_AttributesEntry> = {
 };
 
 function createBaseDataLocation(): DataLocation {
-  return { location: "", key: "", start: 0, size: 0, partNumber: 0, etag: "", blockId: "" };
+  return { location: "", key: "", start: 0, size: 0, partNumber: 0, etag: "", blockId: "", offset: 0 };
 }
 
 export const DataLocation: MessageFns<DataLocation> = {
@@ -703,6 +708,9 @@ export const DataLocation: MessageFns<DataLocation> = {
     }
     if (message.blockId !== "") {
       writer.uint32(58).string(message.blockId);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(64).int64(message.offset);
     }
     return writer;
   },
@@ -776,6 +784,14 @@ export const DataLocation: MessageFns<DataLocation> = {
             message.blockId = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -805,6 +821,7 @@ export const DataLocation: MessageFns<DataLocation> = {
         : isSet(object.block_id)
         ? globalThis.String(object.block_id)
         : "",
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
     };
   },
 
@@ -831,6 +848,9 @@ export const DataLocation: MessageFns<DataLocation> = {
     if (message.blockId !== "") {
       obj.blockId = message.blockId;
     }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
     return obj;
   },
 
@@ -846,6 +866,7 @@ export const DataLocation: MessageFns<DataLocation> = {
     message.partNumber = object.partNumber ?? 0;
     message.etag = object.etag ?? "";
     message.blockId = object.blockId ?? "";
+    message.offset = object.offset ?? 0;
     return message;
   },
 };

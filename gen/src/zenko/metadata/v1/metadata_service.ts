@@ -381,6 +381,13 @@ export interface CompleteMultipartUploadRequest {
   minPartSize: number;
   ifMatchEtag: string;
   ifNoneMatch: boolean;
+  /**
+   * When set: the object's bytes as already assembled at the upload's location, one piece per
+   * completed part in order (location, key, offset and size of each part within the assembled
+   * backend object). The version uses them, and the data of every part is reported in
+   * unused_data. Sizes must match the parts'; INVALID_ARGUMENT otherwise.
+   */
+  assembledData: DataLocation[];
 }
 
 export interface CompleteMultipartUploadResponse {
@@ -4999,7 +5006,16 @@ export const CompletedPart: MessageFns<CompletedPart> = {
 };
 
 function createBaseCompleteMultipartUploadRequest(): CompleteMultipartUploadRequest {
-  return { bucket: "", key: "", uploadId: "", parts: [], minPartSize: 0, ifMatchEtag: "", ifNoneMatch: false };
+  return {
+    bucket: "",
+    key: "",
+    uploadId: "",
+    parts: [],
+    minPartSize: 0,
+    ifMatchEtag: "",
+    ifNoneMatch: false,
+    assembledData: [],
+  };
 }
 
 export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadRequest> = {
@@ -5024,6 +5040,9 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
     }
     if (message.ifNoneMatch !== false) {
       writer.uint32(56).bool(message.ifNoneMatch);
+    }
+    for (const v of message.assembledData) {
+      DataLocation.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -5097,6 +5116,14 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
             message.ifNoneMatch = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.assembledData.push(DataLocation.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5134,6 +5161,11 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
         : isSet(object.if_none_match)
         ? globalThis.Boolean(object.if_none_match)
         : false,
+      assembledData: globalThis.Array.isArray(object?.assembledData)
+        ? object.assembledData.map((e: any) => DataLocation.fromJSON(e))
+        : globalThis.Array.isArray(object?.assembled_data)
+        ? object.assembled_data.map((e: any) => DataLocation.fromJSON(e))
+        : [],
     };
   },
 
@@ -5160,6 +5192,9 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
     if (message.ifNoneMatch !== false) {
       obj.ifNoneMatch = message.ifNoneMatch;
     }
+    if (message.assembledData?.length) {
+      obj.assembledData = message.assembledData.map((e) => DataLocation.toJSON(e));
+    }
     return obj;
   },
 
@@ -5175,6 +5210,7 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
     message.minPartSize = object.minPartSize ?? 0;
     message.ifMatchEtag = object.ifMatchEtag ?? "";
     message.ifNoneMatch = object.ifNoneMatch ?? false;
+    message.assembledData = object.assembledData?.map((e) => DataLocation.fromPartial(e)) || [];
     return message;
   },
 };
