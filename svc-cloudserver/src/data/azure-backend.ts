@@ -54,6 +54,15 @@ function decodeKey(key: string): StoredKey {
   return { blob: key.slice(0, at), etag: new URLSearchParams(key.slice(at + 1)).get('etag') ?? '' };
 }
 
+/**
+ * A blob name with a `.` or `..` path segment cannot be addressed: URL parsing (WHATWG, in the
+ * SDK and in the service) resolves those segments, even percent-encoded, so `a/../../x` would
+ * name a blob of another container or account.
+ */
+function addressable(blob: string): boolean {
+  return !blob.split('/').some((segment) => segment === '.' || segment === '..');
+}
+
 const DENIED = new Set([
   'AuthenticationFailed',
   'AuthorizationFailure',
@@ -110,8 +119,30 @@ export class AzureBackend implements DataBackend {
     this.#container = service.getContainerClient(config.container);
   }
 
+  #nameFor(hint: Pick<PutHint, 'bucket' | 'key'>): string {
+    const name = cloudKeyOf(this.config.bucketMatch, hint.bucket, hint.key);
+    if (!addressable(name)) {
+      throw new MeshError(
+        'INVALID_ARGUMENT',
+        `${this.location}: an object key with a "." or ".." path segment cannot be stored on an azure location`,
+        {
+          details: { location: this.location },
+        },
+      );
+    }
+    return name;
+  }
+
+  /** The stored key's blob, or DATA_NOT_FOUND for a name no blob of this container can have. */
+  #stored(key: string): StoredKey {
+    const k = decodeKey(key);
+    if (!addressable(k.blob))
+      throw new MeshError('DATA_NOT_FOUND', `${this.location}: no data under ${k.blob}`, { details: { location: this.location } });
+    return k;
+  }
+
   async put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }> {
-    const objectName = cloudKeyOf(this.config.bucketMatch, hint.bucket, hint.key);
+    const objectName = this.#nameFor(hint);
     const blob = hint.part ? `${MPU_PREFIX}${hint.bucket}/${hint.key}/${hint.part.uploadId}/${hint.part.number}` : objectName;
     const client = this.#container.getBlockBlobClient(blob);
     const abortSignal = hint.signal;
@@ -193,7 +224,7 @@ export class AzureBackend implements DataBackend {
     pieces: readonly { key: string; size: number }[],
     hint: Pick<PutHint, 'bucket' | 'key'>,
   ): Promise<{ key: string; size: number }> {
-    const blob = cloudKeyOf(this.config.bucketMatch, hint.bucket, hint.key);
+    const blob = this.#nameFor(hint);
     const client = this.#container.getBlockBlobClient(blob);
     const writeId = randomBytes(12).toString('hex');
     const ids = pieces.map((_, i) => Buffer.from(`${writeId}-${String(i).padStart(6, '0')}`).toString('base64'));
@@ -221,7 +252,7 @@ export class AzureBackend implements DataBackend {
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
-    const k = decodeKey(key);
+    const k = this.#stored(key);
     const count = range && range.end < Number.MAX_SAFE_INTEGER ? range.end - range.start + 1 : undefined;
     try {
       const res = await this.#container
@@ -235,7 +266,7 @@ export class AzureBackend implements DataBackend {
   }
 
   async head(key: string): Promise<{ size: number }> {
-    const k = decodeKey(key);
+    const k = this.#stored(key);
     try {
       const res = await this.#container.getBlobClient(k.blob).getProperties({ conditions: k.etag ? { ifMatch: k.etag } : {} });
       return { size: res.contentLength ?? 0 };
@@ -246,6 +277,7 @@ export class AzureBackend implements DataBackend {
 
   async delete(key: string): Promise<void> {
     const k = decodeKey(key);
+    if (!addressable(k.blob)) return;
     try {
       // Conditional on the ETag: a blob an overwrite replaced since is left alone.
       await this.#container.getBlobClient(k.blob).delete({ conditions: k.etag ? { ifMatch: k.etag } : {} });

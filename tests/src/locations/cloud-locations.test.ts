@@ -280,6 +280,18 @@ describe('azure location (Azurite as the target)', () => {
     assert.equal(err.code, 'BadDigest');
     assert.equal(await blobExists(container, 'az-shared/bad.bin'), false);
   });
+
+  it('a key with a ".." path segment is refused on an azure location and nothing lands outside its container', async () => {
+    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'az-shared', Key: '../../escape.bin', Body: bytes(1_000, 12) })));
+    assert.equal(err.code, 'InvalidArgument');
+    assert.equal(err.status, 400);
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'az-shared', Key: '../../escape.bin' })))).status, 404);
+    const service = azurite.client();
+    for await (const c of service.listContainers()) {
+      for await (const b of service.getContainerClient(c.name).listBlobsFlat())
+        assert.ok(!b.name.endsWith('escape.bin'), `${c.name}/${b.name}`);
+    }
+  });
 });
 
 describe('one bucket, objects on three location types', () => {
