@@ -194,6 +194,15 @@ describe('aws_s3 location (another S3 server as the target)', () => {
     assert.ok((await body(s3, 'mirrored', 'mpu-copy.bin')).equals(data), 'the copy has its own data');
   });
 
+  it('a key with ".." path segments is stored under exactly that name at the target, never outside its place', async () => {
+    const data = bytes(1_000, 15);
+    await s3.send(new PutObjectCommand({ Bucket: 'shared', Key: 'x/../../escape.bin', Body: data }));
+    assert.ok((await body(s3, 'shared', 'x/../../escape.bin')).equals(data));
+    assert.ok((await body(direct, 'target', 'shared/x/../../escape.bin')).equals(data), 'the literal name at the target');
+    assert.equal(await targetHas('target', 'escape.bin'), false);
+    assert.equal(await targetHas('target', 'shared/escape.bin'), false);
+  });
+
   it('a body that fails its digest leaves nothing at the target (multipart aborted)', async () => {
     const data = bytes(10 * MIB, 5);
     const wrongMd5 = Buffer.alloc(16, 7).toString('base64');
