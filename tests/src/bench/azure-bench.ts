@@ -6,12 +6,12 @@
 // upload in blocks (uploadData) and its download.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { azureClient } from '../support/azure.js';
+import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
+import { azureClient, DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { startStack } from '../support/stack.js';
 import { errorsOf, interleaved, mibps, printTable, rate, ratio, type Rate } from './measure.js';
-import { drain, KiB, loadAverage, MiB } from './transfer.js';
+import { drain, KiB, loadAverage, MiB, startCeiling } from './transfer.js';
 
 const SMALL = 4 * KiB;
 const LARGE = 64 * MiB;
@@ -37,7 +37,7 @@ interface Target {
 type Row = (string | number)[];
 
 function row(label: string, r: Rate[], target: string, value: (x: Rate) => number = (x) => x.opsPerSecond): Row {
-  return [label, value(r[0]!), value(r[1]!), ratio(value(r[0]!), value(r[1]!)), target, errorsOf(r)];
+  return [label, value(r[0]!), value(r[1]!), ratio(value(r[0]!), value(r[1]!)), r[2] ? value(r[2]) : '-', target, errorsOf(r)];
 }
 
 async function getBlob(c: ContainerClient, name: string, size: number): Promise<void> {
@@ -45,7 +45,9 @@ async function getBlob(c: ContainerClient, name: string, size: number): Promise<
   if ((await drain(res.readableStreamBody)) !== size) throw new Error(`short Get Blob body for ${name}`);
 }
 
-async function smallBlobs(targets: [Target, Target], seconds: number): Promise<Row[]> {
+/** Small blobs on Zenko, Azurite and the client ceiling (a server answering at once, ceiling-server.ts). */
+async function smallBlobs(servers: [Target, Target], ceiling: Target, seconds: number): Promise<Row[]> {
+  const targets = [...servers, ceiling];
   const body = Buffer.alloc(SMALL, 0x61);
   const containers = targets.map((t) => t.service.getContainerClient('small'));
   const put = (c: ContainerClient, name: string) => c.getBlockBlobClient(name).upload(body, body.length);
@@ -149,8 +151,19 @@ export async function azureBench(seconds: number): Promise<void> {
       { name: 'zenko azure', service: azureClient(stack) },
       { name: 'azurite', service: azurite.client() },
     ];
-    const rows: Row[] = [['operation', 'Zenko', 'Azurite', 'ratio', 'target', 'errors (Zenko / Azurite)']];
-    rows.push(...(await smallBlobs(targets, seconds)));
+    const rows: Row[] = [['operation', 'Zenko', 'Azurite', 'ratio', 'client ceiling', 'target', 'errors (Zenko / Azurite / ceiling)']];
+    const ceilingServer = await startCeiling('azure');
+    try {
+      const ceiling = {
+        name: 'ceiling',
+        service: new BlobServiceClient(`${ceilingServer.url}/${DEV_ACCOUNT}`, new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY), {
+          retryOptions: { maxTries: 1 },
+        }),
+      };
+      rows.push(...(await smallBlobs(targets, ceiling, seconds)));
+    } finally {
+      await ceilingServer.stop();
+    }
     const listed = await listBlobs(targets, seconds);
     rows.push(listed.row);
     rows.push(...(await largeBlob(targets, seconds)));

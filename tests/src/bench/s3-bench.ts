@@ -26,6 +26,7 @@ import { ACCESS_KEY, SECRET_KEY } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { describeError as describe, errorsOf, interleaved, mibps, printTable, rate, ratio, type Rate } from './measure.js';
 import {
+  type Child,
   drain,
   generated,
   KiB,
@@ -33,9 +34,9 @@ import {
   MiB,
   plainGet,
   rawDiskRate,
+  startCeiling,
   startChild,
   startPlainServer,
-  type Child,
 } from './transfer.js';
 
 const SMALL = 4 * KiB;
@@ -75,7 +76,7 @@ async function startS3rver(): Promise<Child> {
   return startChild([bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '-s', '--no-vhost-buckets'], port, dir);
 }
 
-async function smallObjects(targets: [Target, Target], seconds: number): Promise<(string | number)[][]> {
+async function smallObjects(targets: [Target, Target], ceiling: Target, seconds: number): Promise<(string | number)[][]> {
   const body = Buffer.alloc(SMALL, 0x61);
   const bucket = 'small';
   const put = (t: Target, key: string) => t.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
@@ -83,13 +84,20 @@ async function smallObjects(targets: [Target, Target], seconds: number): Promise
     await t.client.send(new CreateBucketCommand({ Bucket: bucket }));
     await rate(`${t.name} warm-up`, (i) => put(t, `warm/${i}`), { concurrency: 32, seconds: 0.5 });
   }
-  const rows: (string | number)[][] = [['4 KiB objects', 'zenko ops/s', 's3rver ops/s', 'ratio', 'errors (zenko / s3rver)', 'target']];
+  const rows: (string | number)[][] = [
+    ['4 KiB objects', 'zenko ops/s', 's3rver ops/s', 'ratio', 'client ceiling ops/s', 'errors (zenko / s3rver / ceiling)', 'target'],
+  ];
+  const subjects: Target[] = [...targets, ceiling];
   for (const concurrency of [1, 32]) {
     const puts = new Map<Target, number>();
     const step = async (op: string, target: string, fn: (t: Target, i: number) => Promise<unknown>, limit?: (t: Target) => number) => {
       const r = await interleaved(
         `${op} c${concurrency}`,
-        targets.map((t) => ({ name: t.name, op: (i: number) => fn(t, i), ...(limit ? { maxOps: limit(t) } : {}) })),
+        subjects.map((t) => ({
+          name: t.name,
+          op: (i: number) => fn(t, i),
+          ...(limit && t !== ceiling ? { maxOps: limit(t) } : {}),
+        })),
         { concurrency, seconds },
       );
       rows.push([
@@ -97,14 +105,15 @@ async function smallObjects(targets: [Target, Target], seconds: number): Promise
         r[0]!.opsPerSecond,
         r[1]!.opsPerSecond,
         ratio(r[0]!.opsPerSecond, r[1]!.opsPerSecond),
+        r[2]!.opsPerSecond,
         errorsOf(r),
         target,
       ]);
       return r;
     };
     const key = (i: number) => `c${concurrency}/${String(i).padStart(8, '0')}`;
-    const [ours, theirs] = await step('PutObject', '≥ 1.5×', (t, i) => put(t, key(i)));
-    puts.set(targets[0], ours!.ops).set(targets[1], theirs!.ops);
+    const [ours, theirs, bound] = await step('PutObject', '≥ 1.5×', (t, i) => put(t, key(i)));
+    puts.set(targets[0], ours!.ops).set(targets[1], theirs!.ops).set(ceiling, bound!.ops);
     const existing = (t: Target, i: number) => key(i % Math.max(1, puts.get(t)!));
     await step('GetObject', '≥ 2×', async (t, i) => {
       const res = await t.client.send(new GetObjectCommand({ Bucket: bucket, Key: existing(t, i) }));
@@ -393,9 +402,19 @@ export async function s3Bench(seconds: number): Promise<void> {
     }
     probe.destroy();
 
-    printTable(
-      `s3: small objects, zenko stack vs s3rver ${S3RVER_VERSION} (${SETTINGS}; ${seconds}s each; ${load()})`,
-      await smallObjects(targets, seconds),
+    const ceilingServer = await startCeiling('s3');
+    const ceiling = { name: 'ceiling', client: s3(ceilingServer.url, ACCESS_KEY, SECRET_KEY) };
+    try {
+      printTable(
+        `s3: small objects, zenko stack vs s3rver ${S3RVER_VERSION} (${SETTINGS}; ${seconds}s each; ${load()})`,
+        await smallObjects(targets, ceiling, seconds),
+      );
+    } finally {
+      ceiling.client.destroy();
+      await ceilingServer.stop();
+    }
+    process.stdout.write(
+      '\nclient ceiling: the same SDK client against a server that answers every request at once (bench/ceiling-server.ts); no server can be measured above it on this machine.\n',
     );
     process.stdout.write(`\ns3rver with the SDK's default checksum settings (stream PutObject then GetObject): ${defaultsOk}\n`);
     process.stdout.write(

@@ -7,6 +7,7 @@ import { get as httpGet, type Agent } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
 
 export const KiB = 1024;
@@ -67,6 +68,12 @@ export async function startChild(args: string[], port: number, dir?: string): Pr
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The client-ceiling server (ceiling-server.ts) as a child process on a free loopback port. */
+export async function startCeiling(mode: 's3' | 'azure'): Promise<Child> {
+  const port = await freePort();
+  return startChild([fileURLToPath(new URL('./ceiling-server.js', import.meta.url)), String(port), mode], port);
 }
 
 /** A plain Node HTTP server (child process) answering every GET with the same in-memory buffer. */
