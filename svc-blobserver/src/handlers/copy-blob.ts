@@ -70,15 +70,14 @@ export const copyBlob: AzureHandler = async (ctx, deps) => {
       }),
       ...preconditions,
       forceVersionId: '',
+      discardBlocks: true,
     });
     object = res.object;
-    releaseLater(deps, res.replacedData);
+    releaseLater(deps, [...res.replacedData, ...res.discardedData]);
   } catch (err) {
     releaseLater(deps, [stored.piece]);
     throw preconditionError(err);
   }
-  const discarded = await deps.metadata.discardBlocks({ bucket: bucket.name, key });
-  releaseLater(deps, discarded.releasedData);
   if (object === undefined) throw new Error('PutObject answered no object');
   sendEmpty(ctx, 202, {
     etag: blobEtag(object),

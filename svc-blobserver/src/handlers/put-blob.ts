@@ -1,7 +1,7 @@
 // Put Blob (block blobs, single shot): the bytes go to DataPlacementService at the container's
 // location (Content-MD5 verified before they are made durable), then one metadata write. The
 // client is answered once both are durable; data whose metadata write failed, and data the write
-// replaced, is deleted. Uncommitted blocks of the blob are discarded, as Azure does.
+// replaced, is deleted. Uncommitted blocks of the blob are discarded in the same metadata commit, as Azure does.
 import { metadataV1Metadata } from '@zenko/gen';
 import { authorizeSas, authorizedContainer, blobName } from '../azure/access.js';
 import {
@@ -58,15 +58,14 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
       }),
       ...preconditions,
       forceVersionId: '',
+      discardBlocks: true,
     });
     object = res.object;
-    releaseLater(deps, res.replacedData);
+    releaseLater(deps, [...res.replacedData, ...res.discardedData]);
   } catch (err) {
     releaseLater(deps, [stored.piece]);
     throw preconditionError(err);
   }
-  const discarded = await deps.metadata.discardBlocks({ bucket: bucket.name, key });
-  releaseLater(deps, discarded.releasedData);
   if (object === undefined) throw new Error('PutObject answered no object');
   const out: Record<string, string> = {
     etag: blobEtag(object),

@@ -103,6 +103,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
       ifMatchEtag: '',
       ifNoneMatch: false,
       forceVersionId: '',
+      discardBlocks: false,
     });
   } catch (err) {
     cleanupLater(deps, [

@@ -212,6 +212,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
       ifMatchEtag: '',
       ifNoneMatch: false,
       forceVersionId: '',
+      discardBlocks: false,
     });
   } catch (err) {
     cleanupLater(deps, [metadataV1Metadata.DataLocation.fromPartial({ location: stored.location, key: stored.key, size: stored.size })]);

@@ -160,6 +160,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
       ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
       ifNoneMatch: ifNoneMatch !== undefined,
       forceVersionId: '',
+      discardBlocks: false,
     });
     object = res.object;
     replaced = res.replacedData;

@@ -11,7 +11,7 @@ import { MeshError } from '@zenko/mesh';
 import { prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { commitWithOplog, loadBucket, loadBucketForWrite, checkBucket, required, withRetry } from './common.js';
 import { bucketBase, escapeKey, unescapeKey, validateObjectKey } from './keys.js';
-import { checkConditions, loadMaster, planWriteVersion, putEntry } from './objects.js';
+import { checkConditions, loadMaster, planWriteVersion, putEntry, writeObject } from './objects.js';
 
 type Block = metadataV1Metadata.Block;
 type DataLocation = metadataV1Metadata.DataLocation;
@@ -163,6 +163,24 @@ export async function commitBlockList(
       object: plan.version,
       unusedData: entries.flatMap((e) => decodeBlock(e.value).data ?? []).filter((p) => !used(p)),
       replacedData: plan.replacedData.filter((p) => !used(p)),
+    };
+  });
+}
+
+/**
+ * PutObject that drops the key's uncommitted blocks in the same commit (Azure Put Blob and Copy
+ * Blob discard them): no window where the new blob and stale blocks coexist.
+ */
+export async function putObjectDiscardingBlocks(
+  store: KvStore,
+  req: metadataV1MetadataService.PutObjectRequest,
+): Promise<metadataV1MetadataService.PutObjectResponse> {
+  const input = required(req.object, 'object');
+  return writeObject(store, req, async () => {
+    const entries = await scanAll(store, blocksPrefix(input.bucket, input.key));
+    return {
+      ops: entries.map((e): KvOp => ({ type: 'delete', table: 'parts', key: e.key, expectRevision: e.revision })),
+      released: entries.flatMap((e) => decodeBlock(e.value).data ?? []),
     };
   });
 }

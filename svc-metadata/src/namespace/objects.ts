@@ -237,6 +237,15 @@ export async function putObject(
   store: KvStore,
   req: metadataV1MetadataService.PutObjectRequest,
 ): Promise<metadataV1MetadataService.PutObjectResponse> {
+  return writeObject(store, req, async () => ({ ops: [], released: [] }));
+}
+
+/** PutObject, with more writes (`extra`, planned inside the same retried attempt) in its commit. */
+export async function writeObject(
+  store: KvStore,
+  req: metadataV1MetadataService.PutObjectRequest,
+  extra: () => Promise<{ ops: KvOp[]; released: DataLocation[] }>,
+): Promise<metadataV1MetadataService.PutObjectResponse> {
   const input = required(req.object, 'object');
   validateObjectKey(input.key);
   if (req.forceVersionId !== '' && req.forceVersionId !== NULL_VERSION_ID && !isVersionId(req.forceVersionId)) {
@@ -247,8 +256,9 @@ export async function putObject(
     const master = await loadMaster(store, input.bucket, input.key);
     checkConditions(master, req.ifMatchEtag, req.ifNoneMatch, input.bucket, input.key);
     const plan = await planWriteVersion(store, bucket, master, { ...input, isDeleteMarker: false }, req.forceVersionId);
-    await commitWithOplog(store, plan.ops, [putEntry(plan.version)]);
-    return { object: plan.version, replacedData: plan.replacedData };
+    const more = await extra();
+    await commitWithOplog(store, [...plan.ops, ...more.ops], [putEntry(plan.version)]);
+    return { object: plan.version, replacedData: plan.replacedData, discardedData: more.released };
   });
 }
 

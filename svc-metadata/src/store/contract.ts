@@ -1099,6 +1099,28 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
       });
     });
 
+    describe('blocks', () => {
+      test('a put that discards blocks drops the key’s uncommitted blocks in its commit, and only that key’s', async (store) => {
+        await makeBucket(store, 'blocks');
+        const block = (id: string) =>
+          metadataV1Metadata.Block.fromPartial({ blockId: id, size: 1, md5: '0'.repeat(32), data: dataFor(`block-${id}`) });
+        for (const id of ['QUE=', 'QUI=']) await ns.putBlock(store, { bucket: 'blocks', key: 'blob', block: block(id) });
+        await ns.putBlock(store, { bucket: 'blocks', key: 'other', block: block('QUM=') });
+        const plain = await put(store, 'blocks', 'blob');
+        assert.deepEqual(plain.discardedData, [], 'a plain put leaves blocks alone');
+        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'blob' })).blocks.length, 2);
+        const res = await ns.putObjectDiscardingBlocks(
+          store,
+          svc.PutObjectRequest.fromPartial({ object: { bucket: 'blocks', key: 'blob', size: 1, etag: 'e', data: [dataFor('blob', 'x')] } }),
+        );
+        assert.deepEqual(new Set(res.discardedData), new Set([dataFor('block-QUE='), dataFor('block-QUI=')]));
+        assert.deepEqual(res.replacedData, plain.object!.data);
+        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'blob' })).blocks.length, 0);
+        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'other' })).blocks.length, 1);
+        assert.equal((await get(store, 'blocks', 'blob')).etag, 'e');
+      });
+    });
+
     describe('oplog', () => {
       test('every mutation appends an entry, in the same commit', async (store) => {
         await makeBucket(store, 'log', VersioningState.VERSIONING_STATE_ENABLED);

@@ -162,6 +162,11 @@ export interface PutObjectRequest {
   ifNoneMatch: boolean;
   /** Replication and ingestion write a version with a given id. */
   forceVersionId: string;
+  /**
+   * Azure Put Blob / Copy Blob: the key's uncommitted blocks are dropped in the same commit
+   * (their data is returned in discarded_data).
+   */
+  discardBlocks: boolean;
 }
 
 export interface PutObjectResponse {
@@ -170,6 +175,8 @@ export interface PutObjectResponse {
     | undefined;
   /** Data of the version this write replaced (unversioned / null version), to be garbage collected. */
   replacedData: DataLocation[];
+  /** Data of the uncommitted blocks dropped by discard_blocks, to be garbage collected. */
+  discardedData: DataLocation[];
 }
 
 export interface GetObjectRequest {
@@ -1655,7 +1662,7 @@ export const UpdateBucketResponse: MessageFns<UpdateBucketResponse> = {
 };
 
 function createBasePutObjectRequest(): PutObjectRequest {
-  return { object: undefined, ifMatchEtag: "", ifNoneMatch: false, forceVersionId: "" };
+  return { object: undefined, ifMatchEtag: "", ifNoneMatch: false, forceVersionId: "", discardBlocks: false };
 }
 
 export const PutObjectRequest: MessageFns<PutObjectRequest> = {
@@ -1671,6 +1678,9 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
     }
     if (message.forceVersionId !== "") {
       writer.uint32(34).string(message.forceVersionId);
+    }
+    if (message.discardBlocks !== false) {
+      writer.uint32(40).bool(message.discardBlocks);
     }
     return writer;
   },
@@ -1720,6 +1730,14 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
             message.forceVersionId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.discardBlocks = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1750,6 +1768,11 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
         : isSet(object.force_version_id)
         ? globalThis.String(object.force_version_id)
         : "",
+      discardBlocks: isSet(object.discardBlocks)
+        ? globalThis.Boolean(object.discardBlocks)
+        : isSet(object.discard_blocks)
+        ? globalThis.Boolean(object.discard_blocks)
+        : false,
     };
   },
 
@@ -1767,6 +1790,9 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
     if (message.forceVersionId !== "") {
       obj.forceVersionId = message.forceVersionId;
     }
+    if (message.discardBlocks !== false) {
+      obj.discardBlocks = message.discardBlocks;
+    }
     return obj;
   },
 
@@ -1781,12 +1807,13 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
     message.ifMatchEtag = object.ifMatchEtag ?? "";
     message.ifNoneMatch = object.ifNoneMatch ?? false;
     message.forceVersionId = object.forceVersionId ?? "";
+    message.discardBlocks = object.discardBlocks ?? false;
     return message;
   },
 };
 
 function createBasePutObjectResponse(): PutObjectResponse {
-  return { object: undefined, replacedData: [] };
+  return { object: undefined, replacedData: [], discardedData: [] };
 }
 
 export const PutObjectResponse: MessageFns<PutObjectResponse> = {
@@ -1796,6 +1823,9 @@ export const PutObjectResponse: MessageFns<PutObjectResponse> = {
     }
     for (const v of message.replacedData) {
       DataLocation.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.discardedData) {
+      DataLocation.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1829,6 +1859,14 @@ export const PutObjectResponse: MessageFns<PutObjectResponse> = {
             message.replacedData.push(DataLocation.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.discardedData.push(DataLocation.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1849,6 +1887,11 @@ export const PutObjectResponse: MessageFns<PutObjectResponse> = {
         : globalThis.Array.isArray(object?.replaced_data)
         ? object.replaced_data.map((e: any) => DataLocation.fromJSON(e))
         : [],
+      discardedData: globalThis.Array.isArray(object?.discardedData)
+        ? object.discardedData.map((e: any) => DataLocation.fromJSON(e))
+        : globalThis.Array.isArray(object?.discarded_data)
+        ? object.discarded_data.map((e: any) => DataLocation.fromJSON(e))
+        : [],
     };
   },
 
@@ -1859,6 +1902,9 @@ export const PutObjectResponse: MessageFns<PutObjectResponse> = {
     }
     if (message.replacedData?.length) {
       obj.replacedData = message.replacedData.map((e) => DataLocation.toJSON(e));
+    }
+    if (message.discardedData?.length) {
+      obj.discardedData = message.discardedData.map((e) => DataLocation.toJSON(e));
     }
     return obj;
   },
@@ -1872,6 +1918,7 @@ export const PutObjectResponse: MessageFns<PutObjectResponse> = {
       ? ObjectVersion.fromPartial(object.object)
       : undefined;
     message.replacedData = object.replacedData?.map((e) => DataLocation.fromPartial(e)) || [];
+    message.discardedData = object.discardedData?.map((e) => DataLocation.fromPartial(e)) || [];
     return message;
   },
 };
