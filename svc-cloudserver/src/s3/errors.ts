@@ -19,12 +19,39 @@ export function renderS3Failure(err: unknown, req: IncomingMessage, res: ServerR
     'content-type': 'application/xml',
   };
   if (body !== undefined) headers['content-length'] = String(body.length);
-  // A request whose body was not read must not leave the connection in an unknown state.
-  if (!req.complete) headers['connection'] = 'close';
-  res.writeHead(s3err.status, headers);
-  res.end(body);
-  if (!req.complete) req.resume();
+  const respond = (): void => {
+    if (res.headersSent || res.destroyed) return;
+    // A request whose body was not read must not leave the connection in an unknown state.
+    if (!req.complete) headers['connection'] = 'close';
+    res.writeHead(s3err.status, headers);
+    res.end(body);
+  };
+  if (req.complete || req.destroyed || err instanceof EdgeTimeoutError) {
+    respond();
+    return;
+  }
+  // What is left of a small body is read first (at most LINGER_BYTES, for at most LINGER_MS):
+  // closing while the client still sends makes some clients (fetch) report a reset instead of
+  // the answer. A larger or slower rest gets the answer and a closed connection.
+  let left = LINGER_BYTES;
+  const timer = setTimeout(respond, LINGER_MS);
+  const done = (): void => {
+    clearTimeout(timer);
+    req.off('data', count);
+    respond();
+  };
+  const count = (chunk: Buffer): void => {
+    left -= chunk.length;
+    if (left < 0) done();
+  };
+  req.on('data', count);
+  req.once('end', done);
+  req.once('error', done);
+  req.resume();
 }
+
+const LINGER_BYTES = 1024 * 1024;
+const LINGER_MS = 1_000;
 
 /** What the S3 edge answers when node's HTTP parser refuses a request. */
 export function s3ClientErrorResponse(
