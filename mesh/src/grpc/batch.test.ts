@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { context, trace } from '@opentelemetry/api';
 import { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
 import { MeshError, isMeshError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
+import { REQUEST_ID_METADATA, withRequestId } from '../request-id.js';
+import { setupTracing, tracer } from '../tracing.js';
 import { MAX_BATCH_ITEMS, batchHandler } from './batch.js';
 import { createClient } from './client.js';
 import { createMetadataClient, type MetadataClient } from './metadata-client.js';
@@ -16,6 +19,7 @@ const version = (bucket: string, key: string): metadataV1Metadata.ObjectVersion 
 
 let server: GrpcServer;
 const seen = { single: 0, batches: [] as number[] };
+const lastSingle = { traceparent: '', requestId: '' };
 let internalLogged = 0;
 const logger = createLogger('test', 'silent');
 logger.error = () => {
@@ -34,6 +38,7 @@ async function getObject(req: GetObjectRequest): Promise<metadataV1MetadataServi
 let client: MetadataClient;
 
 before(async () => {
+  setupTracing('batch-test', '0', {});
   server = await startGrpcServer({
     name: 'svc-metadata',
     version: 'test',
@@ -43,8 +48,10 @@ before(async () => {
     port: 0,
     services: [
       service(metadataV1MetadataService.MetadataServiceService, {
-        getObject: (req) => {
+        getObject: (req, ctx) => {
           seen.single++;
+          lastSingle.traceparent = String(ctx.metadata.get('traceparent')[0] ?? '');
+          lastSingle.requestId = String(ctx.metadata.get(REQUEST_ID_METADATA)[0] ?? '');
           return getObject(req);
         },
         batchGetObjects: (req, ctx) => {
@@ -73,6 +80,18 @@ describe('coalesced metadata calls', () => {
     const res = await client.getObject({ bucket: 'b', key: 'alone', versionId: '' });
     assert.equal(res.object?.key, 'alone');
     assert.deepEqual(seen, { single: 1, batches: [] });
+  });
+
+  it("sends a lone call in the caller's trace and request", async () => {
+    reset();
+    const span = tracer().startSpan('caller');
+    await context.with(trace.setSpan(context.active(), span), () =>
+      withRequestId('request-1', () => client.getObject({ bucket: 'b', key: 'traced', versionId: '' })),
+    );
+    span.end();
+    assert.equal(seen.single, 1);
+    assert.equal(lastSingle.traceparent.split('-')[1], span.spanContext().traceId, 'the RPC continues the caller’s trace');
+    assert.equal(lastSingle.requestId, 'request-1');
   });
 
   it('carries concurrent calls in batches, each answered with its own result in order', async () => {

@@ -6,11 +6,11 @@
 // succeed or fail alone, exactly as the single calls would. A lone call (no concurrency)
 // still goes out as the single RPC, so an idle system keeps its one-trace-per-request
 // spans and its latency; a batch's span links to the span of every call it carries.
-import { ROOT_CONTEXT, context, trace, type Link } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, trace, type Context, type Link } from '@opentelemetry/api';
 import type { commonV1Errors } from '@zenko/gen';
 import { MeshError, toItemError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { withoutRequestId } from '../request-id.js';
+import { currentRequestId, withRequestId, withoutRequestId } from '../request-id.js';
 import type { CallContext, CallOptions } from './types.js';
 
 /** Items a batch RPC accepts; clients never send more. */
@@ -56,6 +56,9 @@ export interface CoalesceOptions {
 
 interface Pending<Req, Res> {
   request: Req;
+  /** The caller's trace context and request id: a call sent alone is sent in them. */
+  context: Context;
+  requestId: string | undefined;
   link: Link | undefined;
   resolve: (response: Res) => void;
   reject: (err: unknown) => void;
@@ -85,16 +88,19 @@ export function coalesce<Req, Res>(
       inFlight -= 1;
       schedule();
     };
+    if (items.length === 1) {
+      // Alone: the single RPC, in the caller's trace and request, as if never queued.
+      const [only] = items as [Pending<Req, Res>];
+      const run = (): Promise<Res> => single(only.request);
+      context
+        .with(only.context, () => (only.requestId === undefined ? withoutRequestId(run) : withRequestId(only.requestId, run)))
+        .then(only.resolve, only.reject)
+        .finally(done);
+      return;
+    }
     // Sent outside any one caller's context: the batch is nobody's child, it links to all.
     withoutRequestId(() =>
       context.with(ROOT_CONTEXT, () => {
-        if (items.length === 1) {
-          const [only] = items as [Pending<Req, Res>];
-          single(only.request, only.link && { spanLinks: [only.link] })
-            .then(only.resolve, only.reject)
-            .finally(done);
-          return;
-        }
         const links = items.flatMap((item) => (item.link ? [item.link] : []));
         batch({ requests: items.map((item) => item.request) }, { spanLinks: links })
           .then(
@@ -132,9 +138,17 @@ export function coalesce<Req, Res>(
     if (callOptions !== undefined && (callOptions.signal ?? callOptions.deadlineMs ?? callOptions.metadata) !== undefined) {
       return single(request, callOptions);
     }
-    const spanContext = trace.getSpanContext(context.active());
+    const active = context.active();
+    const spanContext = trace.getSpanContext(active);
     return new Promise<Res>((resolve, reject) => {
-      queue.push({ request, link: spanContext && { context: spanContext }, resolve, reject });
+      queue.push({
+        request,
+        context: active,
+        requestId: currentRequestId(),
+        link: spanContext && { context: spanContext },
+        resolve,
+        reject,
+      });
       schedule();
     });
   };
