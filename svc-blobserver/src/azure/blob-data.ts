@@ -1,14 +1,15 @@
 // Blob bytes and blob records for the handlers: streaming a request body to DataPlacementService
 // (Put), reading a version's pieces back (Get, ranged), loading the current version of a blob,
 // and the conditional headers of writes.
-import type { metadataV1Metadata, placementV1DataPlacementService } from '@zenko/gen';
+import { metadataV1Metadata, type placementV1DataPlacementService } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { AzureError } from '../errors/azure-errors.js';
 import { blobName, containerName } from './access.js';
 import { checkConditions } from '../protocol/conditions.js';
 import { blobEtag } from './blob-state.js';
-import type { AzureContext } from './context.js';
+import { sendEmpty, type AzureContext } from './context.js';
 import type { AzureDeps } from './deps.js';
+import { releaseLater } from './release.js';
 
 type ObjectVersion = metadataV1Metadata.ObjectVersion;
 type DataLocation = metadataV1Metadata.DataLocation;
@@ -179,4 +180,65 @@ export function preconditionError(err: unknown): unknown {
   if (isMeshError(err, 'OBJECT_NOT_FOUND')) return new AzureError('ConditionNotMet', { cause: err });
   if (isMeshError(err, 'BUCKET_NOT_FOUND')) return new AzureError('ContainerNotFound', { cause: err });
   return err;
+}
+
+/**
+ * Commits stored bytes as the blob's new version (Put Blob, Copy Blob): the version's fields
+ * plus its one piece, under the write's preconditions; the blob's uncommitted blocks are dropped
+ * in the same commit. Data the write replaced or dropped is released; on failure, the stored
+ * bytes are.
+ */
+export async function writeBlobVersion(
+  deps: AzureDeps,
+  stored: StoredData,
+  fields: Partial<ObjectVersion> & { bucket: string; key: string },
+  preconditions: { ifMatchEtag: string; ifNoneMatch: boolean },
+): Promise<ObjectVersion> {
+  try {
+    const res = await deps.metadata.putObject({
+      object: metadataV1Metadata.ObjectVersion.fromPartial({
+        storageClass: 'STANDARD',
+        ...fields,
+        size: stored.piece.size,
+        etag: stored.md5,
+        data: [stored.piece],
+      }),
+      ...preconditions,
+      forceVersionId: '',
+      discardBlocks: true,
+    });
+    releaseLater(deps, [...res.replacedData, ...res.discardedData]);
+    if (res.object === undefined) throw new Error('PutObject answered no object');
+    return res.object;
+  } catch (err) {
+    releaseLater(deps, [stored.piece]);
+    throw preconditionError(err);
+  }
+}
+
+/** Records stored bytes as an uncommitted block (Put Block, Put Block From URL) and answers 201. */
+export async function recordBlock(
+  ctx: AzureContext,
+  deps: AzureDeps,
+  bucket: string,
+  key: string,
+  blockId: string,
+  stored: StoredData,
+): Promise<void> {
+  try {
+    const res = await deps.metadata.putBlock({
+      bucket,
+      key,
+      block: { blockId, size: stored.piece.size, md5: stored.md5, lastModified: undefined, data: stored.piece },
+    });
+    if (res.replacedData !== undefined) releaseLater(deps, [res.replacedData]);
+  } catch (err) {
+    releaseLater(deps, [stored.piece]);
+    if (isMeshError(err, 'BUCKET_NOT_FOUND')) throw new AzureError('ContainerNotFound', { cause: err });
+    throw err;
+  }
+  sendEmpty(ctx, 201, {
+    'content-md5': Buffer.from(stored.md5, 'hex').toString('base64'),
+    'x-ms-request-server-encrypted': 'true',
+  });
 }

@@ -7,9 +7,8 @@
 // copy's properties (x-ms-copy-*) are kept with the new version; an active lease on the
 // destination needs its id and stays.
 import { randomUUID } from 'node:crypto';
-import { metadataV1Metadata } from '@zenko/gen';
 import { authorizeSas, authorizedContainer, blobName } from '../azure/access.js';
-import { blobBytes, currentBlob, preconditionError, storeStream, writePreconditions } from '../azure/blob-data.js';
+import { blobBytes, currentBlob, storeStream, writeBlobVersion, writePreconditions } from '../azure/blob-data.js';
 import { blobEtag, checkMd5Header } from '../azure/blob-state.js';
 import { storedMetadata } from '../azure/container-state.js';
 import { drain, sendEmpty } from '../azure/context.js';
@@ -17,7 +16,6 @@ import { COPY_ATTRIBUTE, redactedSource, type CopyProperties } from '../azure/co
 import { resolveCopySource } from '../azure/copy-source.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { checkWriteLease, leaseAfterWrite, leaseAttributes, leaseOf } from '../azure/lease.js';
-import { releaseLater } from '../azure/release.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { extractMetadata } from '../protocol/metadata.js';
 import { parseTagsHeader } from '../xml/request-bodies.js';
@@ -50,35 +48,22 @@ export const copyBlob: AzureHandler = async (ctx, deps) => {
     bytes: stored.piece.size,
     completedAt: Date.now(),
   };
-  let object: metadataV1Metadata.ObjectVersion | undefined;
-  try {
-    const res = await deps.metadata.putObject({
-      object: metadataV1Metadata.ObjectVersion.fromPartial({
-        bucket: bucket.name,
-        key,
-        size: stored.piece.size,
-        etag: stored.md5,
-        ownerId: ctx.account?.accountId ?? bucket.ownerId,
-        ownerDisplayName: ctx.account?.displayName ?? bucket.ownerDisplayName,
-        storageClass: 'STANDARD',
-        headers: { ...src.headers },
-        userMetadata: Object.keys(requestMetadata).length > 0 ? requestMetadata : { ...src.userMetadata },
-        // Copy Blob From URL copies the source's tags with `x-ms-copy-source-tag-option: COPY`.
-        tags: sync && ctx.headers['x-ms-copy-source-tag-option']?.toUpperCase() === 'COPY' ? { ...src.tags } : requestTags,
-        data: [stored.piece],
-        attributes: { ...leaseAttributes(leaseAfterWrite(lease)), [COPY_ATTRIBUTE]: JSON.stringify(copy) },
-      }),
-      ...preconditions,
-      forceVersionId: '',
-      discardBlocks: true,
-    });
-    object = res.object;
-    releaseLater(deps, [...res.replacedData, ...res.discardedData]);
-  } catch (err) {
-    releaseLater(deps, [stored.piece]);
-    throw preconditionError(err);
-  }
-  if (object === undefined) throw new Error('PutObject answered no object');
+  const object = await writeBlobVersion(
+    deps,
+    stored,
+    {
+      bucket: bucket.name,
+      key,
+      ownerId: ctx.account?.accountId ?? bucket.ownerId,
+      ownerDisplayName: ctx.account?.displayName ?? bucket.ownerDisplayName,
+      headers: { ...src.headers },
+      userMetadata: Object.keys(requestMetadata).length > 0 ? requestMetadata : { ...src.userMetadata },
+      // Copy Blob From URL copies the source's tags with `x-ms-copy-source-tag-option: COPY`.
+      tags: sync && ctx.headers['x-ms-copy-source-tag-option']?.toUpperCase() === 'COPY' ? { ...src.tags } : requestTags,
+      attributes: { ...leaseAttributes(leaseAfterWrite(lease)), [COPY_ATTRIBUTE]: JSON.stringify(copy) },
+    },
+    preconditions,
+  );
   sendEmpty(ctx, 202, {
     etag: blobEtag(object),
     'last-modified': formatRfc1123(object.lastModified ?? 0),

@@ -2,15 +2,14 @@
 // location (Content-MD5 verified before they are made durable), then one metadata write. The
 // client is answered once both are durable; data whose metadata write failed, and data the write
 // replaced, is deleted. Uncommitted blocks of the blob are discarded in the same metadata commit, as Azure does.
-import { metadataV1Metadata } from '@zenko/gen';
 import { authorizeSas, authorizedContainer, blobName } from '../azure/access.js';
 import {
   MAX_PUT_BLOB_BYTES,
   currentBlob,
   prefetchBlob,
-  preconditionError,
   requiredLength,
   storeBody,
+  writeBlobVersion,
   writePreconditions,
 } from '../azure/blob-data.js';
 import { blobEtag, checkMd5Header, contentMd5, headersFromRequest } from '../azure/blob-state.js';
@@ -18,7 +17,6 @@ import { storedMetadata } from '../azure/container-state.js';
 import { sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { checkWriteLease, leaseAfterWrite, leaseAttributes, leaseOf } from '../azure/lease.js';
-import { releaseLater } from '../azure/release.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { extractMetadata } from '../protocol/metadata.js';
 import { parseTagsHeader } from '../xml/request-bodies.js';
@@ -39,34 +37,21 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
   checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
 
   const stored = await storeBody(ctx, deps, { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5 });
-  let object: metadataV1Metadata.ObjectVersion | undefined;
-  try {
-    const res = await deps.metadata.putObject({
-      object: metadataV1Metadata.ObjectVersion.fromPartial({
-        bucket: bucket.name,
-        key,
-        size: stored.piece.size,
-        etag: stored.md5,
-        ownerId: ctx.account?.accountId ?? bucket.ownerId,
-        ownerDisplayName: ctx.account?.displayName ?? bucket.ownerDisplayName,
-        storageClass: 'STANDARD',
-        headers,
-        userMetadata,
-        tags,
-        data: [stored.piece],
-        attributes: leaseAttributes(leaseAfterWrite(lease)),
-      }),
-      ...preconditions,
-      forceVersionId: '',
-      discardBlocks: true,
-    });
-    object = res.object;
-    releaseLater(deps, [...res.replacedData, ...res.discardedData]);
-  } catch (err) {
-    releaseLater(deps, [stored.piece]);
-    throw preconditionError(err);
-  }
-  if (object === undefined) throw new Error('PutObject answered no object');
+  const object = await writeBlobVersion(
+    deps,
+    stored,
+    {
+      bucket: bucket.name,
+      key,
+      ownerId: ctx.account?.accountId ?? bucket.ownerId,
+      ownerDisplayName: ctx.account?.displayName ?? bucket.ownerDisplayName,
+      headers,
+      userMetadata,
+      tags,
+      attributes: leaseAttributes(leaseAfterWrite(lease)),
+    },
+    preconditions,
+  );
   const out: Record<string, string> = {
     etag: blobEtag(object),
     'last-modified': formatRfc1123(object.lastModified ?? 0),

@@ -2,15 +2,13 @@
 // (azure/copy-source.ts), the whole blob or `x-ms-source-range` (`bytes=<start>-<end>`,
 // inclusive, or `bytes=<start>-`). The bytes are copied to new data, recorded like Put Block's;
 // `x-ms-source-content-md5` is verified before the data is made durable.
-import { isMeshError } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
-import { MAX_BLOCK_BYTES, blobBytes, currentBlob, storeStream } from '../azure/blob-data.js';
+import { MAX_BLOCK_BYTES, blobBytes, currentBlob, recordBlock, storeStream } from '../azure/blob-data.js';
 import { checkMd5Header } from '../azure/blob-state.js';
-import { drain, sendEmpty } from '../azure/context.js';
+import { drain } from '../azure/context.js';
 import { resolveCopySource } from '../azure/copy-source.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { checkWriteLease, leaseOf } from '../azure/lease.js';
-import { releaseLater } from '../azure/release.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { checkPutBlockId, checkSameBlockIdLength } from '../protocol/block-id.js';
 
@@ -56,20 +54,5 @@ export const putBlockFromUrl: AzureHandler = async (ctx, deps) => {
     { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5 },
     blobBytes(deps, range === undefined ? [] : source.version.data, range),
   );
-  try {
-    const res = await deps.metadata.putBlock({
-      bucket: bucket.name,
-      key,
-      block: { blockId, size: stored.piece.size, md5: stored.md5, lastModified: undefined, data: stored.piece },
-    });
-    if (res.replacedData !== undefined) releaseLater(deps, [res.replacedData]);
-  } catch (err) {
-    releaseLater(deps, [stored.piece]);
-    if (isMeshError(err, 'BUCKET_NOT_FOUND')) throw new AzureError('ContainerNotFound', { cause: err });
-    throw err;
-  }
-  sendEmpty(ctx, 201, {
-    'content-md5': Buffer.from(stored.md5, 'hex').toString('base64'),
-    'x-ms-request-server-encrypted': 'true',
-  });
+  await recordBlock(ctx, deps, bucket.name, key, blockId, stored);
 };

@@ -1,15 +1,11 @@
 // Put Block: the bytes go to DataPlacementService at the container's location, then the block is
 // recorded as uncommitted (MetadataService.PutBlock): invisible to S3 and Azure reads and listings
 // until a block list names it. Re-uploading a block ID replaces the block.
-import { isMeshError } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
-import { MAX_BLOCK_BYTES, currentBlob, requiredLength, storeBody } from '../azure/blob-data.js';
+import { MAX_BLOCK_BYTES, currentBlob, recordBlock, requiredLength, storeBody } from '../azure/blob-data.js';
 import { checkMd5Header } from '../azure/blob-state.js';
-import { sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { checkWriteLease, leaseOf } from '../azure/lease.js';
-import { releaseLater } from '../azure/release.js';
-import { AzureError } from '../errors/azure-errors.js';
 import { checkPutBlockId, checkSameBlockIdLength } from '../protocol/block-id.js';
 
 export const putBlock: AzureHandler = async (ctx, deps) => {
@@ -25,20 +21,5 @@ export const putBlock: AzureHandler = async (ctx, deps) => {
     blocks.map((b) => b.blockId),
   );
   const stored = await storeBody(ctx, deps, { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5 });
-  try {
-    const res = await deps.metadata.putBlock({
-      bucket: bucket.name,
-      key,
-      block: { blockId, size: stored.piece.size, md5: stored.md5, lastModified: undefined, data: stored.piece },
-    });
-    if (res.replacedData !== undefined) releaseLater(deps, [res.replacedData]);
-  } catch (err) {
-    releaseLater(deps, [stored.piece]);
-    if (isMeshError(err, 'BUCKET_NOT_FOUND')) throw new AzureError('ContainerNotFound', { cause: err });
-    throw err;
-  }
-  sendEmpty(ctx, 201, {
-    'content-md5': Buffer.from(stored.md5, 'hex').toString('base64'),
-    'x-ms-request-server-encrypted': 'true',
-  });
+  await recordBlock(ctx, deps, bucket.name, key, blockId, stored);
 };
