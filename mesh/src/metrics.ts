@@ -2,6 +2,7 @@
 // series (names of go-grpc-prometheus) and the HTTP edge series. No bucket or key
 // labels, ever.
 import { createServer, type Server } from 'node:http';
+import { status as Status } from '@grpc/grpc-js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -101,4 +102,23 @@ export async function serveMetrics(m: Metrics, host: string, port: number): Prom
     });
   });
   return server;
+}
+
+/**
+ * The `grpc_*_handled_total` child of one method for a status code, resolved once per code:
+ * a finished call only adds 1 (label hashing stays off the call path).
+ */
+export function handledCounter(
+  counter: Counter<'grpc_type' | 'grpc_service' | 'grpc_method' | 'grpc_code'>,
+  labels: { grpc_type: string; grpc_service: string; grpc_method: string },
+): (code: number) => { inc(): void } {
+  const children = new Map<number, { inc(): void }>();
+  return (code) => {
+    let child = children.get(code);
+    if (child === undefined) {
+      child = counter.labels({ ...labels, grpc_code: (Status as Record<number, string>)[code] ?? String(code) });
+      children.set(code, child);
+    }
+    return child;
+  };
 }

@@ -16,7 +16,7 @@ import {
 } from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
 import { MeshError, RETRYABLE_STATUS } from '../errors.js';
-import type { Metrics } from '../metrics.js';
+import { handledCounter, type Metrics } from '../metrics.js';
 import { REQUEST_ID_METADATA, currentRequestId } from '../request-id.js';
 import { SpanKind, SpanStatusCode, injectContext, tracer } from '../tracing.js';
 import { MAX_MESSAGE_BYTES } from './server.js';
@@ -109,16 +109,7 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
     type === 'server_stream' ? (opts.streamDeadlineMs ?? DEFAULT_STREAM_DEADLINE_MS) : (opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
   // Label children are resolved once per method (and per code): a call only adds numbers.
   const handling = opts.metrics?.grpcClientHandling.labels(labels);
-  const handled = new Map<Status, { inc(): void }>();
-  const handledWith = (code: Status): { inc(): void } | undefined => {
-    if (opts.metrics === undefined) return undefined;
-    let child = handled.get(code);
-    if (child === undefined) {
-      child = opts.metrics.grpcClientHandled.labels({ ...labels, grpc_code: Status[code] ?? String(code) });
-      handled.set(code, child);
-    }
-    return child;
-  };
+  const handledWith = opts.metrics && handledCounter(opts.metrics.grpcClientHandled, labels);
 
   function begin(callOpts: CallOptions | undefined) {
     const span = tracer().startSpan(spanName, {
@@ -136,7 +127,7 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
     const end = (err?: ServiceError): MeshError | undefined => {
       handling?.observe((performance.now() - startedMs) / 1000);
       const code = err?.code ?? Status.OK;
-      handledWith(code)?.inc();
+      handledWith?.(code).inc();
       let meshErr: MeshError | undefined;
       if (err !== undefined) {
         meshErr = MeshError.fromServiceError(err);

@@ -23,7 +23,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { DESCRIPTOR_SET_URL, meshV1ServiceInfo } from '@zenko/gen';
 import { MeshError, toWireError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import { handledCounter, type Metrics } from '../metrics.js';
 import { REQUEST_ID_METADATA, withRequestId } from '../request-id.js';
 import { SpanKind, SpanStatusCode, extractContext, tracer } from '../tracing.js';
 import { context, trace } from '@opentelemetry/api';
@@ -163,15 +163,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     // Label children are resolved once per method (and per code): a call only adds numbers.
     const started = metrics.grpcServerStarted.labels(labels);
     const handling = metrics.grpcServerHandling.labels(labels);
-    const handled = new Map<Status, { inc(): void }>();
-    const handledWith = (code: Status) => {
-      let child = handled.get(code);
-      if (child === undefined) {
-        child = metrics.grpcServerHandled.labels({ ...labels, grpc_code: statusName(code) });
-        handled.set(code, child);
-      }
-      return child;
-    };
+    const handledWith = handledCounter(metrics.grpcServerHandled, labels);
     const methodLogger = logger.child({ rpc: spanName });
 
     return (call: ServerUnaryCall<unknown, unknown> & ServerWritableStream<unknown, unknown>, callback?: sendUnaryData<unknown>) => {

@@ -47,13 +47,13 @@ class Parser {
     throw new AzureError('InvalidQueryParameterValue', { fields: { QueryParameterName: 'where', QueryParameterValue: this.text } });
   }
 
-  private skip(): void {
+  private skipSpaces(): void {
     while (this.#pos < this.text.length && /\s/.test(this.text[this.#pos]!)) this.#pos++;
   }
 
   /** Consumes a keyword (case-insensitive) followed by a space or a parenthesis. */
   private keyword(word: string): boolean {
-    this.skip();
+    this.skipSpaces();
     const end = this.#pos + word.length;
     if (this.text.slice(this.#pos, end).toLowerCase() !== word) return false;
     const next = this.text[end];
@@ -63,17 +63,17 @@ class Parser {
   }
 
   private char(c: string): boolean {
-    this.skip();
+    this.skipSpaces();
     if (this.text[this.#pos] !== c) return false;
     this.#pos++;
     return true;
   }
 
   parse(): TagExpression {
-    this.skip();
+    this.skipSpaces();
     if (this.#pos >= this.text.length) this.fail();
     const expression = this.or();
-    this.skip();
+    this.skipSpaces();
     if (this.#pos !== this.text.length) this.fail();
     return expression;
   }
@@ -121,7 +121,7 @@ class Parser {
   }
 
   private comparison(): TagExpression {
-    this.skip();
+    this.skipSpaces();
     let key: string;
     if (this.text[this.#pos] === '"') {
       key = this.quoted('"');
@@ -133,13 +133,13 @@ class Parser {
       this.#pos += key.length;
       if (key.startsWith('@') ? this.mode === 'if-tags' || key !== '@container' : !BARE_KEY.test(key) || key.length > 128) this.fail();
     }
-    this.skip();
+    this.skipSpaces();
     const op = (['<>', '>=', '<=', '=', '>', '<'] as const).find((o) => this.text.startsWith(o, this.#pos));
     if (op === undefined) this.fail();
     this.#pos += op.length;
     if (op === '<>' && this.mode === 'where') this.fail();
     if (key === '@container' && op !== '=') this.fail();
-    this.skip();
+    this.skipSpaces();
     const value = this.quoted("'");
     if (key !== '@container' && (value.length > 256 || !TAG_CHARS.test(value))) this.fail();
     return { kind: 'compare', key, op, value };

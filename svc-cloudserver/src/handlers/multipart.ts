@@ -170,18 +170,19 @@ async function assemble(
   ref: { bucket: string; key: string; uploadId: string },
   wanted: readonly { partNumber: number; etag: string }[],
 ): Promise<metadataV1Metadata.DataLocation[] | undefined> {
+  const list = (marker: number) => deps.metadata.listParts({ ...ref, partNumberMarker: marker, maxParts: 1000 }).catch(() => undefined);
+  let page = await list(0);
+  const location = page?.upload?.location ?? '';
+  const backend = location === '' ? undefined : deps.data.location(location).backend;
+  // The first page names the upload's location: the other pages are read only if it can assemble.
+  if (backend?.compose === undefined) return undefined;
   const stored = new Map<number, metadataV1Metadata.Part>();
-  let location = '';
-  for (let marker = 0; ;) {
-    const page = await deps.metadata.listParts({ ...ref, partNumberMarker: marker, maxParts: 1000 }).catch(() => undefined);
-    if (page === undefined) return undefined;
-    location = page.upload?.location ?? '';
+  while (page !== undefined) {
     for (const part of page.parts) stored.set(part.partNumber, part);
     if (!page.isTruncated) break;
-    marker = page.nextPartNumberMarker;
+    page = await list(page.nextPartNumberMarker);
+    if (page === undefined) return undefined;
   }
-  const backend = location === '' ? undefined : deps.data.location(location).backend;
-  if (backend?.compose === undefined) return undefined;
   const unquote = (etag: string): string => etag.replace(/^"|"$/g, '');
   const parts = wanted.map((w) => stored.get(w.partNumber));
   const usable = (p: metadataV1Metadata.Part | undefined, i: number): p is metadataV1Metadata.Part =>
