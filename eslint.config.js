@@ -29,7 +29,16 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@zenko/*/*'], message: 'Import a workspace package by its name only (no deep imports).' }] },
+        // Subpaths a package declares in its "exports" are its API too: file-pieces keeps the
+        // Azure edge's direct reads from loading every cloud SDK of svc-cloudserver's index.
+        {
+          patterns: [
+            {
+              group: ['@zenko/*/*', '!@zenko/svc-cloudserver/file-pieces'],
+              message: 'Import a workspace package by its name or a subpath it exports (no deep imports).',
+            },
+          ],
+        },
       ],
     },
   },

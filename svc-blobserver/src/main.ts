@@ -1,7 +1,8 @@
 // svc-blobserver: the Azure Blob HTTP edge over the same namespace as the S3 edge.
 import { accountV1AccountService, placementV1DataPlacementService } from '@zenko/gen';
-import { createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
+import { LocalPieces } from './azure/local-pieces.js';
 import { createAzureHandler } from './server.js';
 
 await runService({
@@ -15,6 +16,11 @@ await runService({
       'ZENKO_AZURE_HOST_SUFFIXES',
       'comma-separated host suffixes that make <account><suffix> host-style (besides <account>.blob.*)',
       '',
+    ),
+    localReads: bool(
+      'ZENKO_AZURE_LOCAL_READS',
+      'read blobs of `file` locations directly when this process sees their directory (checked by its IDENTITY file)',
+      true,
     ),
     idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered OperationTimedOut', 20_000, 100),
   },
@@ -39,6 +45,7 @@ await runService({
         metadata,
         accounts,
         placement,
+        local: new LocalPieces(placement, config.localReads),
         logger,
         config: {
           defaultLocation: config.defaultLocation,

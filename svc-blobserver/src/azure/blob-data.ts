@@ -1,7 +1,9 @@
 // Blob bytes and blob records for the handlers: streaming a request body to DataPlacementService
-// (Put), reading a version's pieces back (Get, ranged), loading the current version of a blob,
+// (Put), reading a version's pieces back (Get, ranged; directly from the piece files when this
+// process sees a `file` location's directory), loading the current version of a blob,
 // and the conditional headers of writes.
 import { metadataV1Metadata, type placementV1DataPlacementService } from '@zenko/gen';
+import type { Readable } from 'node:stream';
 import { isMeshError } from '@zenko/mesh';
 import { AzureError } from '../errors/azure-errors.js';
 import { blobName, containerName } from './access.js';
@@ -108,6 +110,11 @@ export async function* blobBytes(
     const rangeStart = Math.max(first, piece.start) - piece.start;
     const rangeEnd = Math.min(last, pieceEnd) - piece.start;
     const whole = rangeStart === 0 && rangeEnd === piece.size - 1 && !shared.has(piece.key);
+    const direct = await directStream(deps, piece, { start: piece.offset + rangeStart, end: piece.offset + rangeEnd });
+    if (direct !== undefined) {
+      yield* direct as AsyncIterable<Buffer>;
+      continue;
+    }
     const stream = deps.placement.get({
       location: piece.location,
       key: piece.key,
@@ -115,6 +122,17 @@ export async function* blobBytes(
       rangeEnd: whole ? -1 : piece.offset + rangeEnd,
     });
     for await (const message of stream) yield message.chunk;
+  }
+}
+
+/** The piece's bytes read from its file when this process sees the location's directory (local-pieces.ts). */
+async function directStream(deps: AzureDeps, piece: DataLocation, range: { start: number; end: number }): Promise<Readable | undefined> {
+  const pieces = await deps.local.for(piece.location);
+  if (pieces === undefined) return undefined;
+  try {
+    return await pieces.get(piece.key, range);
+  } catch {
+    return undefined; // Get answers with the placement service's own error
   }
 }
 

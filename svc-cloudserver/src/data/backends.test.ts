@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import type { DataBackend } from './backend.js';
 import { backendContract } from './backend-contract.js';
 import { FileBackend } from './file-backend.js';
+import { FilePieces } from './file-pieces.js';
 import { MemBackend } from './mem-backend.js';
 
 const dirs: string[] = [];
@@ -30,7 +31,9 @@ for (const [type, open] of TYPES) {
     hint: { bucket: 'b', key: '../../etc/passwd' },
     visibleLeftovers: async (b) => {
       if (!(b instanceof FileBackend)) return [];
-      return readdirSync(b.root).flatMap((d) => readdirSync(join(b.root, d)).map((f) => `${d}/${f}`));
+      return readdirSync(b.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .flatMap((d) => readdirSync(join(b.root, d.name)).map((f) => `${d.name}/${f}`));
     },
   });
 }
@@ -44,5 +47,34 @@ describe('file backend start-up', () => {
     writeFileSync(join(first.root, 'tmp', 'deadbeef'), 'partial');
     await FileBackend.open(dir);
     assert.deepEqual(readdirSync(join(dir, 'tmp')), []);
+  });
+});
+
+describe('file backend identity (GetLocalRoot)', () => {
+  it('keeps one identity across opens, and lets a reader in another directory nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zenko-file-'));
+    const other = mkdtempSync(join(tmpdir(), 'zenko-file-'));
+    dirs.push(dir, other);
+    const first = await FileBackend.open(dir);
+    assert.match(first.identity, /^[0-9a-f]{32}$/);
+    const again = await FileBackend.open(dir);
+    assert.equal(again.identity, first.identity);
+    const elsewhere = await FileBackend.open(other);
+    assert.notEqual(elsewhere.identity, first.identity);
+
+    const { key } = await first.put(
+      (async function* () {
+        yield Buffer.from('direct bytes');
+      })(),
+      { bucket: 'b', key: 'k', size: 12 },
+    );
+    const pieces = await FilePieces.verified(first.root, first.identity);
+    assert.ok(pieces);
+    const chunks: Buffer[] = [];
+    for await (const c of await pieces.get(key, { start: 7, end: 11 })) chunks.push(c as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), 'bytes');
+    assert.equal(await FilePieces.verified(other, first.identity), undefined);
+    assert.equal(await FilePieces.verified(join(dir, 'missing'), first.identity), undefined);
+    assert.equal(await FilePieces.verified(dir, ''), undefined);
   });
 });

@@ -2,26 +2,19 @@
 // directory. Keys are generated ids, never derived from object keys, so no object
 // key can reach a path. A write goes to tmp/, is fsync'd, renamed into its shard
 // directory, and the directory is fsync'd: a reader never sees a torn file, and a
-// crash leaves at most files in tmp/, which are removed at start.
+// crash leaves at most files in tmp/, which are removed at start. `IDENTITY` holds a
+// random id made at the first open: DataPlacementService.GetLocalRoot hands it out with
+// the directory, so the Azure edge can read pieces directly (file-pieces.ts) when it sees
+// the same directory.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { MeshError } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
+import { FilePieces, IDENTITY_FILE, isPieceKey, storageError } from './file-pieces.js';
 
-const KEY = /^[0-9a-f]{32}$/;
 /** Writes are gathered into blocks of this size before reaching the file. */
 const WRITE_BLOCK = 1024 * 1024;
-const READ_BLOCK = 1024 * 1024;
-
-function storageError(err: unknown, what: string): MeshError {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new MeshError('STORE_FULL', `no space left while ${what}`, { cause: err });
-  if (code === 'ENOENT') return new MeshError('DATA_NOT_FOUND', `data not found while ${what}`, { cause: err });
-  if (err instanceof MeshError) return err;
-  return new MeshError('BACKEND_ERROR', `file backend failed while ${what}`, { cause: err });
-}
 
 function isSystemError(err: unknown): err is NodeJS.ErrnoException {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
@@ -36,33 +29,48 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** The directory's identity (GetLocalRoot), made once, durably, at the first open. */
+async function identityOf(root: string, tmp: string): Promise<string> {
+  try {
+    return (await readFile(join(root, IDENTITY_FILE), 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const identity = randomBytes(16).toString('hex');
+  const staged = join(tmp, IDENTITY_FILE);
+  await writeFile(staged, identity, { flush: true });
+  await rename(staged, join(root, IDENTITY_FILE));
+  await syncDir(root);
+  return identity;
+}
+
 export class FileBackend implements DataBackend {
   readonly type = 'file';
   readonly #tmp: string;
+  readonly #pieces: FilePieces;
+  /** Random id kept in `<root>/IDENTITY`: proves to another process that it sees this directory. */
+  identity = '';
 
   private constructor(readonly root: string) {
     this.#tmp = join(root, 'tmp');
+    this.#pieces = new FilePieces(root);
   }
 
   /** Opens (creating) the location's directory and removes what a crash left in tmp/. */
   static async open(root: string): Promise<FileBackend> {
-    const backend = new FileBackend(root);
+    const backend = new FileBackend(resolve(root));
     await mkdir(backend.#tmp, { recursive: true });
     for (const name of await readdir(backend.#tmp)) await rm(join(backend.#tmp, name), { force: true, recursive: true });
     // 256 shard directories, created once and made durable, so a put never creates a directory.
     let created = false;
     for (let i = 0; i < 256; i++) {
-      const dir = join(root, i.toString(16).padStart(2, '0'));
+      const dir = join(backend.root, i.toString(16).padStart(2, '0'));
       const made = await mkdir(dir, { recursive: true });
       created ||= made !== undefined;
     }
-    if (created) await syncDir(root);
+    if (created) await syncDir(backend.root);
+    backend.identity = await identityOf(backend.root, backend.#tmp);
     return backend;
-  }
-
-  #path(key: string): string {
-    if (!KEY.test(key)) throw new MeshError('DATA_NOT_FOUND', 'malformed data key');
-    return join(this.root, key.slice(0, 2), key);
   }
 
   async put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }> {
@@ -92,7 +100,7 @@ export class FileBackend implements DataBackend {
       await fh.datasync();
       await fh.close();
       fh = undefined;
-      const final = this.#path(key);
+      const final = this.#pieces.path(key);
       await rename(tmp, final);
       await syncDir(join(this.root, key.slice(0, 2)));
       return { key, size };
@@ -104,42 +112,18 @@ export class FileBackend implements DataBackend {
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Readable> {
-    let fh: FileHandle;
-    try {
-      fh = await open(this.#path(key), 'r');
-    } catch (err) {
-      throw storageError(err, 'opening');
-    }
-    if (range) {
-      return fh.createReadStream({ highWaterMark: Math.min(READ_BLOCK, range.end - range.start + 1), start: range.start, end: range.end });
-    }
-    // A read stream without an end allocates a READ_BLOCK buffer for every read, the final
-    // empty one included: for a 4 KiB object, two 1 MiB buffers and a read past the end.
-    // Bounded by the file's size (files never change once written), it reads what is there.
-    let size: number;
-    try {
-      size = (await fh.stat()).size;
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      throw storageError(err, 'reading size');
-    }
-    if (size === 0) return fh.createReadStream({ highWaterMark: 1 });
-    return fh.createReadStream({ highWaterMark: Math.min(READ_BLOCK, size), start: 0, end: size - 1 });
+  get(key: string, range?: ByteRange): Promise<Readable> {
+    return this.#pieces.get(key, range);
   }
 
-  async head(key: string): Promise<{ size: number }> {
-    try {
-      return { size: (await stat(this.#path(key))).size };
-    } catch (err) {
-      throw storageError(err, 'reading size');
-    }
+  head(key: string): Promise<{ size: number }> {
+    return this.#pieces.head(key);
   }
 
   async delete(key: string): Promise<void> {
-    if (!KEY.test(key)) return;
+    if (!isPieceKey(key)) return;
     try {
-      await unlink(this.#path(key));
+      await unlink(this.#pieces.path(key));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw storageError(err, 'deleting');

@@ -5,6 +5,7 @@ import { MeshError, service, type ServiceRegistration } from '@zenko/mesh';
 import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums/hasher.js';
 import type { ByteRange } from './backend.js';
 import { backendFor, typeName } from './location-watch.js';
+import { FileBackend } from './file-backend.js';
 import type { DataPlacement } from './placement.js';
 import { locationV1LocationRegistryService as loc, placementV1DataPlacementService as placement } from '@zenko/gen';
 
@@ -94,6 +95,11 @@ export function dataPlacementService(data: DataPlacement, opts: { dataDir: strin
         { location: req.targetLocation, bucket: req.bucket, key: req.key },
       );
       return { location: result.location, key: result.key, size: result.size, md5: result.md5 };
+    },
+
+    async getLocalRoot(req) {
+      const backend = data.location(req.location).backend;
+      return backend instanceof FileBackend ? { path: backend.root, identity: backend.identity } : { path: '', identity: '' };
     },
 
     async probeLocation(req) {

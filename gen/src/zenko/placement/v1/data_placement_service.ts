@@ -139,6 +139,17 @@ export interface ProbeLocationResponse {
   type: string;
 }
 
+export interface GetLocalRootRequest {
+  location: string;
+}
+
+export interface GetLocalRootResponse {
+  /** Absolute directory of the location; empty when it is not a `file` location. */
+  path: string;
+  /** Random id written once in `<path>/IDENTITY`. */
+  identity: string;
+}
+
 function createBasePutHeader(): PutHeader {
   return {
     location: "",
@@ -2133,6 +2144,158 @@ export const ProbeLocationResponse: MessageFns<ProbeLocationResponse> = {
   },
 };
 
+function createBaseGetLocalRootRequest(): GetLocalRootRequest {
+  return { location: "" };
+}
+
+export const GetLocalRootRequest: MessageFns<GetLocalRootRequest> = {
+  encode(message: GetLocalRootRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.location !== "") {
+      writer.uint32(10).string(message.location);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLocalRootRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetLocalRootRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.location = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetLocalRootRequest {
+    return { location: isSet(object.location) ? globalThis.String(object.location) : "" };
+  },
+
+  toJSON(message: GetLocalRootRequest): unknown {
+    const obj: any = {};
+    if (message.location !== "") {
+      obj.location = message.location;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetLocalRootRequest>): GetLocalRootRequest {
+    return GetLocalRootRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetLocalRootRequest>): GetLocalRootRequest {
+    const message = createBaseGetLocalRootRequest();
+    message.location = object.location ?? "";
+    return message;
+  },
+};
+
+function createBaseGetLocalRootResponse(): GetLocalRootResponse {
+  return { path: "", identity: "" };
+}
+
+export const GetLocalRootResponse: MessageFns<GetLocalRootResponse> = {
+  encode(message: GetLocalRootResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLocalRootResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetLocalRootResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetLocalRootResponse {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+    };
+  },
+
+  toJSON(message: GetLocalRootResponse): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetLocalRootResponse>): GetLocalRootResponse {
+    return GetLocalRootResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetLocalRootResponse>): GetLocalRootResponse {
+    const message = createBaseGetLocalRootResponse();
+    message.path = object.path ?? "";
+    message.identity = object.identity ?? "";
+    return message;
+  },
+};
+
 /**
  * DataPlacementService moves object bytes in and out of locations. Bytes are
  * streamed in chunks with flow control; Copy moves data between locations
@@ -2202,6 +2365,24 @@ export const DataPlacementServiceService = {
       Buffer.from(ProbeLocationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ProbeLocationResponse => ProbeLocationResponse.decode(value),
   },
+  /**
+   * Where a `file` location keeps its pieces, so a process that sees the same
+   * file system (the Azure edge on one machine, or a pod mounting the same
+   * volume at the same path) reads them directly instead of through Get. The
+   * caller checks that `<path>/IDENTITY` holds `identity` before trusting the
+   * path; pieces are immutable files named `<path>/<key[0:2]>/<key>`. Empty for
+   * other location types; LOCATION_NOT_FOUND for an unknown location.
+   */
+  getLocalRoot: {
+    path: "/zenko.placement.v1.DataPlacementService/GetLocalRoot" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetLocalRootRequest): Buffer => Buffer.from(GetLocalRootRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetLocalRootRequest => GetLocalRootRequest.decode(value),
+    responseSerialize: (value: GetLocalRootResponse): Buffer =>
+      Buffer.from(GetLocalRootResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetLocalRootResponse => GetLocalRootResponse.decode(value),
+  },
 } as const;
 
 export interface DataPlacementServiceServer extends UntypedServiceImplementation {
@@ -2218,6 +2399,15 @@ export interface DataPlacementServiceServer extends UntypedServiceImplementation
    * LOCATION_PROBE_FAILED (details: location, status) otherwise. Nothing is stored.
    */
   probeLocation: handleUnaryCall<ProbeLocationRequest, ProbeLocationResponse>;
+  /**
+   * Where a `file` location keeps its pieces, so a process that sees the same
+   * file system (the Azure edge on one machine, or a pod mounting the same
+   * volume at the same path) reads them directly instead of through Get. The
+   * caller checks that `<path>/IDENTITY` holds `identity` before trusting the
+   * path; pieces are immutable files named `<path>/<key[0:2]>/<key>`. Empty for
+   * other location types; LOCATION_NOT_FOUND for an unknown location.
+   */
+  getLocalRoot: handleUnaryCall<GetLocalRootRequest, GetLocalRootResponse>;
 }
 
 export interface DataPlacementServiceClient extends Client {
@@ -2297,6 +2487,29 @@ export interface DataPlacementServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ProbeLocationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Where a `file` location keeps its pieces, so a process that sees the same
+   * file system (the Azure edge on one machine, or a pod mounting the same
+   * volume at the same path) reads them directly instead of through Get. The
+   * caller checks that `<path>/IDENTITY` holds `identity` before trusting the
+   * path; pieces are immutable files named `<path>/<key[0:2]>/<key>`. Empty for
+   * other location types; LOCATION_NOT_FOUND for an unknown location.
+   */
+  getLocalRoot(
+    request: GetLocalRootRequest,
+    callback: (error: ServiceError | null, response: GetLocalRootResponse) => void,
+  ): ClientUnaryCall;
+  getLocalRoot(
+    request: GetLocalRootRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetLocalRootResponse) => void,
+  ): ClientUnaryCall;
+  getLocalRoot(
+    request: GetLocalRootRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetLocalRootResponse) => void,
   ): ClientUnaryCall;
 }
 
