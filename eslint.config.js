@@ -29,12 +29,12 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       'no-restricted-imports': [
         'error',
-        // Subpaths a package declares in its "exports" are its API too: file-pieces keeps the
-        // Azure edge's direct reads from loading every cloud SDK of svc-cloudserver's index.
+        // Subpaths a package declares in its "exports" are its API too: local-data keeps the
+        // Azure edge's direct file access from loading every cloud SDK of svc-cloudserver's index.
         {
           patterns: [
             {
-              group: ['@zenko/*/*', '!@zenko/svc-cloudserver/file-pieces'],
+              group: ['@zenko/*/*', '!@zenko/svc-cloudserver/local-data'],
               message: 'Import a workspace package by its name or a subpath it exports (no deep imports).',
             },
           ],

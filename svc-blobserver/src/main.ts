@@ -2,7 +2,7 @@
 import { accountV1AccountService, placementV1DataPlacementService } from '@zenko/gen';
 import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
-import { LocalPieces } from './azure/local-pieces.js';
+import { LocalData } from './azure/local-data.js';
 import { createAzureHandler } from './server.js';
 
 await runService({
@@ -17,9 +17,9 @@ await runService({
       'comma-separated host suffixes that make <account><suffix> host-style (besides <account>.blob.*)',
       '',
     ),
-    localReads: bool(
-      'ZENKO_AZURE_LOCAL_READS',
-      'read blobs of `file` locations directly when this process sees their directory (checked by its IDENTITY file)',
+    localData: bool(
+      'ZENKO_AZURE_LOCAL_DATA',
+      'read and write blobs of `file` locations directly when this process sees their directory (checked by its IDENTITY file)',
       true,
     ),
     idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered OperationTimedOut', 20_000, 100),
@@ -45,7 +45,7 @@ await runService({
         metadata,
         accounts,
         placement,
-        local: new LocalPieces(placement, config.localReads),
+        local: new LocalData(placement, config.localData),
         logger,
         config: {
           defaultLocation: config.defaultLocation,

@@ -1,7 +1,7 @@
 // Blob bytes and blob records for the handlers: streaming a request body to DataPlacementService
-// (Put), reading a version's pieces back (Get, ranged; directly from the piece files when this
-// process sees a `file` location's directory), loading the current version of a blob,
-// and the conditional headers of writes.
+// (Put) and reading a version's pieces back (Get, ranged), both directly in the piece files when
+// this process sees a `file` location's directory (local-data.ts); loading the current version
+// of a blob, and the conditional headers of writes.
 import { metadataV1Metadata, type placementV1DataPlacementService } from '@zenko/gen';
 import type { Readable } from 'node:stream';
 import { isMeshError } from '@zenko/mesh';
@@ -53,6 +53,17 @@ export async function storeStream(
   target: { location: string; bucket: string; key: string; size: number; contentMd5: string | undefined },
   body: AsyncIterable<Buffer>,
 ): Promise<StoredData> {
+  const local = await deps.local.for(target.location);
+  if (local !== undefined) {
+    const md5 = target.contentMd5;
+    const stored = await local.placement.put(target.location, body, {
+      bucket: target.bucket,
+      key: target.key,
+      size: target.size,
+      ...(md5 !== undefined && md5 !== '' ? { expect: () => ({ md5 }) } : {}),
+    });
+    return storedData(stored);
+  }
   async function* requests(): AsyncGenerator<PutRequest> {
     yield {
       msg: {
@@ -71,7 +82,11 @@ export async function storeStream(
     };
     for await (const chunk of body) yield { msg: { $case: 'chunk', value: chunk } };
   }
-  const stored = await deps.placement.put(requests());
+  return storedData(await deps.placement.put(requests()));
+}
+
+/** New data as the one piece of a version or a block. */
+function storedData(stored: { location: string; key: string; size: number; md5: string }): StoredData {
   return {
     piece: {
       location: stored.location,
@@ -125,12 +140,12 @@ export async function* blobBytes(
   }
 }
 
-/** The piece's bytes read from its file when this process sees the location's directory (local-pieces.ts). */
+/** The piece's bytes read from its file when this process sees the location's directory (local-data.ts). */
 async function directStream(deps: AzureDeps, piece: DataLocation, range: { start: number; end: number }): Promise<Readable | undefined> {
-  const pieces = await deps.local.for(piece.location);
-  if (pieces === undefined) return undefined;
+  const local = await deps.local.for(piece.location);
+  if (local === undefined) return undefined;
   try {
-    return await pieces.get(piece.key, range);
+    return await local.backend.get(piece.key, range);
   } catch {
     return undefined; // Get answers with the placement service's own error
   }

@@ -2,7 +2,7 @@
 import type { accountV1AccountService, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
 import type { Logger, PromiseClient } from '@zenko/mesh';
 import type { AzureContext } from './context.js';
-import type { LocalPieces } from './local-pieces.js';
+import type { LocalData } from './local-data.js';
 
 export interface AzureConfig {
   /** Location of containers created through this edge (the namespace's default location). */
@@ -15,8 +15,8 @@ export interface AzureDeps {
   readonly metadata: PromiseClient<typeof metadataV1MetadataService.MetadataServiceService>;
   readonly accounts: PromiseClient<typeof accountV1AccountService.AccountServiceService>;
   readonly placement: PromiseClient<typeof placementV1DataPlacementService.DataPlacementServiceService>;
-  /** Direct reads of `file` locations this process can see. */
-  readonly local: LocalPieces;
+  /** Direct reads and writes of `file` locations this process can see. */
+  readonly local: LocalData;
   readonly config: AzureConfig;
   readonly logger: Logger;
 }

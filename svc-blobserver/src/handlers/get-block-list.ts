@@ -23,7 +23,10 @@ export const getBlockList: AzureHandler = async (ctx, deps) => {
   const uncommitted =
     type === 'committed'
       ? undefined
-      : (await deps.metadata.listBlocks({ bucket: bucket.name, key })).blocks.map((b): BlockInfo => ({ name: b.blockId, size: b.size }));
+      : (await deps.metadata.listBlocks({ bucket: bucket.name, key, maxBlocks: 0 })).blocks.map((b): BlockInfo => ({
+          name: b.blockId,
+          size: b.size,
+        }));
   if (v === undefined && (uncommitted === undefined || uncommitted.length === 0)) throw new AzureError('BlobNotFound');
   const committed =
     type === 'uncommitted'

@@ -1,5 +1,6 @@
-// Put Blob (block blobs, single shot): the bytes go to DataPlacementService at the container's
-// location (Content-MD5 verified before they are made durable), then one metadata write. The
+// Put Blob (block blobs, single shot): the bytes go to the container's location (DataPlacementService,
+// or the piece files directly, azure/local-data.ts; Content-MD5 verified before they are made
+// durable), then one metadata write. The
 // client is answered once both are durable; data whose metadata write failed, and data the write
 // replaced, is deleted. Uncommitted blocks of the blob are discarded in the same metadata commit, as Azure does.
 import { authorizeSas, authorizedContainer, blobName } from '../azure/access.js';

@@ -3,14 +3,14 @@
 // inclusive, or `bytes=<start>-`). The bytes are copied to new data, recorded like Put Block's;
 // `x-ms-source-content-md5` is verified before the data is made durable.
 import { authorizedContainer, blobName } from '../azure/access.js';
-import { MAX_BLOCK_BYTES, blobBytes, currentBlob, recordBlock, storeStream } from '../azure/blob-data.js';
+import { MAX_BLOCK_BYTES, blobBytes, recordBlock, storeStream } from '../azure/blob-data.js';
 import { checkMd5Header } from '../azure/blob-state.js';
 import { drain } from '../azure/context.js';
 import { resolveCopySource } from '../azure/copy-source.js';
 import type { AzureHandler } from '../azure/deps.js';
-import { checkWriteLease, leaseOf } from '../azure/lease.js';
+import { checkNewBlock, prefetchNewBlock } from '../azure/new-block.js';
 import { AzureError } from '../errors/azure-errors.js';
-import { checkPutBlockId, checkSameBlockIdLength } from '../protocol/block-id.js';
+import { checkPutBlockId } from '../protocol/block-id.js';
 
 const SOURCE_RANGE = /^bytes=(\d{1,16})-(\d{1,16})?$/;
 
@@ -34,6 +34,7 @@ export function sourceRange(value: string | undefined, size: number): { start: n
 }
 
 export const putBlockFromUrl: AzureHandler = async (ctx, deps) => {
+  const fetched = prefetchNewBlock(ctx, deps);
   const bucket = await authorizedContainer(ctx, deps);
   const key = blobName(ctx);
   const blockId = checkPutBlockId(ctx.query.get('blockid'));
@@ -43,12 +44,7 @@ export const putBlockFromUrl: AzureHandler = async (ctx, deps) => {
   const range = sourceRange(ctx.headers['x-ms-source-range'], source.version.size);
   const size = range === undefined ? 0 : range.end - range.start + 1;
   if (size > MAX_BLOCK_BYTES) throw new AzureError('RequestBodyTooLarge', { fields: { MaxLimit: MAX_BLOCK_BYTES } });
-  checkWriteLease(leaseOf((await currentBlob(deps, bucket.name, key))?.attributes), ctx.headers['x-ms-lease-id'], 'blob');
-  const { blocks } = await deps.metadata.listBlocks({ bucket: bucket.name, key });
-  checkSameBlockIdLength(
-    blockId,
-    blocks.map((b) => b.blockId),
-  );
+  await checkNewBlock(ctx, deps, { bucket: bucket.name, key, blockId }, fetched);
   const stored = await storeStream(
     deps,
     { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5 },

@@ -1,26 +1,41 @@
-// The backend contract on every local backend type (cloud types: tests/src/locations).
+// The backend contract on every local backend type (cloud types: tests/src/locations), the file
+// type both as its directory's owner and as a second writer attached to it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { DataBackend } from './backend.js';
-import { backendContract } from './backend-contract.js';
+import { backendContract, readAll } from './backend-contract.js';
 import { FileBackend } from './file-backend.js';
-import { FilePieces } from './file-pieces.js';
 import { MemBackend } from './mem-backend.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+function newDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zenko-file-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Every file under `root` but IDENTITY, as paths relative to it. */
+function files(root: string, dir = root): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(root, join(dir, e.name)) : e.name === 'IDENTITY' && dir === root ? [] : [relative(root, join(dir, e.name))],
+  );
+}
+
 const TYPES: [string, () => Promise<DataBackend>][] = [
   ['mem', async () => new MemBackend()],
+  ['file', async () => FileBackend.open(newDir())],
   [
-    'file',
+    'file, attached writer',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'zenko-file-'));
-      dirs.push(dir);
-      return FileBackend.open(dir);
+      const owner = await FileBackend.open(newDir());
+      const attached = await FileBackend.attach(owner.root, owner.identity, 'svc-blobserver');
+      assert.ok(attached);
+      return attached;
     },
   ],
 ];
@@ -29,32 +44,38 @@ for (const [type, open] of TYPES) {
   backendContract(type, open, {
     generatedKeys: true,
     hint: { bucket: 'b', key: '../../etc/passwd' },
-    visibleLeftovers: async (b) => {
-      if (!(b instanceof FileBackend)) return [];
-      return readdirSync(b.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .flatMap((d) => readdirSync(join(b.root, d.name)).map((f) => `${d.name}/${f}`));
-    },
+    visibleLeftovers: async (b) => (b instanceof FileBackend ? files(b.root) : []),
   });
 }
 
 describe('file backend start-up', () => {
-  it('removes what an interrupted write left in tmp/', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zenko-file-'));
-    dirs.push(dir);
+  it('each writer empties its own tmp directory, once per process; the owner also what older versions left in tmp/', async () => {
+    const dir = newDir();
     const first = await FileBackend.open(dir);
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(first.root, 'tmp', 'deadbeef'), 'partial');
+    const leftover = (path: string) => {
+      mkdirSync(join(dir, 'tmp', path, '..'), { recursive: true });
+      writeFileSync(join(dir, 'tmp', path), 'partial');
+    };
+    leftover('deadbeef');
+    leftover('svc-cloudserver/0123');
+    leftover('svc-blobserver/4567');
     await FileBackend.open(dir);
-    assert.deepEqual(readdirSync(join(dir, 'tmp')), []);
+    assert.deepEqual(files(join(dir, 'tmp')), ['svc-blobserver/4567']);
+    const attached = await FileBackend.attach(dir, first.identity, 'svc-blobserver');
+    assert.ok(attached);
+    assert.deepEqual(files(join(dir, 'tmp')), []);
+    leftover('svc-blobserver/89ab');
+    await FileBackend.attach(dir, first.identity, 'svc-blobserver');
+    assert.deepEqual(files(join(dir, 'tmp')), ['svc-blobserver/89ab'], 'a later attach leaves in-flight writes alone');
+    await assert.rejects(FileBackend.attach(dir, first.identity, 'svc-cloudserver'));
+    await assert.rejects(FileBackend.attach(dir, first.identity, '../escape'));
   });
 });
 
 describe('file backend identity (GetLocalRoot)', () => {
-  it('keeps one identity across opens, and lets a reader in another directory nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zenko-file-'));
-    const other = mkdtempSync(join(tmpdir(), 'zenko-file-'));
-    dirs.push(dir, other);
+  it('keeps one identity across opens; a writer attaches only where IDENTITY matches', async () => {
+    const dir = newDir();
+    const other = newDir();
     const first = await FileBackend.open(dir);
     assert.match(first.identity, /^[0-9a-f]{32}$/);
     const again = await FileBackend.open(dir);
@@ -68,13 +89,11 @@ describe('file backend identity (GetLocalRoot)', () => {
       })(),
       { bucket: 'b', key: 'k', size: 12 },
     );
-    const pieces = await FilePieces.verified(first.root, first.identity);
-    assert.ok(pieces);
-    const chunks: Buffer[] = [];
-    for await (const c of await pieces.get(key, { start: 7, end: 11 })) chunks.push(c as Buffer);
-    assert.equal(Buffer.concat(chunks).toString(), 'bytes');
-    assert.equal(await FilePieces.verified(other, first.identity), undefined);
-    assert.equal(await FilePieces.verified(join(dir, 'missing'), first.identity), undefined);
-    assert.equal(await FilePieces.verified(dir, ''), undefined);
+    const attached = await FileBackend.attach(first.root, first.identity, 'svc-blobserver');
+    assert.ok(attached);
+    assert.equal((await readAll(await attached.get(key, { start: 7, end: 11 }))).toString(), 'bytes');
+    assert.equal(await FileBackend.attach(other, first.identity, 'svc-blobserver'), undefined);
+    assert.equal(await FileBackend.attach(join(dir, 'missing'), first.identity, 'svc-blobserver'), undefined);
+    assert.equal(await FileBackend.attach(dir, '', 'svc-blobserver'), undefined);
   });
 });

@@ -1,11 +1,12 @@
 // The `file` location type: one file per stored piece under the location's
 // directory. Keys are generated ids, never derived from object keys, so no object
-// key can reach a path. A write goes to tmp/, is fsync'd, renamed into its shard
-// directory, and the directory is fsync'd: a reader never sees a torn file, and a
-// crash leaves at most files in tmp/, which are removed at start. `IDENTITY` holds a
-// random id made at the first open: DataPlacementService.GetLocalRoot hands it out with
-// the directory, so the Azure edge can read pieces directly (file-pieces.ts) when it sees
-// the same directory.
+// key can reach a path. A write goes to tmp/<writer>/, is fsync'd, renamed into its
+// shard directory, and the directory is fsync'd: a reader never sees a torn file, and
+// a crash leaves at most files in the writer's tmp directory, which it empties when it
+// opens. `IDENTITY` holds a random id made at the first open:
+// DataPlacementService.GetLocalRoot hands it out with the directory, so another process
+// that sees the same directory (the Azure edge) attaches to it as a second writer with
+// its own tmp directory, and reads and writes pieces itself.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -44,6 +45,9 @@ async function identityOf(root: string, tmp: string): Promise<string> {
   return identity;
 }
 
+/** The writer name of the process that owns a location's directory (svc-cloudserver). */
+export const OWNER = 'svc-cloudserver';
+
 export class FileBackend implements DataBackend {
   readonly type = 'file';
   readonly #tmp: string;
@@ -51,16 +55,24 @@ export class FileBackend implements DataBackend {
   /** Random id kept in `<root>/IDENTITY`: proves to another process that it sees this directory. */
   identity = '';
 
-  private constructor(readonly root: string) {
-    this.#tmp = join(root, 'tmp');
+  private constructor(
+    readonly root: string,
+    writer: string,
+  ) {
+    if (!/^[\w.-]+$/.test(writer) || writer.startsWith('.')) throw new Error(`invalid writer name ${writer}`);
+    this.#tmp = join(root, 'tmp', writer);
     this.#pieces = new FilePieces(root);
   }
 
-  /** Opens (creating) the location's directory and removes what a crash left in tmp/. */
+  /** Opens (creating) the location's directory as its owner and removes what a crash left in tmp/. */
   static async open(root: string): Promise<FileBackend> {
-    const backend = new FileBackend(resolve(root));
-    await mkdir(backend.#tmp, { recursive: true });
-    for (const name of await readdir(backend.#tmp)) await rm(join(backend.#tmp, name), { force: true, recursive: true });
+    const backend = new FileBackend(resolve(root), OWNER);
+    // Files directly in tmp/ are what a version before per-writer tmp directories left.
+    await mkdir(join(backend.root, 'tmp'), { recursive: true });
+    for (const entry of await readdir(join(backend.root, 'tmp'), { withFileTypes: true })) {
+      if (!entry.isDirectory()) await rm(join(backend.root, 'tmp', entry.name), { force: true });
+    }
+    await backend.#emptyTmp();
     // 256 shard directories, created once and made durable, so a put never creates a directory.
     let created = false;
     for (let i = 0; i < 256; i++) {
@@ -71,6 +83,36 @@ export class FileBackend implements DataBackend {
     if (created) await syncDir(backend.root);
     backend.identity = await identityOf(backend.root, backend.#tmp);
     return backend;
+  }
+
+  /** Writer tmp directories this process emptied (attach), so a later attach never removes its in-flight writes. */
+  static readonly #emptied = new Map<string, Promise<void>>();
+
+  /**
+   * Attaches another process (`writer`, one process per name) to a directory its owner opened,
+   * once its IDENTITY file holds `identity`; undefined otherwise (another file system, another
+   * directory). The writer's own tmp directory is emptied at its first attach in this process;
+   * the owner's is never touched.
+   */
+  static async attach(root: string, identity: string, writer: string): Promise<FileBackend | undefined> {
+    if (writer === OWNER) throw new Error(`${OWNER} opens its directories, it does not attach`);
+    const pieces = await FilePieces.verified(root, identity);
+    if (pieces === undefined) return undefined;
+    const backend = new FileBackend(pieces.root, writer);
+    let emptied = FileBackend.#emptied.get(backend.#tmp);
+    if (emptied === undefined) {
+      emptied = backend.#emptyTmp();
+      FileBackend.#emptied.set(backend.#tmp, emptied);
+      emptied.catch(() => FileBackend.#emptied.delete(backend.#tmp));
+    }
+    await emptied;
+    backend.identity = identity;
+    return backend;
+  }
+
+  async #emptyTmp(): Promise<void> {
+    await mkdir(this.#tmp, { recursive: true });
+    for (const name of await readdir(this.#tmp)) await rm(join(this.#tmp, name), { force: true, recursive: true });
   }
 
   async put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }> {

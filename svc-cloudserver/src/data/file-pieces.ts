@@ -3,7 +3,7 @@
 // reads pieces with it directly once `IDENTITY` proves it is looking at the same directory
 // (DataPlacementService.GetLocalRoot). Pieces never change once renamed into place.
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MeshError } from '@zenko/mesh';
 import type { ByteRange } from './backend.js';
@@ -33,7 +33,7 @@ export class FilePieces {
     if (identity === '') return undefined;
     try {
       const found = (await readFile(join(root, IDENTITY_FILE), 'utf8')).trim();
-      return found === identity ? new FilePieces(root) : undefined;
+      return found === identity ? new FilePieces(resolve(root)) : undefined;
     } catch {
       return undefined;
     }

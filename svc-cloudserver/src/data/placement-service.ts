@@ -98,8 +98,11 @@ export function dataPlacementService(data: DataPlacement, opts: { dataDir: strin
     },
 
     async getLocalRoot(req) {
-      const backend = data.location(req.location).backend;
-      return backend instanceof FileBackend ? { path: backend.root, identity: backend.identity } : { path: '', identity: '' };
+      const location = data.location(req.location);
+      const backend = location.backend;
+      return backend instanceof FileBackend
+        ? { path: backend.root, identity: backend.identity, sizeLimitBytes: location.sizeLimitBytes }
+        : { path: '', identity: '', sizeLimitBytes: 0 };
     },
 
     async probeLocation(req) {

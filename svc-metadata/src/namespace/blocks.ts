@@ -72,7 +72,11 @@ export async function listBlocks(
 ): Promise<metadataV1MetadataService.ListBlocksResponse> {
   validateObjectKey(req.key);
   await loadBucket(store, req.bucket);
-  const entries = await scanAll(store, blocksPrefix(req.bucket, req.key));
+  const prefix = blocksPrefix(req.bucket, req.key);
+  const entries =
+    req.maxBlocks > 0 && req.maxBlocks <= 1000
+      ? await store.scan('parts', { gte: prefix, lt: prefixSuccessor(prefix)!, limit: req.maxBlocks })
+      : await scanAll(store, prefix);
   return { blocks: entries.map((e) => decodeBlock(e.value)) };
 }
 

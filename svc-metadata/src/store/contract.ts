@@ -1108,15 +1108,21 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         await ns.putBlock(store, { bucket: 'blocks', key: 'other', block: block('QUM=') });
         const plain = await put(store, 'blocks', 'blob');
         assert.deepEqual(plain.discardedData, [], 'a plain put leaves blocks alone');
-        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'blob' })).blocks.length, 2);
+        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'blob', maxBlocks: 0 })).blocks.length, 2);
+        const first = await ns.listBlocks(store, { bucket: 'blocks', key: 'blob', maxBlocks: 1 });
+        assert.deepEqual(
+          first.blocks.map((b) => b.blockId),
+          ['QUE='],
+          'max_blocks: the first blocks in block-ID order',
+        );
         const res = await ns.putObjectDiscardingBlocks(
           store,
           svc.PutObjectRequest.fromPartial({ object: { bucket: 'blocks', key: 'blob', size: 1, etag: 'e', data: [dataFor('blob', 'x')] } }),
         );
         assert.deepEqual(new Set(res.discardedData), new Set([dataFor('block-QUE='), dataFor('block-QUI=')]));
         assert.deepEqual(res.replacedData, plain.object!.data);
-        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'blob' })).blocks.length, 0);
-        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'other' })).blocks.length, 1);
+        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'blob', maxBlocks: 0 })).blocks.length, 0);
+        assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'other', maxBlocks: 0 })).blocks.length, 1);
         assert.equal((await get(store, 'blocks', 'blob')).etag, 'e');
       });
     });

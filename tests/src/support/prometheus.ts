@@ -8,6 +8,14 @@ export interface Sample {
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*/gy;
 
+/** A sample value as Prometheus reads it (Go's ParseFloat: NaN and Inf in any case; prom-client prints `Nan`). */
+function parseValue(text: string): number | undefined {
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
+  if (special) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+  const value = Number(text);
+  return Number.isNaN(value) || text === '' ? undefined : value;
+}
+
 export function parsePrometheus(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const raw of text.split('\n')) {
@@ -24,8 +32,8 @@ export function parsePrometheus(text: string): Sample[] {
       consumed = LABEL.lastIndex;
     }
     if (consumed !== body.length) throw new Error(`bad labels: ${line}`);
-    const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`bad value: ${line}`);
+    const value = parseValue(m[3]!);
+    if (value === undefined) throw new Error(`bad value: ${line}`);
     samples.push({ name: m[1]!, labels, value });
   }
   return samples;

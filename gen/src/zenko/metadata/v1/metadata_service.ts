@@ -447,6 +447,8 @@ export interface PutBlockResponse {
 export interface ListBlocksRequest {
   bucket: string;
   key: string;
+  /** At most this many blocks, the first in block-ID order; 0: every block. */
+  maxBlocks: number;
 }
 
 export interface ListBlocksResponse {
@@ -6040,7 +6042,7 @@ export const PutBlockResponse: MessageFns<PutBlockResponse> = {
 };
 
 function createBaseListBlocksRequest(): ListBlocksRequest {
-  return { bucket: "", key: "" };
+  return { bucket: "", key: "", maxBlocks: 0 };
 }
 
 export const ListBlocksRequest: MessageFns<ListBlocksRequest> = {
@@ -6050,6 +6052,9 @@ export const ListBlocksRequest: MessageFns<ListBlocksRequest> = {
     }
     if (message.key !== "") {
       writer.uint32(18).string(message.key);
+    }
+    if (message.maxBlocks !== 0) {
+      writer.uint32(24).int32(message.maxBlocks);
     }
     return writer;
   },
@@ -6083,6 +6088,14 @@ export const ListBlocksRequest: MessageFns<ListBlocksRequest> = {
             message.key = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxBlocks = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6099,6 +6112,11 @@ export const ListBlocksRequest: MessageFns<ListBlocksRequest> = {
     return {
       bucket: isSet(object.bucket) ? globalThis.String(object.bucket) : "",
       key: isSet(object.key) ? globalThis.String(object.key) : "",
+      maxBlocks: isSet(object.maxBlocks)
+        ? globalThis.Number(object.maxBlocks)
+        : isSet(object.max_blocks)
+        ? globalThis.Number(object.max_blocks)
+        : 0,
     };
   },
 
@@ -6110,6 +6128,9 @@ export const ListBlocksRequest: MessageFns<ListBlocksRequest> = {
     if (message.key !== "") {
       obj.key = message.key;
     }
+    if (message.maxBlocks !== 0) {
+      obj.maxBlocks = Math.round(message.maxBlocks);
+    }
     return obj;
   },
 
@@ -6120,6 +6141,7 @@ export const ListBlocksRequest: MessageFns<ListBlocksRequest> = {
     const message = createBaseListBlocksRequest();
     message.bucket = object.bucket ?? "";
     message.key = object.key ?? "";
+    message.maxBlocks = object.maxBlocks ?? 0;
     return message;
   },
 };

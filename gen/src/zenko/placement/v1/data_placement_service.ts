@@ -148,6 +148,8 @@ export interface GetLocalRootResponse {
   path: string;
   /** Random id written once in `<path>/IDENTITY`. */
   identity: string;
+  /** The location's size limit per object (0: none), for a process that writes there itself. */
+  sizeLimitBytes: number;
 }
 
 function createBasePutHeader(): PutHeader {
@@ -2212,7 +2214,7 @@ export const GetLocalRootRequest: MessageFns<GetLocalRootRequest> = {
 };
 
 function createBaseGetLocalRootResponse(): GetLocalRootResponse {
-  return { path: "", identity: "" };
+  return { path: "", identity: "", sizeLimitBytes: 0 };
 }
 
 export const GetLocalRootResponse: MessageFns<GetLocalRootResponse> = {
@@ -2222,6 +2224,9 @@ export const GetLocalRootResponse: MessageFns<GetLocalRootResponse> = {
     }
     if (message.identity !== "") {
       writer.uint32(18).string(message.identity);
+    }
+    if (message.sizeLimitBytes !== 0) {
+      writer.uint32(24).int64(message.sizeLimitBytes);
     }
     return writer;
   },
@@ -2255,6 +2260,14 @@ export const GetLocalRootResponse: MessageFns<GetLocalRootResponse> = {
             message.identity = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sizeLimitBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2271,6 +2284,11 @@ export const GetLocalRootResponse: MessageFns<GetLocalRootResponse> = {
     return {
       path: isSet(object.path) ? globalThis.String(object.path) : "",
       identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      sizeLimitBytes: isSet(object.sizeLimitBytes)
+        ? globalThis.Number(object.sizeLimitBytes)
+        : isSet(object.size_limit_bytes)
+        ? globalThis.Number(object.size_limit_bytes)
+        : 0,
     };
   },
 
@@ -2282,6 +2300,9 @@ export const GetLocalRootResponse: MessageFns<GetLocalRootResponse> = {
     if (message.identity !== "") {
       obj.identity = message.identity;
     }
+    if (message.sizeLimitBytes !== 0) {
+      obj.sizeLimitBytes = Math.round(message.sizeLimitBytes);
+    }
     return obj;
   },
 
@@ -2292,6 +2313,7 @@ export const GetLocalRootResponse: MessageFns<GetLocalRootResponse> = {
     const message = createBaseGetLocalRootResponse();
     message.path = object.path ?? "";
     message.identity = object.identity ?? "";
+    message.sizeLimitBytes = object.sizeLimitBytes ?? 0;
     return message;
   },
 };
@@ -2368,10 +2390,11 @@ export const DataPlacementServiceService = {
   /**
    * Where a `file` location keeps its pieces, so a process that sees the same
    * file system (the Azure edge on one machine, or a pod mounting the same
-   * volume at the same path) reads them directly instead of through Get. The
-   * caller checks that `<path>/IDENTITY` holds `identity` before trusting the
-   * path; pieces are immutable files named `<path>/<key[0:2]>/<key>`. Empty for
-   * other location types; LOCATION_NOT_FOUND for an unknown location.
+   * volume at the same path) reads and writes them directly instead of through
+   * Get and Put. The caller checks that `<path>/IDENTITY` holds `identity` before
+   * trusting the path; pieces are immutable files named `<path>/<key[0:2]>/<key>`,
+   * written in `<path>/tmp/<writer>/` first, one writer name per process. Empty
+   * for other location types; LOCATION_NOT_FOUND for an unknown location.
    */
   getLocalRoot: {
     path: "/zenko.placement.v1.DataPlacementService/GetLocalRoot" as const,
@@ -2402,10 +2425,11 @@ export interface DataPlacementServiceServer extends UntypedServiceImplementation
   /**
    * Where a `file` location keeps its pieces, so a process that sees the same
    * file system (the Azure edge on one machine, or a pod mounting the same
-   * volume at the same path) reads them directly instead of through Get. The
-   * caller checks that `<path>/IDENTITY` holds `identity` before trusting the
-   * path; pieces are immutable files named `<path>/<key[0:2]>/<key>`. Empty for
-   * other location types; LOCATION_NOT_FOUND for an unknown location.
+   * volume at the same path) reads and writes them directly instead of through
+   * Get and Put. The caller checks that `<path>/IDENTITY` holds `identity` before
+   * trusting the path; pieces are immutable files named `<path>/<key[0:2]>/<key>`,
+   * written in `<path>/tmp/<writer>/` first, one writer name per process. Empty
+   * for other location types; LOCATION_NOT_FOUND for an unknown location.
    */
   getLocalRoot: handleUnaryCall<GetLocalRootRequest, GetLocalRootResponse>;
 }
@@ -2491,10 +2515,11 @@ export interface DataPlacementServiceClient extends Client {
   /**
    * Where a `file` location keeps its pieces, so a process that sees the same
    * file system (the Azure edge on one machine, or a pod mounting the same
-   * volume at the same path) reads them directly instead of through Get. The
-   * caller checks that `<path>/IDENTITY` holds `identity` before trusting the
-   * path; pieces are immutable files named `<path>/<key[0:2]>/<key>`. Empty for
-   * other location types; LOCATION_NOT_FOUND for an unknown location.
+   * volume at the same path) reads and writes them directly instead of through
+   * Get and Put. The caller checks that `<path>/IDENTITY` holds `identity` before
+   * trusting the path; pieces are immutable files named `<path>/<key[0:2]>/<key>`,
+   * written in `<path>/tmp/<writer>/` first, one writer name per process. Empty
+   * for other location types; LOCATION_NOT_FOUND for an unknown location.
    */
   getLocalRoot(
     request: GetLocalRootRequest,
