@@ -11,6 +11,7 @@ import {
   setContainerMetadata,
 } from './containers.js';
 import { getBlobTags, setBlobTags } from './blob-tags.js';
+import { abortCopyBlob } from './abort-copy-blob.js';
 import { copyBlob } from './copy-blob.js';
 import { deleteBlob } from './delete-blob.js';
 import { findBlobsByTags } from './find-blobs-by-tags.js';
@@ -52,6 +53,8 @@ export const HANDLERS: Partial<Record<OperationName, AzureHandler>> = {
   LeaseContainer: leaseContainer,
   CopyBlob: copyBlob,
   CopyBlobFromURL: copyBlob,
+  PutBlobFromURL: copyBlob,
+  AbortCopyBlob: abortCopyBlob,
   PutBlockFromURL: putBlockFromUrl,
   GetBlobTags: getBlobTags,
   SetBlobTags: setBlobTags,

@@ -62,7 +62,7 @@ export const OPERATIONS = {
 
   // Block blobs
   PutBlob: { supported: true, sas: create },
-  PutBlobFromURL: { supported: false, sas: create },
+  PutBlobFromURL: { supported: true, sas: create },
   PutBlock: { supported: true, sas: write },
   PutBlockFromURL: { supported: true, sas: write },
   PutBlockList: { supported: true, sas: create },
@@ -80,7 +80,7 @@ export const OPERATIONS = {
   LeaseBlob: { supported: true, sas: lease },
   CopyBlob: { supported: true, sas: create },
   CopyBlobFromURL: { supported: true, sas: create },
-  AbortCopyBlob: { supported: false, sas: write },
+  AbortCopyBlob: { supported: true, sas: write },
   SnapshotBlob: { supported: false, sas: create },
   UndeleteBlob: { supported: false, sas: write },
   SetBlobTier: { supported: false, sas: write },

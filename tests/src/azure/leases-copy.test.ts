@@ -1,10 +1,10 @@
 // Leases, copies and Put Block From URL through @azure/storage-blob's own methods on a real stack:
 // blob and container leases (every action, the state machine as Get Properties and List Blobs
 // show it, enforcement on writes, persistence across a restart of the stack on the same data),
-// Copy Blob (poller), Copy Blob From URL (sync), copies from SAS URLs, and staged blocks read from
-// another blob's range.
+// Copy Blob (poller), Copy Blob From URL (sync), Put Blob From URL, Abort Copy Blob, copies from SAS
+// URLs, and staged blocks read from another blob's range.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -409,5 +409,85 @@ describe('persistence', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Put Blob From URL and Abort Copy Blob', () => {
+  async function source(name: string, body: Buffer): Promise<string> {
+    await container.getBlockBlobClient(name).upload(body, body.length, {
+      blobHTTPHeaders: { blobContentType: 'image/png', blobCacheControl: 'no-cache' },
+      metadata: { origin: 'camera' },
+      tags: { kind: 'photo' },
+    });
+    return readSasUrl(container, name);
+  }
+
+  it('syncUploadFromURL: 201 with the MD5; source properties under the request headers; request metadata; no copy properties', async () => {
+    const body = randomBytes(300_000);
+    const url = await source('from-url/source', body);
+    const target = container.getBlockBlobClient('from-url/target');
+    await target.stageBlock(blockId(1), Buffer.from('stale'), 5);
+    const res = await target.syncUploadFromURL(url, { metadata: { fresh: 'yes' }, blobHTTPHeaders: { blobContentLanguage: 'fr' } });
+    assert.equal(res._response.status, 201);
+    assert.deepEqual(Buffer.from(res.contentMD5 ?? []), createHash('md5').update(body).digest());
+    const props = await target.getProperties();
+    assert.equal(props.etag, res.etag);
+    assert.equal(props.contentType, 'image/png');
+    assert.equal(props.cacheControl, 'no-cache');
+    assert.equal(props.contentLanguage, 'fr');
+    assert.deepEqual(props.metadata, { fresh: 'yes' });
+    assert.equal(props.copyStatus, undefined);
+    assert.equal(props.tagCount, undefined);
+    assert.deepEqual(await target.downloadToBuffer(), body);
+    // Like Put Blob, it drops the blob's uncommitted blocks.
+    assert.deepEqual((await target.getBlockList('uncommitted')).uncommittedBlocks, []);
+  });
+
+  it('copySourceBlobProperties false: the request headers alone; copySourceTags COPY: the source tags', async () => {
+    const url = await source('from-url/plain-source', Buffer.from('plain'));
+    const target = container.getBlockBlobClient('from-url/plain-target');
+    await target.syncUploadFromURL(url, {
+      copySourceBlobProperties: false,
+      blobHTTPHeaders: { blobContentType: 'text/plain' },
+      copySourceTags: 'COPY',
+    });
+    const props = await target.getProperties();
+    assert.equal(props.contentType, 'text/plain');
+    assert.equal(props.cacheControl, undefined);
+    assert.deepEqual((await target.getTags()).tags, { kind: 'photo' });
+    assert.equal((await target.downloadToBuffer()).toString(), 'plain');
+  });
+
+  it('a leased target needs the lease id; a missing source is CannotVerifyCopySource; a wrong source MD5 writes nothing', async () => {
+    const url = await source('from-url/leased-source', Buffer.from('new bytes'));
+    await putBlob('from-url/leased', Buffer.from('old'));
+    const target = container.getBlockBlobClient('from-url/leased');
+    const leases = target.getBlobLeaseClient();
+    await leases.acquireLease(-1);
+    assert.deepEqual(await azureError(target.syncUploadFromURL(url)), { code: 'LeaseIdMissing', status: 412 });
+    await target.syncUploadFromURL(url, { conditions: { leaseId: leases.leaseId } });
+    assert.equal((await target.getProperties()).leaseState, 'leased');
+    assert.equal((await target.downloadToBuffer()).toString(), 'new bytes');
+
+    const fresh = container.getBlockBlobClient('from-url/never');
+    assert.deepEqual(await azureError(fresh.syncUploadFromURL(container.getBlobClient('from-url/missing').url)), {
+      code: 'CannotVerifyCopySource',
+      status: 404,
+    });
+    const wrongMd5 = createHash('md5').update('other').digest();
+    assert.deepEqual(await azureError(fresh.syncUploadFromURL(url, { sourceContentMD5: wrongMd5 })), { code: 'Md5Mismatch', status: 400 });
+    assert.equal(await fresh.exists(), false);
+  });
+
+  it('Abort Copy Blob: no copy is ever pending, 409 NoPendingCopyOperation; 404 for a missing blob', async () => {
+    await putBlob('abort/source', Buffer.from('abc'));
+    const target = container.getBlobClient('abort/target');
+    const done = await (await target.beginCopyFromURL(container.getBlobClient('abort/source').url)).pollUntilDone();
+    assert.deepEqual(await azureError(target.abortCopyFromURL(done.copyId!)), { code: 'NoPendingCopyOperation', status: 409 });
+    assert.equal((await target.downloadToBuffer()).toString(), 'abc');
+    assert.deepEqual(await azureError(container.getBlobClient('abort/missing').abortCopyFromURL(randomUUID())), {
+      code: 'BlobNotFound',
+      status: 404,
+    });
   });
 });
