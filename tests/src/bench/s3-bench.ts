@@ -131,7 +131,11 @@ async function smallObjects(targets: [Target, Target], ceiling: Target, seconds:
   return rows;
 }
 
-async function listings(targets: [Target, Target], seconds: number): Promise<{ rows: (string | number)[][]; loadSeconds: number[] }> {
+async function listings(
+  targets: [Target, Target],
+  ceiling: Target,
+  seconds: number,
+): Promise<{ rows: (string | number)[][]; loadSeconds: number[] }> {
   const bucket = 'list';
   const total = LIST_PREFIXES * LIST_PER_PREFIX;
   const keyOf = (i: number) => `d${String(i % LIST_PREFIXES).padStart(3, '0')}/k${String(Math.floor(i / LIST_PREFIXES)).padStart(4, '0')}`;
@@ -147,7 +151,15 @@ async function listings(targets: [Target, Target], seconds: number): Promise<{ r
     loadSeconds.push(r.seconds);
   }
   const rows: (string | number)[][] = [
-    ['ListObjectsV2 (concurrency 1)', 'zenko ops/s', 's3rver ops/s', 'ratio', 'errors (zenko / s3rver)', 'target'],
+    [
+      'ListObjectsV2 (concurrency 1)',
+      'zenko ops/s',
+      's3rver ops/s',
+      'ratio',
+      'client ceiling ops/s',
+      'errors (zenko / s3rver / ceiling)',
+      'target',
+    ],
   ];
   const cases: [string, ListObjectsV2Command, (n: number, p: number) => boolean, string][] = [
     [
@@ -172,7 +184,7 @@ async function listings(targets: [Target, Target], seconds: number): Promise<{ r
   for (const [label, command, check, target] of cases) {
     const r = await interleaved(
       label,
-      targets.map((t) => ({
+      [...targets, ceiling].map((t) => ({
         name: t.name,
         op: async () => {
           const res = await t.client.send(command);
@@ -181,7 +193,15 @@ async function listings(targets: [Target, Target], seconds: number): Promise<{ r
       })),
       { concurrency: 1, seconds },
     );
-    rows.push([label, r[0]!.opsPerSecond, r[1]!.opsPerSecond, ratio(r[0]!.opsPerSecond, r[1]!.opsPerSecond), errorsOf(r), target]);
+    rows.push([
+      label,
+      r[0]!.opsPerSecond,
+      r[1]!.opsPerSecond,
+      ratio(r[0]!.opsPerSecond, r[1]!.opsPerSecond),
+      r[2]!.opsPerSecond,
+      errorsOf(r),
+      target,
+    ]);
   }
   return { rows, loadSeconds };
 }
@@ -409,23 +429,23 @@ export async function s3Bench(seconds: number): Promise<void> {
         `s3: small objects, zenko stack vs s3rver ${S3RVER_VERSION} (${SETTINGS}; ${seconds}s each; ${load()})`,
         await smallObjects(targets, ceiling, seconds),
       );
+      process.stdout.write(
+        '\nclient ceiling: the same SDK client against a server that answers every request at once (bench/ceiling-server.ts); no server can be measured above it on this machine.\n',
+      );
+      process.stdout.write(`\ns3rver with the SDK's default checksum settings (stream PutObject then GetObject): ${defaultsOk}\n`);
+      process.stdout.write(
+        'zenko acknowledges a PutObject after fdatasync of the data and of its directory and a durable metadata commit; s3rver does not fsync.\n',
+      );
+
+      const listed = await listings(targets, ceiling, seconds);
+      printTable(
+        `s3: listings (${SETTINGS}; loading ${(LIST_PREFIXES * LIST_PER_PREFIX).toLocaleString('en-US')} keys took ${listed.loadSeconds.map((s) => s.toFixed(1)).join(' s / ')} s; ${load()})`,
+        listed.rows,
+      );
     } finally {
       ceiling.client.destroy();
       await ceilingServer.stop();
     }
-    process.stdout.write(
-      '\nclient ceiling: the same SDK client against a server that answers every request at once (bench/ceiling-server.ts); no server can be measured above it on this machine.\n',
-    );
-    process.stdout.write(`\ns3rver with the SDK's default checksum settings (stream PutObject then GetObject): ${defaultsOk}\n`);
-    process.stdout.write(
-      'zenko acknowledges a PutObject after fdatasync of the data and of its directory and a durable metadata commit; s3rver does not fsync.\n',
-    );
-
-    const listed = await listings(targets, seconds);
-    printTable(
-      `s3: listings (${SETTINGS}; loading ${(LIST_PREFIXES * LIST_PER_PREFIX).toLocaleString('en-US')} keys took ${listed.loadSeconds.map((s) => s.toFixed(1)).join(' s / ')} s; ${load()})`,
-      listed.rows,
-    );
     printTable(`s3: 64 MiB objects (${SETTINGS}; stream PutObject bodies; ${load()})`, await largeObjects(targets, stack, seconds));
     for (const t of targets) t.client.destroy();
     await ref.stop();
