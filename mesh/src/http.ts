@@ -42,6 +42,14 @@ export class EdgeTimeoutError extends Error {
   override readonly name = 'EdgeTimeoutError';
 }
 
+/** The request was answered before its body ended; what is left of the body is not read (http.ts aborts it). */
+class EdgeRequestAbandonedError extends Error {
+  override readonly name = 'EdgeRequestAbandonedError';
+  constructor() {
+    super('the request was answered before its body ended');
+  }
+}
+
 export type EdgeClientError = 'headers-too-large' | 'bad-request';
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
@@ -79,6 +87,10 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
       const stopTimer = metrics.httpDuration.startTimer();
       const startedMs = performance.now();
       res.on('close', () => {
+        // A response that ends before its request's body did (an error answer, the idle timeout) leaves
+        // nothing to end that body: node neither ends nor aborts a request it has answered. Aborting it
+        // here makes a handler still reading it fail and remove its partial data instead of waiting forever.
+        if (!req.complete && !req.destroyed) req.destroy(new EdgeRequestAbandonedError());
         const status = res.headersSent ? res.statusCode : 499;
         withRequestId(requestId, () =>
           context.with(trace.setSpan(parent, span), () =>
@@ -96,6 +108,10 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
         span.end();
       });
       const onError = (err: unknown): void => {
+        if (err instanceof EdgeRequestAbandonedError || (req.destroyed && !req.complete && res.writableEnded)) {
+          ctx.logger.debug({ err }, 'the request body was abandoned after its answer');
+          return;
+        }
         if (res.headersSent) {
           ctx.logger.warn({ err }, 'error after response headers were sent; destroying the response');
           res.destroy(err instanceof Error ? err : undefined);
@@ -114,7 +130,11 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
     },
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) {
+    const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    // The request being answered lost the rest of its body (the client closed its side mid-body,
+    // HPE_INVALID_EOF_STATE): closing the connection aborts it, so the handler's body read fails
+    // at once and its partial data is removed, instead of waiting for a body that cannot come.
+    if (!socket.writable || (current?.req !== undefined && !current.req.complete)) {
       socket.destroy();
       return;
     }
@@ -130,7 +150,6 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
     };
     // Bytes after a complete request (a body longer than its Content-Length) fail to parse while that
     // request is still being answered: answer it first, then refuse the garbage, as pipelining wants.
-    const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
     if (current && !current.writableFinished) current.once('finish', reply);
     else reply();
   });

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RestError, type ContainerClient } from '@azure/storage-blob';
+import { ContainerSASPermissions, RestError, type ContainerClient } from '@azure/storage-blob';
 import { azureClient } from '../support/azure.js';
 import { find, parsePrometheus } from '../support/prometheus.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -111,6 +112,29 @@ for (const { mode, env, direct, setup } of modes) {
       for (const writer of readdirSync(join(locationDir(stack), 'tmp'))) {
         assert.deepEqual(readdirSync(join(locationDir(stack), 'tmp', writer)), [], `tmp/${writer}`);
       }
+    });
+
+    it('a Put Blob cut off midway leaves nothing, in tmp/ or in place', async () => {
+      const pieces = pieceCount(stack);
+      const sas = await container.generateSasUrl({
+        permissions: ContainerSASPermissions.parse('cw'),
+        expiresOn: new Date(Date.now() + 3600_000),
+      });
+      const url = new URL(sas);
+      url.pathname += '/cut-off';
+      const req = request(url, {
+        method: 'PUT',
+        headers: { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2025-01-05', 'content-length': 1_000_000 },
+      });
+      req.on('error', () => undefined);
+      req.write(randomBytes(300_000));
+      await new Promise((r) => setTimeout(r, 300));
+      req.destroy();
+      const tmpEmpty = () =>
+        readdirSync(join(locationDir(stack), 'tmp')).every((w) => readdirSync(join(locationDir(stack), 'tmp', w)).length === 0);
+      await eventually('no partial file in tmp/', tmpEmpty);
+      assert.equal(pieceCount(stack), pieces);
+      assert.equal(await container.getBlobClient('cut-off').exists(), false);
     });
 
     it('deletes the data an overwrite or a Delete Blob released', async () => {

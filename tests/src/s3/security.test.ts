@@ -1,7 +1,9 @@
 // Hostile and broken requests against the S3 edge: each answers the S3 error AWS
 // returns and leaves no partial object.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateBucketCommand,
@@ -13,6 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { find, parsePrometheus } from '../support/prometheus.js';
 import { ACCESS_KEY, SECRET_KEY, s3Client, s3Error } from '../support/s3.js';
 import { sha256, signedChunks, signV4 } from '../support/sigv4.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -52,6 +55,13 @@ function raw(parts: (string | Buffer)[], waitMs = 5_000): Promise<string> {
       for (const p of parts) socket.write(p);
     });
   });
+}
+
+/** The partial data of an interrupted PutObject is removed (its handler does not wait on a body that cannot come). */
+async function noPartialData(): Promise<void> {
+  const tmp = join(stack.dataDir, 'data', 'us-east-1', 'tmp', 'svc-cloudserver');
+  for (let i = 0; i < 100 && readdirSync(tmp).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(readdirSync(tmp), []);
 }
 
 const codeOf = (response: string): string | undefined => /<Code>([^<]+)<\/Code>/.exec(response)?.[1];
@@ -163,7 +173,30 @@ describe('malformed requests', () => {
     );
     assert.equal(statusOf(res), 400, res);
     assert.equal(codeOf(res), 'RequestTimeout');
+    await noPartialData();
     await absent('short-body');
+  });
+
+  it('a PutObject whose client goes away mid-body is aborted (499), and its partial data removed', async () => {
+    const aborted = async (): Promise<number> => {
+      const text = await (await fetch(stack.services['svc-cloudserver'].metrics)).text();
+      return find(parsePrometheus(text), 'http_server_requests_total', { operation: 'PutObject', status: '499' })?.value ?? 0;
+    };
+    const before = await aborted();
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'sec', Key: 'gone' }), { expiresIn: 300 });
+    const path = url.slice(url.indexOf('/sec/'));
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.on('connect', resolve));
+    socket.write(`PUT ${path} HTTP/1.1\r\nhost: ${host}\r\ncontent-length: 1000000\r\n\r\n`);
+    socket.write(Buffer.alloc(300_000, 0x61));
+    await new Promise((r) => setTimeout(r, 200));
+    socket.end(); // the client closes its side: the body can never be complete
+    // Not the idle timeout's RequestTimeout (400): the request is aborted as soon as the client leaves.
+    for (let i = 0; i < 100 && (await aborted()) === before; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await aborted()) - before, 1);
+    await noPartialData();
+    await absent('gone');
   });
 
   it('a body longer than its Content-Length stores exactly Content-Length bytes', async () => {
