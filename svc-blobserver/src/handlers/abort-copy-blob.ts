@@ -2,7 +2,7 @@
 // completes before its answer, so there is never a pending copy to abort; the blob, its lease
 // and the request's headers are checked as Azure does, then 409 NoPendingCopyOperation.
 import { authorizedContainer, blobName } from '../azure/access.js';
-import { loadBlob, prefetchBlob } from '../azure/blob-data.js';
+import { currentBlob, prefetchBlob } from '../azure/blob-data.js';
 import { drain } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { checkWriteLease, leaseOf } from '../azure/lease.js';
@@ -20,7 +20,7 @@ export const abortCopyBlob: AzureHandler = async (ctx, deps) => {
   const copyId = ctx.query.get('copyid');
   if (copyId === null || copyId === '') throw new AzureError('MissingRequiredQueryParameter', { fields: { QueryParameterName: 'copyid' } });
   await drain(ctx);
-  const v = fetched === undefined ? await loadBlob(deps, bucket.name, key) : await fetched;
+  const v = fetched === undefined ? await currentBlob(deps, bucket.name, key) : await fetched;
   if (v === undefined) throw new AzureError('BlobNotFound');
   checkWriteLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   throw new AzureError('NoPendingCopyOperation');

@@ -8,14 +8,26 @@
 // that sees the same directory (the Azure edge) attaches to it as a second writer with
 // its own tmp directory, and reads and writes pieces itself.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { MeshError } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
-import { FilePieces, IDENTITY_FILE, isPieceKey, storageError } from './file-pieces.js';
 
+const KEY = /^[0-9a-f]{32}$/;
 /** Writes are gathered into blocks of this size before reaching the file. */
 const WRITE_BLOCK = 1024 * 1024;
+const READ_BLOCK = 1024 * 1024;
+/** The file, in a location's directory, that holds the directory's random identity. */
+const IDENTITY_FILE = 'IDENTITY';
+
+function storageError(err: unknown, what: string): MeshError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new MeshError('STORE_FULL', `no space left while ${what}`, { cause: err });
+  if (code === 'ENOENT') return new MeshError('DATA_NOT_FOUND', `data not found while ${what}`, { cause: err });
+  if (err instanceof MeshError) return err;
+  return new MeshError('BACKEND_ERROR', `file backend failed while ${what}`, { cause: err });
+}
 
 function isSystemError(err: unknown): err is NodeJS.ErrnoException {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
@@ -30,13 +42,20 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** The directory's identity (GetLocalRoot), made once, durably, at the first open. */
-async function identityOf(root: string, tmp: string): Promise<string> {
+/** The identity in the directory's IDENTITY file; undefined when there is none. */
+async function readIdentity(root: string): Promise<string | undefined> {
   try {
     return (await readFile(join(root, IDENTITY_FILE), 'utf8')).trim();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
+}
+
+/** The directory's identity (GetLocalRoot), made once, durably, at the first open. */
+async function identityOf(root: string, tmp: string): Promise<string> {
+  const found = await readIdentity(root);
+  if (found !== undefined) return found;
   const identity = randomBytes(16).toString('hex');
   const staged = join(tmp, IDENTITY_FILE);
   await writeFile(staged, identity, { flush: true });
@@ -51,7 +70,6 @@ export const OWNER = 'svc-cloudserver';
 export class FileBackend implements DataBackend {
   readonly type = 'file';
   readonly #tmp: string;
-  readonly #pieces: FilePieces;
   /** Random id kept in `<root>/IDENTITY`: proves to another process that it sees this directory. */
   identity = '';
 
@@ -61,7 +79,6 @@ export class FileBackend implements DataBackend {
   ) {
     if (!/^[\w.-]+$/.test(writer) || writer.startsWith('.')) throw new Error(`invalid writer name ${writer}`);
     this.#tmp = join(root, 'tmp', writer);
-    this.#pieces = new FilePieces(root);
   }
 
   /** Opens (creating) the location's directory as its owner and removes what a crash left in tmp/. */
@@ -96,9 +113,8 @@ export class FileBackend implements DataBackend {
    */
   static async attach(root: string, identity: string, writer: string): Promise<FileBackend | undefined> {
     if (writer === OWNER) throw new Error(`${OWNER} opens its directories, it does not attach`);
-    const pieces = await FilePieces.verified(root, identity);
-    if (pieces === undefined) return undefined;
-    const backend = new FileBackend(pieces.root, writer);
+    if (identity === '' || (await readIdentity(root).catch(() => undefined)) !== identity) return undefined;
+    const backend = new FileBackend(resolve(root), writer);
     let emptied = FileBackend.#emptied.get(backend.#tmp);
     if (emptied === undefined) {
       emptied = backend.#emptyTmp();
@@ -108,6 +124,11 @@ export class FileBackend implements DataBackend {
     await emptied;
     backend.identity = identity;
     return backend;
+  }
+
+  #path(key: string): string {
+    if (!KEY.test(key)) throw new MeshError('DATA_NOT_FOUND', 'malformed data key');
+    return join(this.root, key.slice(0, 2), key);
   }
 
   async #emptyTmp(): Promise<void> {
@@ -142,7 +163,7 @@ export class FileBackend implements DataBackend {
       await fh.datasync();
       await fh.close();
       fh = undefined;
-      const final = this.#pieces.path(key);
+      const final = this.#path(key);
       await rename(tmp, final);
       await syncDir(join(this.root, key.slice(0, 2)));
       return { key, size };
@@ -154,18 +175,42 @@ export class FileBackend implements DataBackend {
     }
   }
 
-  get(key: string, range?: ByteRange): Promise<Readable> {
-    return this.#pieces.get(key, range);
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.#path(key), 'r');
+    } catch (err) {
+      throw storageError(err, 'opening');
+    }
+    if (range) {
+      return fh.createReadStream({ highWaterMark: Math.min(READ_BLOCK, range.end - range.start + 1), start: range.start, end: range.end });
+    }
+    // A read stream without an end allocates a READ_BLOCK buffer for every read, the final
+    // empty one included: for a 4 KiB object, two 1 MiB buffers and a read past the end.
+    // Bounded by the file's size (files never change once written), it reads what is there.
+    let size: number;
+    try {
+      size = (await fh.stat()).size;
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw storageError(err, 'reading size');
+    }
+    if (size === 0) return fh.createReadStream({ highWaterMark: 1 });
+    return fh.createReadStream({ highWaterMark: Math.min(READ_BLOCK, size), start: 0, end: size - 1 });
   }
 
-  head(key: string): Promise<{ size: number }> {
-    return this.#pieces.head(key);
+  async head(key: string): Promise<{ size: number }> {
+    try {
+      return { size: (await stat(this.#path(key))).size };
+    } catch (err) {
+      throw storageError(err, 'reading size');
+    }
   }
 
   async delete(key: string): Promise<void> {
-    if (!isPieceKey(key)) return;
+    if (!KEY.test(key)) return;
     try {
-      await unlink(this.#pieces.path(key));
+      await unlink(this.#path(key));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw storageError(err, 'deleting');

@@ -76,6 +76,19 @@ async function startS3rver(): Promise<Child> {
   return startChild([bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '-s', '--no-vhost-buckets'], port, dir);
 }
 
+/** A table row of Zenko, s3rver and the client ceiling measured together (ops/s). */
+function withCeiling(label: string, r: Rate[], target: string): (string | number)[] {
+  return [
+    label,
+    r[0]!.opsPerSecond,
+    r[1]!.opsPerSecond,
+    ratio(r[0]!.opsPerSecond, r[1]!.opsPerSecond),
+    r[2]!.opsPerSecond,
+    errorsOf(r),
+    target,
+  ];
+}
+
 async function smallObjects(targets: [Target, Target], ceiling: Target, seconds: number): Promise<(string | number)[][]> {
   const body = Buffer.alloc(SMALL, 0x61);
   const bucket = 'small';
@@ -100,15 +113,7 @@ async function smallObjects(targets: [Target, Target], ceiling: Target, seconds:
         })),
         { concurrency, seconds },
       );
-      rows.push([
-        `${op}, concurrency ${concurrency}`,
-        r[0]!.opsPerSecond,
-        r[1]!.opsPerSecond,
-        ratio(r[0]!.opsPerSecond, r[1]!.opsPerSecond),
-        r[2]!.opsPerSecond,
-        errorsOf(r),
-        target,
-      ]);
+      rows.push(withCeiling(`${op}, concurrency ${concurrency}`, r, target));
       return r;
     };
     const key = (i: number) => `c${concurrency}/${String(i).padStart(8, '0')}`;
@@ -193,15 +198,7 @@ async function listings(
       })),
       { concurrency: 1, seconds },
     );
-    rows.push([
-      label,
-      r[0]!.opsPerSecond,
-      r[1]!.opsPerSecond,
-      ratio(r[0]!.opsPerSecond, r[1]!.opsPerSecond),
-      r[2]!.opsPerSecond,
-      errorsOf(r),
-      target,
-    ]);
+    rows.push(withCeiling(label, r, target));
   }
   return { rows, loadSeconds };
 }
