@@ -30,11 +30,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         // Subpaths a package declares in its "exports" are its API too: local-data keeps the
-        // Azure edge's direct file access from loading every cloud SDK of svc-cloudserver's index.
+        // Azure edge's direct file access from loading every cloud SDK of svc-cloudserver's index;
+        // local-reads gives the edges the metadata store's read path without the service's main.
         {
           patterns: [
             {
-              group: ['@zenko/*/*', '!@zenko/svc-cloudserver/local-data'],
+              group: ['@zenko/*/*', '!@zenko/svc-cloudserver/local-data', '!@zenko/svc-metadata/local-reads'],
               message: 'Import a workspace package by its name or a subpath it exports (no deep imports).',
             },
           ],

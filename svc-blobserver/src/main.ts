@@ -1,6 +1,7 @@
 // svc-blobserver: the Azure Blob HTTP edge over the same namespace as the S3 edge.
 import { accountV1AccountService, placementV1DataPlacementService } from '@zenko/gen';
 import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
 import { LocalData } from './azure/local-data.js';
 import { createAzureHandler } from './server.js';
@@ -10,6 +11,11 @@ await runService({
   schema: {
     azurePort: port('ZENKO_AZURE_PORT', 'Azure Blob HTTP port', TOPOLOGY['svc-blobserver'].edge?.port),
     metadataAddress: peerAddress('svc-metadata'),
+    localReads: bool(
+      'ZENKO_METADATA_LOCAL_READS',
+      'read buckets, objects and listings from the embedded metadata store directly when this process sees it (checked by its IDENTITY file)',
+      true,
+    ),
     cloudserverAddress: peerAddress('svc-cloudserver'),
     defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of containers created through the Azure edge', 'us-east-1'),
     hostSuffixes: str(
@@ -25,14 +31,15 @@ await runService({
     idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered OperationTimedOut', 20_000, 100),
   },
   async start({ config, logger, metrics, onClose }) {
-    const metadata = createMetadataClient(config.metadataAddress, { metrics });
+    const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), { logger, enabled: config.localReads });
     const accounts = createClient(accountV1AccountService.AccountServiceService, config.metadataAddress, { metrics });
     const placement = createClient(placementV1DataPlacementService.DataPlacementServiceService, config.cloudserverAddress, {
       metrics,
       idempotent: ['Delete'],
     });
-    onClose(() => {
+    onClose(async () => {
       metadata.close();
+      await metadata.closeLocal();
       accounts.close();
       placement.close();
     });

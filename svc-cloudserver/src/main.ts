@@ -1,6 +1,7 @@
 // svc-cloudserver: the S3 HTTP edge and the DataPlacementService.
 import { accountV1AccountService, locationV1LocationRegistryService } from '@zenko/gen';
-import { createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement } from './data/placement.js';
@@ -14,6 +15,11 @@ await runService({
   schema: {
     s3Port: port('ZENKO_S3_PORT', 'S3 HTTP port', TOPOLOGY['svc-cloudserver'].edge?.port),
     metadataAddress: peerAddress('svc-metadata'),
+    localReads: bool(
+      'ZENKO_METADATA_LOCAL_READS',
+      'read buckets, objects and listings from the embedded metadata store directly when this process sees it (checked by its IDENTITY file)',
+      true,
+    ),
     dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
     endpoints: str(
       'ZENKO_S3_ENDPOINTS',
@@ -24,10 +30,11 @@ await runService({
     defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of buckets created without a LocationConstraint', DEFAULT_LOCATION),
   },
   async start({ config, logger, metrics, onClose }) {
-    const metadata = createMetadataClient(config.metadataAddress, { metrics });
+    const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), { logger, enabled: config.localReads });
     const accounts = createClient(accountV1AccountService.AccountServiceService, config.metadataAddress, { metrics });
-    onClose(() => {
+    onClose(async () => {
       metadata.close();
+      await metadata.closeLocal();
       accounts.close();
     });
     const registry = createClient(locationV1LocationRegistryService.LocationRegistryServiceService, config.metadataAddress, { metrics });

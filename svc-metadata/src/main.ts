@@ -1,7 +1,7 @@
 // svc-metadata: the namespace (MetadataService), accounts (AccountService) and
 // locations (LocationRegistryService), on MongoDB when a URL is configured, else on LMDB under
 // the data directory.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { placementV1DataPlacementService } from '@zenko/gen';
 import { createClient, int, peerAddress, runService, str } from '@zenko/mesh';
 import { Accounts } from './accounts/accounts.js';
@@ -10,9 +10,9 @@ import { trimOplog } from './namespace/index.js';
 import { LocationRegistry } from './locations/registry.js';
 import { accountService } from './rpc/account-service.js';
 import { locationService } from './rpc/location-service.js';
-import { metadataService } from './rpc/metadata-service.js';
+import { metadataService, type LocalStore } from './rpc/metadata-service.js';
 import type { KvStore } from './store/kv.js';
-import { openLmdbStore } from './store/lmdb-store.js';
+import { openLmdbStore, storeIdentity } from './store/lmdb-store.js';
 import { openMongoStore } from './store/mongo-store.js';
 
 await runService({
@@ -36,12 +36,14 @@ await runService({
   async start({ config, logger, metrics, onClose }) {
     const mongodbUrl = config.mongodbUrl || config.mongodbUrlFallback;
     let store: KvStore;
+    let local: LocalStore | undefined;
     if (mongodbUrl !== '') {
       store = await openMongoStore({ url: mongodbUrl, database: config.mongodbDatabase });
       logger.info({ store: 'mongodb', database: config.mongodbDatabase }, 'metadata on MongoDB');
     } else {
-      const path = join(config.dataDir, 'metadata');
+      const path = resolve(config.dataDir, 'metadata');
       store = await openLmdbStore({ path });
+      local = { path, identity: await storeIdentity(path) };
       logger.info({ store: 'lmdb', path }, 'metadata on LMDB');
     }
     onClose(() => store.close());
@@ -67,7 +69,7 @@ await runService({
     trimmer.unref();
     onClose(() => clearInterval(trimmer));
     return {
-      services: [metadataService(store), accountService(accounts), locationService(locations)],
+      services: [metadataService(store, local), accountService(accounts), locationService(locations)],
     };
   },
 });

@@ -29,10 +29,11 @@ type Item<T> = { type: 'entry'; key: string; value: T } | { type: 'prefix'; pref
 
 const PAGE = 1000;
 /**
- * With a delimiter, entries fetched past a common prefix are wasted; pages start this small and
- * double while no prefix is met, so the waste per prefix stays bounded.
+ * With a delimiter, entries fetched past a common prefix are wasted (each one read, checked and
+ * copied); pages start at one entry and double while no prefix is met, so a listing made of
+ * common prefixes reads one entry per prefix, and a run of plain keys costs a few more scans.
  */
-const FIRST_DELIMITED_PAGE = 8;
+const FIRST_DELIMITED_PAGE = 1;
 
 function boundKey(from: From): string {
   return 'gt' in from ? from.gt : from.gte;

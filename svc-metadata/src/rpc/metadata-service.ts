@@ -7,7 +7,13 @@ import type { KvStore } from '../store/kv.js';
 const putObject = (store: KvStore, req: metadataV1MetadataService.PutObjectRequest) =>
   req.discardBlocks ? ns.putObjectDiscardingBlocks(store, req) : ns.putObject(store, req);
 
-export function metadataService(store: KvStore): ServiceRegistration {
+/** The embedded store's directory and identity, for GetLocalStore (undefined on MongoDB). */
+export interface LocalStore {
+  path: string;
+  identity: string;
+}
+
+export function metadataService(store: KvStore, local?: LocalStore): ServiceRegistration {
   return service(metadataV1MetadataService.MetadataServiceService, {
     createBucket: (req) => ns.createBucket(store, req),
     getBucket: (req) => ns.getBucket(store, req),
@@ -47,5 +53,6 @@ export function metadataService(store: KvStore): ServiceRegistration {
       await ns.commitPosition(store, req.consumer, req.sequence);
       return {};
     },
+    getLocalStore: async () => local ?? { path: '', identity: '' },
   });
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,55 @@ describe('lmdb store', () => {
       assert.deepEqual(await second.oplogBounds(), { first: 1, last: 1 });
       await second.close();
     } finally {
+      await rm(path, { recursive: true, force: true });
+    }
+  });
+
+  it('a read-only store sees each commit of a writer process as soon as it is told, as the map grows', async () => {
+    const path = await tempDir();
+    // The writer commits record i, then tells this process, which reads it at once and answers.
+    const writer = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { LmdbStore } from ${JSON.stringify(new URL('./lmdb-store.js', import.meta.url).href)};
+        const store = new LmdbStore({ path: ${JSON.stringify(path)} });
+        await store.commit({ ops: [{ type: 'put', table: 'objects', key: 'ready', value: Buffer.from('') }] });
+        process.send('ready');
+        for (let i = 0; i < 300; i++) {
+          await new Promise((resolve) => process.once('message', resolve));
+          await store.commit({ ops: [{ type: 'put', table: 'objects', key: 'k' + i, value: Buffer.alloc(65536, i % 256) }] });
+          process.send(i);
+        }
+        await store.close();
+        process.disconnect();`,
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    try {
+      await new Promise((resolve) => writer.once('message', resolve));
+      const reader = new LmdbStore({ path, readOnly: true });
+      const missed: number[] = [];
+      await new Promise<void>((resolve, reject) => {
+        writer.on('message', (i: number) => {
+          reader.get('objects', `k${i}`).then((entry) => {
+            if (entry?.value.length !== 65536 || entry.value[0] !== i % 256) missed.push(i);
+            if (i === 299) resolve();
+            else writer.send('next');
+          }, reject);
+        });
+        writer.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`writer exited with ${code}`))));
+        writer.send('next');
+      });
+      assert.deepEqual(missed, []);
+      await assert.rejects(
+        reader.commit({ ops: [{ type: 'put', table: 'objects', key: 'x', value: Buffer.from('v') }] }),
+        (err: unknown) => err instanceof MeshError && err.reason === 'INTERNAL',
+      );
+      await reader.close();
+    } finally {
+      writer.kill();
       await rm(path, { recursive: true, force: true });
     }
   });

@@ -12,7 +12,14 @@
 //
 // Records are framed with a CRC (frame.ts): the revision in the frame, the timestamp for the
 // oplog.
-import { statfs } from 'node:fs/promises';
+//
+// Read-only mode (local-reads.ts): another process on the host opens the same environment to
+// read it (LMDB serves any number of reader processes beside the one writer). lmdb-js keeps a
+// read transaction until a timer resets it, which would let a reader miss a commit it has
+// already been told about; a read-only store starts every get and scan on a fresh snapshot.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { MeshError } from '@zenko/mesh';
 import {
@@ -54,6 +61,31 @@ type Outcome = { ok: true; revisions: number[]; sequences: number[] } | { ok: fa
 export interface LmdbStoreOptions {
   /** Directory holding data.mdb and lock.mdb; created if missing. */
   path: string;
+  /** Open an existing store to read only (commits fail), beside the process that writes it. */
+  readOnly?: boolean;
+}
+
+const IDENTITY_FILE = 'IDENTITY';
+
+/** The id in `<path>/IDENTITY`; undefined when there is none. */
+export async function readStoreIdentity(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(join(path, IDENTITY_FILE), 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The store directory's identity (GetLocalStore), made once, durably, by the writer. */
+export async function storeIdentity(path: string): Promise<string> {
+  const found = await readStoreIdentity(path);
+  if (found !== undefined) return found;
+  const identity = randomBytes(16).toString('hex');
+  const staged = join(path, `${IDENTITY_FILE}.tmp`);
+  await writeFile(staged, identity, { flush: true });
+  await rename(staged, join(path, IDENTITY_FILE));
+  return identity;
 }
 
 export class LmdbStore implements KvStore {
@@ -63,13 +95,14 @@ export class LmdbStore implements KvStore {
   readonly #sys: Db;
   readonly #path: string;
   readonly #listeners = new Set<(last: number) => void>();
+  readonly #readOnly: boolean;
 
   constructor(options: LmdbStoreOptions) {
     this.#path = options.path;
+    this.#readOnly = options.readOnly === true;
     this.#root = open<Buffer, Buffer>({
       path: options.path,
-      overlappingSync: false,
-      eventTurnBatching: false,
+      ...(this.#readOnly ? { readOnly: true } : { overlappingSync: false, eventTurnBatching: false }),
       maxDbs: TABLES.length + 4,
       keyEncoding: 'binary',
       encoding: 'binary',
@@ -82,6 +115,7 @@ export class LmdbStore implements KvStore {
 
   async get(table: Table, key: string): Promise<KvEntry | undefined> {
     const keyBytes = storeKey(key);
+    this.#freshSnapshot();
     const raw = this.#db(table).getBinary(keyBytes);
     if (raw === undefined) return undefined;
     const { number, value } = unframe(keyBytes, raw);
@@ -108,6 +142,7 @@ export class LmdbStore implements KvStore {
       : { ...(low && { start: low }), ...(lt && !lte && { end: lt }) };
     const out: KvEntry[] = [];
     if (options.limit <= 0) return out;
+    this.#freshSnapshot();
     for (const { key, value } of this.#db(table).getRange(range)) {
       if (reverse ? !aboveLow(key) : !belowHigh(key)) break;
       if (reverse ? !belowHigh(key) : !aboveLow(key)) continue;
@@ -119,6 +154,7 @@ export class LmdbStore implements KvStore {
   }
 
   async commit(request: CommitRequest): Promise<CommitResult> {
+    this.#writable();
     const prepared = request.ops.map((op) => ({ op, db: this.#db(op.table), key: storeKey(op.key) }));
     const values = prepared.map(({ op }) => (op.type === 'put' ? op.value : undefined));
     const payloads = request.oplog ?? [];
@@ -191,6 +227,7 @@ export class LmdbStore implements KvStore {
 
   async readOplog(fromSequence: number, limit: number): Promise<OplogRecord[]> {
     const { first } = await this.oplogBounds();
+    this.#freshSnapshot();
     if (fromSequence < first) {
       throw new MeshError('OPLOG_POSITION_TRIMMED', 'oplog position was trimmed', {
         details: { sequence: String(fromSequence), first: String(first) },
@@ -212,6 +249,7 @@ export class LmdbStore implements KvStore {
   }
 
   async trimOplog(throughSequence: number): Promise<number> {
+    this.#writable();
     let removed = 0;
     for (;;) {
       const { first, last } = await this.oplogBounds();
@@ -246,7 +284,16 @@ export class LmdbStore implements KvStore {
     return db;
   }
 
+  #freshSnapshot(): void {
+    if (this.#readOnly) this.#root.resetReadTxn();
+  }
+
+  #writable(): void {
+    if (this.#readOnly) throw new MeshError('INTERNAL', 'this metadata store is open read-only');
+  }
+
   #readNumber(key: Buffer): number | undefined {
+    this.#freshSnapshot();
     const raw = this.#sys.getBinary(key);
     return raw === undefined ? undefined : unframe(key, raw).number;
   }

@@ -572,6 +572,16 @@ export interface BatchPutObjectsResult {
   error: ItemError | undefined;
 }
 
+export interface GetLocalStoreRequest {
+}
+
+export interface GetLocalStoreResponse {
+  /** Absolute directory of the LMDB store; empty when the metadata is on MongoDB. */
+  path: string;
+  /** Random id written once in `<path>/IDENTITY`: a process reading the same id there sees this store. */
+  identity: string;
+}
+
 function createBaseCreateBucketRequest(): CreateBucketRequest {
   return {
     name: "",
@@ -7936,6 +7946,143 @@ export const BatchPutObjectsResult: MessageFns<BatchPutObjectsResult> = {
   },
 };
 
+function createBaseGetLocalStoreRequest(): GetLocalStoreRequest {
+  return {};
+}
+
+export const GetLocalStoreRequest: MessageFns<GetLocalStoreRequest> = {
+  encode(_: GetLocalStoreRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLocalStoreRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetLocalStoreRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetLocalStoreRequest {
+    return {};
+  },
+
+  toJSON(_: GetLocalStoreRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetLocalStoreRequest>): GetLocalStoreRequest {
+    return GetLocalStoreRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetLocalStoreRequest>): GetLocalStoreRequest {
+    const message = createBaseGetLocalStoreRequest();
+    return message;
+  },
+};
+
+function createBaseGetLocalStoreResponse(): GetLocalStoreResponse {
+  return { path: "", identity: "" };
+}
+
+export const GetLocalStoreResponse: MessageFns<GetLocalStoreResponse> = {
+  encode(message: GetLocalStoreResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLocalStoreResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetLocalStoreResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetLocalStoreResponse {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+    };
+  },
+
+  toJSON(message: GetLocalStoreResponse): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetLocalStoreResponse>): GetLocalStoreResponse {
+    return GetLocalStoreResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetLocalStoreResponse>): GetLocalStoreResponse {
+    const message = createBaseGetLocalStoreResponse();
+    message.path = object.path ?? "";
+    message.identity = object.identity ?? "";
+    return message;
+  },
+};
+
 /**
  * MetadataService keeps the namespace: buckets, object versions, multipart
  * upload records, listings, search and the oplog.
@@ -8249,6 +8396,20 @@ export const MetadataServiceService = {
       Buffer.from(CommitOplogPositionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CommitOplogPositionResponse => CommitOplogPositionResponse.decode(value),
   },
+  /**
+   * Where the embedded store lives, for a process on this host that reads it itself (the
+   * edges' local reads); the path is empty when the metadata is not on the embedded store.
+   */
+  getLocalStore: {
+    path: "/zenko.metadata.v1.MetadataService/GetLocalStore" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetLocalStoreRequest): Buffer => Buffer.from(GetLocalStoreRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetLocalStoreRequest => GetLocalStoreRequest.decode(value),
+    responseSerialize: (value: GetLocalStoreResponse): Buffer =>
+      Buffer.from(GetLocalStoreResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetLocalStoreResponse => GetLocalStoreResponse.decode(value),
+  },
 } as const;
 
 export interface MetadataServiceServer extends UntypedServiceImplementation {
@@ -8296,6 +8457,11 @@ export interface MetadataServiceServer extends UntypedServiceImplementation {
   watchOplog: handleServerStreamingCall<WatchOplogRequest, WatchOplogResponse>;
   /** Records that a consumer has processed every entry up to `sequence`. */
   commitOplogPosition: handleUnaryCall<CommitOplogPositionRequest, CommitOplogPositionResponse>;
+  /**
+   * Where the embedded store lives, for a process on this host that reads it itself (the
+   * edges' local reads); the path is empty when the metadata is not on the embedded store.
+   */
+  getLocalStore: handleUnaryCall<GetLocalStoreRequest, GetLocalStoreResponse>;
 }
 
 export interface MetadataServiceClient extends Client {
@@ -8739,6 +8905,25 @@ export interface MetadataServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CommitOplogPositionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Where the embedded store lives, for a process on this host that reads it itself (the
+   * edges' local reads); the path is empty when the metadata is not on the embedded store.
+   */
+  getLocalStore(
+    request: GetLocalStoreRequest,
+    callback: (error: ServiceError | null, response: GetLocalStoreResponse) => void,
+  ): ClientUnaryCall;
+  getLocalStore(
+    request: GetLocalStoreRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetLocalStoreResponse) => void,
+  ): ClientUnaryCall;
+  getLocalStore(
+    request: GetLocalStoreRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetLocalStoreResponse) => void,
   ): ClientUnaryCall;
 }
 
