@@ -77,7 +77,7 @@ export async function readStoreIdentity(path: string): Promise<string | undefine
   }
 }
 
-/** The store directory's identity (GetLocalStore), made once, durably, by the writer. */
+/** The store directory's identity (GetLocalStore), made once by the writer (a lost file only makes a new identity). */
 export async function storeIdentity(path: string): Promise<string> {
   const found = await readStoreIdentity(path);
   if (found !== undefined) return found;

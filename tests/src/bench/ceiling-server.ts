@@ -4,7 +4,8 @@
 // 200). What the SDK client reaches against it, in the same run and with the same settings,
 // bounds what any server can show on this machine.
 // `azure` mode answers as Azure Blob does for the calls the azure section makes (Create Container
-// and Put Blob 201, Get Blob with x-ms-blob-type). Run as `node ceiling-server.js <port> [s3|azure]`.
+// and Put Blob 201, Get Blob with x-ms-blob-type, List Blobs 100 blobs with the properties Zenko
+// lists). Run as `node ceiling-server.js <port> [s3|azure]`.
 import { createServer } from 'node:http';
 
 const SMALL = Buffer.alloc(4096, 0x61);
@@ -28,6 +29,27 @@ function listPage(query: URLSearchParams): string {
     `<KeyCount>100</KeyCount><IsTruncated>false</IsTruncated>${entries.join('')}</ListBucketResult>`
   );
 }
+/** A List Blobs page of the azure section's shape: 100 one-byte blobs of the prefix, each with its properties. */
+function blobPage(query: URLSearchParams): string {
+  const prefix = query.get('prefix') ?? '';
+  const date = new Date().toUTCString();
+  const blobs = Array.from(
+    { length: 100 },
+    (_, i) =>
+      `<Blob><Name>${prefix}b${String(i).padStart(4, '0')}</Name><Properties><Creation-Time>${date}</Creation-Time>` +
+      `<Last-Modified>${date}</Last-Modified><Etag>&quot;0x8D566733126CA36&quot;</Etag><Content-Length>1</Content-Length>` +
+      '<Content-Type>application/octet-stream</Content-Type><Content-Encoding></Content-Encoding><Content-Language></Content-Language>' +
+      '<Content-CRC64></Content-CRC64><Content-MD5>ndTkYSaMgDT1yFZOFVxnpg==</Content-MD5><Cache-Control></Cache-Control>' +
+      '<Content-Disposition></Content-Disposition><BlobType>BlockBlob</BlobType><AccessTier>Hot</AccessTier>' +
+      '<AccessTierInferred>true</AccessTierInferred><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState>' +
+      '<ServerEncrypted>true</ServerEncrypted></Properties></Blob>',
+  );
+  return (
+    '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://ceiling/devstoreaccount1/" ContainerName="list">' +
+    `<Prefix>${prefix}</Prefix><MaxResults>5000</MaxResults><Blobs>${blobs.join('')}</Blobs><NextMarker/></EnumerationResults>`
+  );
+}
+
 const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
@@ -38,8 +60,8 @@ const server = createServer((req, res) => {
     };
     const query = new URL(req.url ?? '/', 'http://ceiling').searchParams;
     if (req.method === 'DELETE') res.writeHead(azure ? 202 : 204, headers).end();
-    else if (!azure && req.method === 'GET' && query.get('list-type') === '2') {
-      const body = listPage(query);
+    else if (req.method === 'GET' && (azure ? query.get('comp') === 'list' : query.get('list-type') === '2')) {
+      const body = azure ? blobPage(query) : listPage(query);
       res.writeHead(200, { ...headers, 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) }).end(body);
     } else if (req.method === 'GET' || req.method === 'HEAD') {
       res.writeHead(200, {
