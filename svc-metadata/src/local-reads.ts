@@ -1,9 +1,9 @@
 // Local reads: a process on the metadata service's host (the S3 and Azure edges) answers the
-// namespace's hot read RPCs (GetBucket, GetObject, ListObjects, ListObjectVersions, ListBlocks)
-// from the embedded LMDB store itself, opened read-only, with the same namespace code the
-// service runs. A read then costs microseconds instead of a gRPC round trip. svc-metadata stays
-// the only writer: every change still goes through its RPCs, and a change it has acknowledged
-// is visible to the next local read (each read starts on a fresh snapshot).
+// namespace's read RPCs (GetBucket, GetObject, GetMultipartUpload, the object, version, upload,
+// part and block listings) from the embedded LMDB store itself, opened read-only, with the same
+// namespace code the service runs. A read then costs microseconds instead of a gRPC round trip.
+// svc-metadata stays the only writer: every change still goes through its RPCs, and a change it
+// has acknowledged is visible to the next local read (each read starts on a fresh snapshot).
 //
 // `GetLocalStore` names the store's directory and the id in its IDENTITY file; the store is
 // opened only where that file holds the same id, so a process on another host (or looking at
@@ -55,6 +55,10 @@ export function withLocalReads(client: MetadataClient, options: LocalReadsOption
     listObjects: local('ListObjects', client.listObjects, ns.listObjects),
     listObjectVersions: local('ListObjectVersions', client.listObjectVersions, ns.listObjectVersions),
     listBlocks: local('ListBlocks', client.listBlocks, ns.listBlocks),
+    listBlockKeys: local('ListBlockKeys', client.listBlockKeys, ns.listBlockKeys),
+    getMultipartUpload: local('GetMultipartUpload', client.getMultipartUpload, ns.getMultipartUpload),
+    listParts: local('ListParts', client.listParts, ns.listParts),
+    listMultipartUploads: local('ListMultipartUploads', client.listMultipartUploads, ns.listMultipartUploads),
     readsLocally: () => reads.current() !== undefined,
     closeLocal: () => reads.close(),
   };

@@ -20,7 +20,7 @@ import { find, parsePrometheus } from '../support/prometheus.js';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
-const READS = ['GetObject', 'BatchGetObjects', 'ListObjects', 'ListObjectVersions', 'ListBlocks'];
+const READS = ['GetObject', 'BatchGetObjects', 'ListObjects', 'ListObjectVersions', 'ListBlocks', 'ListBlockKeys', 'ListParts'];
 
 async function metadataReads(stack: TestStack): Promise<number> {
   const samples = parsePrometheus(await (await fetch(stack.services['svc-metadata'].metrics)).text());
