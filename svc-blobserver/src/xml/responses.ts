@@ -127,7 +127,10 @@ export function listBlobsXml(r: ListBlobsResult): string {
   w.open('Blobs');
   for (const b of r.blobs) {
     w.open('Blob').leaf('Name', b.name).open('Properties');
-    w.leaf('Creation-Time', formatRfc1123(b.creationTime)).leaf('Last-Modified', formatRfc1123(b.lastModified)).leaf('Etag', b.etag);
+    // Azure lists a blob's Etag without the quotes of its ETag header (containers keep them).
+    w.leaf('Creation-Time', formatRfc1123(b.creationTime))
+      .leaf('Last-Modified', formatRfc1123(b.lastModified))
+      .leaf('Etag', b.etag.replace(/^"(.*)"$/, '$1'));
     w.leaf('Content-Length', b.contentLength).leaf('Content-Type', b.contentType ?? 'application/octet-stream');
     w.leaf('Content-Encoding', b.contentEncoding ?? '').leaf('Content-Language', b.contentLanguage ?? '');
     w.leaf('Content-CRC64', '').leaf('Content-MD5', b.contentMd5 ?? '');

@@ -328,6 +328,9 @@ export function azureScenario(target: () => AzureTarget): void {
       const all = [];
       for await (const b of c.listBlobsFlat()) all.push(b.name);
       assert.deepEqual(all, ['a/1', 'a/2', 'a/b/3', 'b/4', 'c']);
+      // A listed blob's Etag is the ETag header without its quotes, as Azure lists it.
+      const listedEtag = (await c.listBlobsFlat({ prefix: 'c' }).next()).value?.properties.etag;
+      assert.equal(`"${listedEtag}"`, (await c.getBlobClient('c').getProperties()).etag);
       const withUncommitted = [];
       for await (const b of c.listBlobsFlat({ includeUncommitedBlobs: true })) withUncommitted.push([b.name, b.properties.contentLength]);
       assert.deepEqual(withUncommitted, [

@@ -37,7 +37,7 @@ function blobPage(query: URLSearchParams): string {
     { length: 100 },
     (_, i) =>
       `<Blob><Name>${prefix}b${String(i).padStart(4, '0')}</Name><Properties><Creation-Time>${date}</Creation-Time>` +
-      `<Last-Modified>${date}</Last-Modified><Etag>&quot;0x8D566733126CA36&quot;</Etag><Content-Length>1</Content-Length>` +
+      `<Last-Modified>${date}</Last-Modified><Etag>0x8D566733126CA36</Etag><Content-Length>1</Content-Length>` +
       '<Content-Type>application/octet-stream</Content-Type><Content-Encoding></Content-Encoding><Content-Language></Content-Language>' +
       '<Content-CRC64></Content-CRC64><Content-MD5>ndTkYSaMgDT1yFZOFVxnpg==</Content-MD5><Cache-Control></Cache-Control>' +
       '<Content-Disposition></Content-Disposition><BlobType>BlockBlob</BlobType><AccessTier>Hot</AccessTier>' +
