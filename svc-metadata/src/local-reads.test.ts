@@ -12,6 +12,7 @@ import {
   Metrics,
   createLogger,
   createMetadataClient,
+  ensureIdentity,
   isMeshError,
   service,
   startGrpcServer,
@@ -20,7 +21,7 @@ import {
 } from '@zenko/mesh';
 import { withLocalReads, type LocalReadsClient } from './local-reads.js';
 import * as ns from './namespace/index.js';
-import { LmdbStore, storeIdentity } from './store/lmdb-store.js';
+import { LmdbStore } from './store/lmdb-store.js';
 
 const logger = createLogger('test', 'silent');
 let dir: string;
@@ -40,7 +41,7 @@ before(async () => {
     metadataV1MetadataService.PutObjectRequest.fromPartial({ object: { bucket: 'bucket', key: 'key', size: 3, etag: '"e"' } }),
   );
   await writer.close();
-  identity = await storeIdentity(dir);
+  identity = await ensureIdentity(dir);
   server = await startGrpcServer({
     name: 'svc-metadata',
     version: 'test',

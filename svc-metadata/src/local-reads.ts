@@ -9,10 +9,10 @@
 // opened only where that file holds the same id, so a process on another host (or looking at
 // another data directory) keeps using the RPCs. Until the check has answered, and whenever it
 // fails, reads go through the RPCs. The check runs again every RECHECK_MS in the background.
-import { isMeshError, SpanKind, withSpan, type CallOptions, type Logger, type MetadataClient } from '@zenko/mesh';
+import { isMeshError, readIdentity, SpanKind, withSpan, type CallOptions, type Logger, type MetadataClient } from '@zenko/mesh';
 import * as ns from './namespace/index.js';
 import type { KvStore } from './store/kv.js';
-import { LmdbStore, readStoreIdentity } from './store/lmdb-store.js';
+import { LmdbStore } from './store/lmdb-store.js';
 
 const RECHECK_MS = 30_000;
 /** Retry delay while the metadata service does not answer (it may still be starting). */
@@ -106,7 +106,7 @@ class LocalReads {
       return;
     }
     this.#nextCheck = Date.now() + RECHECK_MS;
-    const seen = path === '' ? undefined : await readStoreIdentity(path).catch(() => undefined);
+    const seen = path === '' ? undefined : await readIdentity(path).catch(() => undefined);
     if (seen === undefined || seen !== identity) {
       if (this.#store !== undefined) this.logger.info({ path }, 'metadata store no longer seen here: reads go through svc-metadata');
       await this.#drop();

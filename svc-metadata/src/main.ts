@@ -3,7 +3,7 @@
 // the data directory.
 import { join, resolve } from 'node:path';
 import { placementV1DataPlacementService } from '@zenko/gen';
-import { createClient, int, peerAddress, runService, str } from '@zenko/mesh';
+import { createClient, ensureIdentity, int, peerAddress, runService, str } from '@zenko/mesh';
 import { Accounts } from './accounts/accounts.js';
 import { SecretBox } from './accounts/secret-box.js';
 import { trimOplog } from './namespace/index.js';
@@ -12,7 +12,7 @@ import { accountService } from './rpc/account-service.js';
 import { locationService } from './rpc/location-service.js';
 import { metadataService, type LocalStore } from './rpc/metadata-service.js';
 import type { KvStore } from './store/kv.js';
-import { openLmdbStore, storeIdentity } from './store/lmdb-store.js';
+import { openLmdbStore } from './store/lmdb-store.js';
 import { openMongoStore } from './store/mongo-store.js';
 
 await runService({
@@ -43,7 +43,7 @@ await runService({
     } else {
       const path = resolve(config.dataDir, 'metadata');
       store = await openLmdbStore({ path });
-      local = { path, identity: await storeIdentity(path) };
+      local = { path, identity: await ensureIdentity(path) };
       logger.info({ store: 'lmdb', path }, 'metadata on LMDB');
     }
     onClose(() => store.close());

@@ -8,18 +8,16 @@
 // that sees the same directory (the Azure edge) attaches to it as a second writer with
 // its own tmp directory, and reads and writes pieces itself.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { MeshError } from '@zenko/mesh';
+import { MeshError, ensureIdentity, readIdentity } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
 
 const KEY = /^[0-9a-f]{32}$/;
 /** Writes are gathered into blocks of this size before reaching the file. */
 const WRITE_BLOCK = 1024 * 1024;
 const READ_BLOCK = 1024 * 1024;
-/** The file, in a location's directory, that holds the directory's random identity. */
-const IDENTITY_FILE = 'IDENTITY';
 
 function storageError(err: unknown, what: string): MeshError {
   const code = (err as NodeJS.ErrnoException).code;
@@ -40,28 +38,6 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-/** The identity in the directory's IDENTITY file; undefined when there is none. */
-async function readIdentity(root: string): Promise<string | undefined> {
-  try {
-    return (await readFile(join(root, IDENTITY_FILE), 'utf8')).trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** The directory's identity (GetLocalRoot), made once, durably, at the first open. */
-async function identityOf(root: string, tmp: string): Promise<string> {
-  const found = await readIdentity(root);
-  if (found !== undefined) return found;
-  const identity = randomBytes(16).toString('hex');
-  const staged = join(tmp, IDENTITY_FILE);
-  await writeFile(staged, identity, { flush: true });
-  await rename(staged, join(root, IDENTITY_FILE));
-  await syncDir(root);
-  return identity;
 }
 
 /** The writer name of the process that owns a location's directory (svc-cloudserver). */
@@ -98,7 +74,7 @@ export class FileBackend implements DataBackend {
       created ||= made !== undefined;
     }
     if (created) await syncDir(backend.root);
-    backend.identity = await identityOf(backend.root, backend.#tmp);
+    backend.identity = await ensureIdentity(backend.root, backend.#tmp);
     return backend;
   }
 

@@ -17,9 +17,7 @@
 // read it (LMDB serves any number of reader processes beside the one writer). lmdb-js keeps a
 // read transaction until a timer resets it, which would let a reader miss a commit it has
 // already been told about; a read-only store starts every get and scan on a fresh snapshot.
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, statfs, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { statfs } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { MeshError } from '@zenko/mesh';
 import {
@@ -63,29 +61,6 @@ export interface LmdbStoreOptions {
   path: string;
   /** Open an existing store to read only (commits fail), beside the process that writes it. */
   readOnly?: boolean;
-}
-
-const IDENTITY_FILE = 'IDENTITY';
-
-/** The id in `<path>/IDENTITY`; undefined when there is none. */
-export async function readStoreIdentity(path: string): Promise<string | undefined> {
-  try {
-    return (await readFile(join(path, IDENTITY_FILE), 'utf8')).trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** The store directory's identity (GetLocalStore), made once by the writer (a lost file only makes a new identity). */
-export async function storeIdentity(path: string): Promise<string> {
-  const found = await readStoreIdentity(path);
-  if (found !== undefined) return found;
-  const identity = randomBytes(16).toString('hex');
-  const staged = join(path, `${IDENTITY_FILE}.tmp`);
-  await writeFile(staged, identity, { flush: true });
-  await rename(staged, join(path, IDENTITY_FILE));
-  return identity;
 }
 
 export class LmdbStore implements KvStore {
