@@ -68,13 +68,15 @@ export function createS3Handler(deps: S3Deps): EdgeHandler {
     const chunked = auth.payload.kind === 'aws-chunked';
     let decoder: AwsChunkedDecoder | undefined;
     let consumed = false;
-    const body = (): AsyncIterable<Uint8Array> => {
+    const body = (options: { trailingChecksumChecked?: boolean } = {}): AsyncIterable<Uint8Array> => {
       if (consumed) throw new Error('request body read twice');
       consumed = true;
       const payload = auth.payload;
       if (payload.kind === 'unsigned') return req;
       const transform =
-        payload.kind === 'sha256' ? createPayloadHashVerifier(payload.sha256Hex) : (decoder = createAwsChunkedDecoder(payload, headers));
+        payload.kind === 'sha256'
+          ? createPayloadHashVerifier(payload.sha256Hex)
+          : (decoder = createAwsChunkedDecoder(payload, headers, { verifyChecksum: options.trailingChecksumChecked !== true }));
       // The verifier's own error (SignatureDoesNotMatch, XAmzContentSHA256Mismatch, ...) must reach the
       // reader as it is, and a client that goes away must end the read, not leave it waiting.
       req.on('error', (err) => transform.destroy(err));

@@ -126,6 +126,15 @@ export function parseChecksumAlgorithm(name: string): ChecksumAlgorithm | undefi
   return (CHECKSUM_ALGORITHMS as readonly string[]).includes(n) ? (n as ChecksumAlgorithm) : undefined;
 }
 
+/** A checksum's XML element (ListParts, GetObjectAttributes, CompleteMultipartUpload). */
+export const CHECKSUM_ELEMENT = {
+  crc32: 'ChecksumCRC32',
+  crc32c: 'ChecksumCRC32C',
+  crc64nvme: 'ChecksumCRC64NVME',
+  sha1: 'ChecksumSHA1',
+  sha256: 'ChecksumSHA256',
+} as const satisfies Record<ChecksumAlgorithm, string>;
+
 export function checksumHeaderName(algorithm: ChecksumAlgorithm): `x-amz-checksum-${ChecksumAlgorithm}` {
   return `x-amz-checksum-${algorithm}`;
 }

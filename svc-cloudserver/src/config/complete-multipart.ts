@@ -5,6 +5,7 @@
  * with an ETag (quotes optional; an empty one can match no part: InvalidPart). At least one part, else MalformedXML. Per-part checksums are kept
  * as sent (base64); the handler compares them with the stored parts.
  */
+import { CHECKSUM_ALGORITHMS, CHECKSUM_ELEMENT } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import type { XmlElement } from '../xml/parser.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
@@ -12,7 +13,7 @@ import { container, integerText, malformed, optionalText, requiredText, rootElem
 
 export const MAX_PART_NUMBER = 10_000;
 
-export const CHECKSUM_ELEMENTS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
+export const CHECKSUM_ELEMENTS = CHECKSUM_ALGORITHMS.map((a) => CHECKSUM_ELEMENT[a]);
 export type ChecksumElement = (typeof CHECKSUM_ELEMENTS)[number];
 
 export interface CompletedPart {

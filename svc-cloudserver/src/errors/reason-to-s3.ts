@@ -71,7 +71,12 @@ export function s3ErrorOf(err: unknown, resource?: string): S3Error {
   if (err instanceof MeshError) {
     const code = REASON_TO_S3[err.reason];
     // AWS's own message, except where the inner service's words tell the client what to fix.
-    const message = PASS_MESSAGE.has(code) ? err.message : undefined;
+    const algorithm = err.details['algorithm'];
+    const message = PASS_MESSAGE.has(code)
+      ? err.message
+      : code === 'BadDigest' && algorithm !== undefined && algorithm !== 'md5'
+        ? `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`
+        : undefined;
     return new S3Error(code, {
       ...(message === undefined ? {} : { message }),
       ...(resource === undefined ? {} : { resource }),

@@ -1,5 +1,6 @@
 // GetObjectAttributes: the attributes named in x-amz-object-attributes (ETag,
 // Checksum, ObjectParts, StorageClass, ObjectSize) of a version, without its body.
+import { CHECKSUM_ELEMENT } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { bucketForObjectRead, hideMissing, isVersioned, objectKey } from '../s3/access.js';
@@ -10,13 +11,7 @@ import { httpDate } from '../s3/object-headers.js';
 import { loadVersion } from './get-object.js';
 
 const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
-const CHECKSUM_ELEMENTS: Record<string, string> = {
-  crc32: 'ChecksumCRC32',
-  crc32c: 'ChecksumCRC32C',
-  crc64nvme: 'ChecksumCRC64NVME',
-  sha1: 'ChecksumSHA1',
-  sha256: 'ChecksumSHA256',
-};
+const CHECKSUM_ELEMENTS: Readonly<Record<string, string>> = CHECKSUM_ELEMENT;
 
 export const getObjectAttributes: S3Handler = async (ctx, deps) => {
   const requested = (ctx.headers['x-amz-object-attributes'] ?? '')

@@ -4,6 +4,7 @@
 // object's pieces are the parts), so no byte is copied.
 import { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
+import { CHECKSUM_ALGORITHMS, CHECKSUM_ELEMENT } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { readBody } from '../xml/read-xml-body.js';
 import { parseCompleteMultipartUpload } from '../config/complete-multipart.js';
@@ -113,13 +114,13 @@ export const uploadPart: S3Handler = async (ctx, deps) => {
   if (ctx.bodyLength < 0) throw new S3Error('MissingContentLength');
   if (ctx.bodyLength > MAX_PART_SIZE) throw new S3Error('EntityTooLarge');
   const { algorithms, expected } = digestsOf(ctx);
-  const stored = await deps.data.put(upload.location, ctx.body(), {
+  const stored = await deps.data.put(upload.location, ctx.body({ trailingChecksumChecked: true }), {
     bucket: bucket.name,
     key,
     size: ctx.bodyLength,
     part: { uploadId: upload.uploadId, number: n },
     checksumAlgorithms: algorithms,
-    expect: () => expected,
+    expect: expected,
   });
   await recordPart(deps, upload, n, stored);
   sendEmpty(ctx, 200, { etag: quoteEtag(stored.md5), ...checksumResponseHeaders(stored.checksums) });
@@ -302,6 +303,7 @@ export const listParts: S3Handler = async (ctx, deps) => {
       .leaf('LastModified', isoDate(p.lastModified))
       .leaf('ETag', quoteEtag(p.etag))
       .leaf('Size', p.size);
+    for (const algorithm of CHECKSUM_ALGORITHMS) w.optionalLeaf(CHECKSUM_ELEMENT[algorithm], p.checksums[algorithm]);
     w.close();
   }
   w.close();

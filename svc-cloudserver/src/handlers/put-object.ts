@@ -30,7 +30,12 @@ export function checkKey(key: string): void {
 }
 
 /** The checksums a write computes and the digests the client sent to compare with. */
-export function digestsOf(ctx: S3Context): { algorithms: ChecksumAlgorithm[]; expected: Expected } {
+/**
+ * The digests to compute while storing a body and the values they must match: checksum headers,
+ * Content-MD5, and the trailing checksum of an aws-chunked body (known once the body was read; the
+ * body must then be read with `trailingChecksumChecked`, so the decoder does not hash it twice).
+ */
+export function digestsOf(ctx: S3Context): { algorithms: ChecksumAlgorithm[]; expected: () => Expected } {
   const algorithms = new Set<ChecksumAlgorithm>();
   const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
   for (const algorithm of CHECKSUM_ALGORITHMS) {
@@ -48,12 +53,15 @@ export function digestsOf(ctx: S3Context): { algorithms: ChecksumAlgorithm[]; ex
     if (algorithm === undefined) throw new S3Error('InvalidRequest', { message: `Checksum algorithm ${name} is not supported.` });
     algorithms.add(algorithm);
   }
-  const expected: Expected = { checksums };
   const md5 = ctx.headers['content-md5'];
-  if (md5 !== undefined) {
-    if (!isWellFormedDigest('md5', md5)) throw new S3Error('InvalidDigest');
-    expected.md5 = md5;
-  }
+  if (md5 !== undefined && !isWellFormedDigest('md5', md5)) throw new S3Error('InvalidDigest');
+  const expected = (): Expected => {
+    const trailing = ctx.trailingChecksum();
+    return {
+      checksums: trailing === undefined ? checksums : { ...checksums, [trailing.algorithm]: trailing.value },
+      ...(md5 === undefined ? {} : { md5 }),
+    };
+  };
   return { algorithms: [...algorithms], expected };
 }
 
@@ -130,12 +138,12 @@ export const putObject: S3Handler = async (ctx, deps) => {
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
     throw new S3Error('NotImplemented', { message: 'If-None-Match supports only *' });
 
-  const stored = await deps.data.put(location, ctx.body(), {
+  const stored = await deps.data.put(location, ctx.body({ trailingChecksumChecked: true }), {
     bucket: bucket.name,
     key,
     size: ctx.bodyLength,
     checksumAlgorithms: algorithms,
-    expect: () => expected,
+    expect: expected,
   });
   let object: metadataV1Metadata.ObjectVersion | undefined;
   let replaced: metadataV1Metadata.DataLocation[];

@@ -28,8 +28,12 @@ export interface S3Context {
   readonly payload: PayloadMode;
   /** Size of the decoded body, -1 when the client did not say. */
   readonly bodyLength: number;
-  /** The request body, decoded (aws-chunked) and verified (payload hash, chunk signatures). Read once. */
-  body(): AsyncIterable<Uint8Array>;
+  /**
+   * The request body, decoded (aws-chunked) and verified (payload hash, chunk signatures, the
+   * trailing checksum). Read once. `trailingChecksumChecked`: the caller compares the trailing
+   * checksum itself (data placement computes it anyway), so the decoder does not hash the bytes too.
+   */
+  body(options?: { trailingChecksumChecked?: boolean }): AsyncIterable<Uint8Array>;
   /** The trailing checksum of an aws-chunked body, known once the body was read. */
   trailingChecksum(): TrailingChecksum | undefined;
 }

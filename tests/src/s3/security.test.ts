@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateBucketCommand,
@@ -11,6 +12,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -154,6 +156,65 @@ describe('signatures and time', () => {
     const res = await raw([`PUT /sec/hash-mismatch HTTP/1.1\r\n${head}\r\n`, body]);
     assert.equal(codeOf(res), 'XAmzContentSHA256Mismatch', res);
     await absent('hash-mismatch');
+  });
+});
+
+describe('trailing checksums', () => {
+  /** A STREAMING-UNSIGNED-PAYLOAD-TRAILER PUT whose x-amz-checksum-crc32 trailer is `crc32` (base64). */
+  async function putWithTrailer(path: string, query: string, data: Buffer, crc32: string): Promise<string> {
+    const signed = signV4(creds, {
+      method: 'PUT',
+      host,
+      path,
+      query,
+      headers: {
+        'content-encoding': 'aws-chunked',
+        'x-amz-decoded-content-length': String(data.length),
+        'x-amz-trailer': 'x-amz-checksum-crc32',
+      },
+      payloadHash: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+    });
+    const body = Buffer.concat([
+      Buffer.from(`${data.length.toString(16)}\r\n`),
+      data,
+      Buffer.from(`\r\n0\r\nx-amz-checksum-crc32:${crc32}\r\n\r\n`),
+    ]);
+    const head = Object.entries({ ...signed.headers, 'content-length': String(body.length), connection: 'close' })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    return raw([`PUT ${path}${query === '' ? '' : `?${query}`} HTTP/1.1\r\n${head}\r\n`, body]);
+  }
+  const data = Buffer.alloc(100_000, 'checksummed ');
+  const right = Buffer.alloc(4);
+  right.writeUInt32BE(crc32(data));
+  const wrong = Buffer.alloc(4);
+  wrong.writeUInt32BE((crc32(data) ^ 1) >>> 0);
+
+  it('PutObject: a trailer that does not match the body is BadDigest and stores nothing; a matching one is stored', async () => {
+    const bad = await putWithTrailer('/sec/trailer-bad', '', data, wrong.toString('base64'));
+    assert.equal(statusOf(bad), 400, bad);
+    assert.equal(codeOf(bad), 'BadDigest', bad);
+    assert.match(bad, /The CRC32 you specified did not match the calculated checksum\./);
+    await absent('trailer-bad');
+    const good = await putWithTrailer('/sec/trailer-good', '', data, right.toString('base64'));
+    assert.equal(statusOf(good), 200, good);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'sec', Key: 'trailer-good', ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ChecksumCRC32, right.toString('base64'));
+  });
+
+  it('UploadPart: a trailer that does not match the part is BadDigest and records no part', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sec', Key: 'trailer-mpu', ChecksumAlgorithm: 'CRC32' }));
+    const query = `partNumber=1&uploadId=${UploadId}`;
+    const bad = await putWithTrailer('/sec/trailer-mpu', query, data, wrong.toString('base64'));
+    assert.equal(codeOf(bad), 'BadDigest', bad);
+    assert.deepEqual((await s3.send(new ListPartsCommand({ Bucket: 'sec', Key: 'trailer-mpu', UploadId }))).Parts ?? [], []);
+    const good = await putWithTrailer('/sec/trailer-mpu', query, data, right.toString('base64'));
+    assert.equal(statusOf(good), 200, good);
+    const parts = (await s3.send(new ListPartsCommand({ Bucket: 'sec', Key: 'trailer-mpu', UploadId }))).Parts ?? [];
+    assert.deepEqual(
+      parts.map((p) => [p.PartNumber, p.Size, p.ChecksumCRC32]),
+      [[1, data.length, right.toString('base64')]],
+    );
   });
 });
 
