@@ -4,7 +4,7 @@
 // of a blob, and the conditional headers of writes.
 import { metadataV1Metadata, type placementV1DataPlacementService } from '@zenko/gen';
 import type { Readable } from 'node:stream';
-import { isMeshError } from '@zenko/mesh';
+import { isMeshError, sinkAll, type ChunkSink } from '@zenko/mesh';
 import { AzureError } from '../errors/azure-errors.js';
 import { blobName, containerName } from './access.js';
 import { checkConditions } from '../protocol/conditions.js';
@@ -110,12 +110,11 @@ function sharedKeys(pieces: readonly { key: string }[]): Set<string> {
   return shared;
 }
 
-/** The bytes of a version, its pieces in order, limited to an inclusive range. */
-export async function* blobBytes(
-  deps: AzureDeps,
+/** The reads that make up a version's bytes (or an inclusive range of them): each piece's byte range in its stored data. */
+function* pieceReads(
   pieces: readonly DataLocation[],
   range?: { start: number; end: number },
-): AsyncGenerator<Buffer> {
+): Generator<{ piece: DataLocation; start: number; end: number; whole: boolean }> {
   const first = range?.start ?? 0;
   const last = range?.end ?? Number.MAX_SAFE_INTEGER;
   const shared = sharedKeys(pieces);
@@ -125,18 +124,36 @@ export async function* blobBytes(
     const rangeStart = Math.max(first, piece.start) - piece.start;
     const rangeEnd = Math.min(last, pieceEnd) - piece.start;
     const whole = rangeStart === 0 && rangeEnd === piece.size - 1 && !shared.has(piece.key);
-    const direct = await directStream(deps, piece, { start: piece.offset + rangeStart, end: piece.offset + rangeEnd });
-    if (direct !== undefined) {
-      yield* direct as AsyncIterable<Buffer>;
-      continue;
-    }
-    const stream = deps.placement.get({
-      location: piece.location,
-      key: piece.key,
-      rangeStart: whole ? 0 : piece.offset + rangeStart,
-      rangeEnd: whole ? -1 : piece.offset + rangeEnd,
-    });
+    yield { piece, start: piece.offset + rangeStart, end: piece.offset + rangeEnd, whole };
+  }
+}
+
+/** A piece's bytes through DataPlacementService Get. */
+function placementChunks(
+  deps: AzureDeps,
+  read: { piece: DataLocation; start: number; end: number; whole: boolean },
+): AsyncIterable<Buffer> {
+  const { piece, whole } = read;
+  const stream = deps.placement.get({
+    location: piece.location,
+    key: piece.key,
+    rangeStart: whole ? 0 : read.start,
+    rangeEnd: whole ? -1 : read.end,
+  });
+  return (async function* () {
     for await (const message of stream) yield message.chunk;
+  })();
+}
+
+/** The bytes of a version as fresh chunks (copies: the consumer may keep them), its pieces in order, limited to an inclusive range. */
+export async function* blobBytes(
+  deps: AzureDeps,
+  pieces: readonly DataLocation[],
+  range?: { start: number; end: number },
+): AsyncGenerator<Buffer> {
+  for (const read of pieceReads(pieces, range)) {
+    const direct = await directStream(deps, read.piece, read);
+    yield* (direct as AsyncIterable<Buffer> | undefined) ?? placementChunks(deps, read);
   }
 }
 
@@ -148,6 +165,36 @@ async function directStream(deps: AzureDeps, piece: DataLocation, range: { start
     return await local.backend.get(piece.key, range);
   } catch {
     return undefined; // Get answers with the placement service's own error
+  }
+}
+
+/**
+ * Sends a version's bytes to `sink` (a response): from reused buffers when this process reads a
+ * piece's file itself, through DataPlacementService Get otherwise. Fails before the first chunk
+ * when the first piece is missing.
+ */
+export async function sendBlobBytes(
+  deps: AzureDeps,
+  pieces: readonly DataLocation[],
+  range: { start: number; end: number } | undefined,
+  sink: ChunkSink,
+): Promise<void> {
+  for (const read of pieceReads(pieces, range)) {
+    const local = await deps.local.for(read.piece.location);
+    if (local !== undefined) {
+      let sent = false;
+      try {
+        await local.backend.readTo(read.piece.key, read, (chunk) => {
+          sent = true;
+          return sink(chunk);
+        });
+        continue;
+      } catch (err) {
+        if (sent) throw err;
+        // Nothing sent: Get answers with the placement service's own error.
+      }
+    }
+    await sinkAll(placementChunks(deps, read), sink);
   }
 }
 

@@ -3,10 +3,9 @@
 // request (`x-ms-range-get-content-md5`, at most 4 MiB), and a service SAS's response header
 // overrides (`rscc`, `rsct`, …).
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { responseSink } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
-import { blobBytes, loadBlob, prefetchBlob } from '../azure/blob-data.js';
+import { blobBytes, loadBlob, prefetchBlob, sendBlobBytes } from '../azure/blob-data.js';
 import { blobEtag, blobHeaders, contentMd5 } from '../azure/blob-state.js';
 import { baseHeaders, drain, sendEmpty, type AzureContext } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
@@ -60,28 +59,21 @@ export const getBlob: AzureHandler = async (ctx, deps) => {
     ctx.res.end();
     return;
   }
-  const bytes = blobBytes(deps, v.data, range);
   if (rangeMd5) {
     // At most 4 MiB: read it whole to send its MD5 before the bytes.
-    const body = await readAll(bytes);
+    const body = await readAll(blobBytes(deps, v.data, range));
     headers['content-md5'] = createHash('md5').update(body).digest('base64');
     ctx.res.writeHead(status, headers);
     ctx.res.end(body);
     return;
   }
-  // Open the first piece before answering, so a missing piece is an error, not a cut body.
-  const first = await bytes.next();
-  ctx.res.writeHead(status, headers);
-  await pipeline(
-    Readable.from(
-      (async function* () {
-        if (first.done !== true) yield first.value;
-        yield* bytes;
-      })(),
-      { objectMode: false },
-    ),
-    ctx.res,
-  );
+  // The status and headers go with the first chunk: a first piece that cannot be read is an error answer, not a cut body.
+  const begin = (): void => {
+    if (!ctx.res.headersSent) ctx.res.writeHead(status, headers);
+  };
+  await sendBlobBytes(deps, v.data, range, responseSink(ctx.res, begin));
+  begin();
+  ctx.res.end();
 };
 
 export const getBlobMetadata: AzureHandler = async (ctx, deps) => {

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { isMeshError, MeshError } from '@zenko/mesh';
 import type { DataBackend, PutHint } from './backend.js';
+import { readBytesTo } from './placement.js';
 
 export interface BackendContractOptions {
   /** Keys are generated ids (local types); cloud keys are derived from the object's name. */
@@ -45,6 +46,52 @@ export function backendContract(type: string, open: () => Promise<DataBackend>, 
       assert.ok((await readAll(await b.get(key, { start: 10, end: 1_999_999 }))).equals(data.subarray(10, 2_000_000)));
       assert.ok((await readAll(await b.get(key, { start: data.length - 1, end: data.length - 1 }))).equals(data.subarray(-1)));
       assert.deepEqual(await b.head(key), { size: data.length });
+    });
+
+    it('sends bytes to a slow sink, whole and by range, never refilling a chunk the sink still holds', async () => {
+      const b = await open();
+      const { key } = await b.put(chunksOf(data), hint);
+      // The sink keeps each chunk a while before copying it: a buffer the backend refilled meanwhile shows as wrong bytes.
+      const viaSink = async (range?: { start: number; end: number }): Promise<Buffer> => {
+        const copies: Buffer[] = [];
+        await readBytesTo(b, key, range, async (chunk) => {
+          await new Promise((r) => setTimeout(r, 2));
+          copies.push(Buffer.from(chunk));
+        });
+        return Buffer.concat(copies);
+      };
+      assert.ok((await viaSink()).equals(data));
+      for (const range of [
+        { start: 10, end: 1_999_999 },
+        { start: 100, end: 700_099 },
+        { start: 5, end: 4_100 },
+        { start: data.length - 1, end: data.length - 1 },
+      ]) {
+        assert.ok((await viaSink(range)).equals(data.subarray(range.start, range.end + 1)), `range ${range.start}-${range.end}`);
+      }
+    });
+
+    it('a sink that fails stops the read with its error; a missing key fails before the first chunk', async () => {
+      const b = await open();
+      const { key } = await b.put(chunksOf(data), hint);
+      const sinkError = new Error('connection closed');
+      let calls = 0;
+      await assert.rejects(
+        readBytesTo(b, key, undefined, async () => {
+          calls++;
+          throw sinkError;
+        }),
+        (e: unknown) => e === sinkError,
+      );
+      assert.equal(calls, 1, 'no chunk after the failure');
+      let sent = 0;
+      await readBytesTo(b, key, undefined, async (chunk) => void (sent += chunk.length));
+      assert.equal(sent, data.length, 'the next read is whole');
+      await b.delete(key);
+      await assert.rejects(
+        readBytesTo(b, key, undefined, async () => assert.fail('no chunk of a missing key')),
+        (e: unknown) => isMeshError(e, 'DATA_NOT_FOUND'),
+      );
     });
 
     it('gives each put its own key and stores empty data', async () => {

@@ -2,6 +2,7 @@
 // chosen by the backend (generated ids for local types, object-derived names for
 // clouds); callers keep them in the object's metadata.
 import type { Readable } from 'node:stream';
+import type { ChunkSink } from '@zenko/mesh';
 
 export interface PutHint {
   bucket: string;
@@ -30,6 +31,12 @@ export interface DataBackend {
   put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }>;
   /** A stream of the bytes (or of a range); DATA_NOT_FOUND if the key is unknown. */
   get(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Optional: sends the bytes (or a range) to `sink` in order, from buffers the backend reuses
+   * once the sink's promise resolves (no allocation per chunk); fails before the first chunk if
+   * the key is unknown. Without it, readers iterate `get`.
+   */
+  readTo?(key: string, range: ByteRange | undefined, sink: ChunkSink): Promise<void>;
   head(key: string): Promise<{ size: number }>;
   /** Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;

@@ -3,7 +3,7 @@
 // digests are checked before the backend makes the data durable, so a mismatch
 // leaves nothing behind.
 import type { Readable } from 'node:stream';
-import { MeshError } from '@zenko/mesh';
+import { MeshError, sinkAll, type ChunkSink } from '@zenko/mesh';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from '../checksums/hasher.js';
 import type { ByteRange, DataBackend } from './backend.js';
 
@@ -48,6 +48,17 @@ export interface PutResult {
   md5: string;
   /** Base64 checksums by algorithm. */
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+/** A backend's bytes (or a range) sent to `sink`: its own `readTo` (reused buffers), or its `get` stream chunk by chunk. */
+export async function readBytesTo(backend: DataBackend, key: string, range: ByteRange | undefined, sink: ChunkSink): Promise<void> {
+  if (backend.readTo) return backend.readTo(key, range, sink);
+  const stream = await backend.get(key, range);
+  try {
+    await sinkAll(stream, sink);
+  } finally {
+    stream.destroy();
+  }
 }
 
 export class DataPlacement {
@@ -122,6 +133,11 @@ export class DataPlacement {
 
   get(locationName: string, key: string, range?: ByteRange): Promise<Readable> {
     return this.location(locationName).backend.get(key, range);
+  }
+
+  /** Sends the bytes (or a range) to `sink`, from reused buffers where the backend can; fails before the first chunk when the data is missing. */
+  readTo(locationName: string, key: string, range: ByteRange | undefined, sink: ChunkSink): Promise<void> {
+    return readBytesTo(this.location(locationName).backend, key, range, sink);
   }
 
   head(locationName: string, key: string): Promise<{ size: number }> {

@@ -1,9 +1,7 @@
 // GetObject and HeadObject: the latest version or a given one, with conditional
 // headers, a byte range or a part number, and response-* overrides.
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
-import { isMeshError } from '@zenko/mesh';
+import { isMeshError, responseSink } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import type { ByteRange } from '../data/backend.js';
 import { bucketForObjectRead, bucketName, hideMissing, isVersioned, objectKey } from '../s3/access.js';
@@ -12,7 +10,7 @@ import { baseHeaders, type S3Context } from '../s3/context.js';
 import { evaluateConditions } from '../s3/conditions.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { versionHeaders } from '../s3/object-headers.js';
-import { objectBytes } from '../s3/object-stream.js';
+import { sendObjectBytes } from '../s3/object-stream.js';
 import { parseRange } from '../s3/range.js';
 
 const OVERRIDES: Record<string, string> = {
@@ -142,20 +140,13 @@ const getOrHead: S3Handler = async (ctx, deps) => {
     ctx.res.end();
     return;
   }
-  // Open the first piece before answering, so a missing piece is an error, not a cut body.
-  const bytes = objectBytes(deps.data, v.data, range);
-  const first = await bytes.next();
-  ctx.res.writeHead(status, headers);
-  await pipeline(
-    Readable.from(
-      (async function* () {
-        if (first.done !== true) yield first.value;
-        yield* bytes;
-      })(),
-      { objectMode: false },
-    ),
-    ctx.res,
-  );
+  // The status and headers go with the first chunk: a first piece that cannot be read is an error answer, not a cut body.
+  const begin = (): void => {
+    if (!ctx.res.headersSent) ctx.res.writeHead(status, headers);
+  };
+  await sendObjectBytes(deps.data, v.data, range, responseSink(ctx.res, begin));
+  begin();
+  ctx.res.end();
 };
 
 export const getObject: S3Handler = getOrHead;

@@ -2,6 +2,7 @@
 // multipart object, each possibly on another location) read in order, limited to
 // a range.
 import type { metadataV1Metadata } from '@zenko/gen';
+import type { ChunkSink } from '@zenko/mesh';
 import type { ByteRange } from '../data/backend.js';
 import type { DataPlacement } from '../data/placement.js';
 
@@ -13,11 +14,12 @@ function sharedKeys(pieces: readonly { key: string }[]): Set<string> {
   return shared;
 }
 
-export async function* objectBytes(
+/** The backend reads that make up an object's bytes (or a range of them), in order. */
+function* pieceReads(
   data: DataPlacement,
   pieces: readonly metadataV1Metadata.DataLocation[],
   range?: ByteRange,
-): AsyncGenerator<Uint8Array> {
+): Generator<{ location: string; key: string; range: ByteRange | undefined }> {
   const first = range?.start ?? 0;
   const last = range?.end ?? Number.MAX_SAFE_INTEGER;
   const shared = sharedKeys(pieces);
@@ -28,19 +30,44 @@ export async function* objectBytes(
     const whole = sub.start === 0 && sub.end === piece.size - 1 && !shared.has(piece.key);
     // The file backend reads a whole piece through its known size (no fstat); cloud backends
     // get no Range header for it. A piece within a larger backend object is read by range.
-    const stream = await data.get(
-      piece.location,
-      piece.key,
-      whole && data.location(piece.location).backend.type !== 'file'
-        ? undefined
-        : { start: piece.offset + sub.start, end: piece.offset + sub.end },
-    );
+    yield {
+      location: piece.location,
+      key: piece.key,
+      range:
+        whole && data.location(piece.location).backend.type !== 'file'
+          ? undefined
+          : { start: piece.offset + sub.start, end: piece.offset + sub.end },
+    };
+  }
+}
+
+/** The bytes as a stream of fresh chunks (copies: the consumer may keep them). */
+export async function* objectBytes(
+  data: DataPlacement,
+  pieces: readonly metadataV1Metadata.DataLocation[],
+  range?: ByteRange,
+): AsyncGenerator<Uint8Array> {
+  for (const read of pieceReads(data, pieces, range)) {
+    const stream = await data.get(read.location, read.key, read.range);
     try {
       for await (const chunk of stream as AsyncIterable<Uint8Array>) yield chunk;
     } finally {
       stream.destroy();
     }
   }
+}
+
+/**
+ * Sends the bytes to `sink` (a response), from reused buffers where the location can; fails
+ * before the first chunk when the first piece is missing.
+ */
+export async function sendObjectBytes(
+  data: DataPlacement,
+  pieces: readonly metadataV1Metadata.DataLocation[],
+  range: ByteRange | undefined,
+  sink: ChunkSink,
+): Promise<void> {
+  for (const read of pieceReads(data, pieces, range)) await data.readTo(read.location, read.key, read.range, sink);
 }
 
 /** Releases data that no version references any more (best effort; failures are logged by the caller). */

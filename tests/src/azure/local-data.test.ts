@@ -4,12 +4,14 @@
 // same way; the cloudserver's per-method counters show which path served them.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ContainerSASPermissions, RestError, type ContainerClient } from '@azure/storage-blob';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { azureClient } from '../support/azure.js';
+import { s3Client, s3Error } from '../support/s3.js';
 import { find, parsePrometheus } from '../support/prometheus.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -146,6 +148,19 @@ for (const { mode, env, direct, setup } of modes) {
       const deletes = (await placementCalls(stack)).Delete - before.Delete;
       if (direct) assert.equal(deletes, 0);
       else assert.ok(deletes >= 4, `expected the releases to go through Delete, saw ${deletes} calls`);
+    });
+
+    it('a blob whose stored bytes are gone answers 500 InternalError on both protocols, not a cut body', async () => {
+      const root = locationDir(stack);
+      for (const shard of readdirSync(root).filter((n) => /^[0-9a-f]{2}$/.test(n))) {
+        for (const piece of readdirSync(join(root, shard))) unlinkSync(join(root, shard, piece));
+      }
+      await assert.rejects(
+        container.getBlockBlobClient('small').downloadToBuffer(),
+        (err: unknown) => err instanceof RestError && err.statusCode === 500 && err.code === 'InternalError',
+      );
+      const s3 = await s3Error(s3Client(stack).send(new GetObjectCommand({ Bucket: 'direct', Key: 'small' })));
+      assert.deepEqual(s3, { code: 'InternalError', status: 500 });
     });
   });
 }
