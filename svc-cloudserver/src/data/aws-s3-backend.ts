@@ -29,6 +29,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { MeshError } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
+import { cloudKeyOf, MPU_PREFIX } from './cloud-names.js';
 
 export interface S3BackendConfig {
   type: 'aws_s3' | 'gcp';
@@ -52,15 +53,8 @@ export interface S3BackendConfig {
 
 const GCS_ENDPOINT = 'https://storage.googleapis.com';
 const DATA_ID = 'zenko-data-id';
-/** Parts prefix of pieces of Zenko multipart uploads in the target (or multipart) bucket. */
-export const MPU_PREFIX = '.zenko-mpu/';
 const MIB = 1024 * 1024;
 const MAX_PARTS = 10_000;
-
-/** The cloud key of an object: its own key with bucketMatch, else `<zenkoBucket>/<key>`. */
-export function cloudKeyOf(bucketMatch: boolean, bucket: string, key: string): string {
-  return bucketMatch ? key : `${bucket}/${key}`;
-}
 
 interface StoredKey {
   cloudKey: string;

@@ -19,7 +19,7 @@ import {
 } from '@azure/storage-blob';
 import { MeshError } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
-import { cloudKeyOf, MPU_PREFIX } from './aws-s3-backend.js';
+import { cloudKeyOf, MPU_PREFIX } from './cloud-names.js';
 
 export interface AzureBackendConfig {
   /** Blob service URL (`https://<account>.blob.core.windows.net`, Azurite's `http://host:port/<account>`); empty: Azure's. */

@@ -3,8 +3,6 @@
 import { isAbsolute, join } from 'node:path';
 import { locationV1LocationRegistryService as loc } from '@zenko/gen';
 import { MeshError, type Logger, type PromiseClient } from '@zenko/mesh';
-import { S3Backend } from './aws-s3-backend.js';
-import { AzureBackend } from './azure-backend.js';
 import type { DataBackend } from './backend.js';
 import { FileBackend } from './file-backend.js';
 import type { LocationSet } from './locations.js';
@@ -33,6 +31,8 @@ export async function backendFor(l: loc.Location, dataDir: string, secrets?: Sec
     case loc.LocationType.LOCATION_TYPE_AWS_S3:
     case loc.LocationType.LOCATION_TYPE_GCP: {
       const d = await detailsWithSecrets(l, secrets);
+      // Each cloud SDK (about 35 MiB of resident memory) loads with the first location that uses it.
+      const { S3Backend } = await import('./aws-s3-backend.js');
       return new S3Backend(l.name, {
         type: l.type === loc.LocationType.LOCATION_TYPE_GCP ? 'gcp' : 'aws_s3',
         endpoint: d.endpoint,
@@ -49,6 +49,7 @@ export async function backendFor(l: loc.Location, dataDir: string, secrets?: Sec
     }
     case loc.LocationType.LOCATION_TYPE_AZURE: {
       const d = await detailsWithSecrets(l, secrets);
+      const { AzureBackend } = await import('./azure-backend.js');
       return new AzureBackend(l.name, {
         endpoint: d.endpoint,
         accountName: d.accountName,
