@@ -88,10 +88,12 @@ export function backendContract(type: string, open: () => Promise<DataBackend>, 
       await readBytesTo(b, key, undefined, async (chunk) => void (sent += chunk.length));
       assert.equal(sent, data.length, 'the next read is whole');
       await b.delete(key);
-      await assert.rejects(
-        readBytesTo(b, key, undefined, async () => assert.fail('no chunk of a missing key')),
-        (e: unknown) => isMeshError(e, 'DATA_NOT_FOUND'),
-      );
+      for (const range of [undefined, { start: 0, end: 10 }]) {
+        await assert.rejects(
+          readBytesTo(b, key, range, async () => assert.fail('no chunk of a missing key')),
+          (e: unknown) => isMeshError(e, 'DATA_NOT_FOUND'),
+        );
+      }
     });
 
     it('gives each put its own key and stores empty data', async () => {

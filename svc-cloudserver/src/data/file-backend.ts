@@ -8,6 +8,7 @@
 // that sees the same directory (the Azure edge) attaches to it as a second writer with
 // its own tmp directory, and reads and writes pieces itself.
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,7 +19,7 @@ const KEY = /^[0-9a-f]{32}$/;
 /** Writes are gathered into blocks of this size before reaching the file. */
 const WRITE_BLOCK = 1024 * 1024;
 const READ_BLOCK = 1024 * 1024;
-/** Reads up to this size use one buffer of their size, not pooled blocks. */
+/** Reads up to this size use one buffer of their size, not pooled blocks, read without the thread pool. */
 const SMALL_READ = 64 * 1024;
 /** READ_BLOCK buffers kept for reuse across reads (each read in flight holds two). */
 const POOL_MAX = 16;
@@ -226,6 +227,10 @@ export class FileBackend implements DataBackend {
    * the first chunk when the key is unknown.
    */
   async readTo(key: string, range: ByteRange | undefined, sink: ChunkSink): Promise<void> {
+    if (range !== undefined && range.end - range.start < SMALL_READ) {
+      await sink(this.#readSmall(key, range));
+      return;
+    }
     let fh: FileHandle;
     try {
       fh = await open(this.#path(key), 'r');
@@ -246,6 +251,33 @@ export class FileBackend implements DataBackend {
       }
     } finally {
       await fh.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * A small range read in one go without the thread pool: from the page cache, open, read and
+   * close take microseconds, while each of the three asynchronous calls waits for a pool thread
+   * and a wakeup of the event loop (about 0.2 ms each on a small VM).
+   */
+  #readSmall(key: string, range: ByteRange): Buffer {
+    let fd: number;
+    try {
+      fd = openSync(this.#path(key), 'r');
+    } catch (err) {
+      throw storageError(err, 'opening');
+    }
+    try {
+      const buffer = Buffer.allocUnsafe(range.end - range.start + 1);
+      for (let done = 0; done < buffer.length;) {
+        const n = readSync(fd, buffer, done, buffer.length - done, range.start + done);
+        if (n === 0) throw new MeshError('BACKEND_ERROR', `stored data ends at byte ${range.start + done}, before byte ${range.end}`);
+        done += n;
+      }
+      return buffer;
+    } catch (err) {
+      throw isSystemError(err) ? storageError(err, 'reading') : err;
+    } finally {
+      closeSync(fd);
     }
   }
 
