@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EdgeRequestContext } from '@zenko/mesh';
 import type { AzureIdentity } from '../auth/authenticate.js';
-import { formatRfc1123 } from '../protocol/dates.js';
+import { rfc1123Now } from '../protocol/dates.js';
 import type { OperationName } from '../protocol/operations.js';
 import type { Route } from '../protocol/route.js';
 import type { StorageAccount } from './storage-accounts.js';
@@ -30,7 +30,7 @@ export interface AzureContext {
 }
 
 export function baseHeaders(ctx: AzureContext): Record<string, string> {
-  return { 'x-ms-request-id': ctx.edge.requestId, 'x-ms-version': ctx.version, date: formatRfc1123(Date.now()) };
+  return { 'x-ms-request-id': ctx.edge.requestId, 'x-ms-version': ctx.version, date: rfc1123Now() };
 }
 
 type Headers = Record<string, string | readonly string[]>;

@@ -9,6 +9,19 @@ export function formatRfc1123(date: Date | number): string {
   return (typeof date === 'number' ? new Date(date) : date).toUTCString();
 }
 
+let nowSecond = -1;
+let nowText = '';
+
+/** The current time for the `Date` header of every response, formatted once per second. */
+export function rfc1123Now(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== nowSecond) {
+    nowSecond = second;
+    nowText = formatRfc1123(second * 1000);
+  }
+  return nowText;
+}
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const RFC1123 =
