@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, get, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { responseSink } from './body-sink.js';
+import { responseSink, sinkAll } from './body-sink.js';
 
 const MIB = 1024 * 1024;
 
@@ -79,4 +79,40 @@ test('a client that goes away fails the pending write instead of leaving it hang
   } finally {
     server.close();
   }
+});
+
+test('sinkAll keeps the order of a fresh-chunk source, at most 4 chunks in the sink, and stops at a failure', async () => {
+  async function* numbers(n: number): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < n; i++) yield Buffer.from([i]);
+  }
+  const seen: number[] = [];
+  let inSink = 0;
+  let most = 0;
+  await sinkAll(numbers(50), async (chunk) => {
+    seen.push(chunk[0]!);
+    most = Math.max(most, ++inSink);
+    await new Promise((r) => setTimeout(r, 1));
+    inSink--;
+  });
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.ok(most > 1 && most <= 4, `at most 4 in the sink, saw ${most}`);
+
+  const failure = new Error('connection closed');
+  let pulled = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < 100; i++) {
+      pulled++;
+      yield Buffer.from([i]);
+    }
+  }
+  await assert.rejects(
+    sinkAll(counted(), async (chunk) => {
+      if (chunk[0] === 3) throw failure;
+    }),
+    (e: unknown) => e === failure,
+  );
+  assert.ok(pulled < 10, `the source stops soon after the failure (pulled ${pulled})`);
 });

@@ -36,7 +36,25 @@ export function responseSink(res: ServerResponse, begin: () => void): ChunkSink 
     });
 }
 
-/** Sends every chunk of `source` to `sink` in order. */
+/** Chunks of a fresh-chunk source that may be in the sink at once. */
+const IN_FLIGHT = 4;
+
+/**
+ * Sends every chunk of `source` to `sink` in order. The source's chunks are fresh (never reused,
+ * a stream from a cloud SDK or gRPC), so the next one goes out before the sink is done with the
+ * last: up to IN_FLIGHT at once, which keeps the socket busy without buffering more.
+ */
 export async function sinkAll(source: AsyncIterable<Uint8Array>, sink: ChunkSink): Promise<void> {
-  for await (const chunk of source) await sink(chunk);
+  const pending: Promise<void>[] = [];
+  try {
+    for await (const chunk of source) {
+      const sent = sink(chunk);
+      sent.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      pending.push(sent);
+      if (pending.length >= IN_FLIGHT) await pending.shift();
+    }
+    for (const sent of pending.splice(0)) await sent;
+  } finally {
+    await Promise.allSettled(pending);
+  }
 }
