@@ -145,7 +145,7 @@ function placementChunks(
   })();
 }
 
-/** The bytes of a version as fresh chunks (copies: the consumer may keep them), its pieces in order, limited to an inclusive range. */
+/** The bytes of a version as fresh chunks (never reused: the consumer may keep them, as copies do), its pieces in order, limited to an inclusive range. */
 export async function* blobBytes(
   deps: AzureDeps,
   pieces: readonly DataLocation[],

@@ -41,7 +41,7 @@ function* pieceReads(
   }
 }
 
-/** The bytes as a stream of fresh chunks (copies: the consumer may keep them). */
+/** The bytes as a stream of fresh chunks (never reused: the consumer may keep them, as copies and multipart copies do). */
 export async function* objectBytes(
   data: DataPlacement,
   pieces: readonly metadataV1Metadata.DataLocation[],
