@@ -46,10 +46,13 @@ const IN_FLIGHT = 4;
  */
 export async function sinkAll(source: AsyncIterable<Uint8Array>, sink: ChunkSink): Promise<void> {
   const pending: Promise<void>[] = [];
+  let failed: { error: unknown } | undefined;
   try {
     for await (const chunk of source) {
+      // Once the sink has failed, nothing more goes to it.
+      if (failed) throw failed.error;
       const sent = sink(chunk);
-      sent.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      sent.catch((error: unknown) => void (failed ??= { error })); // also awaited below: never unhandled
       pending.push(sent);
       if (pending.length >= IN_FLIGHT) await pending.shift();
     }
