@@ -1,7 +1,7 @@
 // svc-blobserver: the Azure Blob HTTP edge over the same namespace as the S3 edge.
 import { accountV1AccountService, placementV1DataPlacementService } from '@zenko/gen';
 import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
-import { withLocalReads } from '@zenko/svc-metadata/local-reads';
+import { LOCAL_READS_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
 import { LocalData } from './azure/local-data.js';
 import { createAzureHandler } from './server.js';
@@ -11,11 +11,7 @@ await runService({
   schema: {
     azurePort: port('ZENKO_AZURE_PORT', 'Azure Blob HTTP port', TOPOLOGY['svc-blobserver'].edge?.port),
     metadataAddress: peerAddress('svc-metadata'),
-    localReads: bool(
-      'ZENKO_METADATA_LOCAL_READS',
-      'read buckets, objects and listings from the embedded metadata store directly when this process sees it (checked by its IDENTITY file)',
-      true,
-    ),
+    localReads: LOCAL_READS_SETTING,
     cloudserverAddress: peerAddress('svc-cloudserver'),
     defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of containers created through the Azure edge', 'us-east-1'),
     hostSuffixes: str(

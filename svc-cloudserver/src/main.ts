@@ -1,7 +1,7 @@
 // svc-cloudserver: the S3 HTTP edge and the DataPlacementService.
 import { accountV1AccountService, locationV1LocationRegistryService } from '@zenko/gen';
-import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
-import { withLocalReads } from '@zenko/svc-metadata/local-reads';
+import { createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
+import { LOCAL_READS_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement } from './data/placement.js';
@@ -15,11 +15,7 @@ await runService({
   schema: {
     s3Port: port('ZENKO_S3_PORT', 'S3 HTTP port', TOPOLOGY['svc-cloudserver'].edge?.port),
     metadataAddress: peerAddress('svc-metadata'),
-    localReads: bool(
-      'ZENKO_METADATA_LOCAL_READS',
-      'read buckets, objects and listings from the embedded metadata store directly when this process sees it (checked by its IDENTITY file)',
-      true,
-    ),
+    localReads: LOCAL_READS_SETTING,
     dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
     endpoints: str(
       'ZENKO_S3_ENDPOINTS',

@@ -9,7 +9,7 @@
 // opened only where that file holds the same id, so a process on another host (or looking at
 // another data directory) keeps using the RPCs. Until the check has answered, and whenever it
 // fails, reads go through the RPCs. The check runs again every RECHECK_MS in the background.
-import { isMeshError, readIdentity, SpanKind, withSpan, type CallOptions, type Logger, type MetadataClient } from '@zenko/mesh';
+import { bool, isMeshError, readIdentity, SpanKind, withSpan, type CallOptions, type Logger, type MetadataClient } from '@zenko/mesh';
 import * as ns from './namespace/index.js';
 import type { KvStore } from './store/kv.js';
 import { LmdbStore } from './store/lmdb-store.js';
@@ -18,6 +18,13 @@ const RECHECK_MS = 30_000;
 /** Retry delay while the metadata service does not answer (it may still be starting). */
 const RETRY_MS = 1_000;
 const SERVICE = 'zenko.metadata.v1.MetadataService';
+
+/** The edges' setting that turns local reads off (`enabled` of withLocalReads). */
+export const LOCAL_READS_SETTING = bool(
+  'ZENKO_METADATA_LOCAL_READS',
+  'read buckets, objects and listings from the embedded metadata store directly when this process sees it (checked by its IDENTITY file)',
+  true,
+);
 
 export interface LocalReadsOptions {
   logger: Logger;

@@ -5,6 +5,7 @@
 import { metadataV1Metadata, type placementV1DataPlacementService } from '@zenko/gen';
 import type { Readable } from 'node:stream';
 import { isMeshError, sinkAll, type ChunkSink } from '@zenko/mesh';
+import { pieceReads, type PieceRead } from '@zenko/svc-cloudserver/local-data';
 import { AzureError } from '../errors/azure-errors.js';
 import { blobName, containerName } from './access.js';
 import { checkConditions } from '../protocol/conditions.js';
@@ -102,37 +103,8 @@ function storedData(stored: { location: string; key: string; size: number; md5: 
   };
 }
 
-/** Backend keys several pieces share (a multipart object assembled at its location): read by range. */
-function sharedKeys(pieces: readonly { key: string }[]): Set<string> {
-  const seen = new Set<string>();
-  const shared = new Set<string>();
-  for (const p of pieces) (seen.has(p.key) ? shared : seen).add(p.key);
-  return shared;
-}
-
-/** The reads that make up a version's bytes (or an inclusive range of them): each piece's byte range in its stored data. */
-function* pieceReads(
-  pieces: readonly DataLocation[],
-  range?: { start: number; end: number },
-): Generator<{ piece: DataLocation; start: number; end: number; whole: boolean }> {
-  const first = range?.start ?? 0;
-  const last = range?.end ?? Number.MAX_SAFE_INTEGER;
-  const shared = sharedKeys(pieces);
-  for (const piece of pieces) {
-    const pieceEnd = piece.start + piece.size - 1;
-    if (piece.size === 0 || pieceEnd < first || piece.start > last) continue;
-    const rangeStart = Math.max(first, piece.start) - piece.start;
-    const rangeEnd = Math.min(last, pieceEnd) - piece.start;
-    const whole = rangeStart === 0 && rangeEnd === piece.size - 1 && !shared.has(piece.key);
-    yield { piece, start: piece.offset + rangeStart, end: piece.offset + rangeEnd, whole };
-  }
-}
-
 /** A piece's bytes through DataPlacementService Get. */
-function placementChunks(
-  deps: AzureDeps,
-  read: { piece: DataLocation; start: number; end: number; whole: boolean },
-): AsyncIterable<Buffer> {
+function placementChunks(deps: AzureDeps, read: PieceRead): AsyncIterable<Buffer> {
   const { piece, whole } = read;
   const stream = deps.placement.get({
     location: piece.location,

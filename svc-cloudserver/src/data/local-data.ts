@@ -1,5 +1,7 @@
 // What a process sharing a `file` location's directory with svc-cloudserver uses to read and
 // write its pieces itself (the Azure edge): the file backend, attached as a second writer, and
-// the placement that checks sizes and digests around it, the same code DataPlacementService runs.
+// the placement that checks sizes and digests around it, the same code DataPlacementService runs;
+// and which pieces of a version hold which bytes.
 export { FileBackend } from './file-backend.js';
 export { DataPlacement, type Location, type PutResult } from './placement.js';
+export { pieceReads, type PieceRead } from './pieces.js';

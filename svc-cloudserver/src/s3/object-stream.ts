@@ -4,40 +4,20 @@
 import type { metadataV1Metadata } from '@zenko/gen';
 import type { ChunkSink } from '@zenko/mesh';
 import type { ByteRange } from '../data/backend.js';
+import { pieceReads } from '../data/pieces.js';
 import type { DataPlacement } from '../data/placement.js';
 
-/** Backend keys several pieces share (a multipart object assembled at its location): read by range. */
-function sharedKeys(pieces: readonly { key: string }[]): Set<string> {
-  const seen = new Set<string>();
-  const shared = new Set<string>();
-  for (const p of pieces) (seen.has(p.key) ? shared : seen).add(p.key);
-  return shared;
-}
-
-/** The backend reads that make up an object's bytes (or a range of them), in order. */
-function* pieceReads(
+/** The backend reads of an object's bytes (or a range of them), in order. */
+function* backendReads(
   data: DataPlacement,
   pieces: readonly metadataV1Metadata.DataLocation[],
   range?: ByteRange,
 ): Generator<{ location: string; key: string; range: ByteRange | undefined }> {
-  const first = range?.start ?? 0;
-  const last = range?.end ?? Number.MAX_SAFE_INTEGER;
-  const shared = sharedKeys(pieces);
-  for (const piece of pieces) {
-    const pieceEnd = piece.start + piece.size - 1;
-    if (piece.size === 0 || pieceEnd < first || piece.start > last) continue;
-    const sub = { start: Math.max(first, piece.start) - piece.start, end: Math.min(last, pieceEnd) - piece.start };
-    const whole = sub.start === 0 && sub.end === piece.size - 1 && !shared.has(piece.key);
+  for (const { piece, start, end, whole } of pieceReads(pieces, range)) {
     // The file backend reads a whole piece through its known size (no fstat); cloud backends
     // get no Range header for it. A piece within a larger backend object is read by range.
-    yield {
-      location: piece.location,
-      key: piece.key,
-      range:
-        whole && data.location(piece.location).backend.type !== 'file'
-          ? undefined
-          : { start: piece.offset + sub.start, end: piece.offset + sub.end },
-    };
+    const asWhole = whole && data.location(piece.location).backend.type !== 'file';
+    yield { location: piece.location, key: piece.key, range: asWhole ? undefined : { start, end } };
   }
 }
 
@@ -47,7 +27,7 @@ export async function* objectBytes(
   pieces: readonly metadataV1Metadata.DataLocation[],
   range?: ByteRange,
 ): AsyncGenerator<Uint8Array> {
-  for (const read of pieceReads(data, pieces, range)) {
+  for (const read of backendReads(data, pieces, range)) {
     const stream = await data.get(read.location, read.key, read.range);
     try {
       for await (const chunk of stream as AsyncIterable<Uint8Array>) yield chunk;
@@ -67,7 +47,7 @@ export async function sendObjectBytes(
   range: ByteRange | undefined,
   sink: ChunkSink,
 ): Promise<void> {
-  for (const read of pieceReads(data, pieces, range)) await data.readTo(read.location, read.key, read.range, sink);
+  for (const read of backendReads(data, pieces, range)) await data.readTo(read.location, read.key, read.range, sink);
 }
 
 /** Releases data that no version references any more (best effort; failures are logged by the caller). */
