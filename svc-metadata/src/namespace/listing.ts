@@ -69,11 +69,28 @@ interface WalkOptions<T> {
 
 async function walk<T>(store: KvStore, o: WalkOptions<T>): Promise<{ items: Item<T>[]; truncated: boolean }> {
   const items: Item<T>[] = [];
+  const lt = o.end !== undefined ? { lt: o.end } : {};
   let from = o.from;
   let batch = o.delimiter === '' ? PAGE : FIRST_DELIMITED_PAGE;
   for (;;) {
+    if (batch === FIRST_DELIMITED_PAGE) {
+      // Where a common prefix may start (the listing's start, past a prefix), the next key alone
+      // tells: a key-only seek, no value read, and one more seek to the prefix's successor.
+      const [first] = await store.scanKeys(o.table, { ...from, ...lt, limit: 1 });
+      if (first === undefined) return { items, truncated: false };
+      const prefix = commonPrefix(o.objectKey(first), o.prefix, o.delimiter);
+      if (prefix !== undefined) {
+        if (items.length === o.maxKeys) return { items, truncated: true };
+        items.push({ type: 'prefix', prefix });
+        const next = prefixSuccessor(o.tablePrefix(prefix));
+        if (next === undefined) return { items, truncated: false };
+        from = { gte: next };
+        continue;
+      }
+      from = { gte: first };
+    }
     const limit = Math.min(Math.max(o.maxKeys - items.length + 1, 1), batch);
-    const page = await store.scan(o.table, { ...from, ...(o.end !== undefined && { lt: o.end }), limit });
+    const page = await store.scan(o.table, { ...from, ...lt, limit });
     let jumped = false;
     for (const entry of page) {
       const key = o.objectKey(entry.key);

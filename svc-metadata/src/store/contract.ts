@@ -140,14 +140,22 @@ async function listAllObjects(store: KvStore, bucket: string, prefix: string, de
   }
 }
 
-function countingStore(store: KvStore): { store: KvStore; scanned: () => number } {
+/** `scanned`: entries and keys the scans returned; `values`: the entries whose value was read. */
+function countingStore(store: KvStore): { store: KvStore; scanned: () => number; values: () => number } {
   let scanned = 0;
+  let values = 0;
   const wrapped: KvStore = {
     get: (t, k) => store.get(t, k),
     scan: async (t, o: ScanOptions) => {
       const page = await store.scan(t, o);
       scanned += page.length;
+      values += page.length;
       return page;
+    },
+    scanKeys: async (t, o: ScanOptions) => {
+      const keys = await store.scanKeys(t, o);
+      scanned += keys.length;
+      return keys;
     },
     commit: (r) => store.commit(r),
     readOplog: (f, l) => store.readOplog(f, l),
@@ -156,7 +164,7 @@ function countingStore(store: KvStore): { store: KvStore; scanned: () => number 
     onOplog: (l) => store.onOplog(l),
     close: () => store.close(),
   };
-  return { store: wrapped, scanned: () => scanned };
+  return { store: wrapped, scanned: () => scanned, values: () => values };
 }
 
 interface Hooks {
@@ -184,6 +192,11 @@ function hookedStore(store: KvStore, hooks: Hooks): KvStore {
       const page = await store.scan(t, o);
       hooks.afterScan?.(t);
       return page;
+    },
+    scanKeys: async (t, o) => {
+      const keys = await store.scanKeys(t, o);
+      hooks.afterScan?.(t);
+      return keys;
     },
     commit: async (r) => {
       await hooks.beforeCommit?.(r);
@@ -280,6 +293,12 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
           { gte: 'a', lte: 'z', reverse: true, limit: 3 },
           { gt: 'a', lt: 'b', reverse: true, limit: 100 },
           { gte: 'b', limit: 2 },
+          { gt: 'a', gte: 'a/b', lt: 'z', lte: 'é', limit: 100 },
+          { gte: 'a', gt: 'a', lte: 'b', lt: 'b', reverse: true, limit: 100 },
+          { gte: 'é', lte: 'é', limit: 100 },
+          { gt: 'é', lte: 'é', limit: 100 },
+          { gt: 'z', lt: 'a', limit: 100 },
+          { gte: 'a', limit: 0 },
         ];
         for (const options of cases) {
           const inRange = sorted.filter(
@@ -291,6 +310,7 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
           );
           const expected = (options.reverse ? inRange.reverse() : inRange).slice(0, options.limit);
           assert.deepEqual(keys(await store.scan('objects', options)), expected, JSON.stringify(options));
+          assert.deepEqual(await store.scanKeys('objects', options), expected, `scanKeys ${JSON.stringify(options)}`);
         }
       });
 
@@ -798,6 +818,23 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         );
         assert.deepEqual(versions.commonPrefixes, ['big/', 'c/']);
         assert.ok(counted.scanned() - before < 20, `scanned ${counted.scanned() - before} entries`);
+      });
+
+      test('a listing made of common prefixes reads no value', async (store) => {
+        await makeBucket(store, 'dirs', VersioningState.VERSIONING_STATE_ENABLED);
+        const keys = Array.from({ length: 40 }, (_, i) => `d${String(i % 20).padStart(2, '0')}/k${Math.floor(i / 20)}`);
+        await pool(keys, 32, (k) => put(store, 'dirs', k));
+        const counted = countingStore(store);
+        const expected = Array.from({ length: 20 }, (_, i) => `d${String(i).padStart(2, '0')}/`);
+        const res = await ns.listObjects(counted.store, svc.ListObjectsRequest.fromPartial({ bucket: 'dirs', delimiter: '/' }));
+        assert.deepEqual(res.commonPrefixes, expected);
+        const versions = await ns.listObjectVersions(
+          counted.store,
+          svc.ListObjectVersionsRequest.fromPartial({ bucket: 'dirs', delimiter: '/' }),
+        );
+        assert.deepEqual(versions.commonPrefixes, expected);
+        assert.equal(counted.values(), 0);
+        assert.ok(counted.scanned() <= 2 * (expected.length + 1), `scanned ${counted.scanned()} keys`);
       });
 
       test('ListObjectVersions: every page size with key and version markers', async (store) => {

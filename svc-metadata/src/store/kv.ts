@@ -83,6 +83,8 @@ export interface OplogBounds {
 export interface KvStore {
   get(table: Table, key: string): Promise<KvEntry | undefined>;
   scan(table: Table, options: ScanOptions): Promise<KvEntry[]>;
+  /** The keys `scan` would return, without reading their values (a delimited listing's seeks). */
+  scanKeys(table: Table, options: ScanOptions): Promise<string[]>;
   commit(request: CommitRequest): Promise<CommitResult>;
   /** Records from `fromSequence` (inclusive); OPLOG_POSITION_TRIMMED if it was trimmed. */
   readOplog(fromSequence: number, limit: number): Promise<OplogRecord[]>;

@@ -18,7 +18,7 @@
 // read transaction until a timer resets it, which would let a reader miss a commit it has
 // already been told about; a read-only store starts every get and scan on a fresh snapshot.
 import { statfs } from 'node:fs/promises';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type Database, type RangeOptions, type RootDatabase } from 'lmdb';
 import { MeshError } from '@zenko/mesh';
 import {
   TABLES,
@@ -55,6 +55,44 @@ const LAST_KEY = Buffer.from('oplog.last');
 const FIRST_KEY = Buffer.from('oplog.first');
 
 type Outcome = { ok: true; revisions: number[]; sequences: number[] } | { ok: false; table: Table; key: string };
+
+/** One bound of a range: the tighter of the two a KeyRange may give on that side. */
+interface Bound {
+  key: Buffer;
+  inclusive: boolean;
+}
+
+function tighter(a: Bound | undefined, b: Bound | undefined, low: boolean): Bound | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const order = Buffer.compare(a.key, b.key) * (low ? 1 : -1);
+  if (order !== 0) return order > 0 ? a : b;
+  return a.inclusive ? b : a;
+}
+
+const bound = (key: string | undefined, inclusive: boolean): Bound | undefined =>
+  key === undefined ? undefined : { key: Buffer.from(key, 'utf8'), inclusive };
+
+/**
+ * The lmdb-js range of a scan, exact on both sides (lmdb-js's `start` is inclusive unless
+ * `exclusiveStart`, its `end` exclusive unless `inclusiveEnd`; reversed, start is the high side),
+ * so lmdb-js applies the limit itself. Undefined when the range is empty.
+ */
+function lmdbRange(options: ScanOptions): RangeOptions | undefined {
+  if (options.limit <= 0) return undefined;
+  const low = tighter(bound(options.gt, false), bound(options.gte, true), true);
+  const high = tighter(bound(options.lt, false), bound(options.lte, true), false);
+  if (low !== undefined && high !== undefined) {
+    const order = Buffer.compare(low.key, high.key);
+    if (order > 0 || (order === 0 && !(low.inclusive && high.inclusive))) return undefined;
+  }
+  const [from, to] = options.reverse === true ? [high, low] : [low, high];
+  return {
+    limit: options.limit,
+    ...(options.reverse === true && { reverse: true }),
+    ...(from !== undefined && { start: from.key, ...(!from.inclusive && { exclusiveStart: true }) }),
+    ...(to !== undefined && { end: to.key, ...(to.inclusive && { inclusiveEnd: true }) }),
+  };
+}
 
 export interface LmdbStoreOptions {
   /** Directory holding data.mdb and lock.mdb; created if missing. */
@@ -98,33 +136,23 @@ export class LmdbStore implements KvStore {
   }
 
   async scan(table: Table, options: ScanOptions): Promise<KvEntry[]> {
-    const bound = (k: string | undefined): Buffer | undefined => (k === undefined ? undefined : Buffer.from(k, 'utf8'));
-    const gt = bound(options.gt);
-    const gte = bound(options.gte);
-    const lt = bound(options.lt);
-    const lte = bound(options.lte);
-    const aboveLow = (k: Buffer): boolean =>
-      (gt === undefined || Buffer.compare(k, gt) > 0) && (gte === undefined || Buffer.compare(k, gte) >= 0);
-    const belowHigh = (k: Buffer): boolean =>
-      (lt === undefined || Buffer.compare(k, lt) < 0) && (lte === undefined || Buffer.compare(k, lte) <= 0);
-    const reverse = options.reverse === true;
-    // lmdb-js: `start` is inclusive (where iteration begins), `end` exclusive; we pass loose
-    // bounds and filter exactly here.
-    const low = gte ?? gt;
-    const high = lte ?? lt;
-    const range = reverse
-      ? { reverse: true, ...(high && { start: high }), ...(gt && !gte && { end: gt }) }
-      : { ...(low && { start: low }), ...(lt && !lte && { end: lt }) };
+    const range = lmdbRange(options);
     const out: KvEntry[] = [];
-    if (options.limit <= 0) return out;
+    if (range === undefined) return out;
     this.#freshSnapshot();
     for (const { key, value } of this.#db(table).getRange(range)) {
-      if (reverse ? !aboveLow(key) : !belowHigh(key)) break;
-      if (reverse ? !belowHigh(key) : !aboveLow(key)) continue;
       const { number, value: payload } = unframe(key, value);
       out.push({ key: key.toString('utf8'), value: payload, revision: number });
-      if (out.length >= options.limit) break;
     }
+    return out;
+  }
+
+  async scanKeys(table: Table, options: ScanOptions): Promise<string[]> {
+    const range = lmdbRange(options);
+    const out: string[] = [];
+    if (range === undefined) return out;
+    this.#freshSnapshot();
+    for (const key of this.#db(table).getKeys(range)) out.push(key.toString('utf8'));
     return out;
   }
 

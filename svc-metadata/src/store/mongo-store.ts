@@ -255,6 +255,15 @@ export class MongoStore implements KvStore {
   }
 
   async scan(table: Table, options: ScanOptions): Promise<KvEntry[]> {
+    const docs = await this.#find(table, options, { v: 1, r: 1 });
+    return docs.map((doc) => entryOf(doc, Buffer.from(doc._id, 'utf8')));
+  }
+
+  async scanKeys(table: Table, options: ScanOptions): Promise<string[]> {
+    return (await this.#find(table, options, { _id: 1 })).map((doc) => doc._id);
+  }
+
+  async #find(table: Table, options: ScanOptions, projection: Record<string, 1>): Promise<RecordDoc[]> {
     if (options.limit <= 0) return [];
     const range: { $gt?: string; $gte?: string; $lt?: string; $lte?: string } = {};
     if (options.gt !== undefined) range.$gt = options.gt;
@@ -262,17 +271,15 @@ export class MongoStore implements KvStore {
     if (options.lt !== undefined) range.$lt = options.lt;
     if (options.lte !== undefined) range.$lte = options.lte;
     const filter = Object.keys(range).length === 0 ? {} : { _id: range };
-    let docs: RecordDoc[];
     try {
-      docs = await this.#table(table)
-        .find(filter, { projection: { v: 1, r: 1 } })
+      return await this.#table(table)
+        .find(filter, { projection })
         .sort({ _id: options.reverse === true ? -1 : 1 })
         .limit(options.limit)
         .toArray();
     } catch (err) {
       throw storeError(err, 'scan');
     }
-    return docs.map((doc) => entryOf(doc, Buffer.from(doc._id, 'utf8')));
   }
 
   async commit(request: CommitRequest): Promise<CommitResult> {

@@ -30,6 +30,7 @@ function capturing(inner: KvStore): { store: KvStore; sequence(): number | undef
   const store: KvStore = {
     get: (t, k) => inner.get(t, k),
     scan: (t, o) => inner.scan(t, o),
+    scanKeys: (t, o) => inner.scanKeys(t, o),
     commit: async (r) => {
       const result = await inner.commit(r);
       sequence = result.sequences.at(-1);
