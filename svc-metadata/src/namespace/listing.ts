@@ -3,7 +3,7 @@
 // cost of a page depends on its size, not on the number of keys in the bucket.
 import type { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
 import { MeshError } from '@zenko/mesh';
-import { compareKeys, isWellFormedKey, prefixSuccessor, type KvEntry, type KvStore } from '../store/kv.js';
+import { compareKeys, isWellFormedKey, prefixSuccessor, type KvEntry, type KvStore, type ScanOptions } from '../store/kv.js';
 import { clampMax, loadBucket } from './common.js';
 import {
   MAX_OBJECT_KEY_BYTES,
@@ -67,30 +67,40 @@ interface WalkOptions<T> {
   accept(entry: KvEntry, objectKey: string): T | undefined;
 }
 
+/** The scan options of a walk's next seek from `from`, on the snapshot of the walk's first. */
+function seek(from: From, end: string | undefined, limit: number, first: boolean): ScanOptions {
+  const options: ScanOptions = 'gt' in from ? { gt: from.gt, limit } : { gte: from.gte, limit };
+  if (end !== undefined) options.lt = end;
+  if (!first) options.sameSnapshot = true;
+  return options;
+}
+
 async function walk<T>(store: KvStore, o: WalkOptions<T>): Promise<{ items: Item<T>[]; truncated: boolean }> {
   const items: Item<T>[] = [];
-  const lt = o.end !== undefined ? { lt: o.end } : {};
   let from = o.from;
   let batch = o.delimiter === '' ? PAGE : FIRST_DELIMITED_PAGE;
+  let first = true;
   for (;;) {
     if (batch === FIRST_DELIMITED_PAGE) {
       // Where a common prefix may start (the listing's start, past a prefix), the next key alone
       // tells: a key-only seek, no value read, and one more seek to the prefix's successor.
-      const [first] = await store.scanKeys(o.table, { ...from, ...lt, limit: 1 });
-      if (first === undefined) return { items, truncated: false };
-      const prefix = commonPrefix(o.objectKey(first), o.prefix, o.delimiter);
+      const [next] = await store.scanKeys(o.table, seek(from, o.end, 1, first));
+      first = false;
+      if (next === undefined) return { items, truncated: false };
+      const prefix = commonPrefix(o.objectKey(next), o.prefix, o.delimiter);
       if (prefix !== undefined) {
         if (items.length === o.maxKeys) return { items, truncated: true };
         items.push({ type: 'prefix', prefix });
-        const next = prefixSuccessor(o.tablePrefix(prefix));
-        if (next === undefined) return { items, truncated: false };
-        from = { gte: next };
+        const after = prefixSuccessor(o.tablePrefix(prefix));
+        if (after === undefined) return { items, truncated: false };
+        from = { gte: after };
         continue;
       }
-      from = { gte: first };
+      from = { gte: next };
     }
     const limit = Math.min(Math.max(o.maxKeys - items.length + 1, 1), batch);
-    const page = await store.scan(o.table, { ...from, ...lt, limit });
+    const page = await store.scan(o.table, seek(from, o.end, limit, first));
+    first = false;
     let jumped = false;
     for (const entry of page) {
       const key = o.objectKey(entry.key);
@@ -98,9 +108,9 @@ async function walk<T>(store: KvStore, o: WalkOptions<T>): Promise<{ items: Item
       if (prefix !== undefined) {
         if (items.length === o.maxKeys) return { items, truncated: true };
         items.push({ type: 'prefix', prefix });
-        const next = prefixSuccessor(o.tablePrefix(prefix));
-        if (next === undefined) return { items, truncated: false };
-        from = { gte: next };
+        const after = prefixSuccessor(o.tablePrefix(prefix));
+        if (after === undefined) return { items, truncated: false };
+        from = { gte: after };
         jumped = true;
         break;
       }

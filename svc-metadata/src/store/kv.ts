@@ -40,6 +40,12 @@ export interface ScanOptions extends KeyRange {
   limit: number;
   /** Descending byte order. */
   reverse?: boolean;
+  /**
+   * This scan continues a read begun on the store in the same turn of the event loop (a listing's
+   * next seek): a store that starts each read on a fresh snapshot (LmdbStore opened read-only)
+   * keeps the current one, so a listing reads one snapshot. Others ignore it.
+   */
+  sameSnapshot?: boolean;
 }
 
 /**

@@ -85,13 +85,19 @@ function lmdbRange(options: ScanOptions): RangeOptions | undefined {
     const order = Buffer.compare(low.key, high.key);
     if (order > 0 || (order === 0 && !(low.inclusive && high.inclusive))) return undefined;
   }
-  const [from, to] = options.reverse === true ? [high, low] : [low, high];
-  return {
-    limit: options.limit,
-    ...(options.reverse === true && { reverse: true }),
-    ...(from !== undefined && { start: from.key, ...(!from.inclusive && { exclusiveStart: true }) }),
-    ...(to !== undefined && { end: to.key, ...(to.inclusive && { inclusiveEnd: true }) }),
-  };
+  const reverse = options.reverse === true;
+  const from = reverse ? high : low;
+  const to = reverse ? low : high;
+  const range: RangeOptions = { limit: options.limit, reverse };
+  if (from !== undefined) {
+    range.start = from.key;
+    range.exclusiveStart = !from.inclusive;
+  }
+  if (to !== undefined) {
+    range.end = to.key;
+    range.inclusiveEnd = to.inclusive;
+  }
+  return range;
 }
 
 export interface LmdbStoreOptions {
@@ -139,7 +145,7 @@ export class LmdbStore implements KvStore {
     const range = lmdbRange(options);
     const out: KvEntry[] = [];
     if (range === undefined) return out;
-    this.#freshSnapshot();
+    if (options.sameSnapshot !== true) this.#freshSnapshot();
     for (const { key, value } of this.#db(table).getRange(range)) {
       const { number, value: payload } = unframe(key, value);
       out.push({ key: key.toString('utf8'), value: payload, revision: number });
@@ -151,7 +157,7 @@ export class LmdbStore implements KvStore {
     const range = lmdbRange(options);
     const out: string[] = [];
     if (range === undefined) return out;
-    this.#freshSnapshot();
+    if (options.sameSnapshot !== true) this.#freshSnapshot();
     for (const key of this.#db(table).getKeys(range)) out.push(key.toString('utf8'));
     return out;
   }
