@@ -69,8 +69,17 @@ describe('lmdb store', () => {
       const missed: number[] = [];
       await new Promise<void>((resolve, reject) => {
         writer.on('message', (i: number) => {
-          reader.get('objects', `k${i}`).then((entry) => {
+          // A get and a key scan each start on a fresh snapshot; a scan that keeps the snapshot
+          // (a listing's next seek) sees what the read before it saw.
+          const key = `k${i}`;
+          const exact = { gte: key, lte: key, limit: 1 };
+          Promise.all([
+            reader.get('objects', key),
+            reader.scanKeys('objects', exact),
+            reader.scan('objects', { ...exact, sameSnapshot: true }),
+          ]).then(([entry, keys, entries]) => {
             if (entry?.value.length !== 65536 || entry.value[0] !== i % 256) missed.push(i);
+            if (keys[0] !== key || entries[0]?.value[0] !== i % 256) missed.push(-i);
             if (i === 299) resolve();
             else writer.send('next');
           }, reject);

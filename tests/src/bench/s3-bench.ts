@@ -38,6 +38,7 @@ import {
   startChild,
   startPlainServer,
 } from './transfer.js';
+import { expectResponse, occurrences, s3Wire, type WireClient } from './wire-client.js';
 
 const SMALL = 4 * KiB;
 const LARGE = 64 * MiB;
@@ -201,6 +202,69 @@ async function listings(
     rows.push(withCeiling(label, r, target));
   }
   return { rows, loadSeconds };
+}
+
+/**
+ * The small-object and listing operations again with the minimal signed-HTTP client
+ * (wire-client.ts) on the buckets the SDK rows filled: what the servers do once the client's own
+ * CPU no longer caps them near the SDK's ceiling.
+ */
+async function wireRows(clients: [WireClient, WireClient, WireClient], seconds: number): Promise<(string | number)[][]> {
+  const names = ['zenko', 's3rver', 'ceiling'];
+  const body = Buffer.alloc(SMALL, 0x61);
+  const rows: (string | number)[][] = [
+    [
+      'minimal signed-HTTP client',
+      'zenko ops/s',
+      's3rver ops/s',
+      'ratio',
+      'client ceiling ops/s',
+      'errors (zenko / s3rver / ceiling)',
+      'target',
+    ],
+  ];
+  const step = async (label: string, target: string, concurrency: number, op: (c: WireClient, i: number) => Promise<void>) => {
+    const r = await interleaved(
+      label,
+      clients.map((c, n) => ({ name: `${names[n]} wire`, op: (i: number) => op(c, i) })),
+      { concurrency, seconds },
+    );
+    rows.push(withCeiling(label, r, target));
+    return r;
+  };
+  for (const concurrency of [1, 32]) {
+    const path = (i: number) => `/small/w${concurrency}/${String(i).padStart(8, '0')}`;
+    const [ours, theirs, bound] = await step(`PutObject, concurrency ${concurrency}`, '≥ 1.5×', concurrency, async (c, i) =>
+      expectResponse(await c.send({ method: 'PUT', path: path(i), body }), 200),
+    );
+    const puts = [ours!.ops, theirs!.ops, bound!.ops];
+    const existing = (c: WireClient, i: number) => path(i % Math.max(1, puts[clients.indexOf(c)]!));
+    await step(`GetObject, concurrency ${concurrency}`, '≥ 2×', concurrency, async (c, i) =>
+      expectResponse(await c.send({ method: 'GET', path: existing(c, i) }), 200, SMALL),
+    );
+    await step(`HeadObject, concurrency ${concurrency}`, '≥ 2×', concurrency, async (c, i) =>
+      expectResponse(await c.send({ method: 'HEAD', path: existing(c, i) }), 200),
+    );
+  }
+  const listing = (query: string, element: string, count: number) => async (c: WireClient) => {
+    const res = await c.send({ method: 'GET', path: '/list', query });
+    expectResponse(res, 200);
+    const n = occurrences(res.body, element);
+    if (n !== count) throw new Error(`${n} ${element} in the listing, expected ${count}`);
+  };
+  await step(
+    `ListObjectsV2 prefix "d042/" (${LIST_PER_PREFIX} keys), concurrency 1`,
+    '-',
+    1,
+    listing('list-type=2&prefix=d042%2F', '<Contents>', LIST_PER_PREFIX),
+  );
+  await step(
+    `ListObjectsV2 delimiter "/" over ${(LIST_PREFIXES * LIST_PER_PREFIX).toLocaleString('en-US')} keys, concurrency 1`,
+    '≥ 100×',
+    1,
+    listing('delimiter=%2F&list-type=2', '<CommonPrefixes>', LIST_PREFIXES),
+  );
+  return rows;
 }
 
 async function largeObjects(targets: [Target, Target], stack: TestStack, seconds: number): Promise<(string | number)[][]> {
@@ -438,6 +502,23 @@ export async function s3Bench(seconds: number): Promise<void> {
       printTable(
         `s3: listings (${SETTINGS}; loading ${(LIST_PREFIXES * LIST_PER_PREFIX).toLocaleString('en-US')} keys took ${listed.loadSeconds.map((s) => s.toFixed(1)).join(' s / ')} s; ${load()})`,
         listed.rows,
+      );
+
+      const wire: [WireClient, WireClient, WireClient] = [
+        s3Wire(stack.s3, { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
+        s3Wire(ref.url, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }),
+        s3Wire(ceilingServer.url, { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
+      ];
+      try {
+        printTable(
+          `s3: the same operations with a minimal client (bench/wire-client.ts: SigV4 headers, keep-alive node:http, 64 sockets, bodies counted, not parsed; ${seconds}s each; ${load()})`,
+          await wireRows(wire, seconds),
+        );
+      } finally {
+        for (const c of wire) c.destroy();
+      }
+      process.stdout.write(
+        '\nThe SDK rows are what an application using @aws-sdk/client-s3 sees; the minimal-client rows show the servers themselves where the SDK client caps both near its ceiling.\n',
       );
     } finally {
       ceiling.client.destroy();
