@@ -1,7 +1,7 @@
 // The backend contract on every local backend type (cloud types: tests/src/locations), the file
 // type both as its directory's owner and as a second writer attached to it.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -95,5 +95,34 @@ describe('file backend identity (GetLocalRoot)', () => {
     assert.equal(await FileBackend.attach(other, first.identity, 'svc-blobserver'), undefined);
     assert.equal(await FileBackend.attach(join(dir, 'missing'), first.identity, 'svc-blobserver'), undefined);
     assert.equal(await FileBackend.attach(dir, '', 'svc-blobserver'), undefined);
+  });
+});
+
+describe('file backend shard directories', () => {
+  it('keeps the shard directories it fsyncs open until it closes; a put after close still works', async () => {
+    const b = await FileBackend.open(newDir());
+    const openDirs = (): string[] =>
+      readdirSync('/proc/self/fd')
+        .map((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`);
+          } catch {
+            return '';
+          }
+        })
+        .filter((path) => path.startsWith(`${b.root}/`));
+    const body = Buffer.from('small');
+    const hint = { bucket: 'b', key: 'k', size: body.length };
+    const one = async function* (): AsyncGenerator<Buffer> {
+      yield body;
+    };
+    const keys = await Promise.all(Array.from({ length: 8 }, () => b.put(one(), hint)));
+    const shards = new Set(keys.map(({ key }) => join(b.root, key.slice(0, 2))));
+    assert.deepEqual(new Set(openDirs()), shards);
+    await b.close();
+    assert.deepEqual(openDirs(), []);
+    const { key } = await b.put(one(), hint);
+    assert.ok((await readAll(await b.get(key))).equals(body));
+    assert.deepEqual(openDirs(), []);
   });
 });
