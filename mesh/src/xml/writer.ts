@@ -7,6 +7,7 @@
  */
 
 export const BOM = '\uFEFF';
+const BOM_UTF8 = Buffer.from(BOM, 'utf8');
 
 export type XmlScalar = string | number | bigint | boolean;
 export type XmlAttributes = Readonly<Record<string, XmlScalar | undefined>>;
@@ -103,10 +104,12 @@ export class XmlWriter {
   readonly #stack: string[] = [];
   #ended = false;
   readonly #escapeText: (value: string) => string;
+  /** Kept out of #parts: one U+FEFF in the string would widen the whole document to two-byte characters. */
+  readonly #bom: boolean;
 
   constructor(options: XmlWriterOptions = {}) {
     const declaration = options.declaration ?? true;
-    if (options.bom === true) this.#parts.push(BOM);
+    this.#bom = options.bom === true;
     if (declaration) this.#parts.push(`<?xml version="1.0" encoding="${options.encodingLabel ?? 'UTF-8'}"?>`);
     this.#escapeText = options.literalWhitespaceInText === true ? escapeXmlText : escapeXml;
   }
@@ -172,6 +175,21 @@ export class XmlWriter {
 
   /** Returns the document; every element must be closed. The writer cannot be used afterwards. */
   end(): string {
+    const doc = this.#finish();
+    return this.#bom ? BOM + doc : doc;
+  }
+
+  /**
+   * The document as UTF-8 bytes, as `end()` would encode. The byte order mark is prefixed as
+   * bytes, so the text of a document made of one-byte characters stays one-byte: with U+FEFF in
+   * the string, joining and encoding a 100-blob listing took about four times as long.
+   */
+  endBytes(): Buffer {
+    const doc = Buffer.from(this.#finish(), 'utf8');
+    return this.#bom ? Buffer.concat([BOM_UTF8, doc]) : doc;
+  }
+
+  #finish(): string {
     this.#assertOpen();
     if (this.#stack.length !== 0) throw new Error(`XmlWriter.end() with unclosed <${this.#stack.join('>, <')}>`);
     this.#ended = true;

@@ -41,8 +41,8 @@ export function sendEmpty(ctx: AzureContext, status: number, headers: Headers = 
   ctx.res.end();
 }
 
-export function sendXml(ctx: AzureContext, status: number, xml: string, headers: Headers = {}): void {
-  const body = Buffer.from(xml, 'utf8');
+/** Sends an XML document (its UTF-8 bytes, from XmlWriter.endBytes). */
+export function sendXml(ctx: AzureContext, status: number, body: Buffer, headers: Headers = {}): void {
   ctx.res.writeHead(status, {
     ...baseHeaders(ctx),
     'content-type': 'application/xml',

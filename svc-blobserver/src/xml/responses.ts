@@ -55,7 +55,7 @@ export interface ListContainersResult {
   readonly nextMarker: string;
 }
 
-export function listContainersXml(r: ListContainersResult): string {
+export function listContainersXml(r: ListContainersResult): Buffer {
   const w = new XmlWriter();
   w.open('EnumerationResults', { ServiceEndpoint: r.serviceEndpoint });
   writePaging(w, r);
@@ -70,7 +70,7 @@ export function listContainersXml(r: ListContainersResult): string {
     writeMetadata(w, c.metadata);
     w.close();
   }
-  return w.close().leaf('NextMarker', r.nextMarker).close().end();
+  return w.close().leaf('NextMarker', r.nextMarker).close().endBytes();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ function writeTags(w: XmlWriter, tags: Metadata): void {
   w.close().close();
 }
 
-export function listBlobsXml(r: ListBlobsResult): string {
+export function listBlobsXml(r: ListBlobsResult): Buffer {
   const w = new XmlWriter();
   w.open('EnumerationResults', { ServiceEndpoint: r.serviceEndpoint, ContainerName: r.containerName });
   writePaging(w, r);
@@ -146,7 +146,7 @@ export function listBlobsXml(r: ListBlobsResult): string {
     w.close();
   }
   for (const p of r.blobPrefixes ?? []) w.open('BlobPrefix').leaf('Name', p).close();
-  return w.close().leaf('NextMarker', r.nextMarker).close().end();
+  return w.close().leaf('NextMarker', r.nextMarker).close().endBytes();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ export interface BlockInfo {
 }
 
 /** `undefined` lists are left out (`blocklisttype=committed` / `uncommitted`). */
-export function blockListXml(committed: readonly BlockInfo[] | undefined, uncommitted: readonly BlockInfo[] | undefined): string {
+export function blockListXml(committed: readonly BlockInfo[] | undefined, uncommitted: readonly BlockInfo[] | undefined): Buffer {
   const w = new XmlWriter();
   w.open('BlockList');
   for (const [element, blocks] of [
@@ -171,13 +171,13 @@ export function blockListXml(committed: readonly BlockInfo[] | undefined, uncomm
     for (const b of blocks) w.open('Block').leaf('Name', b.name).leaf('Size', b.size).close();
     w.close();
   }
-  return w.close().end();
+  return w.close().endBytes();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Get Container ACL
 
-export function signedIdentifiersXml(identifiers: readonly SignedIdentifier[]): string {
+export function signedIdentifiersXml(identifiers: readonly SignedIdentifier[]): Buffer {
   const w = new XmlWriter();
   w.open('SignedIdentifiers');
   for (const s of identifiers) {
@@ -185,7 +185,7 @@ export function signedIdentifiersXml(identifiers: readonly SignedIdentifier[]): 
     w.optionalLeaf('Start', s.start).optionalLeaf('Expiry', s.expiry).optionalLeaf('Permission', s.permission);
     w.close().close();
   }
-  return w.close().end();
+  return w.close().endBytes();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ function writeMetrics(w: XmlWriter, name: string, m: MetricsSettings): void {
   w.close();
 }
 
-export function servicePropertiesXml(p: ServiceProperties): string {
+export function servicePropertiesXml(p: ServiceProperties): Buffer {
   const w = new XmlWriter();
   w.open('StorageServiceProperties');
   w.open('Logging')
@@ -259,17 +259,17 @@ export function servicePropertiesXml(p: ServiceProperties): string {
   w.optionalLeaf('IndexDocument', p.staticWebsite.indexDocument).optionalLeaf('ErrorDocument404Path', p.staticWebsite.errorDocument404Path);
   w.optionalLeaf('DefaultIndexDocumentPath', p.staticWebsite.defaultIndexDocumentPath);
   w.close();
-  return w.close().end();
+  return w.close().endBytes();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Get Blob Tags
 
-export function blobTagsXml(tags: Metadata): string {
+export function blobTagsXml(tags: Metadata): Buffer {
   const w = new XmlWriter();
   w.open('Tags').open('TagSet');
   for (const [key, value] of entries(tags)) w.open('Tag').leaf('Key', key).leaf('Value', value).close();
-  return w.close().close().end();
+  return w.close().close().endBytes();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +287,7 @@ export function filterBlobsXml(r: {
   where: string;
   blobs: readonly FilterBlobEntry[];
   nextMarker: string;
-}): string {
+}): Buffer {
   const w = new XmlWriter();
   w.open('EnumerationResults', { ServiceEndpoint: r.serviceEndpoint }).leaf('Where', r.where).open('Blobs');
   for (const b of r.blobs) {
@@ -295,5 +295,5 @@ export function filterBlobsXml(r: {
     writeTags(w, b.tags);
     w.close();
   }
-  return w.close().leaf('NextMarker', r.nextMarker).close().end();
+  return w.close().leaf('NextMarker', r.nextMarker).close().endBytes();
 }

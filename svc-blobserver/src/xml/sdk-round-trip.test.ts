@@ -23,7 +23,7 @@ const bodies = new Map<OperationName, Buffer>();
 let server: Server;
 let client: BlobServiceClient;
 
-type Responder = (query: ReadonlyMap<string, string>, endpoint: string) => string;
+type Responder = (query: ReadonlyMap<string, string>, endpoint: string) => Buffer;
 
 const RESPONDERS: Partial<Record<OperationName, Responder>> = {
   ListContainers: (query, endpoint) =>

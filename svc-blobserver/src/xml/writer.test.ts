@@ -22,6 +22,15 @@ test('writes Azure’s prolog: byte order mark and utf-8 declaration', () => {
   assert.equal(new XmlWriter({ bom: false }).open('a').close().end(), '<?xml version="1.0" encoding="utf-8"?><a></a>');
 });
 
+test('endBytes is the UTF-8 of end(), byte order mark included', () => {
+  const doc = (bom: boolean) => new XmlWriter({ bom }).open('a').leaf('b', 'é😀\n').close();
+  for (const bom of [true, false]) {
+    const bytes = doc(bom).endBytes();
+    assert.deepEqual(bytes, Buffer.from(doc(bom).end(), 'utf8'));
+    assert.equal(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), bom);
+  }
+});
+
 test('user text round-trips through the parser', () => {
   const hostile = ' <Blob>&amp;</Blob> "quoted" \'s\' line\nbreak\ttab\rcr ]]> ';
   const w = new XmlWriter();
