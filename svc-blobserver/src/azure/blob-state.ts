@@ -33,16 +33,23 @@ export type StoredHeaderName = keyof typeof BLOB_HEADERS;
 
 const HEX_MD5 = /^[0-9a-f]{32}$/;
 
+/** A map's entries in key order as JSON (`[]` for none, the common case, without sorting or encoding). */
+function sortedJson(m: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(m);
+  if (entries.length === 0) return '[]';
+  return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 /**
  * Derived from what Azure's ETag follows: the version, its bytes, Last-Modified, content headers
  * and metadata, and not the record's revision, so that changes Azure makes without a new ETag
  * (Set Blob Tags, S3 tagging and ACLs, leases) keep it.
  */
 export function blobEtag(v: ObjectVersion): string {
-  const sorted = (m: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
   const h = createHash('sha256')
-    .update(`${v.bucket}\0${v.key}\0${v.versionId}\0${v.lastModified?.getTime() ?? 0}\0${v.etag}\0`)
-    .update(`${sorted(v.headers)}\0${sorted(v.userMetadata)}`)
+    .update(
+      `${v.bucket}\0${v.key}\0${v.versionId}\0${v.lastModified?.getTime() ?? 0}\0${v.etag}\0${sortedJson(v.headers)}\0${sortedJson(v.userMetadata)}`,
+    )
     .digest('hex');
   return `"0x8D${h.slice(0, 13).toUpperCase()}"`;
 }
