@@ -5,7 +5,8 @@
 // a crash leaves at most files in the writer's tmp directory, which it empties when it
 // opens. A body that fits in one write (up to WRITE_BLOCK) is written to a file opened
 // with O_DSYNC (the write returns once durable: no separate fdatasync), and the shard
-// directories stay open for their fsyncs: a small put is five file system calls. `IDENTITY` holds a random id made at the first open:
+// directories stay open for their fsyncs: a small put is five file system calls.
+// `IDENTITY` holds a random id made at the first open:
 // DataPlacementService.GetLocalRoot hands it out with the directory, so another process
 // that sees the same directory (the Azure edge) attaches to it as a second writer with
 // its own tmp directory, and reads and writes pieces itself.
