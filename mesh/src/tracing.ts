@@ -1,7 +1,7 @@
 // OpenTelemetry for every process: W3C trace context, AsyncLocalStorage context,
 // a span per RPC and per edge request, OTLP/HTTP export when
-// OTEL_EXPORTER_OTLP_ENDPOINT is set (spans still exist without it, so logs carry
-// trace ids).
+// OTEL_EXPORTER_OTLP_ENDPOINT is set (spans still exist without it, unsampled, so logs
+// carry trace ids).
 import {
   context,
   propagation,
@@ -17,7 +17,7 @@ import {
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 
 export { SpanKind, SpanStatusCode, type Span, type Context };
@@ -40,6 +40,9 @@ export function setupTracing(service: string, version: string, env: NodeJS.Proce
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': service, 'service.version': version }),
     spanProcessors,
+    // Without an exporter no one reads span data: spans are not sampled, so they carry trace and
+    // span ids (logs, propagation to the next service) but record no attributes, events or times.
+    ...(spanProcessors.length === 0 && { sampler: new AlwaysOffSampler() }),
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
