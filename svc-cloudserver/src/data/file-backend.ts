@@ -119,12 +119,14 @@ async function writeAll(fd: number, blocks: Uint8Array[]): Promise<void> {
   }
 }
 
+const DIRECTORY = constants.O_RDONLY | constants.O_DIRECTORY;
+
 async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fd = await openFd(dir, DIRECTORY);
   try {
-    await fh.sync();
+    await fsyncFd(fd);
   } finally {
-    await fh.close();
+    await closeFd(fd);
   }
 }
 
@@ -254,7 +256,7 @@ export class FileBackend implements DataBackend {
     if (this.#closed) return syncDir(dir);
     let opened = this.#dirs.get(shard);
     if (opened === undefined) {
-      opened = openFd(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+      opened = openFd(dir, DIRECTORY);
       this.#dirs.set(shard, opened);
       // A failed open is not kept: the next put tries again.
       opened.catch(() => this.#dirs.delete(shard));

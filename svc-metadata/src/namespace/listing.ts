@@ -31,7 +31,8 @@ const PAGE = 1000;
 /**
  * With a delimiter, entries fetched past a common prefix are wasted (each one read, checked and
  * copied); pages start at one entry and double while no prefix is met, so a listing made of
- * common prefixes reads one entry per prefix, and a run of plain keys costs a few more scans.
+ * common prefixes reads one key per prefix (and no value), and a run of plain keys costs a few
+ * more scans.
  */
 const FIRST_DELIMITED_PAGE = 1;
 
@@ -80,6 +81,15 @@ async function walk<T>(store: KvStore, o: WalkOptions<T>): Promise<{ items: Item
   let from = o.from;
   let batch = o.delimiter === '' ? PAGE : FIRST_DELIMITED_PAGE;
   let first = true;
+  /** Lists a common prefix and moves past it; the walk's result when the walk ends there. */
+  const skip = (prefix: string): { items: Item<T>[]; truncated: boolean } | undefined => {
+    if (items.length === o.maxKeys) return { items, truncated: true };
+    items.push({ type: 'prefix', prefix });
+    const after = prefixSuccessor(o.tablePrefix(prefix));
+    if (after === undefined) return { items, truncated: false };
+    from = { gte: after };
+    return undefined;
+  };
   for (;;) {
     if (batch === FIRST_DELIMITED_PAGE) {
       // Where a common prefix may start (the listing's start, past a prefix), the next key alone
@@ -89,11 +99,8 @@ async function walk<T>(store: KvStore, o: WalkOptions<T>): Promise<{ items: Item
       if (next === undefined) return { items, truncated: false };
       const prefix = commonPrefix(o.objectKey(next), o.prefix, o.delimiter);
       if (prefix !== undefined) {
-        if (items.length === o.maxKeys) return { items, truncated: true };
-        items.push({ type: 'prefix', prefix });
-        const after = prefixSuccessor(o.tablePrefix(prefix));
-        if (after === undefined) return { items, truncated: false };
-        from = { gte: after };
+        const done = skip(prefix);
+        if (done !== undefined) return done;
         continue;
       }
       from = { gte: next };
@@ -106,11 +113,8 @@ async function walk<T>(store: KvStore, o: WalkOptions<T>): Promise<{ items: Item
       const key = o.objectKey(entry.key);
       const prefix = commonPrefix(key, o.prefix, o.delimiter);
       if (prefix !== undefined) {
-        if (items.length === o.maxKeys) return { items, truncated: true };
-        items.push({ type: 'prefix', prefix });
-        const after = prefixSuccessor(o.tablePrefix(prefix));
-        if (after === undefined) return { items, truncated: false };
-        from = { gte: after };
+        const done = skip(prefix);
+        if (done !== undefined) return done;
         jumped = true;
         break;
       }

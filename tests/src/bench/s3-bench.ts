@@ -77,6 +77,11 @@ async function startS3rver(): Promise<Child> {
   return startChild([bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '-s', '--no-vhost-buckets'], port, dir);
 }
 
+/** The header of a table of withCeiling rows. */
+function header(first: string): string[] {
+  return [first, 'zenko ops/s', 's3rver ops/s', 'ratio', 'client ceiling ops/s', 'errors (zenko / s3rver / ceiling)', 'target'];
+}
+
 /** A table row of Zenko, s3rver and the client ceiling measured together (ops/s). */
 function withCeiling(label: string, r: Rate[], target: string): (string | number)[] {
   return [
@@ -98,9 +103,7 @@ async function smallObjects(targets: [Target, Target], ceiling: Target, seconds:
     await t.client.send(new CreateBucketCommand({ Bucket: bucket }));
     await rate(`${t.name} warm-up`, (i) => put(t, `warm/${i}`), { concurrency: 32, seconds: 0.5 });
   }
-  const rows: (string | number)[][] = [
-    ['4 KiB objects', 'zenko ops/s', 's3rver ops/s', 'ratio', 'client ceiling ops/s', 'errors (zenko / s3rver / ceiling)', 'target'],
-  ];
+  const rows: (string | number)[][] = [header('4 KiB objects')];
   const subjects: Target[] = [...targets, ceiling];
   for (const concurrency of [1, 32]) {
     const puts = new Map<Target, number>();
@@ -156,17 +159,7 @@ async function listings(
     if (r.errors > 0) throw new Error(`${r.errors} errors while loading ${total} keys into ${t.name}`);
     loadSeconds.push(r.seconds);
   }
-  const rows: (string | number)[][] = [
-    [
-      'ListObjectsV2 (concurrency 1)',
-      'zenko ops/s',
-      's3rver ops/s',
-      'ratio',
-      'client ceiling ops/s',
-      'errors (zenko / s3rver / ceiling)',
-      'target',
-    ],
-  ];
+  const rows: (string | number)[][] = [header('ListObjectsV2 (concurrency 1)')];
   const cases: [string, ListObjectsV2Command, (n: number, p: number) => boolean, string][] = [
     [
       `prefix "d042/" (${LIST_PER_PREFIX} keys)`,
@@ -212,17 +205,7 @@ async function listings(
 async function wireRows(clients: [WireClient, WireClient, WireClient], seconds: number): Promise<(string | number)[][]> {
   const names = ['zenko', 's3rver', 'ceiling'];
   const body = Buffer.alloc(SMALL, 0x61);
-  const rows: (string | number)[][] = [
-    [
-      'minimal signed-HTTP client',
-      'zenko ops/s',
-      's3rver ops/s',
-      'ratio',
-      'client ceiling ops/s',
-      'errors (zenko / s3rver / ceiling)',
-      'target',
-    ],
-  ];
+  const rows: (string | number)[][] = [header('minimal signed-HTTP client')];
   const step = async (label: string, target: string, concurrency: number, op: (c: WireClient, i: number) => Promise<void>) => {
     const r = await interleaved(
       label,
