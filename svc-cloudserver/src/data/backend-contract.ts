@@ -48,6 +48,17 @@ export function backendContract(type: string, open: () => Promise<DataBackend>, 
       assert.deepEqual(await b.head(key), { size: data.length });
     });
 
+    it('stores a body of many blocks, in uneven chunks, byte for byte', async () => {
+      // Larger than a backend's write and flush blocks (the file type's are 1 and 8 MiB), so
+      // writes and flushes overlap the arrival of the next chunks.
+      const big = Buffer.alloc(21 * MIB + 12_345);
+      for (let i = 0; i + 4 <= big.length; i += 4) big.writeUInt32LE(i, i);
+      const b = await open();
+      const { key, size } = await b.put(chunksOf(big, 300_007), { ...hint, size: big.length });
+      assert.equal(size, big.length);
+      assert.ok((await readAll(await b.get(key))).equals(big));
+    });
+
     it('sends bytes to a slow sink, whole and by range, never refilling a chunk the sink still holds', async () => {
       const b = await open();
       const { key } = await b.put(chunksOf(data), hint);

@@ -5,7 +5,10 @@
 // a crash leaves at most files in the writer's tmp directory, which it empties when it
 // opens. A body that fits in one write (up to WRITE_BLOCK) is written to a file opened
 // with O_DSYNC (the write returns once durable: no separate fdatasync), and the shard
-// directories stay open for their fsyncs: a small put is five file system calls.
+// directories stay open for their fsyncs: a small put is five file system calls. A
+// larger body is written one block at a time while the next gathers, and flushed
+// (fdatasync) in the background every FLUSH_EVERY bytes: the final fdatasync has little
+// left to do.
 // `IDENTITY` holds a random id made at the first open:
 // DataPlacementService.GetLocalRoot hands it out with the directory, so another process
 // that sees the same directory (the Azure edge) attaches to it as a second writer with
@@ -32,6 +35,8 @@ import type { ByteRange, DataBackend, PutHint } from './backend.js';
 const KEY = /^[0-9a-f]{32}$/;
 /** Writes are gathered into blocks of this size before reaching the file. */
 const WRITE_BLOCK = 1024 * 1024;
+/** A large body's written bytes are flushed (fdatasync) in the background after this many more. */
+const FLUSH_EVERY = 8 * 1024 * 1024;
 const READ_BLOCK = 1024 * 1024;
 /** Reads up to this size use one buffer of their size, not pooled blocks, read without the thread pool. */
 const SMALL_READ = 64 * 1024;
@@ -117,6 +122,12 @@ async function writeAll(fd: number, blocks: Uint8Array[]): Promise<void> {
     }
     left = rest;
   }
+}
+
+/** The same promise, marked handled: it is awaited later, and a rejection before then is not unhandled. */
+function background<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 const DIRECTORY = constants.O_RDONLY | constants.O_DIRECTORY;
@@ -212,6 +223,13 @@ export class FileBackend implements DataBackend {
     const tmp = join(this.#tmp, key);
     let fd: number | undefined;
     let size = 0;
+    // A large body is written while the next block gathers (one write in flight), and its
+    // pages are flushed (fdatasync) in the background every FLUSH_EVERY bytes (one flush in
+    // flight): the bytes keep arriving while the disk works, and the final fdatasync has
+    // little left to do.
+    let writing: Promise<void> | undefined;
+    let flushing: Promise<void> | undefined;
+    let unflushed = 0;
     try {
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
@@ -224,8 +242,17 @@ export class FileBackend implements DataBackend {
           fd ??= await openFd(tmp, CREATE, 0o644);
           const blocks = pending;
           pending = [];
+          unflushed += pendingBytes;
           pendingBytes = 0;
-          await writeAll(fd, blocks);
+          await writing;
+          const target = fd;
+          writing = background(writeAll(target, blocks));
+          if (unflushed >= FLUSH_EVERY) {
+            // A disk slower than the network holds the body back here, not in memory.
+            await flushing;
+            unflushed = 0;
+            flushing = background(writing.then(() => fdatasyncFd(target)));
+          }
         }
       }
       if (fd === undefined) {
@@ -233,7 +260,9 @@ export class FileBackend implements DataBackend {
         fd = await openFd(tmp, CREATE_DSYNC, 0o644);
         await writeAll(fd, pending);
       } else {
+        await writing;
         await writeAll(fd, pending);
+        await flushing;
         await fdatasyncFd(fd);
       }
       const written = fd;
@@ -243,7 +272,11 @@ export class FileBackend implements DataBackend {
       await this.#syncShard(key.slice(0, 2));
       return { key, size };
     } catch (err) {
-      if (fd !== undefined) await closeFd(fd).catch(() => undefined);
+      if (fd !== undefined) {
+        // The descriptor is closed only once no write or flush uses it.
+        await Promise.allSettled([writing, flushing]);
+        await closeFd(fd).catch(() => undefined);
+      }
       await unlink(tmp).catch(() => undefined);
       // Only the file system's own failures are mapped; the body's errors (digest, signature) pass through.
       throw isSystemError(err) ? storageError(err, 'writing') : err;

@@ -33,6 +33,7 @@ import {
   loadAverage as load,
   MiB,
   plainGet,
+  md5Rate,
   rawDiskRate,
   startCeiling,
   startChild,
@@ -252,6 +253,7 @@ async function wireRows(clients: [WireClient, WireClient, WireClient], seconds: 
 
 async function largeObjects(targets: [Target, Target], stack: TestStack, seconds: number): Promise<(string | number)[][]> {
   const disk = await rawDiskRate(stack.dataDir, LARGE);
+  const md5 = md5Rate(LARGE);
   const bucket = 'large';
   for (const t of targets) await t.client.send(new CreateBucketCommand({ Bucket: bucket }));
   // A stream body with ContentLength (UNSIGNED-PAYLOAD): the client does not hash 64 MiB per request.
@@ -289,6 +291,7 @@ async function largeObjects(targets: [Target, Target], stack: TestStack, seconds
   return [
     ['64 MiB objects (concurrency 1)', 'MiB/s', 'reference', 'reference MiB/s', 'ratio', 'errors', 'target'],
     ['raw disk: 1 MiB writes + fdatasync (best of 3)', disk, '-', '-', '-', '0', '-'],
+    ['MD5 on one core, 1 MiB blocks (best of 3): the ETag, so a ceiling for one PUT', md5, '-', '-', '-', '0', '-'],
     ['plain Node HTTP GET from memory (child process)', plainMiBps, '-', '-', '-', String(plainGetRate.errors), '-'],
     [
       'zenko PutObject (durable)',
@@ -298,6 +301,15 @@ async function largeObjects(targets: [Target, Target], stack: TestStack, seconds
       ratio(mibps(ourPut!, LARGE), disk),
       String(ourPut!.errors),
       '≥ 0.8×',
+    ],
+    [
+      'zenko PutObject against the MD5 ceiling (information)',
+      mibps(ourPut!, LARGE),
+      'MD5',
+      md5,
+      ratio(mibps(ourPut!, LARGE), md5),
+      '-',
+      '-',
     ],
     [
       'zenko GetObject',

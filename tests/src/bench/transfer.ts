@@ -1,6 +1,7 @@
 // Byte-moving helpers shared by the benchmark sections: generated bodies, draining
 // responses, reference processes (a plain Node HTTP server) and the raw disk rate.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { get as httpGet, type Agent } from 'node:http';
@@ -112,6 +113,23 @@ export async function rawDiskRate(dir: string, size: number, tries = 3): Promise
     }
     best = Math.max(best, size / MiB / ((performance.now() - start) / 1000));
     await unlink(path);
+  }
+  return best;
+}
+
+/**
+ * MD5 of `size` bytes in 1 MiB blocks on this thread; MiB/s, best of `tries`. A single-request
+ * PUT's ETag is this digest over the whole stream, so one PUT cannot run faster than this.
+ */
+export function md5Rate(size: number, tries = 3): number {
+  const block = Buffer.alloc(MiB, 0x5a);
+  let best = 0;
+  for (let t = 0; t < tries; t++) {
+    const start = performance.now();
+    const hash = createHash('md5');
+    for (let left = size; left > 0; left -= block.length) hash.update(block.subarray(0, Math.min(block.length, left)));
+    hash.digest();
+    best = Math.max(best, size / MiB / ((performance.now() - start) / 1000));
   }
   return best;
 }
