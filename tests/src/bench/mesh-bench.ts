@@ -8,7 +8,7 @@ import { meshV1ServiceInfo } from '@zenko/gen';
 import { createClient, waitServing } from '@zenko/mesh';
 import { freePorts } from '../support/ports.js';
 import { REPO_ROOT } from '../support/stack.js';
-import { measureRate, printTable } from './measure.js';
+import { interleaved, measureRate, printTable, type Rate } from './measure.js';
 
 export async function meshBench(seconds: number): Promise<void> {
   const [grpcPort, metricsPort] = await freePorts(2);
@@ -31,10 +31,18 @@ export async function meshBench(seconds: number): Promise<void> {
     };
     const rawCall = (): Promise<void> => new Promise((resolve, reject) => raw.getServiceInfo({}, (err) => (err ? reject(err) : resolve())));
     const rows: (string | number)[][] = [['GetServiceInfo (unary, loopback)', 'mesh ops/s', 'bare grpc-js ops/s', 'ratio', 'errors']];
+    const meshCall = () => mesh.getServiceInfo({});
     for (const concurrency of [1, 32]) {
-      await measureRate(() => mesh.getServiceInfo({}), { concurrency, seconds: 0.5 }); // warm-up
-      const m = await measureRate(() => mesh.getServiceInfo({}), { concurrency, seconds });
-      const r = await measureRate(rawCall, { concurrency, seconds });
+      // Both warm up, then alternate in slices: the server and the machine are the same for both.
+      for (const op of [meshCall, rawCall]) await measureRate(op, { concurrency, seconds: 0.5 });
+      const [m, r] = (await interleaved(
+        `GetServiceInfo concurrency ${concurrency}`,
+        [
+          { name: 'mesh', op: meshCall },
+          { name: 'bare grpc-js', op: rawCall },
+        ],
+        { concurrency, seconds },
+      )) as [Rate, Rate];
       rows.push([`concurrency ${concurrency}`, m.opsPerSecond, r.opsPerSecond, m.opsPerSecond / r.opsPerSecond, m.errors + r.errors]);
     }
     mesh.close();
