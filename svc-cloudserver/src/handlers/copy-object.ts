@@ -4,7 +4,7 @@
 import { metadataV1Metadata } from '@zenko/gen';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
-import { authorizedBucket, isVersioned, loadBucket, objectKey, type Bucket } from '../s3/access.js';
+import { DELETE_MARKER_HEADERS, authorizedBucket, hideMissing, isVersioned, loadBucket, objectKey, type Bucket } from '../s3/access.js';
 import { authorize, authorizeObject } from '../s3/authorize.js';
 import { evaluateConditions } from '../s3/conditions.js';
 import { sendXml, type S3Context } from '../s3/context.js';
@@ -43,7 +43,18 @@ export async function copySource(ctx: S3Context, deps: S3Deps): Promise<CopySour
   const srcCtx: S3Context = { ...ctx, bucket: srcBucketName, key: srcKey, operation: 'GetObject' };
   const bucket = await loadBucket(srcCtx, deps);
   const decision = authorize(srcCtx, bucket, 'GetObject', srcKey);
-  const version = await loadVersion(srcCtx, deps, srcBucketName, srcKey, versionId);
+  const version = await loadVersion(srcCtx, deps, srcBucketName, srcKey, versionId).catch((err: unknown) => {
+    const shown = hideMissing(srcCtx, bucket, decision, err);
+    if (shown instanceof S3Error && shown.code === 'MethodNotAllowed') {
+      // A source whose latest version is a delete marker is NoSuchKey with the marker's headers;
+      // a source naming a delete marker by version id is refused, without them.
+      for (const name of DELETE_MARKER_HEADERS) ctx.res.removeHeader(name);
+      throw new S3Error('InvalidRequest', {
+        message: 'The source of a copy request may not specifically refer to a delete marker by version id.',
+      });
+    }
+    throw shown;
+  });
   authorizeObject(srcCtx, decision, version, 'GetObject');
   evaluateConditions(
     {

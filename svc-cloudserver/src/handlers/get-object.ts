@@ -43,8 +43,11 @@ export async function loadVersion(
       ctx.res.setHeader('x-amz-delete-marker', 'true');
       const markerId = err.details['versionId'];
       if (markerId) ctx.res.setHeader('x-amz-version-id', markerId);
-      if (versionId !== '')
+      if (versionId !== '') {
+        // A delete marker's version only accepts DELETE (S3 says so in Allow).
+        ctx.res.setHeader('allow', 'DELETE');
         throw new S3Error('MethodNotAllowed', { fields: { Method: ctx.req.method ?? 'GET', ResourceType: 'DeleteMarker' } });
+      }
       throw new S3Error('NoSuchKey', { fields: { Key: key } });
     }
     if (isMeshError(err, 'OBJECT_NOT_FOUND')) throw new S3Error('NoSuchKey', { fields: { Key: key } });

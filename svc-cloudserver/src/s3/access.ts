@@ -53,16 +53,22 @@ export async function bucketForObjectRead(ctx: S3Context, deps: S3Deps): Promise
   return { bucket, decision: authorize(ctx, bucket) };
 }
 
+/** Headers `loadVersion` sets when it meets a delete marker. */
+export const DELETE_MARKER_HEADERS = ['x-amz-delete-marker', 'x-amz-version-id', 'allow'];
+
 /**
- * A missing object is NoSuchKey only to a requester who may list the bucket; anyone else gets
- * AccessDenied, so a private bucket does not reveal which keys exist (as S3 does).
+ * A missing object (or a delete marker) is NoSuchKey, NoSuchVersion or MethodNotAllowed only to a
+ * requester who may list the bucket; anyone else gets AccessDenied without the delete marker's
+ * headers, so a private bucket does not reveal which keys exist or existed (as S3 does).
  */
 export function hideMissing(ctx: S3Context, bucket: Bucket, decision: Decision, err: unknown): unknown {
-  if (decision === 'granted' || !(err instanceof S3Error) || !['NoSuchKey', 'NoSuchVersion'].includes(err.code)) return err;
+  if (decision === 'granted' || !(err instanceof S3Error) || !['NoSuchKey', 'NoSuchVersion', 'MethodNotAllowed'].includes(err.code))
+    return err;
   try {
     authorize(ctx, bucket, 'ListObjects', undefined);
     return err;
   } catch {
+    for (const name of DELETE_MARKER_HEADERS) ctx.res.removeHeader(name);
     return new S3Error('AccessDenied');
   }
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
@@ -36,6 +37,7 @@ import {
   PutObjectLegalHoldCommand,
   PutObjectLockConfigurationCommand,
   PutObjectTaggingCommand,
+  S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { s3Client, s3Error } from '../support/s3.js';
@@ -96,6 +98,48 @@ describe('versioning', () => {
     );
     const unknown = await s3Error(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k', VersionId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })));
     assert.ok(['NoSuchVersion', 'InvalidArgument'].includes(unknown.code), unknown.code);
+  });
+
+  it('a delete marker: NoSuchKey or MethodNotAllowed with its headers to the owner, refused as a copy source by version id, hidden from anyone else', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'markers' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'markers', VersioningConfiguration: { Status: 'Enabled' } }));
+    await s3.send(new PutObjectCommand({ Bucket: 'markers', Key: 'k', Body: 'gone soon' }));
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket: 'markers', Key: 'k' }))).VersionId!;
+    const failure = async (p: Promise<unknown>) => {
+      const err = (await p.then(
+        () => assert.fail('expected the call to fail'),
+        (e: unknown) => e,
+      )) as S3ServiceException;
+      assert.ok(err instanceof S3ServiceException, String(err));
+      const headers = (err.$response as { headers: Record<string, string> } | undefined)?.headers ?? {};
+      return { code: err.name, status: err.$metadata.httpStatusCode, headers };
+    };
+
+    const latest = await failure(s3.send(new GetObjectCommand({ Bucket: 'markers', Key: 'k' })));
+    assert.deepEqual([latest.code, latest.status], ['NoSuchKey', 404]);
+    assert.equal(latest.headers['x-amz-delete-marker'], 'true');
+    assert.equal(latest.headers['x-amz-version-id'], marker);
+    const named = await failure(s3.send(new GetObjectCommand({ Bucket: 'markers', Key: 'k', VersionId: marker })));
+    assert.deepEqual([named.code, named.status, named.headers['allow']], ['MethodNotAllowed', 405, 'DELETE']);
+    assert.equal(named.headers['x-amz-delete-marker'], 'true');
+
+    const copyLatest = await failure(s3.send(new CopyObjectCommand({ Bucket: 'markers', Key: 'c', CopySource: 'markers/k' })));
+    assert.deepEqual([copyLatest.code, copyLatest.status, copyLatest.headers['x-amz-delete-marker']], ['NoSuchKey', 404, 'true']);
+    const copyNamed = await failure(
+      s3.send(new CopyObjectCommand({ Bucket: 'markers', Key: 'c', CopySource: `markers/k?versionId=${marker}` })),
+    );
+    assert.deepEqual([copyNamed.code, copyNamed.status], ['InvalidRequest', 400]);
+    assert.equal(copyNamed.headers['x-amz-delete-marker'], undefined);
+    assert.equal(copyNamed.headers['x-amz-version-id'], undefined);
+
+    for (const path of ['/markers/k', `/markers/k?versionId=${marker}`]) {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await fetch(`${stack.s3}${path}`, { method });
+        assert.equal(res.status, 403, `${method} ${path}`);
+        for (const name of ['x-amz-delete-marker', 'x-amz-version-id', 'allow'])
+          assert.equal(res.headers.get(name), null, `${method} ${path}: ${name} tells an anonymous requester about the marker`);
+      }
+    }
   });
 });
 
