@@ -129,7 +129,13 @@ const getOrHead: S3Handler = async (ctx, deps) => {
     // Part 1 of a single-part object is the whole object (200); a part of a multipart object is a 206.
     range = v.partsCount > 0 ? part : undefined;
   } else {
-    range = parseRange(ctx.headers['range'], v.size);
+    try {
+      range = parseRange(ctx.headers['range'], v.size);
+    } catch (err) {
+      // A 416 names the object's size (RFC 9110), which tells the client what it may ask for.
+      if (err instanceof S3Error && err.code === 'InvalidRange') ctx.res.setHeader('content-range', `bytes */${v.size}`);
+      throw err;
+    }
   }
   const status = range ? 206 : 200;
   if (range) {

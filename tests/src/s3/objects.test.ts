@@ -122,6 +122,11 @@ describe('objects', () => {
       (await s3Error(s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'range', Range: 'bytes=20-30' })))).code,
       'InvalidRange',
     );
+    // The 416 names the object's size (RFC 9110).
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'b-obj', Key: 'range' }), { expiresIn: 300 });
+    const refused = await fetch(url, { headers: { range: 'bytes=20-30' } });
+    assert.equal(refused.status, 416);
+    assert.equal(refused.headers.get('content-range'), 'bytes */20');
   });
 
   it('evaluates conditional GETs and conditional PUTs', async () => {
