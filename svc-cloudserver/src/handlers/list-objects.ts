@@ -2,6 +2,7 @@
 // markers, max-keys and encoding-type=url.
 import type { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
+import { CHECKSUM_ALGORITHMS } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket } from '../s3/access.js';
@@ -39,6 +40,12 @@ function listParams(ctx: S3Context): { prefix: string; delimiter: string; maxKey
   };
 }
 
+/** A `<ChecksumAlgorithm>` for each checksum the version stores, as S3 lists them. */
+function checksumAlgorithms(w: XmlWriter, o: metadataV1Metadata.ObjectVersion): void {
+  for (const algorithm of CHECKSUM_ALGORITHMS)
+    if (o.checksums[algorithm] !== undefined) w.leaf('ChecksumAlgorithm', algorithm.toUpperCase());
+}
+
 function owner(w: XmlWriter, o: metadataV1Metadata.ObjectVersion): void {
   w.open('Owner').leaf('ID', o.ownerId).leaf('DisplayName', o.ownerDisplayName).close();
 }
@@ -63,11 +70,9 @@ export const listObjects: S3Handler = async (ctx, deps) => {
   if (res.isTruncated && p.delimiter) w.leaf('NextMarker', p.encode(res.nextMarker));
   if (ctx.query.get('encoding-type') === 'url') w.leaf('EncodingType', 'url');
   for (const o of res.objects) {
-    w.open('Contents')
-      .leaf('Key', p.encode(o.key))
-      .leaf('LastModified', isoDate(o.lastModified))
-      .leaf('ETag', quoteEtag(o.etag))
-      .leaf('Size', o.size);
+    w.open('Contents').leaf('Key', p.encode(o.key)).leaf('LastModified', isoDate(o.lastModified)).leaf('ETag', quoteEtag(o.etag));
+    checksumAlgorithms(w, o);
+    w.leaf('Size', o.size);
     owner(w, o);
     w.leaf('StorageClass', o.storageClass || 'STANDARD').close();
   }
@@ -117,11 +122,9 @@ export const listObjectsV2: S3Handler = async (ctx, deps) => {
   if (res.isTruncated) w.leaf('NextContinuationToken', encodeToken(res.nextMarker));
   if (ctx.query.get('encoding-type') === 'url') w.leaf('EncodingType', 'url');
   for (const o of res.objects) {
-    w.open('Contents')
-      .leaf('Key', p.encode(o.key))
-      .leaf('LastModified', isoDate(o.lastModified))
-      .leaf('ETag', quoteEtag(o.etag))
-      .leaf('Size', o.size);
+    w.open('Contents').leaf('Key', p.encode(o.key)).leaf('LastModified', isoDate(o.lastModified)).leaf('ETag', quoteEtag(o.etag));
+    checksumAlgorithms(w, o);
+    w.leaf('Size', o.size);
     if (fetchOwner) owner(w, o);
     w.leaf('StorageClass', o.storageClass || 'STANDARD').close();
   }
@@ -170,7 +173,9 @@ export const listObjectVersions: S3Handler = async (ctx, deps) => {
         .close();
     } else {
       w.open('Version').leaf('Key', p.encode(v.key)).leaf('VersionId', v.versionId).leaf('IsLatest', v.isLatest);
-      w.leaf('LastModified', isoDate(v.lastModified)).leaf('ETag', quoteEtag(v.etag)).leaf('Size', v.size);
+      w.leaf('LastModified', isoDate(v.lastModified)).leaf('ETag', quoteEtag(v.etag));
+      checksumAlgorithms(w, v);
+      w.leaf('Size', v.size);
       owner(w, v);
       w.leaf('StorageClass', v.storageClass || 'STANDARD').close();
     }

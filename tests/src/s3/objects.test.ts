@@ -166,10 +166,11 @@ describe('objects', () => {
     for (const [i, key] of keys.entries()) {
       assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: key }))).Body?.transformToString(), `v${i}`, key);
     }
-    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: 'b-obj', EncodingType: 'url' }))).Contents?.map((c) =>
-      decodeURIComponent(c.Key!.replace(/\+/g, ' ')),
-    );
-    for (const key of keys) assert.ok(listed?.includes(key), `listing has ${JSON.stringify(key)}`);
+    const contents = (await s3.send(new ListObjectsV2Command({ Bucket: 'b-obj', EncodingType: 'url' }))).Contents ?? [];
+    const listed = contents.map((c) => decodeURIComponent(c.Key!.replace(/\+/g, ' ')));
+    for (const key of keys) assert.ok(listed.includes(key), `listing has ${JSON.stringify(key)}`);
+    // The SDK sent a CRC32 with each PUT: the listing names the algorithm, as S3's does.
+    assert.deepEqual(contents[listed.indexOf('a/b')]?.ChecksumAlgorithm, ['CRC32']);
     const tooLong = 'k'.repeat(1025);
     assert.equal((await s3Error(s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: tooLong, Body: 'x' })))).code, 'KeyTooLongError');
   });
