@@ -179,7 +179,7 @@ export async function locationCommand(address: string, sub: string | undefined, 
       }
       case 'list': {
         const { locations } = await client.listLocations({});
-        if (flag(args, 'json')) json(locations);
+        if (flag(args, 'json')) json(locations.map((l) => ({ ...l, type: typeName(l.type) })));
         else
           out(
             table([
@@ -198,7 +198,7 @@ export async function locationCommand(address: string, sub: string | undefined, 
       }
       case 'show': {
         const { location } = await client.getLocation({ name: positional(args, 0, 'location name') });
-        json(location);
+        json(location && { ...location, type: typeName(location.type) });
         return 0;
       }
       case 'remove':

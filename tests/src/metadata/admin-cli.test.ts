@@ -80,13 +80,13 @@ describe('zenko account and key', () => {
 
 describe('zenko location', () => {
   it('lists the built-in locations', async () => {
-    const locations = JSON.parse((await zenko('location', 'list', '--json')).stdout) as { name: string; builtin: boolean }[];
+    const locations = JSON.parse((await zenko('location', 'list', '--json')).stdout) as { name: string; type: string; builtin: boolean }[];
     assert.deepEqual(
       locations
         .filter((l) => l.builtin)
-        .map((l) => l.name)
+        .map((l) => `${l.name} ${l.type}`)
         .sort(),
-      ['memory', 'us-east-1'],
+      ['memory mem', 'us-east-1 file'],
     );
     assert.equal((await zenko('location', 'remove', 'us-east-1')).code, 1);
   });
@@ -139,7 +139,8 @@ describe('zenko location', () => {
     assert.equal(added.code, 0, added.stderr);
     const shown = await zenko('location', 'show', 'cloud');
     assert.doesNotMatch(shown.stdout, /super-secret-value/);
-    const location = JSON.parse(shown.stdout) as { secretsSet: string[]; details: { accessKey: string } };
+    const location = JSON.parse(shown.stdout) as { type: string; secretsSet: string[]; details: { accessKey: string } };
+    assert.equal(location.type, 'aws_s3', 'the type by the name `location add --type` takes');
     assert.deepEqual(location.secretsSet, ['secretKey']);
     assert.equal(location.details.accessKey, 'AK');
     assert.doesNotMatch((await zenko('location', 'list', '--json')).stdout, /super-secret-value/);
