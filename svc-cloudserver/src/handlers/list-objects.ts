@@ -1,13 +1,13 @@
 // ListObjects (v1), ListObjectsV2 and ListObjectVersions, with prefix, delimiter,
 // markers, max-keys and encoding-type=url.
-import type { metadataV1Metadata } from '@zenko/gen';
+import type { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { CHECKSUM_ALGORITHMS } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket } from '../s3/access.js';
 import { sendXml, type S3Context } from '../s3/context.js';
-import type { S3Handler } from '../s3/deps.js';
+import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { isoDate, quoteEtag } from '../s3/object-headers.js';
 
 /** S3's encoding-type=url: percent-encoding with '/' kept and spaces as '+'. */
@@ -55,13 +55,17 @@ function markerError(err: unknown): never {
   throw err;
 }
 
+/** One page of keys; max-keys=0 asks for nothing (the store would read 0 as its default page size). */
+function listPage(deps: S3Deps, req: metadataV1MetadataService.ListObjectsRequest): Promise<metadataV1MetadataService.ListObjectsResponse> {
+  if (req.maxKeys === 0) return Promise.resolve({ objects: [], commonPrefixes: [], isTruncated: false, nextMarker: '' });
+  return deps.metadata.listObjects(req).catch(markerError);
+}
+
 export const listObjects: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const p = listParams(ctx);
   const marker = ctx.query.get('marker') ?? '';
-  const res = await deps.metadata
-    .listObjects({ bucket: bucket.name, prefix: p.prefix, delimiter: p.delimiter, marker, maxKeys: p.maxKeys })
-    .catch(markerError);
+  const res = await listPage(deps, { bucket: bucket.name, prefix: p.prefix, delimiter: p.delimiter, marker, maxKeys: p.maxKeys });
   const w = new XmlWriter();
   w.open('ListBucketResult', { xmlns: S3_XMLNS });
   w.leaf('Name', bucket.name).leaf('Prefix', p.encode(p.prefix)).leaf('Marker', p.encode(marker)).leaf('MaxKeys', p.maxKeys);
@@ -107,9 +111,7 @@ export const listObjectsV2: S3Handler = async (ctx, deps) => {
     });
   const fromToken = token === null ? undefined : decodeToken(token);
   const marker = fromToken ?? startAfter;
-  const res = await deps.metadata
-    .listObjects({ bucket: bucket.name, prefix: p.prefix, delimiter: p.delimiter, marker, maxKeys: p.maxKeys })
-    .catch(markerError);
+  const res = await listPage(deps, { bucket: bucket.name, prefix: p.prefix, delimiter: p.delimiter, marker, maxKeys: p.maxKeys });
   const fetchOwner = ctx.query.get('fetch-owner') === 'true';
   const w = new XmlWriter();
   w.open('ListBucketResult', { xmlns: S3_XMLNS });
@@ -144,13 +146,23 @@ export const listObjectVersions: S3Handler = async (ctx, deps) => {
       fields: { ArgumentName: 'version-id-marker' },
     });
   }
-  const res = await deps.metadata
-    .listObjectVersions({ bucket: bucket.name, prefix: p.prefix, delimiter: p.delimiter, keyMarker, versionIdMarker, maxKeys: p.maxKeys })
-    .catch((err: unknown) => {
-      if (isMeshError(err, 'INVALID_VERSION_ID'))
-        throw new S3Error('InvalidArgument', { message: 'Invalid version id specified', fields: { ArgumentName: 'version-id-marker' } });
-      return markerError(err);
-    });
+  // max-keys=0 asks for nothing (the store would read 0 as its default page size).
+  const res = await (
+    p.maxKeys === 0
+      ? Promise.resolve({ versions: [], commonPrefixes: [], isTruncated: false, nextKeyMarker: '', nextVersionIdMarker: '' })
+      : deps.metadata.listObjectVersions({
+          bucket: bucket.name,
+          prefix: p.prefix,
+          delimiter: p.delimiter,
+          keyMarker,
+          versionIdMarker,
+          maxKeys: p.maxKeys,
+        })
+  ).catch((err: unknown) => {
+    if (isMeshError(err, 'INVALID_VERSION_ID'))
+      throw new S3Error('InvalidArgument', { message: 'Invalid version id specified', fields: { ArgumentName: 'version-id-marker' } });
+    return markerError(err);
+  });
   const w = new XmlWriter();
   w.open('ListVersionsResult', { xmlns: S3_XMLNS });
   w.leaf('Name', bucket.name)

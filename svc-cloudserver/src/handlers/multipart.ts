@@ -277,9 +277,11 @@ export const listParts: S3Handler = async (ctx, deps) => {
   const key = objectKey(ctx);
   const maxParts = intParam(ctx, 'max-parts', 1000, 1000);
   const marker = intParam(ctx, 'part-number-marker', 0, MAX_PARTS);
-  const res = await deps.metadata
-    .listParts({ bucket: bucket.name, key, uploadId: uploadId(ctx), partNumberMarker: marker, maxParts })
+  // max-parts=0 lists no part, but the upload must still exist (the store reads 0 as its default).
+  const found = await deps.metadata
+    .listParts({ bucket: bucket.name, key, uploadId: uploadId(ctx), partNumberMarker: marker, maxParts: Math.max(1, maxParts) })
     .catch(uploadError);
+  const res = maxParts === 0 ? { ...found, parts: [], isTruncated: false } : found;
   const u = res.upload;
   const w = new XmlWriter();
   w.open('ListPartsResult', { xmlns: S3_XMLNS })
@@ -317,12 +319,15 @@ export const listMultipartUploads: S3Handler = async (ctx, deps) => {
   const keyMarker = ctx.query.get('key-marker') ?? '';
   const uploadIdMarker = ctx.query.get('upload-id-marker') ?? '';
   const maxUploads = intParam(ctx, 'max-uploads', 1000, 1000);
-  const res = await deps.metadata
-    .listMultipartUploads({ bucket: bucket.name, prefix, delimiter, keyMarker, uploadIdMarker, maxUploads })
-    .catch((err: unknown) => {
-      if (isMeshError(err, 'INVALID_MARKER')) throw new S3Error('InvalidArgument', { message: err.message });
-      throw err;
-    });
+  // max-uploads=0 asks for nothing (the store would read 0 as its default page size).
+  const res = await (
+    maxUploads === 0
+      ? Promise.resolve({ uploads: [], commonPrefixes: [], isTruncated: false, nextKeyMarker: '', nextUploadIdMarker: '' })
+      : deps.metadata.listMultipartUploads({ bucket: bucket.name, prefix, delimiter, keyMarker, uploadIdMarker, maxUploads })
+  ).catch((err: unknown) => {
+    if (isMeshError(err, 'INVALID_MARKER')) throw new S3Error('InvalidArgument', { message: err.message });
+    throw err;
+  });
   const w = new XmlWriter();
   w.open('ListMultipartUploadsResult', { xmlns: S3_XMLNS })
     .leaf('Bucket', bucket.name)

@@ -20,6 +20,7 @@ import {
   ListBucketsCommand,
   ListMultipartUploadsCommand,
   ListObjectsCommand,
+  ListObjectVersionsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
@@ -246,6 +247,17 @@ describe('listings', () => {
       ['d', 'e'],
     );
   });
+
+  it('max-keys=0 lists nothing and is not truncated, in every listing', async () => {
+    const v1 = await s3.send(new ListObjectsCommand({ Bucket: 'b-list', MaxKeys: 0 }));
+    const v2 = await s3.send(new ListObjectsV2Command({ Bucket: 'b-list', MaxKeys: 0 }));
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'b-list', MaxKeys: 0 }));
+    for (const [name, page] of Object.entries({ v1, v2, versions })) {
+      assert.equal(page.IsTruncated, false, name);
+      assert.equal(page.MaxKeys, 0, name);
+    }
+    assert.deepEqual([v1.Contents, v2.Contents, v2.KeyCount, versions.Versions], [undefined, undefined, 0, undefined]);
+  });
 });
 
 describe('multipart uploads', () => {
@@ -302,6 +314,13 @@ describe('multipart uploads', () => {
     );
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'b-mpu' }));
     assert.ok(uploads.Uploads?.some((u) => u.UploadId === UploadId));
+    // A zero page size lists nothing, untruncated; ListParts still checks that the upload exists.
+    const noParts = await s3.send(new ListPartsCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId, MaxParts: 0 }));
+    assert.deepEqual([noParts.Parts, noParts.IsTruncated, noParts.MaxParts], [undefined, false, 0]);
+    const noUploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'b-mpu', MaxUploads: 0 }));
+    assert.deepEqual([noUploads.Uploads, noUploads.IsTruncated, noUploads.MaxUploads], [undefined, false, 0]);
+    const unknown = await s3Error(s3.send(new ListPartsCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId: 'nope', MaxParts: 0 })));
+    assert.equal(unknown.code, 'NoSuchUpload');
     const small = await s3Error(
       s3.send(
         new CompleteMultipartUploadCommand({
