@@ -2,7 +2,7 @@
 // Tags in Container (`?restype=container&comp=blobs&where=…`): the blobs whose index tags match
 // the expression (protocol/tag-query.ts), by container then name, each with the tags the
 // expression names. Implemented by scanning the containers' listings; `marker` is opaque (the
-// last blob returned), `maxresults` 1–5000.
+// last blob returned), `maxresults` (pages of at most 5000).
 import type { metadataV1Metadata } from '@zenko/gen';
 import { authorizedContainer, requireAccount } from '../azure/access.js';
 import { drain, sendXml } from '../azure/context.js';

@@ -10,19 +10,22 @@ import { listContainersXml, type ContainerEntry } from '../xml/responses.js';
 
 export const MAX_RESULTS = 5000;
 
-/** `maxresults`: 1 to 5000 (default 5000); anything else → OutOfRangeQueryParameterValue / InvalidQueryParameterValue. */
+/**
+ * `maxresults`: at least 1; above 5000 (or absent) the page holds up to 5000, as Azure pages;
+ * zero or a negative → OutOfRangeQueryParameterValue, not a number → InvalidQueryParameterValue.
+ */
 export function parseMaxResults(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(value)) {
+  if (!/^-?\d{1,10}$/.test(value)) {
     throw new AzureError('InvalidQueryParameterValue', { fields: { QueryParameterName: 'maxresults', QueryParameterValue: value } });
   }
   const n = Number(value);
-  if (n < 1 || n > MAX_RESULTS) {
+  if (n < 1) {
     throw new AzureError('OutOfRangeQueryParameterValue', {
-      fields: { QueryParameterName: 'maxresults', QueryParameterValue: value, MinimumAllowed: 1, MaximumAllowed: MAX_RESULTS },
+      fields: { QueryParameterName: 'maxresults', QueryParameterValue: value, MinimumAllowed: 1, MaximumAllowed: 2147483647 },
     });
   }
-  return n;
+  return Math.min(n, MAX_RESULTS);
 }
 
 /** The `include` values of a listing, lower-cased. */

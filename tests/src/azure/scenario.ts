@@ -357,6 +357,10 @@ export function azureScenario(target: () => AzureTarget): void {
       const pages = [];
       for await (const page of c.listBlobsFlat().byPage({ maxPageSize: 2 })) pages.push(page.segment.blobItems.map((b) => b.name));
       assert.deepEqual(pages, [['a/1', 'a/2'], ['a/b/3', 'b/4'], ['c']]);
+      // Above 5,000 the service pages at 5,000 (it does not refuse the request).
+      const big = [];
+      for await (const page of c.listBlobsFlat().byPage({ maxPageSize: 6000 })) big.push(page.segment.blobItems.length);
+      assert.deepEqual(big, [5]);
     });
   });
 
