@@ -10,16 +10,41 @@ import { authorizedBucket, bucketName, requireIdentity } from '../s3/access.js';
 import { sendEmpty, sendXml } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
 import { isoDate } from '../s3/object-headers.js';
+import { decodeToken, encodeToken } from './list-objects.js';
 
+const MAX_BUCKETS = 10_000;
+
+/**
+ * The requester's buckets by name; `prefix`, `bucket-region` (a bucket's region is its location)
+ * and pages of `max-buckets` (1 to 10,000) with `continuation-token`, as S3's ListBuckets.
+ */
 export const listBuckets: S3Handler = async (ctx, deps) => {
   const identity = requireIdentity(ctx);
+  const prefix = ctx.query.get('prefix') ?? '';
+  const region = ctx.query.get('bucket-region');
+  const rawMax = ctx.query.get('max-buckets');
+  if (rawMax !== null && (!/^\d{1,5}$/.test(rawMax) || Number(rawMax) < 1 || Number(rawMax) > MAX_BUCKETS))
+    throw new S3Error('InvalidArgument', {
+      message: `max-buckets must be an integer between 1 and ${MAX_BUCKETS}`,
+      fields: { ArgumentName: 'max-buckets', ArgumentValue: rawMax },
+    });
+  const token = ctx.query.get('continuation-token');
+  const after = token === null ? '' : decodeToken(token);
   const { buckets } = await deps.metadata.listBuckets({ ownerId: identity.accountId });
+  const matching = buckets
+    .filter((b) => b.name.startsWith(prefix) && b.name > after && (region === null || b.location === region))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const page = rawMax === null ? matching : matching.slice(0, Number(rawMax));
   const w = new XmlWriter();
   w.open('ListAllMyBucketsResult', { xmlns: S3_XMLNS });
   w.open('Owner').leaf('ID', identity.accountId).leaf('DisplayName', identity.displayName).close();
   w.open('Buckets');
-  for (const b of buckets) w.open('Bucket').leaf('Name', b.name).leaf('CreationDate', isoDate(b.createdAt)).close();
-  w.close().close();
+  for (const b of page)
+    w.open('Bucket').leaf('Name', b.name).leaf('CreationDate', isoDate(b.createdAt)).leaf('BucketRegion', b.location).close();
+  w.close();
+  if (page.length < matching.length) w.leaf('ContinuationToken', encodeToken(page.at(-1)!.name));
+  if (ctx.query.has('prefix')) w.leaf('Prefix', prefix);
+  w.close();
   sendXml(ctx, 200, w.end());
 };
 

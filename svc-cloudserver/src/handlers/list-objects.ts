@@ -85,11 +85,12 @@ export const listObjects: S3Handler = async (ctx, deps) => {
   sendXml(ctx, 200, w.end());
 };
 
-function encodeToken(key: string): string {
+/** An opaque continuation token naming the last key (or bucket) a page returned. */
+export function encodeToken(key: string): string {
   return Buffer.from(`v1:${key}`).toString('base64url');
 }
 
-function decodeToken(token: string): string {
+export function decodeToken(token: string): string {
   const raw = Buffer.from(token, 'base64url').toString();
   if (!raw.startsWith('v1:'))
     throw new S3Error('InvalidArgument', {

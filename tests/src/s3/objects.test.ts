@@ -78,6 +78,35 @@ describe('buckets', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'b-mem', Key: 'k', Body: 'in memory' }));
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'b-mem', Key: 'k' }))).Body?.transformToString(), 'in memory');
   });
+
+  it('ListBuckets filters by prefix and region and pages with max-buckets and a continuation token', async () => {
+    for (const name of ['lb-b1', 'lb-a2', 'lb-a1']) await s3.send(new CreateBucketCommand({ Bucket: name }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'lb-m', CreateBucketConfiguration: { LocationConstraint: 'memory' as never } }));
+    const prefixed = await s3.send(new ListBucketsCommand({ Prefix: 'lb-a' }));
+    assert.deepEqual(
+      prefixed.Buckets?.map((b) => `${b.Name} ${b.BucketRegion}`),
+      ['lb-a1 us-east-1', 'lb-a2 us-east-1'],
+    );
+    assert.equal(prefixed.Prefix, 'lb-a');
+    assert.equal(prefixed.ContinuationToken, undefined);
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListBucketsCommand({ Prefix: 'lb-', MaxBuckets: 2, ContinuationToken: token }));
+      pages.push((page.Buckets ?? []).map((b) => b.Name!));
+      token = page.ContinuationToken;
+    } while (token);
+    assert.deepEqual(pages, [
+      ['lb-a1', 'lb-a2'],
+      ['lb-b1', 'lb-m'],
+    ]);
+    const inMemory = await s3.send(new ListBucketsCommand({ Prefix: 'lb-', BucketRegion: 'memory' }));
+    assert.deepEqual(
+      inMemory.Buckets?.map((b) => b.Name),
+      ['lb-m'],
+    );
+    assert.equal((await s3Error(s3.send(new ListBucketsCommand({ MaxBuckets: 0 })))).code, 'InvalidArgument');
+  });
 });
 
 describe('objects', () => {
