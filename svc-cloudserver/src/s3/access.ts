@@ -25,12 +25,19 @@ export function objectKey(ctx: S3Context): string {
   return ctx.key;
 }
 
-export async function loadBucket(ctx: S3Context, deps: S3Deps): Promise<Bucket> {
+export async function loadBucket(
+  ctx: S3Context,
+  deps: S3Deps,
+  expectedOwnerHeader: 'x-amz-expected-bucket-owner' | 'x-amz-source-expected-bucket-owner' = 'x-amz-expected-bucket-owner',
+): Promise<Bucket> {
   const name = bucketName(ctx);
   try {
     const { bucket } = await deps.metadata.getBucket({ name });
     if (bucket === undefined) throw new S3Error('NoSuchBucket', { fields: { BucketName: name } });
     applyCors(ctx, bucket);
+    // A client that names the owner it expects is refused a bucket someone else owns.
+    const expected = ctx.headers[expectedOwnerHeader];
+    if (expected !== undefined && expected !== bucket.ownerId) throw new S3Error('AccessDenied');
     return bucket;
   } catch (err) {
     if (isMeshError(err, 'BUCKET_NOT_FOUND') || isMeshError(err, 'INVALID_BUCKET_NAME')) {

@@ -215,6 +215,23 @@ describe('access control', () => {
     assert.equal((await anon('/public/missing')).status, 403, 'others may not');
   });
 
+  it('x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner refuse a bucket someone else owns', async () => {
+    const owner = (await s3.send(new GetBucketAclCommand({ Bucket: 'public' }))).Owner?.ID;
+    assert.ok(owner);
+    await s3.send(new PutObjectCommand({ Bucket: 'public', Key: 'owned', Body: 'x', ExpectedBucketOwner: owner }));
+    const other = '0'.repeat(64);
+    const refused = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'public', Key: 'owned', Body: 'y', ExpectedBucketOwner: other })));
+    assert.deepEqual([refused.code, refused.status], ['AccessDenied', 403]);
+    assert.equal(
+      (await s3Error(s3.send(new GetObjectCommand({ Bucket: 'public', Key: 'owned', ExpectedBucketOwner: other })))).code,
+      'AccessDenied',
+    );
+    const copy = { Bucket: 'public', Key: 'owned-copy', CopySource: 'public/owned' };
+    await s3.send(new CopyObjectCommand({ ...copy, ExpectedBucketOwner: owner, ExpectedSourceBucketOwner: owner }));
+    assert.equal((await s3Error(s3.send(new CopyObjectCommand({ ...copy, ExpectedSourceBucketOwner: other })))).code, 'AccessDenied');
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'public', Key: 'owned' }))), 'x', 'the refused PUT wrote nothing');
+  });
+
   it('a bucket policy grants anonymous reads; an explicit Deny wins even for the owner', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'policy' }));
     await s3.send(new PutObjectCommand({ Bucket: 'policy', Key: 'pub/a', Body: 'public a' }));
