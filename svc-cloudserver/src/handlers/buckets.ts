@@ -31,9 +31,8 @@ export const listBuckets: S3Handler = async (ctx, deps) => {
   const token = ctx.query.get('continuation-token');
   const after = token === null ? '' : decodeToken(token);
   const { buckets } = await deps.metadata.listBuckets({ ownerId: identity.accountId });
-  const matching = buckets
-    .filter((b) => b.name.startsWith(prefix) && b.name > after && (region === null || b.location === region))
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  // The metadata answers in name order (its store's key order), which pages follow.
+  const matching = buckets.filter((b) => b.name.startsWith(prefix) && b.name > after && (region === null || b.location === region));
   const page = rawMax === null ? matching : matching.slice(0, Number(rawMax));
   const w = new XmlWriter();
   w.open('ListAllMyBucketsResult', { xmlns: S3_XMLNS });
