@@ -3,7 +3,7 @@
 // workspace with node's test runner. Arguments are passed to `node --test`
 // (e.g. `npm test -- --test-name-pattern=reflection`); a path argument limits the
 // run to the test files under it.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,5 +41,28 @@ if (files.length === 0) {
   process.stderr.write('npm test: no test files found\n');
   process.exit(1);
 }
-const run = spawnSync(process.execPath, ['--test', ...options, ...files], { cwd: root, stdio: 'inherit' });
-process.exit(run.status ?? 1);
+// A watchdog: a process a test leaves running (a server it started) keeps its file's
+// runner alive; past ZENKO_TEST_TIMEOUT_S (default 25 min) the run is killed and
+// reported, rather than hanging until an outer CI limit with nothing to show.
+const limitS = Number(process.env.ZENKO_TEST_TIMEOUT_S || 1500);
+const run = spawn(process.execPath, ['--test', ...options, ...files], { cwd: root, stdio: 'inherit', detached: true });
+// Its own process group (so the watchdog can kill every process under it): pass on Ctrl-C.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.kill(-run.pid, signal));
+const watchdog = setTimeout(() => {
+  process.stderr.write(`\nnpm test: still running after ${limitS} s; killing the test run (a test left a process running?)\n`);
+  for (const [signal, delay] of [
+    ['SIGTERM', 0],
+    ['SIGKILL', 10_000],
+  ]) {
+    setTimeout(() => {
+      try {
+        process.kill(-run.pid, signal);
+      } catch {
+        // already gone
+      }
+    }, delay).unref();
+  }
+}, limitS * 1000);
+const stopped = await new Promise((resolve) => run.once('exit', (code) => resolve(code ?? 1)));
+clearTimeout(watchdog);
+process.exit(stopped);

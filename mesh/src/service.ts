@@ -57,14 +57,14 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
   const metrics = processMetrics(spec.name);
   const closers: (() => Promise<void> | void)[] = [];
 
-  process.on('uncaughtException', (err) => {
-    logger.fatal({ err }, 'uncaught exception; exiting');
+  // Fatal errors also go to stderr, whose last lines the launcher reports (the log may be a file).
+  const fatal = (err: unknown, what: string): never => {
+    logger.fatal({ err }, `${what}; exiting`);
+    process.stderr.write(`${spec.name}: ${what}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
-  });
-  process.on('unhandledRejection', (err) => {
-    logger.fatal({ err }, 'unhandled rejection; exiting');
-    process.exit(1);
-  });
+  };
+  process.on('uncaughtException', (err) => fatal(err, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => fatal(err, 'unhandled rejection'));
 
   const started = await spec.start({
     name: spec.name,

@@ -175,4 +175,19 @@ describe('gRPC errors and calls', () => {
     assert.ok(isMeshError(err));
     assert.ok(['DEADLINE_EXCEEDED', 'UNAVAILABLE'].includes(err.reason), err.reason);
   });
+
+  it('a port already taken fails the start naming the address and the cause', async () => {
+    const port = Number(server.address.split(':').pop());
+    const err = await startGrpcServer({
+      name: 'svc-metadata',
+      version: 'test',
+      logger,
+      metrics: new Metrics('test-taken'),
+      host: '127.0.0.1',
+      port,
+      services: [],
+    }).catch((e: unknown) => e);
+    assert.ok(err instanceof Error);
+    assert.match(err.message, new RegExp(`cannot listen for gRPC on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+  });
 });

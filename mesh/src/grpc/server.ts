@@ -146,12 +146,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ],
   }).addToServer(server);
 
+  const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
   boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`,
-      ServerCredentials.createInsecure(),
-      (err, port) => (err ? reject(err) : resolve(port)),
-    );
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => {
+      if (!err) return resolve(port);
+      server.forceShutdown();
+      reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`, { cause: err }));
+    });
   });
 
   function wrap(def: AnyMethod, handler: ((...args: unknown[]) => unknown) | undefined) {

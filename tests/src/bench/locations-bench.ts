@@ -14,7 +14,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { ACCESS_KEY, SECRET_KEY } from '../support/s3.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { startStack, startTogether, type TestStack } from '../support/stack.js';
 import { zenkoCli } from '../support/zenko-cli.js';
 import { interleaved, mibps, printTable, ratio, type Rate } from './measure.js';
 import { s3, SETTINGS } from './s3-bench.js';
@@ -95,7 +95,7 @@ export async function locationsBench(seconds: number): Promise<void> {
   const plain = await startPlainServer(LARGE);
   try {
     azurite = await startAzurite();
-    [zenko, target] = await Promise.all([startStack({ ZENKO_LOG_LEVEL: 'warn' }), startStack({ ZENKO_LOG_LEVEL: 'warn' })]);
+    [zenko, target] = await startTogether(startStack({ ZENKO_LOG_LEVEL: 'warn' }), startStack({ ZENKO_LOG_LEVEL: 'warn' }));
     const client = s3(zenko.s3, ACCESS_KEY, SECRET_KEY);
     const direct = s3(target.s3, ACCESS_KEY, SECRET_KEY);
     const blobs = azurite.client();

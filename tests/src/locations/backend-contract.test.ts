@@ -7,7 +7,7 @@ import { AzureBackend, S3Backend, backendContract, type DataBackend } from '@zen
 import { DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { s3Client } from '../support/s3.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { startStack, startTogether, type TestStack } from '../support/stack.js';
 
 let target: TestStack;
 let direct: S3Client;
@@ -15,7 +15,7 @@ let azurite: Azurite;
 const opened: DataBackend[] = [];
 
 before(async () => {
-  [target, azurite] = await Promise.all([startStack(), startAzurite()]);
+  [target, azurite] = await startTogether(startStack(), startAzurite());
   direct = s3Client(target);
   for (const bucket of ['contract-plain', 'contract-match']) await direct.send(new CreateBucketCommand({ Bucket: bucket }));
   for (const container of ['contract-plain', 'contract-match']) await azurite.client().getContainerClient(container).create();

@@ -20,7 +20,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { s3Client, s3Error } from '../support/s3.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { startStack, startTogether, type TestStack } from '../support/stack.js';
 import { zenkoCli } from '../support/zenko-cli.js';
 
 const MIB = 1024 * 1024;
@@ -91,7 +91,7 @@ async function addLocation(...args: string[]): Promise<void> {
 
 before(async () => {
   azurite = await startAzurite();
-  [zenko, target] = await Promise.all([startStack(), startStack()]);
+  [zenko, target] = await startTogether(startStack(), startStack());
   s3 = s3Client(zenko);
   direct = s3Client(target);
   for (const b of ['target', 'target-match']) await direct.send(new CreateBucketCommand({ Bucket: b }));

@@ -12,7 +12,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { s3Client, s3Error } from '../support/s3.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { startStack, startTogether, type TestStack } from '../support/stack.js';
 import { zenkoCli } from '../support/zenko-cli.js';
 
 let zenko: TestStack;
@@ -20,7 +20,7 @@ let target: TestStack;
 let s3: S3Client;
 
 before(async () => {
-  [zenko, target] = await Promise.all([startStack(), startStack()]);
+  [zenko, target] = await startTogether(startStack(), startStack());
   s3 = s3Client(zenko);
   const direct = s3Client(target);
   await direct.send(new CreateBucketCommand({ Bucket: 'target' }));

@@ -55,7 +55,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 6
   launcher.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
 
-  await new Promise<void>((resolve, reject) => {
+  const serving = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stack not SERVING within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = (): void => {
       if (output.includes('all services SERVING')) {
@@ -69,6 +69,14 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 6
       reject(new Error(`launcher exited with ${code} before SERVING:\n${output}`));
     });
   });
+  try {
+    await serving;
+  } catch (e) {
+    // A launcher left running would keep the test file's process (and the run) alive.
+    await stopLauncher(launcher, exited);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
 
   return {
     launcher,
@@ -79,12 +87,35 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 6
     azure: `http://127.0.0.1:${azurePort}`,
     output: () => output,
     async stop() {
-      if (launcher.exitCode === null && launcher.signalCode === null) launcher.kill('SIGTERM');
-      const code = await exited;
+      const code = await stopLauncher(launcher, exited);
       rmSync(dataDir, { recursive: true, force: true });
       return code;
     },
   };
+}
+
+/** SIGTERM (the launcher stops its services), SIGKILL if it has not exited 30 s later. */
+async function stopLauncher(launcher: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
+  if (launcher.exitCode === null && launcher.signalCode === null) launcher.kill('SIGTERM');
+  const killer = setTimeout(() => launcher.kill('SIGKILL'), 30_000);
+  const code = await exited;
+  clearTimeout(killer);
+  return code;
+}
+
+/**
+ * Starts two servers at once; if one fails, the other is stopped before the
+ * error is thrown (a half-started pair would otherwise outlive the test file).
+ */
+export async function startTogether<A extends Stoppable, B extends Stoppable>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'fulfilled' && rb.status === 'fulfilled') return [ra.value, rb.value];
+  await Promise.all([ra, rb].map((r) => (r.status === 'fulfilled' ? r.value.stop() : Promise.resolve())));
+  throw ra.status === 'rejected' ? ra.reason : (rb as PromiseRejectedResult).reason;
+}
+
+interface Stoppable {
+  stop(): Promise<unknown>;
 }
 
 /** True while a process with this pid exists. */
