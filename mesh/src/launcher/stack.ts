@@ -1,6 +1,7 @@
 // The local stack: every service as its own process on loopback, restarted when
 // it crashes, stopped together. `npm start` runs this through scripts/start.mjs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +97,15 @@ export class Stack {
 
   /** Starts every service and resolves once all report SERVING; rejects if one cannot start. */
   async start(timeoutMs = 60_000): Promise<void> {
+    // A port another process holds (often another Zenko) would make the health checks
+    // below answer for that process's services: refuse before starting anything.
+    const taken = await takenPorts(this.config);
+    if (taken.length > 0) {
+      throw new Error(
+        `ports in use on ${this.config.host} (is another Zenko running? stop it or set other ports):\n` +
+          taken.map((t) => `  ${String(t.port).padEnd(6)} ${t.what.padEnd(26)} ${t.setting}`).join('\n'),
+      );
+    }
     mkdirSync(join(this.config.dataDir, 'logs'), { recursive: true });
     for (const name of SERVICE_NAMES) this.spawn(name);
     const results = await Promise.all(
@@ -179,4 +189,27 @@ export class Stack {
     );
     for (const c of this.children.values()) c.log.end();
   }
+}
+
+/** The configured listening ports that cannot be bound on the stack's host now. */
+async function takenPorts(config: StackConfig): Promise<{ port: number; what: string; setting: string }[]> {
+  const wanted = SERVICE_NAMES.flatMap((name) => {
+    const t = TOPOLOGY[name];
+    const p = config.ports[name];
+    return [
+      { port: p.grpc, what: `gRPC of ${name}`, setting: `${t.env}_GRPC_PORT` },
+      { port: p.metrics, what: `metrics of ${name}`, setting: `${t.env}_METRICS_PORT` },
+      ...(t.edge && p.edge !== undefined ? [{ port: p.edge, what: `${t.edge.protocol} edge`, setting: t.edge.env }] : []),
+    ];
+  });
+  const free = await Promise.all(wanted.map((w) => (w.port === 0 ? Promise.resolve(true) : bindable(config.host, w.port))));
+  return wanted.filter((_, i) => !free[i]);
+}
+
+function bindable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolveBind) => {
+    const probe = createServer();
+    probe.once('error', () => resolveBind(false));
+    probe.listen(port, host, () => probe.close(() => resolveBind(true)));
+  });
 }

@@ -3,11 +3,15 @@
 // with a message naming it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { meshV1ServiceInfo } from '@zenko/gen';
-import { createClient, SERVICE_NAMES, waitServing } from '@zenko/mesh';
+import { createClient, SERVICE_NAMES, TOPOLOGY, waitServing } from '@zenko/mesh';
+import { freePorts } from '../support/ports.js';
 import { alive, REPO_ROOT, startStack } from '../support/stack.js';
 
 async function pidOf(address: string): Promise<number> {
@@ -89,6 +93,29 @@ describe('configuration', () => {
     const { code, stderr } = await runOnce('mesh/dist/launcher/main.js', { ZENKO_AZURE_PORT: '-1' });
     assert.equal(code, 2);
     assert.match(stderr, /ZENKO_AZURE_PORT/);
+  });
+
+  it('the launcher refuses to start when a port it needs is taken, naming the port and its setting', async () => {
+    // Another process on the S3 port: the launcher must not report that process's
+    // health as its own, nor leave services restarting behind it.
+    const ports = await freePorts(12);
+    const env: NodeJS.ProcessEnv = { ZENKO_HOST: '127.0.0.1', ZENKO_DATA_DIR: mkdtempSync(join(tmpdir(), 'zenko-taken-')) };
+    SERVICE_NAMES.forEach((name, i) => {
+      env[`${TOPOLOGY[name].env}_GRPC_PORT`] = String(ports[2 * i]);
+      env[`${TOPOLOGY[name].env}_METRICS_PORT`] = String(ports[2 * i + 1]);
+    });
+    env['ZENKO_S3_PORT'] = String(ports[10]);
+    env['ZENKO_AZURE_PORT'] = String(ports[11]);
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(ports[10], '127.0.0.1', r));
+    try {
+      const { code, stderr } = await runOnce('mesh/dist/launcher/main.js', env);
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`ports in use on 127\\.0\\.0\\.1.*\\n +${ports[10]} +s3 edge +ZENKO_S3_PORT\\n`));
+    } finally {
+      holder.close();
+      rmSync(env['ZENKO_DATA_DIR']!, { recursive: true, force: true });
+    }
   });
 
   it('a config file is read and validated like the environment', async () => {
