@@ -112,6 +112,8 @@ export const deleteContainer: AzureHandler = async (ctx, deps) => {
         key: v.key,
         versionId: v.versionId,
         bypassGovernanceRetention: false,
+        ownerId: '',
+        ownerDisplayName: '',
       });
       releaseLater(deps, res.releasedData);
     }

@@ -16,7 +16,14 @@ export const deleteBlob: AzureHandler = async (ctx, deps) => {
   const v = await loadBlob(deps, bucket.name, key);
   checkConditions('DELETE', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
   checkWriteLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
-  const res = await deps.metadata.deleteObject({ bucket: bucket.name, key, versionId: '', bypassGovernanceRetention: false });
+  const res = await deps.metadata.deleteObject({
+    bucket: bucket.name,
+    key,
+    versionId: '',
+    bypassGovernanceRetention: false,
+    ownerId: ctx.account?.accountId ?? bucket.ownerId,
+    ownerDisplayName: ctx.account?.displayName ?? bucket.ownerDisplayName,
+  });
   releaseLater(deps, res.releasedData);
   const discarded = await deps.metadata.discardBlocks({ bucket: bucket.name, key });
   releaseLater(deps, discarded.releasedData);

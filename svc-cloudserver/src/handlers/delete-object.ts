@@ -1,6 +1,7 @@
 // DeleteObject: a delete marker (versioned bucket), the null version
 // (unversioned/suspended), or one given version. Deleting what does not exist
 // succeeds, as on S3.
+import type { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import { authorizedBucket, objectKey } from '../s3/access.js';
@@ -14,13 +15,22 @@ export interface DeleteOutcome {
 }
 
 /** Deletes one key or version; shared by DeleteObject and DeleteObjects. */
-export async function deleteOne(ctx: S3Context, deps: S3Deps, bucket: string, key: string, versionId: string): Promise<DeleteOutcome> {
+export async function deleteOne(
+  ctx: S3Context,
+  deps: S3Deps,
+  bucket: metadataV1Metadata.Bucket,
+  key: string,
+  versionId: string,
+): Promise<DeleteOutcome> {
   try {
     const res = await deps.metadata.deleteObject({
-      bucket,
+      bucket: bucket.name,
       key,
       versionId,
       bypassGovernanceRetention: ctx.headers['x-amz-bypass-governance-retention']?.toLowerCase() === 'true',
+      // A delete marker is owned by who deleted (anonymous: the bucket owner, as for PUT).
+      ownerId: ctx.identity?.accountId ?? bucket.ownerId,
+      ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
     });
     cleanupLater(deps, res.releasedData);
     if (res.deleteMarker) return { deleteMarker: true, versionId: res.deleteMarker.versionId };
@@ -44,7 +54,7 @@ export async function deleteOne(ctx: S3Context, deps: S3Deps, bucket: string, ke
 export const deleteObject: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
-  const outcome = await deleteOne(ctx, deps, bucket.name, key, ctx.query.get('versionId') ?? '');
+  const outcome = await deleteOne(ctx, deps, bucket, key, ctx.query.get('versionId') ?? '');
   const headers: Record<string, string> = {};
   if (outcome.deleteMarker) headers['x-amz-delete-marker'] = 'true';
   if (outcome.versionId !== undefined) headers['x-amz-version-id'] = outcome.versionId;

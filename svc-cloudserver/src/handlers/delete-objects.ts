@@ -23,7 +23,7 @@ export const deleteObjects: S3Handler = async (ctx, deps) => {
         const o = request.objects[i]!;
         try {
           if (Buffer.byteLength(o.key) > 1024) throw new S3Error('KeyTooLongError');
-          const outcome = await deleteOne(ctx, deps, bucket.name, o.key, o.versionId ?? '');
+          const outcome = await deleteOne(ctx, deps, bucket, o.key, o.versionId ?? '');
           entries[i] = {
             kind: 'deleted',
             key: o.key,

@@ -44,8 +44,10 @@ export async function loadVersion(
       const markerId = err.details['versionId'];
       if (markerId) ctx.res.setHeader('x-amz-version-id', markerId);
       if (versionId !== '') {
-        // A delete marker's version only accepts DELETE (S3 says so in Allow).
+        // A delete marker's version only accepts DELETE (S3 says so in Allow), and S3 gives its Last-Modified.
         ctx.res.setHeader('allow', 'DELETE');
+        const lastModified = Date.parse(err.details['lastModified'] ?? '');
+        if (Number.isFinite(lastModified)) ctx.res.setHeader('last-modified', new Date(lastModified).toUTCString());
         throw new S3Error('MethodNotAllowed', { fields: { Method: ctx.req.method ?? 'GET', ResourceType: 'DeleteMarker' } });
       }
       throw new S3Error('NoSuchKey', { fields: { Key: key } });
@@ -124,10 +126,13 @@ const getOrHead: S3Handler = async (ctx, deps) => {
     const n = Number(partNumber);
     if (!Number.isInteger(n) || n < 1 || n > 10_000)
       throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive' });
+    if (ctx.headers['range'] !== undefined)
+      throw new S3Error('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter' });
+    // A part is a range (206 with Content-Range), also part 1 of a single-part object (the
+    // whole of it); only a multipart object has a parts count.
     const part = partRange(v, n);
-    headers['x-amz-mp-parts-count'] = String(Math.max(1, v.partsCount));
-    // Part 1 of a single-part object is the whole object (200); a part of a multipart object is a 206.
-    range = v.partsCount > 0 ? part : undefined;
+    range = v.size === 0 ? undefined : part; // an empty object has no byte to send a range of
+    if (v.partsCount > 0) headers['x-amz-mp-parts-count'] = String(v.partsCount);
   } else {
     try {
       range = parseRange(ctx.headers['range'], v.size);

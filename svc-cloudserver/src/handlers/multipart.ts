@@ -143,7 +143,11 @@ export const uploadPartCopy: S3Handler = async (ctx, deps) => {
       });
     range = { start: Number(m[1]), end: Number(m[2]) };
     if (range.end < range.start || range.end >= source.version.size) {
-      throw new S3Error('InvalidRange', { fields: { RangeRequested: rawRange, ActualObjectSize: source.version.size } });
+      // What S3 answers (not the 416 of a GET's Range).
+      throw new S3Error('InvalidArgument', {
+        message: `Range specified is not valid for source object of size: ${source.version.size}`,
+        fields: { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rawRange },
+      });
     }
   }
   const size = range ? range.end - range.start + 1 : source.version.size;
@@ -317,7 +321,8 @@ export const listMultipartUploads: S3Handler = async (ctx, deps) => {
   const prefix = ctx.query.get('prefix') ?? '';
   const delimiter = ctx.query.get('delimiter') ?? '';
   const keyMarker = ctx.query.get('key-marker') ?? '';
-  const uploadIdMarker = ctx.query.get('upload-id-marker') ?? '';
+  // S3 ignores upload-id-marker without key-marker.
+  const uploadIdMarker = keyMarker === '' ? '' : (ctx.query.get('upload-id-marker') ?? '');
   const maxUploads = intParam(ctx, 'max-uploads', 1000, 1000);
   // max-uploads=0 asks for nothing (the store would read 0 as its default page size).
   const res = await (

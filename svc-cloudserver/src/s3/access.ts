@@ -61,7 +61,7 @@ export async function bucketForObjectRead(ctx: S3Context, deps: S3Deps): Promise
 }
 
 /** Headers `loadVersion` sets when it meets a delete marker. */
-export const DELETE_MARKER_HEADERS = ['x-amz-delete-marker', 'x-amz-version-id', 'allow'];
+export const DELETE_MARKER_HEADERS = ['x-amz-delete-marker', 'x-amz-version-id', 'allow', 'last-modified'];
 
 /**
  * A missing object (or a delete marker) is NoSuchKey, NoSuchVersion or MethodNotAllowed only to a

@@ -336,6 +336,8 @@ export async function deleteObject(
         bucket: req.bucket,
         key: req.key,
         isDeleteMarker: true,
+        ownerId: req.ownerId,
+        ownerDisplayName: req.ownerDisplayName,
       };
       const plan = await planWriteVersion(store, bucket, master, marker, '');
       await commitWithOplog(store, plan.ops, [putEntry(plan.version)]);

@@ -100,7 +100,7 @@ const get = (store: KvStore, bucket: string, key: string, versionId = ''): Promi
   ns.getObject(store, { bucket, key, versionId }).then((r) => r.object!);
 
 const del = (store: KvStore, bucket: string, key: string, versionId = '', bypassGovernanceRetention = false) =>
-  ns.deleteObject(store, { bucket, key, versionId, bypassGovernanceRetention });
+  ns.deleteObject(store, { bucket, key, versionId, bypassGovernanceRetention, ownerId: 'deleter', ownerDisplayName: 'Deleter' });
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -582,6 +582,7 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         assert.equal((await get(store, 'ver', 'k', v1.versionId)).isLatest, false);
         const marker = (await del(store, 'ver', 'k')).deleteMarker!;
         assert.equal(marker.isDeleteMarker, true);
+        assert.deepEqual([marker.ownerId, marker.ownerDisplayName], ['deleter', 'Deleter'], 'a delete marker records who deleted');
         const err = await rejects(get(store, 'ver', 'k'), 'DELETE_MARKER');
         assert.equal(err.details['versionId'], marker.versionId);
         await rejects(get(store, 'ver', 'k', marker.versionId), 'DELETE_MARKER');

@@ -123,6 +123,10 @@ describe('versioning', () => {
     const named = await failure(s3.send(new GetObjectCommand({ Bucket: 'markers', Key: 'k', VersionId: marker })));
     assert.deepEqual([named.code, named.status, named.headers['allow']], ['MethodNotAllowed', 405, 'DELETE']);
     assert.equal(named.headers['x-amz-delete-marker'], 'true');
+    assert.ok(Date.parse(named.headers['last-modified'] ?? '') > 0, 'a 405 of a delete marker gives its Last-Modified');
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'markers' }));
+    assert.ok(listed.DeleteMarkers?.[0]?.Owner?.ID, 'a delete marker is owned by who deleted');
+    assert.equal(listed.DeleteMarkers[0].Owner.ID, listed.Versions?.[0]?.Owner?.ID);
 
     const copyLatest = await failure(s3.send(new CopyObjectCommand({ Bucket: 'markers', Key: 'c', CopySource: 'markers/k' })));
     assert.deepEqual([copyLatest.code, copyLatest.status, copyLatest.headers['x-amz-delete-marker']], ['NoSuchKey', 404, 'true']);
@@ -137,7 +141,7 @@ describe('versioning', () => {
       for (const method of ['GET', 'HEAD']) {
         const res = await fetch(`${stack.s3}${path}`, { method });
         assert.equal(res.status, 403, `${method} ${path}`);
-        for (const name of ['x-amz-delete-marker', 'x-amz-version-id', 'allow'])
+        for (const name of ['x-amz-delete-marker', 'x-amz-version-id', 'allow', 'last-modified'])
           assert.equal(res.headers.get(name), null, `${method} ${path}: ${name} tells an anonymous requester about the marker`);
       }
     }

@@ -311,6 +311,20 @@ describe('multipart uploads', () => {
     const part2 = await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'big', PartNumber: 2 }));
     assert.equal(part2.PartsCount, 4);
     assert.equal(part2.ContentLength, 5 * 1024 * 1024);
+    assert.equal(part2.ContentRange, `bytes ${5 * 1024 * 1024}-${10 * 1024 * 1024 - 1}/${body.length}`);
+    const both = await s3Error(s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'big', PartNumber: 2, Range: 'bytes=0-1' })));
+    assert.deepEqual([both.status, both.code], [400, 'InvalidRequest'], 'a part number and a Range together');
+    // Part 1 of a single-part object is all of it, as a range (206), with no parts count.
+    await s3.send(new PutObjectCommand({ Bucket: 'b-mpu', Key: 'single', Body: '0123456789' }));
+    const single = await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'single', PartNumber: 1 }));
+    assert.deepEqual(
+      [single.$metadata.httpStatusCode, single.ContentRange, single.PartsCount, await single.Body?.transformToString()],
+      [206, 'bytes 0-9/10', undefined, '0123456789'],
+    );
+    assert.equal(
+      (await s3Error(s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'single', PartNumber: 2 })))).code,
+      'InvalidPartNumber',
+    );
     const attrs = await s3.send(
       new GetObjectAttributesCommand({
         Bucket: 'b-mpu',
@@ -440,6 +454,24 @@ describe('multipart uploads', () => {
     );
     const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'copied' }))).Body!.transformToByteArray());
     assert.ok(got.equals(src));
+    const { UploadId: other } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'copied-2' }));
+    const beyond = await s3Error(
+      s3.send(
+        new UploadPartCopyCommand({
+          Bucket: 'b-mpu',
+          Key: 'copied-2',
+          UploadId: other,
+          PartNumber: 1,
+          CopySource: 'b-mpu/copy-src',
+          CopySourceRange: `bytes=0-${src.length}`,
+        }),
+      ),
+    );
+    assert.deepEqual([beyond.status, beyond.code], [400, 'InvalidArgument'], 'a copy range past the source end');
+    // upload-id-marker without key-marker is ignored, as S3 documents.
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'b-mpu', UploadIdMarker: other }));
+    assert.ok(uploads.Uploads?.some((u) => u.UploadId === other));
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'copied-2', UploadId: other }));
   });
 });
 

@@ -197,6 +197,9 @@ export interface DeleteObjectRequest {
   versionId: string;
   /** Allow deleting versions under governance retention. */
   bypassGovernanceRetention: boolean;
+  /** Owner recorded on the delete marker this creates, if it creates one (the requester). */
+  ownerId: string;
+  ownerDisplayName: string;
 }
 
 export interface DeleteObjectResponse {
@@ -2110,7 +2113,7 @@ export const GetObjectResponse: MessageFns<GetObjectResponse> = {
 };
 
 function createBaseDeleteObjectRequest(): DeleteObjectRequest {
-  return { bucket: "", key: "", versionId: "", bypassGovernanceRetention: false };
+  return { bucket: "", key: "", versionId: "", bypassGovernanceRetention: false, ownerId: "", ownerDisplayName: "" };
 }
 
 export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
@@ -2126,6 +2129,12 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     }
     if (message.bypassGovernanceRetention !== false) {
       writer.uint32(32).bool(message.bypassGovernanceRetention);
+    }
+    if (message.ownerId !== "") {
+      writer.uint32(42).string(message.ownerId);
+    }
+    if (message.ownerDisplayName !== "") {
+      writer.uint32(50).string(message.ownerDisplayName);
     }
     return writer;
   },
@@ -2175,6 +2184,22 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
             message.bypassGovernanceRetention = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ownerId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.ownerDisplayName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2201,6 +2226,16 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
         : isSet(object.bypass_governance_retention)
         ? globalThis.Boolean(object.bypass_governance_retention)
         : false,
+      ownerId: isSet(object.ownerId)
+        ? globalThis.String(object.ownerId)
+        : isSet(object.owner_id)
+        ? globalThis.String(object.owner_id)
+        : "",
+      ownerDisplayName: isSet(object.ownerDisplayName)
+        ? globalThis.String(object.ownerDisplayName)
+        : isSet(object.owner_display_name)
+        ? globalThis.String(object.owner_display_name)
+        : "",
     };
   },
 
@@ -2218,6 +2253,12 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     if (message.bypassGovernanceRetention !== false) {
       obj.bypassGovernanceRetention = message.bypassGovernanceRetention;
     }
+    if (message.ownerId !== "") {
+      obj.ownerId = message.ownerId;
+    }
+    if (message.ownerDisplayName !== "") {
+      obj.ownerDisplayName = message.ownerDisplayName;
+    }
     return obj;
   },
 
@@ -2230,6 +2271,8 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     message.key = object.key ?? "";
     message.versionId = object.versionId ?? "";
     message.bypassGovernanceRetention = object.bypassGovernanceRetention ?? false;
+    message.ownerId = object.ownerId ?? "";
+    message.ownerDisplayName = object.ownerDisplayName ?? "";
     return message;
   },
 };
