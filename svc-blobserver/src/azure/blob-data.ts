@@ -9,7 +9,7 @@ import { pieceReads, type PieceRead } from '@zenko/svc-cloudserver/local-data';
 import { AzureError } from '../errors/azure-errors.js';
 import { blobName, containerName } from './access.js';
 import { checkConditions } from '../protocol/conditions.js';
-import { blobEtag } from './blob-state.js';
+import { blobConditionState } from './blob-state.js';
 import { sendEmpty, type AzureContext } from './context.js';
 import type { AzureDeps } from './deps.js';
 import { releaseLater } from './release.js';
@@ -215,11 +215,7 @@ export function hasConditions(ctx: AzureContext): boolean {
 export function writePreconditions(ctx: AzureContext, current: ObjectVersion | undefined): { ifMatchEtag: string; ifNoneMatch: boolean } {
   // Azure: If-None-Match: * on a write to a blob that exists is 409 BlobAlreadyExists, not 412.
   if (ctx.headers['if-none-match']?.trim() === '*' && current !== undefined) throw new AzureError('BlobAlreadyExists');
-  checkConditions(
-    ctx.req.method ?? 'PUT',
-    ctx.headers,
-    current && { etag: blobEtag(current), lastModified: current.lastModified?.getTime() ?? 0 },
-  );
+  checkConditions(ctx.req.method ?? 'PUT', ctx.headers, current && blobConditionState(current));
   return {
     ifMatchEtag: ctx.headers['if-match'] !== undefined && current !== undefined ? current.etag : '',
     ifNoneMatch: ctx.headers['if-none-match']?.trim() === '*',

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { metadataV1Metadata } from '@zenko/gen';
 import { AzureError } from '../errors/azure-errors.js';
+import type { ResourceState } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { metadataHeaders } from '../protocol/metadata.js';
 import { copyHeaders } from './copy-state.js';
@@ -45,6 +46,11 @@ function sortedJson(m: Readonly<Record<string, string>>): string {
  * and metadata, and not the record's revision, so that changes Azure makes without a new ETag
  * (Set Blob Tags, S3 tagging and ACLs, leases) keep it.
  */
+/** What conditional headers are evaluated against: ETag, Last-Modified and index tags. */
+export function blobConditionState(v: ObjectVersion): ResourceState {
+  return { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0, tags: { tags: v.tags, container: v.bucket } };
+}
+
 export function blobEtag(v: ObjectVersion): string {
   const h = createHash('sha256')
     .update(

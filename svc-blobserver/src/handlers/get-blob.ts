@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { responseSink } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
 import { blobBytes, loadBlob, prefetchBlob, sendBlobBytes } from '../azure/blob-data.js';
-import { blobEtag, blobHeaders, contentMd5 } from '../azure/blob-state.js';
+import { blobConditionState, blobEtag, blobHeaders, contentMd5 } from '../azure/blob-state.js';
 import { baseHeaders, drain, sendEmpty, type AzureContext } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { checkReadLease, leaseOf } from '../azure/lease.js';
@@ -35,7 +35,7 @@ export const getBlob: AzureHandler = async (ctx, deps) => {
   if (v === undefined) throw new AzureError('BlobNotFound');
   const isHead = ctx.req.method === 'HEAD';
   checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
-  checkConditions(ctx.req.method ?? 'GET', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
+  checkConditions(ctx.req.method ?? 'GET', ctx.headers, blobConditionState(v));
   const headers: Record<string, string> = { ...baseHeaders(ctx), ...blobHeaders(v), ...sasOverrides(ctx) };
   const wholeMd5 = contentMd5(v);
 
@@ -82,7 +82,7 @@ export const getBlobMetadata: AzureHandler = async (ctx, deps) => {
   await drain(ctx);
   const v = await loadBlob(deps, bucket.name, key);
   checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
-  checkConditions(ctx.req.method ?? 'GET', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
+  checkConditions(ctx.req.method ?? 'GET', ctx.headers, blobConditionState(v));
   sendEmpty(ctx, 200, {
     etag: blobEtag(v),
     'last-modified': formatRfc1123(v.lastModified ?? 0),

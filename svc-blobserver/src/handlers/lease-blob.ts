@@ -5,7 +5,7 @@ import { metadataV1MetadataService } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
 import { loadBlob } from '../azure/blob-data.js';
-import { blobEtag } from '../azure/blob-state.js';
+import { blobConditionState, blobEtag } from '../azure/blob-state.js';
 import { drain, sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { LEASE_ATTRIBUTE, applyLease, effectiveLease, parseLeaseRequest, type LeaseOutcome } from '../azure/lease.js';
@@ -30,7 +30,7 @@ export const leaseBlob: AzureHandler = async (ctx, deps) => {
   await drain(ctx);
   for (let attempt = 1; ; attempt++) {
     const v = await loadBlob(deps, bucket.name, key);
-    checkConditions('PUT', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
+    checkConditions('PUT', ctx.headers, blobConditionState(v));
     const outcome = applyLease(effectiveLease(v.attributes), request);
     try {
       await deps.metadata.updateObject(

@@ -7,7 +7,7 @@ import type { metadataV1MetadataService } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
 import { loadBlob } from '../azure/blob-data.js';
-import { blobEtag, headersFromRequest } from '../azure/blob-state.js';
+import { blobConditionState, blobEtag, headersFromRequest } from '../azure/blob-state.js';
 import { storedMetadata } from '../azure/container-state.js';
 import { drain, sendEmpty, type AzureContext } from '../azure/context.js';
 import type { AzureDeps, AzureHandler } from '../azure/deps.js';
@@ -31,7 +31,7 @@ async function updateBlob(
   const update = change(ctx);
   await drain(ctx);
   const v = await loadBlob(deps, bucket.name, key);
-  checkConditions(ctx.req.method ?? 'PUT', ctx.headers, { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0 });
+  checkConditions(ctx.req.method ?? 'PUT', ctx.headers, blobConditionState(v));
   const lease = leaseOf(v.attributes);
   checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
   const attributes: Record<string, string> = {};

@@ -5,16 +5,20 @@
  *
  * A failed condition → ConditionNotMet: 412 for writes, 304 (no body) for GET and HEAD when the
  * failing condition is If-None-Match or If-Modified-Since. Dates compare at second precision.
- * Unparseable dates are ignored, as HTTP prescribes.
+ * Unparseable dates are ignored, as HTTP prescribes. `x-ms-if-tags` (a blob's index tags must
+ * match the expression) fails with 412 for every method.
  */
 import { AzureError } from '../errors/azure-errors.js';
 import { parseRfc1123 } from './dates.js';
+import { matchesTags, parseTagQuery } from './tag-query.js';
 
 export interface ResourceState {
   /** The ETag, quoted or not (`"0x8D…"`). */
   readonly etag: string;
   /** Last modification, milliseconds since the epoch. */
   readonly lastModified: number;
+  /** A blob's index tags and container, which `x-ms-if-tags` is evaluated against (blobs only). */
+  readonly tags?: { readonly tags: Readonly<Record<string, string>>; readonly container: string };
 }
 
 export interface ConditionHeaders {
@@ -22,6 +26,7 @@ export interface ConditionHeaders {
   readonly 'if-none-match'?: string | undefined;
   readonly 'if-modified-since'?: string | undefined;
   readonly 'if-unmodified-since'?: string | undefined;
+  readonly 'x-ms-if-tags'?: string | undefined;
 }
 
 function unquote(tag: string): string {
@@ -46,6 +51,13 @@ export function checkConditions(method: string, headers: ConditionHeaders, resou
   const ifMatch = headers['if-match'];
   const ifNoneMatch = headers['if-none-match'];
   const failed = (notModified: boolean): AzureError => new AzureError('ConditionNotMet', notModified && read ? { status: 304 } : {});
+
+  // x-ms-if-tags (blob operations): the blob must exist and its tags match; 412 also for reads.
+  const ifTags = headers['x-ms-if-tags'];
+  if (ifTags !== undefined && (resource === undefined || resource.tags !== undefined)) {
+    const query = parseTagQuery(ifTags, 'if-tags');
+    if (resource?.tags === undefined || !matchesTags(query.expression, resource.tags.tags, resource.tags.container)) throw failed(false);
+  }
 
   if (ifMatch !== undefined) {
     if (resource === undefined || !matchesAny(ifMatch, resource.etag)) throw failed(false);

@@ -265,6 +265,40 @@ export function azureScenario(target: () => AzureTarget): void {
       assert.equal((await failure(c.getBlockBlobClient('none').getTags())).status, 404);
     });
 
+    it('x-ms-if-tags guards reads and writes of a blob: 412 ConditionNotMet when the tags do not match', async () => {
+      const c = await containerOf('iftags');
+      const blob = c.getBlockBlobClient('guarded');
+      await blob.upload('guarded', 7, { tags: { stage: 'prod' } });
+      const no = { tagConditions: `"stage" = 'dev'` };
+      const yes = { tagConditions: `"stage" = 'prod'` };
+      const notMet = { status: 412, code: 'ConditionNotMet' };
+      // A GET or HEAD error reaches the SDK without its code (no body to parse): its status tells.
+      assert.equal((await failure(blob.download(0, undefined, { conditions: no }))).status, 412);
+      assert.equal((await failure(blob.getProperties({ conditions: no }))).status, 412);
+      assert.deepEqual(await failure(blob.setMetadata({ a: 'b' }, { conditions: no })), notMet);
+      assert.deepEqual(await failure(blob.setHTTPHeaders({ blobContentType: 'text/x' }, { conditions: no })), notMet);
+      assert.deepEqual(await failure(blob.upload('replaced', 8, { conditions: no })), notMet);
+      assert.deepEqual(await failure(blob.delete({ conditions: no })), notMet);
+      assert.equal((await blob.downloadToBuffer(0, undefined, { conditions: yes })).toString(), 'guarded');
+      await blob.setMetadata({ a: 'b' }, { conditions: yes });
+      await blob.delete({ conditions: yes });
+      assert.equal(await blob.exists(), false);
+    });
+
+    it('x-ms-delete-snapshots: only deletes the snapshots (none here), not the blob; a bad value is refused', async () => {
+      const c = await containerOf('snapshots');
+      const blob = c.getBlockBlobClient('kept');
+      await blob.upload('kept', 4);
+      await blob.delete({ deleteSnapshots: 'only' });
+      assert.equal((await blob.downloadToBuffer()).toString(), 'kept');
+      const sas = await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('rd'), expiresOn: new Date(Date.now() + 3600_000) });
+      const bogus = await fetchOk(sas, { method: 'DELETE', headers: { 'x-ms-delete-snapshots': 'bogus', 'x-ms-version': '2025-01-05' } });
+      assert.equal(bogus.status, 400, `${bogus.headers.get('x-ms-error-code')}`);
+      assert.equal((await blob.downloadToBuffer()).toString(), 'kept');
+      await blob.delete({ deleteSnapshots: 'include' });
+      assert.equal(await blob.exists(), false);
+    });
+
     it('Find Blobs by Tags (account and container) and List Blobs include=tags', async () => {
       const c = await containerOf('find');
       const other = await containerOf('find-other');
