@@ -158,6 +158,7 @@ describe('gRPC errors and calls', () => {
             checksumAlgorithms: [],
             headers: {},
             userMetadata: {},
+            expectedChecksums: {},
           },
         },
       };

@@ -9,7 +9,7 @@ import { pieceReads, type PieceRead } from '@zenko/svc-cloudserver/local-data';
 import { AzureError } from '../errors/azure-errors.js';
 import { blobName, containerName } from './access.js';
 import { checkConditions } from '../protocol/conditions.js';
-import { blobConditionState } from './blob-state.js';
+import { azureCrc64, blobConditionState } from './blob-state.js';
 import { sendEmpty, type AzureContext } from './context.js';
 import type { AzureDeps } from './deps.js';
 import { releaseLater } from './release.js';
@@ -40,28 +40,33 @@ export interface StoredData {
 }
 
 /** Streams the request body to the bucket's location; `contentMd5` (base64) is verified before the data is made durable. */
-export async function storeBody(
-  ctx: AzureContext,
-  deps: AzureDeps,
-  target: { location: string; bucket: string; key: string; size: number; contentMd5: string | undefined },
-): Promise<StoredData> {
+export async function storeBody(ctx: AzureContext, deps: AzureDeps, target: StoreTarget): Promise<StoredData> {
   return storeStream(deps, target, ctx.req as AsyncIterable<Buffer>);
 }
 
+export interface StoreTarget {
+  location: string;
+  bucket: string;
+  key: string;
+  size: number;
+  /** Expected MD5, base64. */
+  contentMd5: string | undefined;
+  /** Expected CRC-64/NVME, big-endian base64 (checkCrc64Header). */
+  crc64?: string | undefined;
+}
+
 /** Streams bytes (a request body, or another blob's bytes for a copy) to a location as new data. */
-export async function storeStream(
-  deps: AzureDeps,
-  target: { location: string; bucket: string; key: string; size: number; contentMd5: string | undefined },
-  body: AsyncIterable<Buffer>,
-): Promise<StoredData> {
+export async function storeStream(deps: AzureDeps, target: StoreTarget, body: AsyncIterable<Buffer>): Promise<StoredData> {
   const local = await deps.local.for(target.location);
+  const checksums = target.crc64 === undefined ? {} : { crc64nvme: target.crc64 };
   if (local !== undefined) {
     const md5 = target.contentMd5;
     const stored = await local.placement.put(target.location, body, {
       bucket: target.bucket,
       key: target.key,
       size: target.size,
-      ...(md5 !== undefined && md5 !== '' ? { expect: () => ({ md5 }) } : {}),
+      ...(target.crc64 === undefined ? {} : { checksumAlgorithms: ['crc64nvme' as const] }),
+      expect: () => ({ ...(md5 !== undefined && md5 !== '' ? { md5 } : {}), checksums }),
     });
     return storedData(stored);
   }
@@ -78,6 +83,7 @@ export async function storeStream(
           checksumAlgorithms: [],
           headers: {},
           userMetadata: {},
+          expectedChecksums: checksums,
         },
       },
     };
@@ -272,6 +278,8 @@ export async function recordBlock(
   key: string,
   blockId: string,
   stored: StoredData,
+  /** The verified transactional CRC64 (big-endian base64), answered instead of the MD5. */
+  crc64?: string,
 ): Promise<void> {
   try {
     const res = await deps.metadata.putBlock({
@@ -286,7 +294,9 @@ export async function recordBlock(
     throw err;
   }
   sendEmpty(ctx, 201, {
-    'content-md5': Buffer.from(stored.md5, 'hex').toString('base64'),
+    ...(crc64 === undefined
+      ? { 'content-md5': Buffer.from(stored.md5, 'hex').toString('base64') }
+      : { 'x-ms-content-crc64': azureCrc64(crc64) }),
     'x-ms-request-server-encrypted': 'true',
   });
 }

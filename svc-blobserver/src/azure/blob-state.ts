@@ -69,7 +69,7 @@ export function tagCount(v: ObjectVersion): number | undefined {
 /** Base64 MD5 of the whole blob, when known. */
 export function contentMd5(v: ObjectVersion): string | undefined {
   const stored = v.headers['content-md5'];
-  if (stored !== undefined && stored !== '') return stored;
+  if (stored !== undefined) return stored === '' ? undefined : stored; // '': cleared by Set Blob Properties
   return HEX_MD5.test(v.etag) ? Buffer.from(v.etag, 'hex').toString('base64') : undefined;
 }
 
@@ -86,9 +86,28 @@ export function checkMd5Header(name: string, value: string | undefined): string 
 }
 
 /**
+ * The transactional `x-ms-content-crc64` of Put Blob / Put Block: Azure's CRC64 is CRC-64/NVME
+ * sent as 8 little-endian bytes; returned as the big-endian base64 the data path's `crc64nvme`
+ * checksum is. With Content-MD5 as well, Azure refuses the request.
+ */
+export function checkCrc64Header(value: string | undefined, contentMd5: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (contentMd5 !== undefined) throw new AzureError('BothCrc64AndMd5HeaderPresent');
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length !== 8 || bytes.toString('base64') !== value)
+    throw new AzureError('InvalidHeaderValue', { fields: { HeaderName: 'x-ms-content-crc64', HeaderValue: value } });
+  return Buffer.from(bytes).reverse().toString('base64');
+}
+
+/** The big-endian base64 `crc64nvme` of the data path as Azure's little-endian x-ms-content-crc64. */
+export function azureCrc64(crc64nvme: string): string {
+  return Buffer.from(crc64nvme, 'base64').reverse().toString('base64');
+}
+
+/**
  * The stored headers an Azure write sets: `x-ms-blob-*`, else (Put Blob only, `standard`) the
  * request's own Content-Type, Content-Encoding, Content-Language, Cache-Control; absent ones are
- * unset (Azure: properties not given are cleared).
+ * unset (Azure: properties not given are cleared; a cleared MD5 is stored as '').
  */
 export function headersFromRequest(headers: Readonly<Record<string, string | undefined>>, standard: boolean): Record<string, string> {
   const out: Record<string, string> = {};
@@ -99,6 +118,8 @@ export function headersFromRequest(headers: Readonly<Record<string, string | und
   }
   checkMd5Header(BLOB_HEADERS['content-md5'], out['content-md5']);
   out['content-type'] ??= DEFAULT_CONTENT_TYPE;
+  // Set Blob Properties without x-ms-blob-content-md5 clears the MD5, also the one Put Blob computed.
+  if (!standard) out['content-md5'] ??= '';
   return out;
 }
 

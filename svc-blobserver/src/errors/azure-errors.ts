@@ -60,6 +60,14 @@ export const AZURE_ERRORS = {
   InvalidUri: { status: 400, message: 'The requested URI does not represent any resource on the server.' },
   InvalidXmlDocument: { status: 400, message: 'XML specified is not syntactically valid.' },
   InvalidXmlNodeValue: { status: 400, message: 'The value for one of the XML nodes is not in the correct format.' },
+  Crc64Mismatch: {
+    status: 400,
+    message: 'The CRC64 value specified in the request did not match with the CRC64 value calculated by the server.',
+  },
+  BothCrc64AndMd5HeaderPresent: {
+    status: 400,
+    message: 'Both x-ms-content-crc64 header and Content-MD5 header are present.',
+  },
   Md5Mismatch: {
     status: 400,
     message: 'The MD5 value specified in the request did not match with the MD5 value calculated by the server.',

@@ -70,6 +70,8 @@ export const REASON_TO_AZURE = {
 /** What a failure becomes on the Azure wire: AzureErrors as they are, MeshErrors through the map, the rest InternalError. */
 export function azureErrorOf(err: unknown): AzureError {
   if (err instanceof AzureError) return err;
+  // A digest mismatch names its algorithm: Azure's transactional CRC64 has its own code.
+  if (isMeshError(err, 'BAD_DIGEST') && err.details['algorithm'] === 'crc64nvme') return new AzureError('Crc64Mismatch', { cause: err });
   if (isMeshError(err)) return new AzureError(REASON_TO_AZURE[err.reason], { cause: err });
   return new AzureError('InternalError', { cause: err });
 }

@@ -13,7 +13,7 @@ import {
   writeBlobVersion,
   writePreconditions,
 } from '../azure/blob-data.js';
-import { blobEtag, checkMd5Header, contentMd5, headersFromRequest } from '../azure/blob-state.js';
+import { azureCrc64, blobEtag, checkCrc64Header, checkMd5Header, contentMd5, headersFromRequest } from '../azure/blob-state.js';
 import { storedMetadata } from '../azure/container-state.js';
 import { sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
@@ -30,6 +30,7 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
   const headers = headersFromRequest(ctx.headers, true);
   const userMetadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
   const md5 = checkMd5Header('content-md5', ctx.headers['content-md5']);
+  const crc64 = checkCrc64Header(ctx.headers['x-ms-content-crc64'], md5);
   const tags = Object.fromEntries(parseTagsHeader(ctx.headers['x-ms-tags']));
   const current = fetched === undefined ? await currentBlob(deps, bucket.name, key) : await fetched;
   authorizeSas(ctx, current !== undefined);
@@ -37,7 +38,7 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
   const lease = leaseOf(current?.attributes);
   checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
 
-  const stored = await storeBody(ctx, deps, { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5 });
+  const stored = await storeBody(ctx, deps, { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5, crc64 });
   const object = await writeBlobVersion(
     deps,
     stored,
@@ -60,5 +61,6 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
   };
   const digest = contentMd5(object);
   if (digest !== undefined) out['content-md5'] = digest;
+  if (crc64 !== undefined) out['x-ms-content-crc64'] = azureCrc64(crc64);
   sendEmpty(ctx, 201, out);
 };

@@ -43,11 +43,15 @@ export function dataPlacementService(data: DataPlacement, opts: { dataDir: strin
         throw new MeshError('INVALID_ARGUMENT', 'the first Put message must be a header');
       }
       const header = first.value.msg.value;
-      const algorithms: ChecksumAlgorithm[] = header.checksumAlgorithms.map((name) => {
+      const algorithm = (name: string): ChecksumAlgorithm => {
         const a = parseChecksumAlgorithm(name);
         if (a === undefined) throw new MeshError('INVALID_ARGUMENT', `unknown checksum algorithm ${name}`);
         return a;
-      });
+      };
+      const expectedChecksums = Object.fromEntries(Object.entries(header.expectedChecksums).map(([name, v]) => [algorithm(name), v]));
+      const algorithms = [
+        ...new Set([...header.checksumAlgorithms.map(algorithm), ...(Object.keys(expectedChecksums) as ChecksumAlgorithm[])]),
+      ];
       const chunks = async function* (): AsyncGenerator<Uint8Array> {
         for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
           const msg = next.value.msg;
@@ -62,7 +66,7 @@ export function dataPlacementService(data: DataPlacement, opts: { dataDir: strin
         size: header.size,
         checksumAlgorithms: algorithms,
         signal: ctx.signal,
-        ...(md5 ? { expect: () => ({ md5 }) } : {}),
+        expect: () => ({ ...(md5 ? { md5 } : {}), checksums: expectedChecksums }),
       });
       return { location: result.location, key: result.key, size: result.size, md5: result.md5, checksums: result.checksums };
     },

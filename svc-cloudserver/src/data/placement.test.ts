@@ -96,28 +96,34 @@ describe('data placement', () => {
 
   it('DataPlacementService: put, get with a range, head, copy across locations, delete — over gRPC', async () => {
     const client = createClient(placementV1DataPlacementService.DataPlacementServiceService, server.address, { idempotent: ['Delete'] });
-    const put = await client.put(
-      (function* () {
-        yield {
-          msg: {
-            $case: 'header' as const,
-            value: {
-              location: DEFAULT_LOCATION,
-              bucket: 'b',
-              key: 'k',
-              size: data.length,
-              contentMd5: '',
-              checksumAlgorithms: ['sha1'],
-              headers: {},
-              userMetadata: {},
-            },
+    const requests = function* (expectedChecksums: Record<string, string>) {
+      yield {
+        msg: {
+          $case: 'header' as const,
+          value: {
+            location: DEFAULT_LOCATION,
+            bucket: 'b',
+            key: 'k',
+            size: data.length,
+            contentMd5: '',
+            checksumAlgorithms: ['sha1'],
+            headers: {},
+            userMetadata: {},
+            expectedChecksums,
           },
-        };
-        for (let i = 0; i < data.length; i += 100_000) yield { msg: { $case: 'chunk' as const, value: data.subarray(i, i + 100_000) } };
-      })(),
-    );
+        },
+      };
+      for (let i = 0; i < data.length; i += 100_000) yield { msg: { $case: 'chunk' as const, value: data.subarray(i, i + 100_000) } };
+    };
+    const sha256 = createHash('sha256').update(data).digest('base64');
+    const put = await client.put(requests({ sha256 }));
     assert.equal(put.size, data.length);
     assert.equal(put.checksums['sha1'], createHash('sha1').update(data).digest('base64'));
+    assert.equal(put.checksums['sha256'], sha256, 'an expected checksum is computed too');
+    // An expected checksum that does not match: BAD_DIGEST naming the algorithm.
+    const wrong = await client.put(requests({ crc32: 'AAAAAA==' })).catch((e: unknown) => e);
+    assert.ok(isMeshError(wrong, 'BAD_DIGEST'), String(wrong));
+    assert.equal(wrong.details['algorithm'], 'crc32');
 
     const ranged = await readAll(
       (async function* () {

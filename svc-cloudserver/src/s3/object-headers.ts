@@ -84,7 +84,7 @@ export function versionHeaders(
     etag: quoteEtag(v.etag),
     'accept-ranges': 'bytes',
   };
-  for (const [name, value] of Object.entries(v.headers)) out[name] = value;
+  for (const [name, value] of Object.entries(v.headers)) if (value !== '') out[name] = value;
   for (const [name, value] of Object.entries(v.userMetadata)) out[`${META_PREFIX}${name}`] = value;
   if (opts.versioned) out['x-amz-version-id'] = v.versionId;
   if (v.storageClass && v.storageClass !== 'STANDARD') out['x-amz-storage-class'] = v.storageClass;

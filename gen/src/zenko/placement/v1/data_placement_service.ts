@@ -41,6 +41,11 @@ export interface PutHeader {
   checksumAlgorithms: string[];
   headers: { [key: string]: string };
   userMetadata: { [key: string]: string };
+  /**
+   * Expected checksums (base64, by algorithm name), verified before the data is made durable;
+   * each algorithm named here is computed whether or not checksum_algorithms lists it.
+   */
+  expectedChecksums: { [key: string]: string };
 }
 
 export interface PutHeader_HeadersEntry {
@@ -49,6 +54,11 @@ export interface PutHeader_HeadersEntry {
 }
 
 export interface PutHeader_UserMetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface PutHeader_ExpectedChecksumsEntry {
   key: string;
   value: string;
 }
@@ -162,6 +172,7 @@ function createBasePutHeader(): PutHeader {
     checksumAlgorithms: [],
     headers: {},
     userMetadata: {},
+    expectedChecksums: {},
   };
 }
 
@@ -190,6 +201,9 @@ export const PutHeader: MessageFns<PutHeader> = {
     });
     globalThis.Object.entries(message.userMetadata).forEach(([key, value]: [string, string]) => {
       PutHeader_UserMetadataEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    globalThis.Object.entries(message.expectedChecksums).forEach(([key, value]: [string, string]) => {
+      PutHeader_ExpectedChecksumsEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
     });
     return writer;
   },
@@ -277,6 +291,17 @@ export const PutHeader: MessageFns<PutHeader> = {
             }
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            const entry9 = PutHeader_ExpectedChecksumsEntry.decode(reader, reader.uint32());
+            if (entry9.value !== undefined) {
+              message.expectedChecksums[entry9.key] = entry9.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -346,6 +371,33 @@ export const PutHeader: MessageFns<PutHeader> = {
           {},
         )
         : {},
+      expectedChecksums: isObject(object.expectedChecksums)
+        ? (globalThis.Object.entries(object.expectedChecksums) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.expected_checksums)
+        ? (globalThis.Object.entries(object.expected_checksums) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -387,6 +439,15 @@ export const PutHeader: MessageFns<PutHeader> = {
         });
       }
     }
+    if (message.expectedChecksums) {
+      const entries = globalThis.Object.entries(message.expectedChecksums) as [string, string][];
+      if (entries.length > 0) {
+        obj.expectedChecksums = {};
+        entries.forEach(([k, v]) => {
+          obj.expectedChecksums[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -419,6 +480,13 @@ export const PutHeader: MessageFns<PutHeader> = {
       },
       {},
     );
+    message.expectedChecksums = (globalThis.Object.entries(object.expectedChecksums ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
     return message;
   },
 };
@@ -587,6 +655,91 @@ export const PutHeader_UserMetadataEntry: MessageFns<PutHeader_UserMetadataEntry
   },
   fromPartial(object: DeepPartial<PutHeader_UserMetadataEntry>): PutHeader_UserMetadataEntry {
     const message = createBasePutHeader_UserMetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePutHeader_ExpectedChecksumsEntry(): PutHeader_ExpectedChecksumsEntry {
+  return { key: "", value: "" };
+}
+
+export const PutHeader_ExpectedChecksumsEntry: MessageFns<PutHeader_ExpectedChecksumsEntry> = {
+  encode(message: PutHeader_ExpectedChecksumsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutHeader_ExpectedChecksumsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutHeader_ExpectedChecksumsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutHeader_ExpectedChecksumsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PutHeader_ExpectedChecksumsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PutHeader_ExpectedChecksumsEntry>): PutHeader_ExpectedChecksumsEntry {
+    return PutHeader_ExpectedChecksumsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PutHeader_ExpectedChecksumsEntry>): PutHeader_ExpectedChecksumsEntry {
+    const message = createBasePutHeader_ExpectedChecksumsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
