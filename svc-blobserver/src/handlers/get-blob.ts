@@ -37,6 +37,8 @@ export const getBlob: AzureHandler = async (ctx, deps) => {
   checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   checkConditions(ctx.req.method ?? 'GET', ctx.headers, blobConditionState(v));
   const headers: Record<string, string> = { ...baseHeaders(ctx), ...blobHeaders(v), ...sasOverrides(ctx) };
+  // Get Blob Properties tells the access tier (List Blobs says it too): every blob is Hot, inferred.
+  if (isHead) Object.assign(headers, { 'x-ms-access-tier': 'Hot', 'x-ms-access-tier-inferred': 'true' });
   const wholeMd5 = contentMd5(v);
 
   const requested = isHead ? undefined : parseRangeHeaders(ctx.headers);

@@ -10,6 +10,7 @@ import {
   setContainerAcl,
   setContainerMetadata,
 } from './containers.js';
+import { getAccountInformation } from './account-information.js';
 import { getBlobTags, setBlobTags } from './blob-tags.js';
 import { abortCopyBlob } from './abort-copy-blob.js';
 import { copyBlob } from './copy-blob.js';
@@ -30,6 +31,7 @@ import { getBlobServiceProperties, setBlobServiceProperties } from './service-pr
 import { setBlobMetadata, setBlobProperties } from './set-blob-properties.js';
 
 export const HANDLERS: Partial<Record<OperationName, AzureHandler>> = {
+  GetAccountInformation: getAccountInformation,
   ListContainers: listContainers,
   CreateContainer: createContainer,
   DeleteContainer: deleteContainer,

@@ -5,6 +5,7 @@ import { authorizedContainer } from '../azure/access.js';
 import { blobEtag, contentMd5, tagCount } from '../azure/blob-state.js';
 import { drain, sendXml } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
+import { copyHeaders } from '../azure/copy-state.js';
 import { effectiveLease, leaseListing } from '../azure/lease.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { listBlobsXml, type BlobEntry } from '../xml/responses.js';
@@ -63,6 +64,7 @@ export const listBlobs: AzureHandler = async (ctx, deps) => {
       tagCount: tagCount(v),
       ...(include.has('metadata') ? { metadata: v.userMetadata } : {}),
       ...(include.has('tags') && tagCount(v) !== undefined ? { tags: new Map(sortedTags(v.tags)) } : {}),
+      ...(include.has('copy') ? { copy: copyHeaders(v.attributes) } : {}),
     }));
   const prefixes = [...listing.commonPrefixes];
   if (include.has('uncommittedblobs')) {

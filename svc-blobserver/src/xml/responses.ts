@@ -98,6 +98,8 @@ export interface BlobEntry {
   readonly metadata?: Metadata | undefined;
   /** Written when the request asked for `include=tags`. */
   readonly tags?: Metadata | undefined;
+  /** The blob's copy properties, as its `x-ms-copy-*` headers; written for `include=copy`. */
+  readonly copy?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface ListBlobsResult {
@@ -119,6 +121,14 @@ function writeTags(w: XmlWriter, tags: Metadata): void {
   w.close().close();
 }
 
+const COPY_ELEMENTS = [
+  ['CopyId', 'x-ms-copy-id'],
+  ['CopyStatus', 'x-ms-copy-status'],
+  ['CopySource', 'x-ms-copy-source'],
+  ['CopyProgress', 'x-ms-copy-progress'],
+  ['CopyCompletionTime', 'x-ms-copy-completion-time'],
+] as const;
+
 export function listBlobsXml(r: ListBlobsResult): Buffer {
   const w = new XmlWriter();
   w.open('EnumerationResults', { ServiceEndpoint: r.serviceEndpoint, ContainerName: r.containerName });
@@ -139,6 +149,7 @@ export function listBlobsXml(r: ListBlobsResult): Buffer {
     w.leaf('AccessTier', b.accessTier ?? 'Hot').leaf('AccessTierInferred', b.accessTier === undefined);
     w.leaf('LeaseStatus', b.leaseStatus ?? 'unlocked').leaf('LeaseState', b.leaseState ?? 'available');
     w.optionalLeaf('LeaseDuration', b.leaseDuration);
+    for (const [element, header] of COPY_ELEMENTS) w.optionalLeaf(element, b.copy?.[header]);
     w.leaf('ServerEncrypted', true).optionalLeaf('TagCount', b.tagCount);
     w.close();
     writeMetadata(w, b.metadata);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BlobSASPermissions, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { BlobSASPermissions, type BlobItem, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { azureClient, azureError } from '../support/azure.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -275,6 +275,16 @@ describe('Copy Blob and Copy Blob From URL', () => {
     assert.deepEqual(await target.downloadToBuffer(), body);
     // The source is not a copy.
     assert.equal((await source.getProperties()).copyId, undefined);
+    // List Blobs with include=copy shows the same properties; without it, none.
+    const listed = new Map<string, BlobItem>();
+    for await (const item of container.listBlobsFlat({ prefix: 'copy/', includeCopy: true })) listed.set(item.name, item);
+    const copied = listed.get('copy/target')?.properties;
+    assert.deepEqual(
+      [copied?.copyId, copied?.copyStatus, copied?.copySource, copied?.copyProgress, copied?.copyCompletedOn?.getTime()],
+      [props.copyId, 'success', source.url, props.copyProgress, props.copyCompletedOn?.getTime()],
+    );
+    assert.equal(listed.get('copy/source')?.properties.copyId, undefined);
+    for await (const item of container.listBlobsFlat({ prefix: 'copy/target' })) assert.equal(item.properties.copyId, undefined);
   });
 
   it('syncCopyFromURL from a SAS URL, with new metadata; deleting the source leaves the copy whole', async () => {

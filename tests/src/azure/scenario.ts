@@ -105,6 +105,15 @@ export function azureScenario(target: () => AzureTarget): void {
     });
   });
 
+  describe('account', () => {
+    it('Get Account Information from the service and a container client', async () => {
+      for (const info of [await svc().getAccountInfo(), await (await containerOf('account')).getAccountInfo()]) {
+        assert.equal(typeof info.skuName, 'string');
+        assert.equal(typeof info.accountKind, 'string');
+      }
+    });
+  });
+
   describe('uploads', () => {
     it('uploadData in many blocks and uploadStream read back whole', async () => {
       const c = await containerOf('upload');
@@ -235,6 +244,7 @@ export function azureScenario(target: () => AzureTarget): void {
       await blob.setHTTPHeaders({ blobContentType: 'text/csv', blobCacheControl: 'no-cache', blobContentDisposition: 'attachment' });
       const props = await blob.getProperties();
       assert.equal(props.contentMD5, undefined, 'an MD5 not given is cleared too');
+      assert.deepEqual([props.accessTier, props.accessTierInferred], ['Hot', true]);
       assert.equal(props.contentType, 'text/csv');
       assert.equal(props.cacheControl, 'no-cache');
       assert.equal(props.contentDisposition, 'attachment');
