@@ -3,6 +3,7 @@
 // configuration (one table: how to parse, validate and render each), plus
 // versioning (a field of the bucket) and the bucket ACL.
 import { metadataV1Metadata } from '@zenko/gen';
+import { readCheckedBody } from './put-object.js';
 import { S3Error, type S3ErrorCode } from '../errors/s3-errors.js';
 import { aclFromHeaders, parseAccessControlPolicy, renderAccessControlPolicy, type AccessControlPolicy } from '../config/acl.js';
 import { parseCors, renderCors } from '../config/cors.js';
@@ -13,7 +14,6 @@ import { parsePolicy, renderPolicy } from '../config/policy.js';
 import { parseReplication, renderReplication, replicationSites } from '../config/replication.js';
 import { parseTagging, renderTagging } from '../config/tagging.js';
 import { parseVersioning, renderVersioning } from '../config/versioning.js';
-import { readBody } from '../xml/read-xml-body.js';
 import { authorizedBucket, type Bucket } from '../s3/access.js';
 import { bucketAcl } from '../s3/authorize.js';
 import { sendEmpty, sendXml } from '../s3/context.js';
@@ -129,7 +129,7 @@ function getDoc(spec: DocSpec): S3Handler {
 function putDoc(spec: DocSpec): S3Handler {
   return async (ctx, deps) => {
     const bucket = await authorizedBucket(ctx, deps);
-    const body = await readBody(ctx.body(), MAX_CONFIG_BYTES);
+    const body = await readCheckedBody(ctx, MAX_CONFIG_BYTES);
     if (body.length === 0) throw new S3Error('MissingRequestBodyError');
     const doc = spec.parse(body, bucket, deps);
     await deps.metadata.updateBucket({
@@ -184,7 +184,7 @@ export const getBucketVersioning: S3Handler = async (ctx, deps) => {
 
 export const putBucketVersioning: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
-  const doc = parseVersioning(await readBody(ctx.body(), MAX_CONFIG_BYTES));
+  const doc = parseVersioning(await readCheckedBody(ctx, MAX_CONFIG_BYTES));
   if (doc.status === 'Suspended' && bucket.objectLockEnabled) {
     throw new S3Error('InvalidBucketState', {
       message: 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.',
@@ -209,7 +209,7 @@ export async function aclFromRequest(
   ctx: Parameters<S3Handler>[0],
   owner: { id: string; displayName: string },
 ): Promise<AccessControlPolicy> {
-  const body = await readBody(ctx.body(), MAX_CONFIG_BYTES);
+  const body = await readCheckedBody(ctx, MAX_CONFIG_BYTES);
   const fromHeaders = aclFromHeaders(ctx.headers, { owner });
   if (body.length > 0 && fromHeaders !== undefined)
     throw new S3Error('UnexpectedContent', { message: 'This request does not support content' });

@@ -1,9 +1,9 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
 // GetBucketLocation.
 import { isMeshError } from '@zenko/mesh';
+import { readCheckedBody } from './put-object.js';
 import { aclFromHeaders } from '../config/acl.js';
 import { S3Error } from '../errors/s3-errors.js';
-import { readBody } from '../xml/read-xml-body.js';
 import { parseCreateBucket, renderLocationConstraint } from '../config/create-bucket.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket, bucketName, requireIdentity } from '../s3/access.js';
@@ -61,7 +61,7 @@ export function validBucketName(name: string): boolean {
 }
 
 async function locationConstraint(ctx: Parameters<S3Handler>[0]): Promise<{ location: string | undefined; ingest: boolean }> {
-  const body = await readBody(ctx.body(), 64 * 1024);
+  const body = await readCheckedBody(ctx, 64 * 1024);
   if (body.length === 0) return { location: undefined, ingest: false };
   const config = parseCreateBucket(body);
   return { location: config.location, ingest: config.ingest };

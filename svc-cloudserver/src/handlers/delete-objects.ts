@@ -1,8 +1,8 @@
 // DeleteObjects: up to 1000 keys or versions in one request, each answered on its
 // own (Deleted or Error, in request order; Quiet leaves out the successes).
 import { S3Error } from '../errors/s3-errors.js';
+import { readCheckedBody } from './put-object.js';
 import { parseDeleteObjects, renderDeleteResult, type DeleteResultEntry } from '../config/delete-objects.js';
-import { readBody } from '../xml/read-xml-body.js';
 import { authorizedBucket } from '../s3/access.js';
 import { sendXml } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
@@ -13,7 +13,7 @@ const CONCURRENCY = 16;
 
 export const deleteObjects: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
-  const request = parseDeleteObjects(await readBody(ctx.body(), 2 * 1024 * 1024));
+  const request = parseDeleteObjects(await readCheckedBody(ctx, 2 * 1024 * 1024, true));
   const entries: DeleteResultEntry[] = new Array<DeleteResultEntry>(request.objects.length);
   let next = 0;
   await Promise.all(

@@ -6,14 +6,21 @@ import { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { CHECKSUM_ALGORITHMS, CHECKSUM_ELEMENT } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
-import { readBody } from '../xml/read-xml-body.js';
 import { parseCompleteMultipartUpload } from '../config/complete-multipart.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
-import { checkKey, checksumResponseHeaders, cleanupLater, digestsOf, objectLocation, parseTaggingHeader } from './put-object.js';
+import {
+  checkKey,
+  checksumResponseHeaders,
+  cleanupLater,
+  digestsOf,
+  objectLocation,
+  parseTaggingHeader,
+  readCheckedBody,
+} from './put-object.js';
 import { copySource } from './copy-object.js';
 import { objectBytes } from '../s3/object-stream.js';
 
@@ -219,7 +226,7 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
   const id = uploadId(ctx);
-  const parts = parseCompleteMultipartUpload(await readBody(ctx.body(), 4 * 1024 * 1024)).map((p) => ({
+  const parts = parseCompleteMultipartUpload(await readCheckedBody(ctx, 4 * 1024 * 1024)).map((p) => ({
     partNumber: p.partNumber,
     etag: p.etag,
   }));

@@ -1,12 +1,12 @@
 // Object sub-resources: tagging, ACL, retention and legal hold, each a
 // compare-and-set update of one version's record.
 import { metadataV1MetadataService, type metadataV1Metadata } from '@zenko/gen';
+import { readCheckedBody } from './put-object.js';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import { renderAccessControlPolicy } from '../config/acl.js';
 import { parseLegalHold, parseRetention, renderLegalHold, renderRetention } from '../config/object-lock.js';
 import { parseTagging, renderTagging, tagsToRecord } from '../config/tagging.js';
-import { readBody } from '../xml/read-xml-body.js';
 import { authorizedBucket, bucketForObjectRead, hideMissing, isVersioned, objectKey, type Bucket } from '../s3/access.js';
 import { authorizeObject, objectAcl } from '../s3/authorize.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
@@ -66,7 +66,7 @@ export const getObjectTagging: S3Handler = async (ctx, deps) => {
 
 export const putObjectTagging: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
-  const tags = parseTagging(await readBody(ctx.body(), 64 * 1024), { target: 'object' });
+  const tags = parseTagging(await readCheckedBody(ctx, 64 * 1024), { target: 'object' });
   const v = await update(ctx, deps, bucket, { replaceTags: true, tags: tagsToRecord(tags) });
   sendEmpty(ctx, 200, versionHeader(bucket, v));
 };
@@ -113,7 +113,7 @@ export const putObjectRetention: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   requireObjectLock(bucket);
   const now = new Date();
-  const requested = parseRetention(await readBody(ctx.body(), 64 * 1024), { now });
+  const requested = parseRetention(await readCheckedBody(ctx, 64 * 1024), { now });
   const current = await loadVersion(ctx, deps, bucket.name, objectKey(ctx), ctx.query.get('versionId') ?? '');
   const until = current.retention?.retainUntil;
   if (current.retention?.mode && until && until > now) {
@@ -139,7 +139,7 @@ export const getObjectLegalHold: S3Handler = async (ctx, deps) => {
 export const putObjectLegalHold: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   requireObjectLock(bucket);
-  const status = parseLegalHold(await readBody(ctx.body(), 64 * 1024));
+  const status = parseLegalHold(await readCheckedBody(ctx, 64 * 1024));
   const v = await update(ctx, deps, bucket, { legalHold: status === 'ON' });
   sendEmpty(ctx, 200, versionHeader(bucket, v));
 };

@@ -6,6 +6,7 @@ import { isMeshError } from '@zenko/mesh';
 import {
   CHECKSUM_ALGORITHMS,
   checksumHeaderName,
+  createHasher,
   isWellFormedDigest,
   parseChecksumAlgorithm,
   type ChecksumAlgorithm,
@@ -20,6 +21,7 @@ import { sendEmpty, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
 import { releaseData } from '../s3/object-stream.js';
+import { readBody } from '../xml/read-xml-body.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
 export const MAX_KEY_BYTES = 1024;
@@ -29,7 +31,6 @@ export function checkKey(key: string): void {
     throw new S3Error('KeyTooLongError', { fields: { Size: Buffer.byteLength(key), MaxSizeAllowed: MAX_KEY_BYTES } });
 }
 
-/** The checksums a write computes and the digests the client sent to compare with. */
 /**
  * The digests to compute while storing a body and the values they must match: checksum headers,
  * Content-MD5, and the trailing checksum of an aws-chunked body (known once the body was read; the
@@ -47,11 +48,22 @@ export function digestsOf(ctx: S3Context): { algorithms: ChecksumAlgorithm[]; ex
     algorithms.add(algorithm);
     checksums[algorithm] = value;
   }
-  for (const name of [ctx.headers['x-amz-sdk-checksum-algorithm'], ...(ctx.headers['x-amz-trailer'] ?? '').split(',')]) {
+  if (Object.keys(checksums).length > 1)
+    throw new S3Error('InvalidRequest', { message: 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.' });
+  const trailer = ctx.headers['x-amz-trailer'] ?? '';
+  for (const name of [ctx.headers['x-amz-sdk-checksum-algorithm'], ...trailer.split(',')]) {
     if (name === undefined || name.trim() === '') continue;
     const algorithm = parseChecksumAlgorithm(name.trim());
     if (algorithm === undefined) throw new S3Error('InvalidRequest', { message: `Checksum algorithm ${name} is not supported.` });
     algorithms.add(algorithm);
+  }
+  // S3: x-amz-sdk-checksum-algorithm needs its checksum, in a header or a trailer.
+  const sdkAlgorithm = ctx.headers['x-amz-sdk-checksum-algorithm'];
+  if (sdkAlgorithm !== undefined && sdkAlgorithm.trim() !== '' && Object.keys(checksums).length === 0 && trailer.trim() === '') {
+    const header = checksumHeaderName(parseChecksumAlgorithm(sdkAlgorithm.trim())!);
+    throw new S3Error('InvalidRequest', {
+      message: `x-amz-sdk-checksum-algorithm specified, but no corresponding ${header} or x-amz-trailer headers were found.`,
+    });
   }
   const md5 = ctx.headers['content-md5'];
   if (md5 !== undefined && !isWellFormedDigest('md5', md5)) throw new S3Error('InvalidDigest');
@@ -63,6 +75,27 @@ export function digestsOf(ctx: S3Context): { algorithms: ChecksumAlgorithm[]; ex
     };
   };
   return { algorithms: [...algorithms], expected };
+}
+
+/**
+ * A small request body (an XML document) read whole, with the digests its headers announce
+ * checked: Content-MD5 (malformed → InvalidDigest, different → BadDigest) and an
+ * `x-amz-checksum-*` header (different → BadDigest); a trailing checksum is checked as it is read.
+ * `required`: S3 refuses the request without any of them (DeleteObjects).
+ */
+export async function readCheckedBody(ctx: S3Context, maxBytes: number, required = false): Promise<Buffer> {
+  const { expected } = digestsOf(ctx);
+  const announced = expected();
+  if (required && announced.md5 === undefined && Object.keys(announced.checksums ?? {}).length === 0 && !ctx.headers['x-amz-trailer'])
+    throw new S3Error('InvalidRequest', { message: 'Missing required header for this request: Content-MD5' });
+  const body = await readBody(ctx.body(), maxBytes);
+  if (announced.md5 !== undefined && createHasher('md5').update(body).digest().toString('base64') !== announced.md5)
+    throw new S3Error('BadDigest');
+  for (const [algorithm, value] of Object.entries(announced.checksums ?? {}) as [ChecksumAlgorithm, string][]) {
+    if (createHasher(algorithm).update(body).digest().toString('base64') !== value)
+      throw new S3Error('BadDigest', { message: `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.` });
+  }
+  return body;
 }
 
 export function checksumResponseHeaders(stored: PutResult['checksums']): Record<string, string> {

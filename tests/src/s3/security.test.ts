@@ -1,6 +1,7 @@
 // Hostile and broken requests against the S3 edge: each answers the S3 error AWS
 // returns and leaves no partial object.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -215,6 +216,68 @@ describe('trailing checksums', () => {
       parts.map((p) => [p.PartNumber, p.Size, p.ChecksumCRC32]),
       [[1, data.length, right.toString('base64')]],
     );
+  });
+});
+
+describe('integrity headers', () => {
+  /** A signed request with `body` and `headers`, through fetch; the status and the S3 error code. */
+  async function signed(method: string, path: string, query: string, body: string, headers: Record<string, string>) {
+    const sig = signV4(creds, { method, host, path, query, headers, payloadHash: sha256(body) });
+    const res = await fetch(`${stack.s3}${path}${query ? `?${query}` : ''}`, { method, body, headers: sig.headers });
+    const text = await res.text();
+    return { status: res.status, code: codeOf(text) };
+  }
+  const md5 = (s: string): string => createHash('md5').update(s).digest('base64');
+  const crc = (s: string): string => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(crc32(s));
+    return b.toString('base64');
+  };
+  const tagging = '<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>';
+  const cors =
+    '<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>';
+  const del = '<Delete><Object><Key>nothing-here</Key></Object></Delete>';
+
+  it('Content-MD5 and x-amz-checksum-* of an XML body are checked: BadDigest, InvalidDigest; the configuration is not stored', async () => {
+    for (const [path, query, body] of [
+      ['/sec', 'cors', cors],
+      ['/sec', 'tagging', tagging],
+      ['/sec', 'delete', del],
+    ] as const) {
+      const method = query === 'delete' ? 'POST' : 'PUT';
+      assert.deepEqual(await signed(method, path, query, body, { 'content-md5': md5('other') }), { status: 400, code: 'BadDigest' }, query);
+      assert.deepEqual(await signed(method, path, query, body, { 'content-md5': 'abc' }), { status: 400, code: 'InvalidDigest' }, query);
+      assert.deepEqual(
+        await signed(method, path, query, body, { 'x-amz-checksum-crc32': crc('other') }),
+        { status: 400, code: 'BadDigest' },
+        query,
+      );
+      const ok = await signed(method, path, query, body, { 'x-amz-checksum-crc32': crc(body) });
+      assert.ok(ok.status === 200 || ok.status === 204, `${query}: ${ok.status} ${ok.code}`);
+    }
+    // The refused bodies stored nothing: the tag set is the one stored by the last, valid request.
+    assert.deepEqual(await signed('PUT', '/sec', 'tagging', tagging.replace('<Value>v', '<Value>w'), { 'content-md5': md5('x') }), {
+      status: 400,
+      code: 'BadDigest',
+    });
+    const tags = await fetch(`${stack.s3}/sec?tagging`, {
+      headers: signV4(creds, { method: 'GET', host, path: '/sec', query: 'tagging', payloadHash: sha256('') }).headers,
+    });
+    assert.match(await tags.text(), /<Value>v<\/Value>/);
+  });
+
+  it('DeleteObjects needs Content-MD5 or a checksum; one checksum header at most; x-amz-sdk-checksum-algorithm needs its checksum', async () => {
+    assert.deepEqual(await signed('POST', '/sec', 'delete', del, {}), { status: 400, code: 'InvalidRequest' });
+    assert.equal((await signed('POST', '/sec', 'delete', del, { 'content-md5': md5(del) })).status, 200);
+    const two = await signed('PUT', '/sec/two-checksums', '', 'body', {
+      'x-amz-checksum-crc32': crc('body'),
+      'x-amz-checksum-sha1': createHash('sha1').update('body').digest('base64'),
+    });
+    assert.deepEqual(two, { status: 400, code: 'InvalidRequest' });
+    await absent('two-checksums');
+    const announced = await signed('PUT', '/sec/announced', '', 'body', { 'x-amz-sdk-checksum-algorithm': 'CRC32' });
+    assert.deepEqual(announced, { status: 400, code: 'InvalidRequest' });
+    await absent('announced');
   });
 });
 
