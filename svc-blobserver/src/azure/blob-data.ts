@@ -104,6 +104,7 @@ function storedData(stored: { location: string; key: string; size: number; md5: 
       etag: stored.md5,
       blockId: '',
       offset: 0,
+      checksums: {},
     },
     md5: stored.md5,
   };

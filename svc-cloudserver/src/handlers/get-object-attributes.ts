@@ -44,6 +44,7 @@ export const getObjectAttributes: S3Handler = async (ctx, deps) => {
     if (present.length > 0) {
       w.open('Checksum');
       for (const [a, value] of present) w.leaf(CHECKSUM_ELEMENTS[a]!, value);
+      w.leaf('ChecksumType', v.checksumType || 'FULL_OBJECT');
       w.close();
     }
   }
@@ -51,13 +52,24 @@ export const getObjectAttributes: S3Handler = async (ctx, deps) => {
     const maxParts = Math.min(1000, Number(ctx.headers['x-amz-max-parts'] ?? 1000) || 1000);
     const marker = Number(ctx.headers['x-amz-part-number-marker'] ?? 0) || 0;
     const sizes = new Map<number, number>();
-    for (const piece of v.data) sizes.set(piece.partNumber, (sizes.get(piece.partNumber) ?? 0) + piece.size);
+    const checksums = new Map<number, Record<string, string>>();
+    for (const piece of v.data) {
+      sizes.set(piece.partNumber, (sizes.get(piece.partNumber) ?? 0) + piece.size);
+      if (Object.keys(piece.checksums).length > 0) checksums.set(piece.partNumber, piece.checksums);
+    }
     const numbers = [...sizes.keys()].filter((n) => n > marker).sort((a, b) => a - b);
     const page = numbers.slice(0, maxParts);
     w.open('ObjectParts').leaf('PartsCount', v.partsCount).leaf('PartNumberMarker', marker);
     if (numbers.length > page.length) w.leaf('NextPartNumberMarker', page[page.length - 1]!);
     w.leaf('MaxParts', maxParts).leaf('IsTruncated', numbers.length > page.length);
-    for (const n of page) w.open('Part').leaf('PartNumber', n).leaf('Size', sizes.get(n)!).close();
+    // S3 lists the parts only of an object uploaded with checksums, each with its own.
+    if (checksums.size > 0) {
+      for (const n of page) {
+        w.open('Part').leaf('PartNumber', n).leaf('Size', sizes.get(n)!);
+        for (const [a, value] of Object.entries(checksums.get(n) ?? {})) if (CHECKSUM_ELEMENTS[a]) w.leaf(CHECKSUM_ELEMENTS[a], value);
+        w.close();
+      }
+    }
     w.close();
   }
   if (want.has('StorageClass')) w.leaf('StorageClass', v.storageClass || 'STANDARD');

@@ -4,9 +4,16 @@
 // object's pieces are the parts), so no byte is copied.
 import { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
-import { CHECKSUM_ALGORITHMS, CHECKSUM_ELEMENT } from '../checksums/hasher.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_ELEMENT,
+  checksumHeaderName,
+  parseChecksumAlgorithm,
+  type ChecksumAlgorithm,
+} from '../checksums/hasher.js';
+import { ALLOWED_TYPES, multipartChecksum, type ChecksumType, type PartChecksum } from '../checksums/multipart-checksum.js';
 import { S3Error } from '../errors/s3-errors.js';
-import { parseCompleteMultipartUpload } from '../config/complete-multipart.js';
+import { parseCompleteMultipartUpload, type CompletedPart } from '../config/complete-multipart.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
@@ -61,7 +68,7 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
   checkKey(key);
-  const algorithm = ctx.headers['x-amz-checksum-algorithm']?.toLowerCase() ?? '';
+  const { algorithm, type } = uploadChecksum(ctx);
   const { upload } = await deps.metadata.createMultipartUpload({
     upload: metadataV1Metadata.MultipartUpload.fromPartial({
       bucket: bucket.name,
@@ -73,7 +80,8 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
       headers: storedHeaders(ctx.headers),
       userMetadata: userMetadata(ctx.headers),
       tags: parseTaggingHeader(ctx.headers['x-amz-tagging']),
-      checksumAlgorithm: algorithm,
+      checksumAlgorithm: algorithm ?? '',
+      checksumType: type ?? '',
     }),
   });
   const w = new XmlWriter();
@@ -82,8 +90,46 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
     .leaf('Key', key)
     .leaf('UploadId', upload?.uploadId ?? '')
     .close();
-  sendXml(ctx, 200, w.end(), algorithm ? { 'x-amz-checksum-algorithm': algorithm.toUpperCase() } : {});
+  sendXml(ctx, 200, w.end(), algorithm ? { 'x-amz-checksum-algorithm': algorithm.toUpperCase(), 'x-amz-checksum-type': type! } : {});
 };
+
+/** x-amz-checksum-algorithm and x-amz-checksum-type of CreateMultipartUpload, checked as S3 does. */
+function uploadChecksum(ctx: S3Context): { algorithm?: ChecksumAlgorithm; type?: ChecksumType } {
+  const name = ctx.headers['x-amz-checksum-algorithm'];
+  const typeName = ctx.headers['x-amz-checksum-type']?.toUpperCase();
+  if (name === undefined || name === '') {
+    if (typeName !== undefined)
+      throw new S3Error('InvalidRequest', {
+        message: 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.',
+      });
+    return {};
+  }
+  const algorithm = parseChecksumAlgorithm(name);
+  if (algorithm === undefined) throw new S3Error('InvalidRequest', { message: `Checksum algorithm ${name} is not supported.` });
+  const allowed = ALLOWED_TYPES[algorithm];
+  const type = (typeName ?? allowed[0]) as ChecksumType;
+  if (!allowed.includes(type))
+    throw new S3Error('InvalidRequest', {
+      message: `The ${algorithm.toUpperCase()} checksum algorithm does not support the ${typeName} checksum type.`,
+    });
+  return { algorithm, type };
+}
+
+/** The checksum algorithm of an upload's parts: the one asked for at creation, if any. */
+function partAlgorithm(ctx: S3Context, upload: metadataV1Metadata.MultipartUpload): ChecksumAlgorithm | undefined {
+  const algorithm = parseChecksumAlgorithm(upload.checksumAlgorithm);
+  if (algorithm === undefined) return undefined;
+  for (const other of CHECKSUM_ALGORITHMS) {
+    const sent =
+      ctx.headers[checksumHeaderName(other)] !== undefined ||
+      ctx.headers['x-amz-trailer']?.toLowerCase().includes(checksumHeaderName(other));
+    if (other !== algorithm && sent)
+      throw new S3Error('InvalidRequest', {
+        message: `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${other}`,
+      });
+  }
+  return algorithm;
+}
 
 async function recordPart(
   deps: S3Deps,
@@ -121,12 +167,14 @@ export const uploadPart: S3Handler = async (ctx, deps) => {
   if (ctx.bodyLength < 0) throw new S3Error('MissingContentLength');
   if (ctx.bodyLength > MAX_PART_SIZE) throw new S3Error('EntityTooLarge');
   const { algorithms, expected } = digestsOf(ctx);
+  // A part of an upload with a checksum algorithm always gets that checksum.
+  const algorithm = partAlgorithm(ctx, upload);
   const stored = await deps.data.put(upload.location, ctx.body({ trailingChecksumChecked: true }), {
     bucket: bucket.name,
     key,
     size: ctx.bodyLength,
     part: { uploadId: upload.uploadId, number: n },
-    checksumAlgorithms: algorithms,
+    checksumAlgorithms: algorithm === undefined || algorithms.includes(algorithm) ? algorithms : [...algorithms, algorithm],
     expect: expected,
   });
   await recordPart(deps, upload, n, stored);
@@ -159,15 +207,19 @@ export const uploadPartCopy: S3Handler = async (ctx, deps) => {
   }
   const size = range ? range.end - range.start + 1 : source.version.size;
   if (size > MAX_PART_SIZE) throw new S3Error('EntityTooLarge');
+  const algorithm = parseChecksumAlgorithm(upload.checksumAlgorithm);
   const stored = await deps.data.put(upload.location, objectBytes(deps.data, source.version.data, range), {
     bucket: bucket.name,
     key,
     size,
     part: { uploadId: upload.uploadId, number: n },
+    ...(algorithm === undefined ? {} : { checksumAlgorithms: [algorithm] }),
   });
   await recordPart(deps, upload, n, stored);
   const w = new XmlWriter();
-  w.open('CopyPartResult', { xmlns: S3_XMLNS }).leaf('LastModified', isoDate(new Date())).leaf('ETag', quoteEtag(stored.md5)).close();
+  w.open('CopyPartResult', { xmlns: S3_XMLNS }).leaf('LastModified', isoDate(new Date())).leaf('ETag', quoteEtag(stored.md5));
+  if (algorithm !== undefined) w.optionalLeaf(CHECKSUM_ELEMENT[algorithm], stored.checksums[algorithm]);
+  w.close();
   sendXml(ctx, 200, w.end(), source.version.versionId !== 'null' ? { 'x-amz-copy-source-version-id': source.version.versionId } : {});
 };
 
@@ -179,22 +231,17 @@ export const uploadPartCopy: S3Handler = async (ctx, deps) => {
  */
 async function assemble(
   deps: S3Deps,
-  ref: { bucket: string; key: string; uploadId: string },
+  ref: { bucket: string; key: string },
+  upload: metadataV1Metadata.MultipartUpload,
+  storedParts: () => Promise<Map<number, metadataV1Metadata.Part> | undefined>,
   wanted: readonly { partNumber: number; etag: string }[],
 ): Promise<metadataV1Metadata.DataLocation[] | undefined> {
-  const list = (marker: number) => deps.metadata.listParts({ ...ref, partNumberMarker: marker, maxParts: 1000 }).catch(() => undefined);
-  let page = await list(0);
-  const location = page?.upload?.location ?? '';
+  const location = upload.location;
   const backend = location === '' ? undefined : deps.data.location(location).backend;
-  // The first page names the upload's location: the other pages are read only if it can assemble.
+  // The parts are listed only if the location can assemble.
   if (backend?.compose === undefined) return undefined;
-  const stored = new Map<number, metadataV1Metadata.Part>();
-  while (page !== undefined) {
-    for (const part of page.parts) stored.set(part.partNumber, part);
-    if (!page.isTruncated) break;
-    page = await list(page.nextPartNumberMarker);
-    if (page === undefined) return undefined;
-  }
+  const stored = await storedParts();
+  if (stored === undefined) return undefined;
   const unquote = (etag: string): string => etag.replace(/^"|"$/g, '');
   const parts = wanted.map((w) => stored.get(w.partNumber));
   const usable = (p: metadataV1Metadata.Part | undefined, i: number): p is metadataV1Metadata.Part =>
@@ -226,12 +273,14 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
   const id = uploadId(ctx);
-  const parts = parseCompleteMultipartUpload(await readCheckedBody(ctx, 4 * 1024 * 1024)).map((p) => ({
-    partNumber: p.partNumber,
-    etag: p.etag,
-  }));
+  const requested = parseCompleteMultipartUpload(await readCheckedBody(ctx, 4 * 1024 * 1024));
+  const parts = requested.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
   const ifNoneMatch = ctx.headers['if-none-match'];
-  const assembled = await assemble(deps, { bucket: bucket.name, key, uploadId: id }, parts);
+  const upload = await loadUpload(deps, bucket.name, key, id);
+  let listed: Promise<Map<number, metadataV1Metadata.Part> | undefined> | undefined;
+  const storedParts = () => (listed ??= listAllParts(deps, { bucket: bucket.name, key, uploadId: id }));
+  const checksum = await objectChecksum(upload, requested, storedParts);
+  const assembled = await assemble(deps, { bucket: bucket.name, key }, upload, storedParts, parts);
   let res;
   try {
     res = await deps.metadata.completeMultipartUpload({
@@ -243,6 +292,8 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
       ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
       ifNoneMatch: ifNoneMatch !== undefined,
       assembledData: assembled ?? [],
+      checksums: checksum === undefined ? {} : { [checksum.algorithm]: checksum.value },
+      checksumType: checksum?.type ?? '',
     });
   } catch (err) {
     if (assembled !== undefined) cleanupLater(deps, assembled.slice(0, 1));
@@ -260,9 +311,67 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
     .leaf('Bucket', bucket.name)
     .leaf('Key', key)
     .leaf('ETag', quoteEtag(object?.etag ?? ''));
+  if (checksum !== undefined) w.leaf(CHECKSUM_ELEMENT[checksum.algorithm], checksum.value).leaf('ChecksumType', checksum.type);
   w.close();
   sendXml(ctx, 200, w.end(), isVersioned(bucket) && object ? { 'x-amz-version-id': object.versionId } : {});
 };
+
+/** Every stored part of an upload by number; undefined when the listing fails (metadata then answers the complete's error). */
+async function listAllParts(
+  deps: S3Deps,
+  ref: { bucket: string; key: string; uploadId: string },
+): Promise<Map<number, metadataV1Metadata.Part> | undefined> {
+  const stored = new Map<number, metadataV1Metadata.Part>();
+  for (let marker = 0; ;) {
+    const page = await deps.metadata.listParts({ ...ref, partNumberMarker: marker, maxParts: 1000 }).catch(() => undefined);
+    if (page === undefined) return undefined;
+    for (const part of page.parts) stored.set(part.partNumber, part);
+    if (!page.isTruncated) return stored;
+    marker = page.nextPartNumberMarker;
+  }
+}
+
+/**
+ * The object's checksum when its upload named an algorithm: from the stored parts' checksums (the
+ * parts the request names; a part the store lacks is left to metadata's InvalidPart). A checksum
+ * the request gives for a part must be the stored one (InvalidPart); a COMPOSITE upload's request
+ * must give them all, as S3 requires.
+ */
+async function objectChecksum(
+  upload: metadataV1Metadata.MultipartUpload,
+  requested: readonly CompletedPart[],
+  storedParts: () => Promise<Map<number, metadataV1Metadata.Part> | undefined>,
+): Promise<{ algorithm: ChecksumAlgorithm; type: ChecksumType; value: string } | undefined> {
+  const algorithm = parseChecksumAlgorithm(upload.checksumAlgorithm);
+  const type = (upload.checksumType || (algorithm && ALLOWED_TYPES[algorithm][0])) as ChecksumType | undefined;
+  const element = algorithm && CHECKSUM_ELEMENT[algorithm];
+  // An upload created without an algorithm has no object checksum: part checksums the request
+  // gives (SDKs send what UploadPart answered) are not looked at.
+  if (algorithm === undefined || type === undefined || element === undefined) return undefined;
+  for (const p of requested) {
+    const given = Object.keys(p.checksums);
+    if (given.some((name) => name !== element))
+      throw new S3Error('InvalidPart', {
+        message: `The upload was created using a ${algorithm} checksum; part ${p.partNumber} names another.`,
+      });
+    if (type === 'COMPOSITE' && p.checksums[element] === undefined)
+      throw new S3Error('InvalidRequest', {
+        message: `The upload was created using a ${algorithm} checksum. The complete request must include the checksum for each part. It was missing for part ${p.partNumber} in the request.`,
+      });
+  }
+  const stored = await storedParts();
+  if (stored === undefined) return undefined;
+  const checksums: PartChecksum[] = [];
+  for (const p of requested) {
+    const part = stored.get(p.partNumber);
+    const value = part?.checksums[algorithm];
+    if (part === undefined || value === undefined) return undefined; // metadata refuses the missing part
+    if (p.checksums[element] !== undefined && p.checksums[element] !== value)
+      throw new S3Error('InvalidPart', { message: `The ${element} of part ${p.partNumber} does not match the stored part's.` });
+    checksums.push({ checksum: value, size: part.size });
+  }
+  return { algorithm, type, value: multipartChecksum(algorithm, type, checksums) };
+}
 
 export const abortMultipartUpload: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
@@ -319,6 +428,8 @@ export const listParts: S3Handler = async (ctx, deps) => {
     for (const algorithm of CHECKSUM_ALGORITHMS) w.optionalLeaf(CHECKSUM_ELEMENT[algorithm], p.checksums[algorithm]);
     w.close();
   }
+  if (u?.checksumAlgorithm)
+    w.leaf('ChecksumAlgorithm', u.checksumAlgorithm.toUpperCase()).optionalLeaf('ChecksumType', u.checksumType || undefined);
   w.close();
   sendXml(ctx, 200, w.end());
 };

@@ -104,6 +104,7 @@ export function versionHeaders(
       const value = v.checksums[algorithm];
       if (value !== undefined) out[checksumHeaderName(algorithm)] = value;
     }
+    if (Object.keys(v.checksums).length > 0) out['x-amz-checksum-type'] = v.checksumType || 'FULL_OBJECT';
   }
   return out;
 }

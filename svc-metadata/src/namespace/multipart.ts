@@ -219,7 +219,15 @@ export async function completeMultipartUpload(
       const data: DataLocation[] = [];
       used.forEach((part, i) => {
         const piece = assembled.length > 0 ? assembled[i] : part.data;
-        if (piece) data.push({ ...piece, start: offset, size: part.size, partNumber: part.partNumber, etag: unquote(part.etag) });
+        if (piece)
+          data.push({
+            ...piece,
+            start: offset,
+            size: part.size,
+            partNumber: part.partNumber,
+            etag: unquote(part.etag),
+            checksums: part.checksums,
+          });
         offset += part.size;
       });
       const md5s = Buffer.concat(used.map((p) => Buffer.from(unquote(p.etag), 'hex')));
@@ -239,6 +247,8 @@ export async function completeMultipartUpload(
         acl: u.acl,
         data,
         partsCount: used.length,
+        checksums: req.checksums,
+        checksumType: req.checksumType,
       };
       const plan = await planWriteVersion(store, bucket, master, version, '');
       const ops: KvOp[] = [

@@ -964,7 +964,7 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
 
     describe('multipart uploads', () => {
       const part = (n: number, size: number, etag: string) =>
-        metadataV1Metadata.Part.fromPartial({ partNumber: n, size, etag, data: dataFor(`p${n}`, etag) });
+        metadataV1Metadata.Part.fromPartial({ partNumber: n, size, etag, data: dataFor(`p${n}`, etag), checksums: { crc32: `c${n}` } });
 
       test('parts, re-upload, list with markers, complete', async (store) => {
         await makeBucket(store, 'mpu');
@@ -997,7 +997,16 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         assert.equal(page2.isTruncated, false);
 
         const complete = (parts: { partNumber: number; etag: string }[], minPartSize = 0) =>
-          ns.completeMultipartUpload(store, { ...ref, parts, minPartSize, ifMatchEtag: '', ifNoneMatch: false, assembledData: [] });
+          ns.completeMultipartUpload(store, {
+            ...ref,
+            parts,
+            minPartSize,
+            ifMatchEtag: '',
+            ifNoneMatch: false,
+            assembledData: [],
+            checksums: { crc32: 'AAAAAA==-3' },
+            checksumType: 'COMPOSITE',
+          });
         await rejects(
           complete([
             { partNumber: 2, etag: md5(22) },
@@ -1049,13 +1058,14 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         assert.equal(object.size, 30);
         assert.equal(object.partsCount, 3);
         assert.deepEqual(
-          object.data.map((d) => [d.partNumber, d.start, d.size]),
+          object.data.map((d) => [d.partNumber, d.start, d.size, d.checksums]),
           [
-            [1, 0, 10],
-            [2, 10, 10],
-            [4, 20, 10],
+            [1, 0, 10, { crc32: 'c1' }],
+            [2, 10, 10, { crc32: 'c2' }],
+            [4, 20, 10, { crc32: 'c4' }],
           ],
         );
+        assert.deepEqual([object.checksums, object.checksumType], [{ crc32: 'AAAAAA==-3' }, 'COMPOSITE'], 'the edge computed them');
         assert.deepEqual(object.headers, { 'content-type': 'x/y' });
         assert.deepEqual(object.tags, { t: '1' });
         assert.deepEqual(new Set(done.unusedData), new Set([dataFor('p3', md5(3)), dataFor('p5', md5(5))]));
@@ -1083,7 +1093,16 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         const piece = (offset: number, size: number) =>
           metadataV1Metadata.DataLocation.fromPartial({ location: 'loc', key: 'joined-at-target', offset, size });
         const complete = (assembledData: metadataV1Metadata.DataLocation[]) =>
-          ns.completeMultipartUpload(store, { ...ref, parts, minPartSize: 0, ifMatchEtag: '', ifNoneMatch: false, assembledData });
+          ns.completeMultipartUpload(store, {
+            ...ref,
+            parts,
+            minPartSize: 0,
+            ifMatchEtag: '',
+            ifNoneMatch: false,
+            assembledData,
+            checksums: {},
+            checksumType: '',
+          });
         await rejects(complete([piece(0, 10)]), 'INVALID_ARGUMENT');
         await rejects(complete([piece(0, 10), piece(10, 8)]), 'INVALID_ARGUMENT');
         const done = await complete([piece(0, 10), piece(10, 7)]);

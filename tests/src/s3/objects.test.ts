@@ -2,6 +2,7 @@
 // aws-chunked bodies), on a real stack.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import {
   AbortMultipartUploadCommand,
@@ -413,6 +414,88 @@ describe('multipart uploads', () => {
       (await s3Error(s3.send(new UploadPartCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId, PartNumber: 10_001, Body: 'x' })))).code,
       'InvalidArgument',
     );
+  });
+
+  it('multipart checksums: COMPOSITE (lib-storage default CRC32) and FULL_OBJECT, on Complete, HEAD, GetObjectAttributes and ListParts', async () => {
+    const MiB = 1024 * 1024;
+    const crc32b64 = (b: Buffer): string => {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(crc32(b));
+      return out.toString('base64');
+    };
+    // lib-storage asks for CRC32 (COMPOSITE): the checksum of the parts' CRC32s, "-N".
+    const body = randomBytes(11 * MiB);
+    const parts = [body.subarray(0, 5 * MiB), body.subarray(5 * MiB, 10 * MiB), body.subarray(10 * MiB)];
+    const composite = `${crc32b64(Buffer.concat(parts.map((p) => Buffer.from(crc32b64(p), 'base64'))))}-3`;
+    const done = await new Upload({ client: s3, params: { Bucket: 'b-mpu', Key: 'composite', Body: body }, partSize: 5 * MiB }).done();
+    assert.deepEqual([done.ChecksumCRC32, done.ChecksumType], [composite, 'COMPOSITE']);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'b-mpu', Key: 'composite', ChecksumMode: 'ENABLED' }));
+    assert.deepEqual([head.ChecksumCRC32, head.ChecksumType], [composite, 'COMPOSITE']);
+    const attrs = await s3.send(
+      new GetObjectAttributesCommand({ Bucket: 'b-mpu', Key: 'composite', ObjectAttributes: ['Checksum', 'ObjectParts'] }),
+    );
+    assert.deepEqual([attrs.Checksum?.ChecksumCRC32, attrs.Checksum?.ChecksumType], [composite, 'COMPOSITE']);
+    assert.deepEqual(
+      attrs.ObjectParts?.Parts?.map((p) => p.ChecksumCRC32),
+      parts.map(crc32b64),
+    );
+
+    // FULL_OBJECT CRC32: the CRC of the whole body, which the SDK checks itself on GetObject.
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'full', ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }),
+    );
+    const sent = [];
+    for (const [i, p] of parts.entries()) {
+      const r = await s3.send(
+        new UploadPartCommand({ Bucket: 'b-mpu', Key: 'full', UploadId, PartNumber: i + 1, Body: p, ChecksumAlgorithm: 'CRC32' }),
+      );
+      sent.push({ PartNumber: i + 1, ETag: r.ETag, ChecksumCRC32: r.ChecksumCRC32 });
+    }
+    const listed = await s3.send(new ListPartsCommand({ Bucket: 'b-mpu', Key: 'full', UploadId }));
+    assert.deepEqual([listed.ChecksumAlgorithm, listed.ChecksumType], ['CRC32', 'FULL_OBJECT']);
+    // A part with another algorithm's checksum is refused.
+    const mismatch = await s3Error(
+      s3.send(new UploadPartCommand({ Bucket: 'b-mpu', Key: 'full', UploadId, PartNumber: 9, Body: 'x', ChecksumAlgorithm: 'SHA256' })),
+    );
+    assert.deepEqual([mismatch.status, mismatch.code], [400, 'InvalidRequest']);
+    const full = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'full', UploadId, MultipartUpload: { Parts: sent } }),
+    );
+    assert.deepEqual([full.ChecksumCRC32, full.ChecksumType], [crc32b64(body), 'FULL_OBJECT']);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'full', ChecksumMode: 'ENABLED' }));
+    assert.equal(got.ChecksumCRC32, crc32b64(body));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(body));
+
+    // COMPOSITE needs every part's checksum in the Complete request; a wrong one is InvalidPart.
+    const second = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'strict', ChecksumAlgorithm: 'SHA256' }));
+    const p1 = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'b-mpu',
+        Key: 'strict',
+        UploadId: second.UploadId,
+        PartNumber: 1,
+        Body: 'one part',
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    const complete = (part: Record<string, unknown>) =>
+      s3Error(
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: 'b-mpu',
+            Key: 'strict',
+            UploadId: second.UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag, ...part }] },
+          }),
+        ),
+      );
+    assert.deepEqual(await complete({}).then((e) => [e.status, e.code]), [400, 'InvalidRequest']);
+    const wrongSha = createHash('sha256').update('another').digest('base64');
+    assert.deepEqual(await complete({ ChecksumSHA256: wrongSha }).then((e) => [e.status, e.code]), [400, 'InvalidPart']);
+    const bad = await s3Error(
+      s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'x', ChecksumAlgorithm: 'SHA1', ChecksumType: 'FULL_OBJECT' })),
+    );
+    assert.deepEqual([bad.status, bad.code], [400, 'InvalidRequest'], 'SHA-1 has no FULL_OBJECT checksum');
   });
 
   it('UploadPartCopy copies a range of another object into a part', async () => {

@@ -158,6 +158,16 @@ export interface DataLocation {
    * pieces share one backend object (a multipart object assembled at its location).
    */
   offset: number;
+  /**
+   * The part's checksums (base64 by algorithm) on the first piece of each part of a multipart
+   * object whose parts had them; empty otherwise.
+   */
+  checksums: { [key: string]: string };
+}
+
+export interface DataLocation_ChecksumsEntry {
+  key: string;
+  value: string;
 }
 
 export interface ReplicationSite {
@@ -224,6 +234,11 @@ export interface ObjectVersion {
    * and changing them does not change last_modified.
    */
   attributes: { [key: string]: string };
+  /**
+   * "COMPOSITE" (a multipart object's checksum of its parts' checksums, value "<base64>-<parts>")
+   * or "FULL_OBJECT"; empty: FULL_OBJECT when `checksums` is not empty.
+   */
+  checksumType: string;
 }
 
 export interface ObjectVersion_HeadersEntry {
@@ -266,6 +281,8 @@ export interface MultipartUpload {
   acl: string;
   /** Checksum algorithm requested at initiation, if any. */
   checksumAlgorithm: string;
+  /** Its kind: "COMPOSITE" or "FULL_OBJECT" (set with checksum_algorithm). */
+  checksumType: string;
 }
 
 export interface MultipartUpload_HeadersEntry {
@@ -683,7 +700,7 @@ export const Bucket_AttributesEntry: MessageFns<Bucket_AttributesEntry> = {
 };
 
 function createBaseDataLocation(): DataLocation {
-  return { location: "", key: "", start: 0, size: 0, partNumber: 0, etag: "", blockId: "", offset: 0 };
+  return { location: "", key: "", start: 0, size: 0, partNumber: 0, etag: "", blockId: "", offset: 0, checksums: {} };
 }
 
 export const DataLocation: MessageFns<DataLocation> = {
@@ -712,6 +729,9 @@ export const DataLocation: MessageFns<DataLocation> = {
     if (message.offset !== 0) {
       writer.uint32(64).int64(message.offset);
     }
+    globalThis.Object.entries(message.checksums).forEach(([key, value]: [string, string]) => {
+      DataLocation_ChecksumsEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
+    });
     return writer;
   },
 
@@ -792,6 +812,17 @@ export const DataLocation: MessageFns<DataLocation> = {
             message.offset = longToNumber(reader.int64());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            const entry9 = DataLocation_ChecksumsEntry.decode(reader, reader.uint32());
+            if (entry9.value !== undefined) {
+              message.checksums[entry9.key] = entry9.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -822,6 +853,20 @@ export const DataLocation: MessageFns<DataLocation> = {
         ? globalThis.String(object.block_id)
         : "",
       offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      checksums: isObject(object.checksums)
+        ? (globalThis.Object.entries(object.checksums) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -851,6 +896,15 @@ export const DataLocation: MessageFns<DataLocation> = {
     if (message.offset !== 0) {
       obj.offset = Math.round(message.offset);
     }
+    if (message.checksums) {
+      const entries = globalThis.Object.entries(message.checksums) as [string, string][];
+      if (entries.length > 0) {
+        obj.checksums = {};
+        entries.forEach(([k, v]) => {
+          obj.checksums[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -867,6 +921,100 @@ export const DataLocation: MessageFns<DataLocation> = {
     message.etag = object.etag ?? "";
     message.blockId = object.blockId ?? "";
     message.offset = object.offset ?? 0;
+    message.checksums = (globalThis.Object.entries(object.checksums ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseDataLocation_ChecksumsEntry(): DataLocation_ChecksumsEntry {
+  return { key: "", value: "" };
+}
+
+export const DataLocation_ChecksumsEntry: MessageFns<DataLocation_ChecksumsEntry> = {
+  encode(message: DataLocation_ChecksumsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DataLocation_ChecksumsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDataLocation_ChecksumsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DataLocation_ChecksumsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: DataLocation_ChecksumsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DataLocation_ChecksumsEntry>): DataLocation_ChecksumsEntry {
+    return DataLocation_ChecksumsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DataLocation_ChecksumsEntry>): DataLocation_ChecksumsEntry {
+    const message = createBaseDataLocation_ChecksumsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -1231,6 +1379,7 @@ function createBaseObjectVersion(): ObjectVersion {
     partsCount: 0,
     revision: 0,
     attributes: {},
+    checksumType: "",
   };
 }
 
@@ -1305,6 +1454,9 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
     globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
       ObjectVersion_AttributesEntry.encode({ key: key as any, value }, writer.uint32(186).fork()).join();
     });
+    if (message.checksumType !== "") {
+      writer.uint32(194).string(message.checksumType);
+    }
     return writer;
   },
 
@@ -1520,6 +1672,14 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
             }
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.checksumType = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1673,6 +1833,11 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
           {},
         )
         : {},
+      checksumType: isSet(object.checksumType)
+        ? globalThis.String(object.checksumType)
+        : isSet(object.checksum_type)
+        ? globalThis.String(object.checksum_type)
+        : "",
     };
   },
 
@@ -1777,6 +1942,9 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
         });
       }
     }
+    if (message.checksumType !== "") {
+      obj.checksumType = message.checksumType;
+    }
     return obj;
   },
 
@@ -1852,6 +2020,7 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
       },
       {},
     );
+    message.checksumType = object.checksumType ?? "";
     return message;
   },
 };
@@ -2296,6 +2465,7 @@ function createBaseMultipartUpload(): MultipartUpload {
     tags: {},
     acl: "",
     checksumAlgorithm: "",
+    checksumType: "",
   };
 }
 
@@ -2339,6 +2509,9 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
     }
     if (message.checksumAlgorithm !== "") {
       writer.uint32(106).string(message.checksumAlgorithm);
+    }
+    if (message.checksumType !== "") {
+      writer.uint32(114).string(message.checksumType);
     }
     return writer;
   },
@@ -2469,6 +2642,14 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
             message.checksumAlgorithm = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.checksumType = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2572,6 +2753,11 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
         : isSet(object.checksum_algorithm)
         ? globalThis.String(object.checksum_algorithm)
         : "",
+      checksumType: isSet(object.checksumType)
+        ? globalThis.String(object.checksumType)
+        : isSet(object.checksum_type)
+        ? globalThis.String(object.checksum_type)
+        : "",
     };
   },
 
@@ -2634,6 +2820,9 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
     if (message.checksumAlgorithm !== "") {
       obj.checksumAlgorithm = message.checksumAlgorithm;
     }
+    if (message.checksumType !== "") {
+      obj.checksumType = message.checksumType;
+    }
     return obj;
   },
 
@@ -2679,6 +2868,7 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
     );
     message.acl = object.acl ?? "";
     message.checksumAlgorithm = object.checksumAlgorithm ?? "";
+    message.checksumType = object.checksumType ?? "";
     return message;
   },
 };

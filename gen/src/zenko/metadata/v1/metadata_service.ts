@@ -398,6 +398,17 @@ export interface CompleteMultipartUploadRequest {
    * unused_data. Sizes must match the parts'; INVALID_ARGUMENT otherwise.
    */
   assembledData: DataLocation[];
+  /**
+   * The object's checksum (base64 by algorithm) and its kind, computed by the edge from the
+   * parts' checksums; stored on the version as given.
+   */
+  checksums: { [key: string]: string };
+  checksumType: string;
+}
+
+export interface CompleteMultipartUploadRequest_ChecksumsEntry {
+  key: string;
+  value: string;
 }
 
 export interface CompleteMultipartUploadResponse {
@@ -5117,6 +5128,8 @@ function createBaseCompleteMultipartUploadRequest(): CompleteMultipartUploadRequ
     ifMatchEtag: "",
     ifNoneMatch: false,
     assembledData: [],
+    checksums: {},
+    checksumType: "",
   };
 }
 
@@ -5145,6 +5158,12 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
     }
     for (const v of message.assembledData) {
       DataLocation.encode(v!, writer.uint32(66).fork()).join();
+    }
+    globalThis.Object.entries(message.checksums).forEach(([key, value]: [string, string]) => {
+      CompleteMultipartUploadRequest_ChecksumsEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
+    });
+    if (message.checksumType !== "") {
+      writer.uint32(82).string(message.checksumType);
     }
     return writer;
   },
@@ -5226,6 +5245,25 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
             message.assembledData.push(DataLocation.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            const entry9 = CompleteMultipartUploadRequest_ChecksumsEntry.decode(reader, reader.uint32());
+            if (entry9.value !== undefined) {
+              message.checksums[entry9.key] = entry9.value;
+            }
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.checksumType = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5268,6 +5306,25 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
         : globalThis.Array.isArray(object?.assembled_data)
         ? object.assembled_data.map((e: any) => DataLocation.fromJSON(e))
         : [],
+      checksums: isObject(object.checksums)
+        ? (globalThis.Object.entries(object.checksums) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      checksumType: isSet(object.checksumType)
+        ? globalThis.String(object.checksumType)
+        : isSet(object.checksum_type)
+        ? globalThis.String(object.checksum_type)
+        : "",
     };
   },
 
@@ -5297,6 +5354,18 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
     if (message.assembledData?.length) {
       obj.assembledData = message.assembledData.map((e) => DataLocation.toJSON(e));
     }
+    if (message.checksums) {
+      const entries = globalThis.Object.entries(message.checksums) as [string, string][];
+      if (entries.length > 0) {
+        obj.checksums = {};
+        entries.forEach(([k, v]) => {
+          obj.checksums[k] = v;
+        });
+      }
+    }
+    if (message.checksumType !== "") {
+      obj.checksumType = message.checksumType;
+    }
     return obj;
   },
 
@@ -5313,9 +5382,112 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
     message.ifMatchEtag = object.ifMatchEtag ?? "";
     message.ifNoneMatch = object.ifNoneMatch ?? false;
     message.assembledData = object.assembledData?.map((e) => DataLocation.fromPartial(e)) || [];
+    message.checksums = (globalThis.Object.entries(object.checksums ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.checksumType = object.checksumType ?? "";
     return message;
   },
 };
+
+function createBaseCompleteMultipartUploadRequest_ChecksumsEntry(): CompleteMultipartUploadRequest_ChecksumsEntry {
+  return { key: "", value: "" };
+}
+
+export const CompleteMultipartUploadRequest_ChecksumsEntry: MessageFns<CompleteMultipartUploadRequest_ChecksumsEntry> =
+  {
+    encode(
+      message: CompleteMultipartUploadRequest_ChecksumsEntry,
+      writer: BinaryWriter = new BinaryWriter(),
+    ): BinaryWriter {
+      if (message.key !== "") {
+        writer.uint32(10).string(message.key);
+      }
+      if (message.value !== "") {
+        writer.uint32(18).string(message.value);
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): CompleteMultipartUploadRequest_ChecksumsEntry {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseCompleteMultipartUploadRequest_ChecksumsEntry();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.key = reader.string();
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.value = reader.string();
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): CompleteMultipartUploadRequest_ChecksumsEntry {
+      return {
+        key: isSet(object.key) ? globalThis.String(object.key) : "",
+        value: isSet(object.value) ? globalThis.String(object.value) : "",
+      };
+    },
+
+    toJSON(message: CompleteMultipartUploadRequest_ChecksumsEntry): unknown {
+      const obj: any = {};
+      if (message.key !== "") {
+        obj.key = message.key;
+      }
+      if (message.value !== "") {
+        obj.value = message.value;
+      }
+      return obj;
+    },
+
+    create(
+      base?: DeepPartial<CompleteMultipartUploadRequest_ChecksumsEntry>,
+    ): CompleteMultipartUploadRequest_ChecksumsEntry {
+      return CompleteMultipartUploadRequest_ChecksumsEntry.fromPartial(base ?? {});
+    },
+    fromPartial(
+      object: DeepPartial<CompleteMultipartUploadRequest_ChecksumsEntry>,
+    ): CompleteMultipartUploadRequest_ChecksumsEntry {
+      const message = createBaseCompleteMultipartUploadRequest_ChecksumsEntry();
+      message.key = object.key ?? "";
+      message.value = object.value ?? "";
+      return message;
+    },
+  };
 
 function createBaseCompleteMultipartUploadResponse(): CompleteMultipartUploadResponse {
   return { object: undefined, unusedData: [], replacedData: [] };
