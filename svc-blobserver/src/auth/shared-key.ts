@@ -189,6 +189,10 @@ export async function verifySharedKey(req: AuthRequest, account: string, options
   if (version === undefined || version === '') {
     throw new AzureError('MissingRequiredHeader', { fields: { HeaderName: 'x-ms-version' } });
   }
+  // A service version is a date (2009-09-19 is the first one Shared Key signs).
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(version) || version < '2009-09-19') {
+    throw new AzureError('InvalidHeaderValue', { fields: { HeaderName: 'x-ms-version', HeaderValue: version } });
+  }
   if (credentials.account !== account) {
     throw AzureError.authenticationFailed(
       `The account ${credentials.account} in the Authorization header does not match the account ${account} of the request.`,

@@ -28,6 +28,9 @@ export function parseMaxResults(value: string | undefined): number | undefined {
   return Math.min(n, MAX_RESULTS);
 }
 
+/** What List Containers may include (only metadata changes the answer here). */
+const CONTAINER_INCLUDES = new Set(['metadata', 'deleted', 'system']);
+
 /** The `include` values of a listing, lower-cased. */
 export function parseInclude(value: string | undefined): Set<string> {
   return new Set(
@@ -46,7 +49,11 @@ export const listContainers: AzureHandler = async (ctx, deps) => {
   const prefix = ctx.query.get('prefix') ?? '';
   const marker = ctx.query.get('marker') ?? '';
   const maxResults = parseMaxResults(ctx.query.get('maxresults'));
-  const withMetadata = parseInclude(ctx.query.get('include')).has('metadata');
+  const include = parseInclude(ctx.query.get('include'));
+  for (const value of include)
+    if (!CONTAINER_INCLUDES.has(value))
+      throw new AzureError('InvalidQueryParameterValue', { fields: { QueryParameterName: 'include', QueryParameterValue: value } });
+  const withMetadata = include.has('metadata');
   const { buckets } = await deps.metadata.listBuckets({ ownerId: account.accountId });
   const matching = buckets
     .filter((b) => b.name.startsWith(prefix) && compareNames(b.name, marker) >= 0)

@@ -62,7 +62,12 @@ async function updateBlob(
     throw err;
   }
   if (updated === undefined) throw new Error('UpdateObject answered no object');
-  sendEmpty(ctx, 200, { etag: blobEtag(updated), 'last-modified': formatRfc1123(updated.lastModified ?? 0) });
+  sendEmpty(ctx, 200, {
+    etag: blobEtag(updated),
+    'last-modified': formatRfc1123(updated.lastModified ?? 0),
+    // Set Blob Metadata writes (encrypted) metadata and says so; Set Blob Properties does not.
+    ...(ctx.operation === 'SetBlobMetadata' ? { 'x-ms-request-server-encrypted': 'true' } : {}),
+  });
 }
 
 export const setBlobProperties: AzureHandler = (ctx, deps) =>

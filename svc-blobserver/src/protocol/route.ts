@@ -78,6 +78,8 @@ export const ROUTES: readonly Rule[] = [
   { level: 'service', methods: ['GET'], comp: 'list', operation: 'ListContainers' },
   { level: 'service', methods: ['GET'], comp: 'blobs', operation: 'FindBlobsByTags' },
   { level: 'service', methods: ['POST'], comp: 'batch', operation: 'SubmitBatch' },
+  // The SDK's account-level BlobBatchClient sends restype=container on the service URL too.
+  { level: 'service', methods: ['POST'], restype: 'container', comp: 'batch', operation: 'SubmitBatch' },
 
   // Container
   { level: 'container', methods: ['PUT'], restype: 'container', comp: null, operation: 'CreateContainer' },

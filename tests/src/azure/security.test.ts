@@ -9,8 +9,9 @@ import {
   BlobSASPermissions,
   BlobServiceClient,
   BlockBlobClient,
+  StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { azureClient, azureError, blobEndpoint } from '../support/azure.js';
+import { DEV_ACCOUNT, DEV_KEY, azureClient, azureError, blobEndpoint } from '../support/azure.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -50,6 +51,16 @@ describe('authentication', () => {
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('x-ms-error-code'), 'MissingRequiredHeader');
     assert.ok(res.headers.get('x-ms-request-id'));
+  });
+
+  it('an x-ms-version that is not a service version is InvalidHeaderValue', async () => {
+    for (const version of ['bogus', '2009-01-01', '2025-1-5']) {
+      const res = await fetch(`${blobEndpoint(stack)}/secure?restype=container`, {
+        headers: { authorization: 'SharedKey devstoreaccount1:AAAA', 'x-ms-date': new Date().toUTCString(), 'x-ms-version': version },
+      });
+      await res.arrayBuffer();
+      assert.deepEqual([res.status, res.headers.get('x-ms-error-code')], [400, 'InvalidHeaderValue'], version);
+    }
   });
 
   it('an unknown storage account is AuthenticationFailed', async () => {
@@ -122,5 +133,32 @@ describe('anonymous', () => {
     assert.equal((await azureError(listing)).status, 404);
     assert.equal((await azureError(anonymous.getContainerClient('secure').getBlockBlobClient('secret.txt').download())).status, 404);
     assert.equal((await azureError(anonymous.getContainerClient('public-blobs').getBlockBlobClient('new').upload('x', 1))).status, 401);
+  });
+});
+
+describe('request checks', () => {
+  it('List Containers refuses an unknown include; account batches are 501 NotImplemented; Set Blob Metadata says it encrypted', async () => {
+    const sas = azure.generateAccountSasUrl(
+      inOneHour(),
+      AccountSASPermissions.parse('rl'),
+      AccountSASResourceTypes.parse('sco').toString(),
+    );
+    const url = new URL(sas);
+    url.searchParams.set('comp', 'list');
+    url.searchParams.set('include', 'bogus');
+    const listed = await fetch(url, { headers: { 'x-ms-version': '2025-01-05' } });
+    await listed.arrayBuffer();
+    assert.deepEqual([listed.status, listed.headers.get('x-ms-error-code')], [400, 'InvalidQueryParameterValue']);
+
+    const blob = azure.getContainerClient('secure').getBlockBlobClient('secret.txt');
+    assert.deepEqual(
+      await azureError(azure.getBlobBatchClient().deleteBlobs([blob.url], new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY))),
+      {
+        code: 'NotImplemented',
+        status: 501,
+      },
+    );
+    const meta = await blob.setMetadata({ a: 'b' });
+    assert.equal(meta.isServerEncrypted, true);
   });
 });
