@@ -68,11 +68,12 @@ export function parsePublicAccess(value: string | undefined): PublicAccess | und
   return value;
 }
 
-/** Names are stored lower-case, as the namespace keeps user metadata (one namespace for S3 and Azure). */
+/**
+ * Names keep the case they were written with, as Azure does (names are case-insensitive:
+ * extractMetadata refuses two that differ only in case); S3 shows them lower-case.
+ */
 export function storedMetadata(metadata: ReadonlyMap<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of metadata) out[name.toLowerCase()] = value;
-  return out;
+  return Object.fromEntries(metadata);
 }
 
 export function containerHeaders(bucket: Bucket): Record<string, string> {

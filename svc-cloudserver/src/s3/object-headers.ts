@@ -85,7 +85,8 @@ export function versionHeaders(
     'accept-ranges': 'bytes',
   };
   for (const [name, value] of Object.entries(v.headers)) if (value !== '') out[name] = value;
-  for (const [name, value] of Object.entries(v.userMetadata)) out[`${META_PREFIX}${name}`] = value;
+  // Names written over Azure keep their case; S3 shows them lower-case, as it shows its own.
+  for (const [name, value] of Object.entries(v.userMetadata)) out[`${META_PREFIX}${name.toLowerCase()}`] = value;
   if (opts.versioned) out['x-amz-version-id'] = v.versionId;
   if (v.storageClass && v.storageClass !== 'STANDARD') out['x-amz-storage-class'] = v.storageClass;
   const tags = Object.keys(v.tags).length;

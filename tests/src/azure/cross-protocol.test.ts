@@ -40,14 +40,14 @@ describe('Azure → S3', () => {
     const body = randomBytes(64 * 1024);
     await container.getBlockBlobClient('docs/report.pdf').upload(body, body.length, {
       blobHTTPHeaders: { blobContentType: 'application/pdf', blobCacheControl: 'private', blobContentDisposition: 'inline' },
-      metadata: { author: 'ada', year: '1843' },
+      metadata: { author: 'ada', yearWritten: '1843' },
     });
     const got = await s3.send(new GetObjectCommand({ Bucket: 'az-to-s3', Key: 'docs/report.pdf' }));
     assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), body);
     assert.equal(got.ContentType, 'application/pdf');
     assert.equal(got.CacheControl, 'private');
     assert.equal(got.ContentDisposition, 'inline');
-    assert.deepEqual(got.Metadata, { author: 'ada', year: '1843' });
+    assert.deepEqual(got.Metadata, { author: 'ada', yearwritten: '1843' }, 'S3 shows names lower-case');
     assert.equal(got.ETag, `"${md5(body).toString('hex')}"`);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'az-to-s3' }));
     assert.deepEqual(

@@ -87,14 +87,15 @@ export function azureScenario(target: () => AzureTarget): void {
     it('create with metadata, list with prefix and metadata, delete; errors as Azure answers', async () => {
       const name = `sc-cont-${randomBytes(4).toString('hex')}`;
       const c = svc().getContainerClient(name);
-      await c.create({ metadata: { project: 'zenko', stage: 'test' } });
-      assert.deepEqual((await c.getProperties()).metadata, { project: 'zenko', stage: 'test' });
+      await c.create({ metadata: { project: 'zenko', stageName: 'test' } });
+      assert.deepEqual((await c.getProperties()).metadata, { project: 'zenko', stagename: 'test' }, 'headers fold the case');
       assert.deepEqual(await failure(c.create()), { status: 409, code: 'ContainerAlreadyExists' });
       const listed = [];
       for await (const item of svc().listContainers({ prefix: name, includeMetadata: true })) listed.push(item);
       assert.deepEqual(
         listed.map((i) => [i.name, i.metadata]),
-        [[name, { project: 'zenko', stage: 'test' }]],
+        [[name, { project: 'zenko', stageName: 'test' }]],
+        'a listing keeps the case a name was written with',
       );
       await c.setMetadata({ stage: 'done' });
       assert.deepEqual((await c.getProperties()).metadata, { stage: 'done' });
@@ -413,7 +414,7 @@ export function azureScenario(target: () => AzureTarget): void {
     it('flat and hierarchical, prefix, delimiter, metadata, uncommitted blobs', async () => {
       const c = await containerOf('list');
       for (const name of ['a/1', 'a/2', 'a/b/3', 'b/4', 'c']) {
-        await c.getBlockBlobClient(name).upload(name, name.length, { metadata: { name: name.replaceAll('/', '-') } });
+        await c.getBlockBlobClient(name).upload(name, name.length, { metadata: { blobName: name.replaceAll('/', '-') } });
       }
       await c.getBlockBlobClient('d/pending').stageBlock(blockId(0), 'xyz', 3);
       await c.getBlockBlobClient('e').stageBlock(blockId(0), 'xyz', 3);
@@ -421,9 +422,9 @@ export function azureScenario(target: () => AzureTarget): void {
       const flat = [];
       for await (const b of c.listBlobsFlat({ prefix: 'a/', includeMetadata: true })) flat.push([b.name, b.metadata]);
       assert.deepEqual(flat, [
-        ['a/1', { name: 'a-1' }],
-        ['a/2', { name: 'a-2' }],
-        ['a/b/3', { name: 'a-b-3' }],
+        ['a/1', { blobName: 'a-1' }],
+        ['a/2', { blobName: 'a-2' }],
+        ['a/b/3', { blobName: 'a-b-3' }],
       ]);
       const all = [];
       for await (const b of c.listBlobsFlat()) all.push(b.name);

@@ -211,7 +211,10 @@ export interface ObjectVersion {
    * content-disposition, content-encoding, content-language, expires.
    */
   headers: { [key: string]: string };
-  /** User metadata without its protocol prefix (x-amz-meta-, x-ms-meta-), lower-case names. */
+  /**
+   * User metadata without its protocol prefix (x-amz-meta-, x-ms-meta-): names as written (S3's
+   * are lower-case; Azure's keep their case), unique case-insensitively.
+   */
   userMetadata: { [key: string]: string };
   tags: { [key: string]: string };
   /** Checksums by algorithm name ("crc32", "crc32c", "crc64nvme", "sha1", "sha256"), base64. */
