@@ -119,10 +119,9 @@ function uploadChecksum(ctx: S3Context): { algorithm?: ChecksumAlgorithm; type?:
 function partAlgorithm(ctx: S3Context, upload: metadataV1Metadata.MultipartUpload): ChecksumAlgorithm | undefined {
   const algorithm = parseChecksumAlgorithm(upload.checksumAlgorithm);
   if (algorithm === undefined) return undefined;
+  const trailers = (ctx.headers['x-amz-trailer'] ?? '').split(',').map((t) => t.trim().toLowerCase());
   for (const other of CHECKSUM_ALGORITHMS) {
-    const sent =
-      ctx.headers[checksumHeaderName(other)] !== undefined ||
-      ctx.headers['x-amz-trailer']?.toLowerCase().includes(checksumHeaderName(other));
+    const sent = ctx.headers[checksumHeaderName(other)] !== undefined || trailers.includes(checksumHeaderName(other));
     if (other !== algorithm && sent)
       throw new S3Error('InvalidRequest', {
         message: `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${other}`,

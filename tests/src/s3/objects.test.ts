@@ -2,6 +2,7 @@
 // aws-chunked bodies), on a real stack.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -439,6 +440,30 @@ describe('multipart uploads', () => {
       attrs.ObjectParts?.Parts?.map((p) => p.ChecksumCRC32),
       parts.map(crc32b64),
     );
+
+    // A streamed CRC32C part comes with an x-amz-checksum-crc32c trailer (a name that starts like crc32's).
+    const c = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'crc32c', ChecksumAlgorithm: 'CRC32C' }));
+    const streamed = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'b-mpu',
+        Key: 'crc32c',
+        UploadId: c.UploadId,
+        PartNumber: 1,
+        Body: Readable.from([parts[2]!]),
+        ContentLength: parts[2]!.length,
+        ChecksumAlgorithm: 'CRC32C',
+      }),
+    );
+    const cDone = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'b-mpu',
+        Key: 'crc32c',
+        UploadId: c.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: streamed.ETag, ChecksumCRC32C: streamed.ChecksumCRC32C }] },
+      }),
+    );
+    assert.match(cDone.ChecksumCRC32C ?? '', /^[A-Za-z0-9+/]{6}==-1$/);
+    assert.equal(cDone.ChecksumType, 'COMPOSITE');
 
     // FULL_OBJECT CRC32: the CRC of the whole body, which the SDK checks itself on GetObject.
     const { UploadId } = await s3.send(
