@@ -2,13 +2,16 @@
 // x-ms-request-id, the echoed x-ms-version and Date, through the one error renderer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EdgeTimeoutError, type EdgeClientError, type EdgeRequestContext } from '@zenko/mesh';
+import { clientRequestId } from './azure/context.js';
 import { AZURE_DEFAULT_VERSION, AzureError, azureErrorTime, renderAzureError } from './errors/azure-errors.js';
 import { azureErrorOf } from './errors/reason-to-azure.js';
 import { XmlWriter } from './xml/writer.js';
 
 export function renderAzureFailure(err: unknown, req: IncomingMessage, res: ServerResponse, ctx: EdgeRequestContext): void {
   const azureErr = err instanceof EdgeTimeoutError ? new AzureError('OperationTimedOut') : azureErrorOf(err);
-  if (azureErr.status >= 500 && azureErr.code !== 'NotImplemented') {
+  // A client that went away mid-request is not a server failure.
+  const clientGone = res.destroyed || (req.destroyed && !req.complete);
+  if (azureErr.status >= 500 && azureErr.code !== 'NotImplemented' && !clientGone) {
     ctx.logger.error({ err: azureErr.cause ?? err, operation: ctx.operation }, 'Azure request failed');
   } else {
     ctx.logger.debug({ code: azureErr.code, operation: ctx.operation }, 'Azure request refused');
@@ -18,7 +21,7 @@ export function renderAzureFailure(err: unknown, req: IncomingMessage, res: Serv
     method: req.method ?? 'GET',
     version: typeof version === 'string' && version !== '' ? version : undefined,
   });
-  const headers: Record<string, string> = { ...rendered.headers };
+  const headers: Record<string, string> = { ...rendered.headers, ...clientRequestId(req.headers) };
   // A request whose body was not read must not leave the connection in an unknown state.
   if (!req.complete) headers['connection'] = 'close';
   res.writeHead(rendered.status, headers);

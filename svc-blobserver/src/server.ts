@@ -8,7 +8,8 @@ import type { EdgeHandler, EdgeRequestContext } from '@zenko/mesh';
 import { authenticate } from './auth/authenticate.js';
 import { queryParams } from './auth/canonical-query.js';
 import type { AuthRequest } from './auth/types.js';
-import { authorizeSas } from './azure/access.js';
+import { authorizeSas, getBucket } from './azure/access.js';
+import { containerAcl } from './azure/container-state.js';
 import type { AzureContext } from './azure/context.js';
 import { applyCors } from './azure/cors.js';
 import type { AzureDeps } from './azure/deps.js';
@@ -60,14 +61,24 @@ export function createAzureHandler(deps: AzureDeps): EdgeHandler {
       headers,
       ...(req.socket.remoteAddress === undefined ? {} : { sourceIp: req.socket.remoteAddress }),
     };
+    const account = await accounts.get(address.account);
+    const defaultServiceVersion = account === undefined ? undefined : serviceProperties(account).defaultServiceVersion;
     const identity = await authenticate(
       authRequest,
       { account: address.account, container: route.container, blob: route.blob },
       {
         getAccountKeys: async (name) => (await accounts.get(name))?.keys,
+        // A service SAS's `si`: the container's stored access policy of that id (Set Container ACL).
+        getStoredAccessPolicy: async (accountName, containerName, identifier) => {
+          const owner = await accounts.get(accountName);
+          const bucket = await getBucket(deps, containerName);
+          if (owner === undefined || bucket === undefined || bucket.ownerId !== owner.accountId) return undefined;
+          return containerAcl(bucket).identifiers.find((i) => i.id === identifier);
+        },
+        // Set Blob Service Properties' DefaultServiceVersion serves Shared Key requests without x-ms-version.
+        ...(defaultServiceVersion === undefined ? {} : { defaultServiceVersion }),
       },
     );
-    const account = await accounts.get(address.account);
     const handler = HANDLERS[route.operation];
     if (!routeSupported(route) || handler === undefined) {
       throw new AzureError('NotImplemented', { message: `${route.operation} is not implemented by Zenko.` });

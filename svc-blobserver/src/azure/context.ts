@@ -30,7 +30,13 @@ export interface AzureContext {
 }
 
 export function baseHeaders(ctx: AzureContext): Record<string, string> {
-  return { 'x-ms-request-id': ctx.edge.requestId, 'x-ms-version': ctx.version, date: rfc1123Now() };
+  return { 'x-ms-request-id': ctx.edge.requestId, 'x-ms-version': ctx.version, date: rfc1123Now(), ...clientRequestId(ctx.headers) };
+}
+
+/** `x-ms-client-request-id`, echoed on every answer (errors too) when it is at most 1024 visible ASCII characters, as Azure does. */
+export function clientRequestId(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
+  const id = headers['x-ms-client-request-id'];
+  return typeof id === 'string' && id.length <= 1024 && /^[\x20-\x7e]*$/.test(id) ? { 'x-ms-client-request-id': id } : {};
 }
 
 type Headers = Record<string, string | readonly string[]>;

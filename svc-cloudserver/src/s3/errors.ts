@@ -10,7 +10,9 @@ export function renderS3Failure(err: unknown, req: IncomingMessage, res: ServerR
   const resource = (req.url ?? '/').split('?')[0] ?? '/';
   const s3err = err instanceof EdgeTimeoutError ? new S3Error('RequestTimeout', { resource }) : s3ErrorOf(err, resource);
   // NotImplemented (501) is the answer to a request, not a failure of the server.
-  if (s3err.code === 'InternalError' || (s3err.status >= 500 && s3err.code !== 'NotImplemented'))
+  // A client that went away mid-request is not a server failure.
+  const clientGone = res.destroyed || (req.destroyed && !req.complete);
+  if (!clientGone && (s3err.code === 'InternalError' || (s3err.status >= 500 && s3err.code !== 'NotImplemented')))
     edge.logger.error({ err: s3err.cause ?? err, operation: edge.operation }, 'S3 request failed');
   else edge.logger.debug({ code: s3err.code, operation: edge.operation }, 'S3 request refused');
   const body = req.method === 'HEAD' ? undefined : Buffer.from(renderS3Error(s3err, edge.requestId, hostId(edge.requestId)));

@@ -15,6 +15,7 @@ import {
   ContainerClient,
   RestError,
   StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
 } from '@azure/storage-blob';
 
 export interface AzureTarget {
@@ -490,6 +491,40 @@ export function azureScenario(target: () => AzureTarget): void {
       await c.setAccessPolicy();
       assert.equal((await c.getAccessPolicy()).blobPublicAccess, undefined);
       assert.equal((await failure(anonBlob.downloadToBuffer())).status, privateStatus);
+    });
+
+    it('a service SAS naming a stored access policy (si) gets its permissions and expiry from it', async () => {
+      const c = await containerOf('policy');
+      const blob = c.getBlockBlobClient('p.txt');
+      await blob.upload('policy data', 11);
+      await c.setAccessPolicy(undefined, [
+        { id: 'read-only', accessPolicy: { permissions: 'r', expiresOn: new Date(Date.now() + 3600_000) } },
+      ]);
+      const t = target();
+      const sas = generateBlobSASQueryParameters(
+        { containerName: c.containerName, blobName: 'p.txt', identifier: 'read-only' },
+        new StorageSharedKeyCredential(t.account, t.key),
+      ).toString();
+      const read = await fetchOk(`${blob.url}?${sas}`, { headers: { 'x-ms-version': '2025-01-05' } });
+      assert.equal(read.status, 200);
+      const write = await fetchOk(`${blob.url}?${sas}`, {
+        method: 'PUT',
+        body: 'x',
+        headers: { 'x-ms-version': '2025-01-05', 'x-ms-blob-type': 'BlockBlob' },
+      });
+      assert.equal(write.status, 403, 'the policy grants reads only');
+      await c.setAccessPolicy(undefined, []);
+      const revoked = await fetchOk(`${blob.url}?${sas}`, { headers: { 'x-ms-version': '2025-01-05' } });
+      assert.equal(revoked.status, 403, 'a removed policy revokes its SAS');
+    });
+
+    it('x-ms-client-request-id is echoed', async () => {
+      const blob = (await containerOf('client-id')).getBlockBlobClient('c.txt');
+      await blob.upload('c', 1);
+      const sas = await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3600_000) });
+      const res = await fetchOk(sas, { headers: { 'x-ms-version': '2025-01-05', 'x-ms-client-request-id': 'my-request-42' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-ms-client-request-id'), 'my-request-42');
     });
 
     it('SAS URLs made by the SDK; wrong key, expired SAS, missing permission', async () => {

@@ -1,6 +1,7 @@
 // Who may do what on the Azure edge: Shared Key with a wrong key, a request without x-ms-version,
 // SAS tokens (account and service) limited to their permissions, anonymous access.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   AccountSASPermissions,
@@ -51,6 +52,26 @@ describe('authentication', () => {
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('x-ms-error-code'), 'MissingRequiredHeader');
     assert.ok(res.headers.get('x-ms-request-id'));
+  });
+
+  it("a Shared Key request without x-ms-version runs with the account's DefaultServiceVersion once one is set", async () => {
+    // Signed by hand (the SDK always sends x-ms-version): GET Container Properties, path-style.
+    const get = async (): Promise<Response> => {
+      const date = new Date().toUTCString();
+      const stringToSign = `GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:${date}\n/${DEV_ACCOUNT}/${DEV_ACCOUNT}/secure\nrestype:container`;
+      const signature = createHmac('sha256', Buffer.from(DEV_KEY, 'base64')).update(stringToSign, 'utf8').digest('base64');
+      const res = await fetch(`${blobEndpoint(stack)}/secure?restype=container`, {
+        headers: { authorization: `SharedKey ${DEV_ACCOUNT}:${signature}`, 'x-ms-date': date },
+      });
+      await res.arrayBuffer();
+      return res;
+    };
+    const before = await get();
+    assert.deepEqual([before.status, before.headers.get('x-ms-error-code')], [400, 'MissingRequiredHeader']);
+    // (Set Blob Service Properties changes only what it names; later tests send x-ms-version.)
+    await azure.setProperties({ defaultServiceVersion: '2020-10-02' });
+    const after = await get();
+    assert.deepEqual([after.status, after.headers.get('x-ms-version')], [200, '2020-10-02']);
   });
 
   it('an x-ms-version that is not a service version is InvalidHeaderValue', async () => {
