@@ -65,6 +65,8 @@ export function createS3Handler(deps: S3Deps): EdgeHandler {
       });
     }
 
+    checkEncryptionHeaders(headers);
+
     const chunked = auth.payload.kind === 'aws-chunked';
     let decoder: AwsChunkedDecoder | undefined;
     let consumed = false;
@@ -107,4 +109,27 @@ export function createS3Handler(deps: S3Deps): EdgeHandler {
     await handler(ctx, deps);
     if (!consumed && !req.complete) req.resume();
   };
+}
+
+/**
+ * Server-side encryption headers: `x-amz-server-side-encryption: AES256` is accepted (the bytes
+ * are stored as written: encryption at rest is the data directory's or the cloud location's);
+ * KMS and customer-provided keys (SSE-C) are not implemented — refused, never silently ignored.
+ */
+function checkEncryptionHeaders(headers: Readonly<Record<string, string | undefined>>): void {
+  const sse = headers['x-amz-server-side-encryption'];
+  if (sse !== undefined && sse !== 'AES256') {
+    if (sse === 'aws:kms' || sse === 'aws:kms:dsse')
+      throw new S3Error('NotImplemented', { message: `Server-side encryption with ${sse} is not implemented by Zenko` });
+    throw new S3Error('InvalidArgument', {
+      message: 'The encryption method specified is not supported',
+      fields: { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: sse },
+    });
+  }
+  for (const name of Object.keys(headers)) {
+    if (name.startsWith('x-amz-server-side-encryption-customer-') || name.startsWith('x-amz-copy-source-server-side-encryption-customer-'))
+      throw new S3Error('NotImplemented', {
+        message: 'Server-side encryption with customer-provided keys (SSE-C) is not implemented by Zenko',
+      });
+  }
 }

@@ -5,6 +5,7 @@ import type { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import { authorizedBucket, objectKey } from '../s3/access.js';
+import { checkGovernanceBypass } from '../s3/authorize.js';
 import { sendEmpty, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { cleanupLater } from './put-object.js';
@@ -27,7 +28,7 @@ export async function deleteOne(
       bucket: bucket.name,
       key,
       versionId,
-      bypassGovernanceRetention: ctx.headers['x-amz-bypass-governance-retention']?.toLowerCase() === 'true',
+      bypassGovernanceRetention: checkGovernanceBypass(ctx, bucket, key),
       // A delete marker is owned by who deleted (anonymous: the bucket owner, as for PUT).
       ownerId: ctx.identity?.accountId ?? bucket.ownerId,
       ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,

@@ -8,7 +8,7 @@ import { renderAccessControlPolicy } from '../config/acl.js';
 import { parseLegalHold, parseRetention, renderLegalHold, renderRetention } from '../config/object-lock.js';
 import { parseTagging, renderTagging, tagsToRecord } from '../config/tagging.js';
 import { authorizedBucket, bucketForObjectRead, hideMissing, isVersioned, objectKey, type Bucket } from '../s3/access.js';
-import { authorizeObject, objectAcl } from '../s3/authorize.js';
+import { authorizeObject, checkGovernanceBypass, objectAcl } from '../s3/authorize.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { aclFromRequest } from './bucket-config.js';
@@ -118,8 +118,7 @@ export const putObjectRetention: S3Handler = async (ctx, deps) => {
   const until = current.retention?.retainUntil;
   if (current.retention?.mode && until && until > now) {
     const shortened = requested === undefined || new Date(requested.retainUntilDate) < until || requested.mode !== current.retention.mode;
-    const bypass = ctx.headers['x-amz-bypass-governance-retention']?.toLowerCase() === 'true';
-    if (shortened && (current.retention.mode === 'COMPLIANCE' || !bypass))
+    if (shortened && (current.retention.mode === 'COMPLIANCE' || !checkGovernanceBypass(ctx, bucket, objectKey(ctx))))
       throw new S3Error('AccessDenied', { message: 'Access Denied because object protected by object lock.' });
   }
   const retention = requested

@@ -1,5 +1,5 @@
-// Who may do what: the bucket policy first (an explicit Deny wins, an Allow grants),
-// then the bucket owner, then the ACL (the bucket's, or the object's for object
+// Who may do what: the bucket policy first (an explicit Deny wins, an Allow grants; the owner
+// keeps the policy operations whatever it says), then the bucket owner, then the ACL (the bucket's, or the object's for object
 // reads). Each operation names its policy action and the ACL permission that
 // grants it; operations without one are for the owner (or a policy) only.
 import type { metadataV1Metadata } from '@zenko/gen';
@@ -80,6 +80,22 @@ export const OPERATION_RULES: Readonly<Record<Operation, Rule>> = {
   CorsPreflight: b('s3:GetObject'),
 };
 
+/** The action of an operation on one version (`?versionId=`): S3 names these separately. */
+const VERSION_ACTIONS: Readonly<Partial<Record<Operation, string>>> = {
+  GetObject: 's3:GetObjectVersion',
+  HeadObject: 's3:GetObjectVersion',
+  DeleteObject: 's3:DeleteObjectVersion',
+  GetObjectTagging: 's3:GetObjectVersionTagging',
+  PutObjectTagging: 's3:PutObjectVersionTagging',
+  DeleteObjectTagging: 's3:DeleteObjectVersionTagging',
+  GetObjectAcl: 's3:GetObjectVersionAcl',
+  PutObjectAcl: 's3:PutObjectVersionAcl',
+  GetObjectAttributes: 's3:GetObjectVersionAttributes',
+};
+
+/** The bucket owner may always read, change and delete the bucket policy, even one that denies it (as S3). */
+const OWNER_ALWAYS: ReadonlySet<Operation> = new Set(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy']);
+
 function parseDoc<T>(raw: string | undefined): T | undefined {
   if (raw === undefined || raw === '') return undefined;
   return JSON.parse(raw) as T;
@@ -116,6 +132,19 @@ function conditions(ctx: S3Context): Record<string, string> {
     ['user-agent', 'aws:UserAgent'],
     ['referer', 'aws:Referer'],
     ['x-amz-acl', 's3:x-amz-acl'],
+    ['x-amz-server-side-encryption', 's3:x-amz-server-side-encryption'],
+    ['x-amz-copy-source', 's3:x-amz-copy-source'],
+    ['x-amz-metadata-directive', 's3:x-amz-metadata-directive'],
+    ['x-amz-storage-class', 's3:x-amz-storage-class'],
+    ['x-amz-content-sha256', 's3:x-amz-content-sha256'],
+    ['x-amz-object-lock-mode', 's3:object-lock-mode'],
+    ['x-amz-object-lock-retain-until-date', 's3:object-lock-retain-until-date'],
+    ['x-amz-object-lock-legal-hold', 's3:object-lock-legal-hold'],
+    ['x-amz-grant-read', 's3:x-amz-grant-read'],
+    ['x-amz-grant-write', 's3:x-amz-grant-write'],
+    ['x-amz-grant-read-acp', 's3:x-amz-grant-read-acp'],
+    ['x-amz-grant-write-acp', 's3:x-amz-grant-write-acp'],
+    ['x-amz-grant-full-control', 's3:x-amz-grant-full-control'],
   ] as const) {
     const v = ctx.headers[header];
     if (v !== undefined) out[key] = v;
@@ -142,18 +171,13 @@ export function authorize(
   key: string | undefined = ctx.key,
 ): Decision {
   const rule = OPERATION_RULES[operation];
-  const policy = parseDoc<BucketPolicy>(bucket.attributes['policy']);
-  if (policy !== undefined) {
-    const decision = evaluatePolicy(policy, {
-      principal: ctx.identity === undefined ? 'anonymous' : { accountId: ctx.identity.accountId },
-      action: rule.action,
-      resource: key === undefined ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`,
-      conditions: conditions(ctx),
-    });
-    if (decision === 'deny') throw new S3Error('AccessDenied');
-    if (decision === 'allow') return 'granted';
-  }
-  if (ctx.identity !== undefined && ctx.identity.accountId === bucket.ownerId) return 'granted';
+  const isOwner = ctx.identity !== undefined && ctx.identity.accountId === bucket.ownerId;
+  if (isOwner && OWNER_ALWAYS.has(operation)) return 'granted';
+  const action = (ctx.query.get('versionId') !== null ? VERSION_ACTIONS[operation] : undefined) ?? rule.action;
+  const decision = policyDecision(ctx, bucket, action, key);
+  if (decision === 'deny') throw new S3Error('AccessDenied');
+  if (decision === 'allow') return 'granted';
+  if (isOwner) return 'granted';
   if (rule.acl?.on === 'object') return 'object-acl';
   if (rule.acl !== undefined) {
     const query =
@@ -163,6 +187,30 @@ export function authorize(
     if (aclAllows(bucketAcl(bucket), query)) return 'granted';
   }
   throw new S3Error('AccessDenied');
+}
+
+function policyDecision(ctx: S3Context, bucket: Bucket, action: string, key: string | undefined): 'allow' | 'deny' | undefined {
+  const policy = parseDoc<BucketPolicy>(bucket.attributes['policy']);
+  if (policy === undefined) return undefined;
+  const decision = evaluatePolicy(policy, {
+    principal: ctx.identity === undefined ? 'anonymous' : { accountId: ctx.identity.accountId },
+    action,
+    resource: key === undefined ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`,
+    conditions: conditions(ctx),
+  });
+  return decision === 'allow' || decision === 'deny' ? decision : undefined;
+}
+
+/**
+ * `x-amz-bypass-governance-retention: true` needs s3:BypassGovernanceRetention: the owner has it
+ * unless the policy denies it, anyone else only when the policy allows it; AccessDenied otherwise.
+ */
+export function checkGovernanceBypass(ctx: S3Context, bucket: Bucket, key: string): boolean {
+  if (ctx.headers['x-amz-bypass-governance-retention']?.toLowerCase() !== 'true') return false;
+  const decision = policyDecision(ctx, bucket, 's3:BypassGovernanceRetention', key);
+  const isOwner = ctx.identity !== undefined && ctx.identity.accountId === bucket.ownerId;
+  if (decision === 'deny' || (decision !== 'allow' && !isOwner)) throw new S3Error('AccessDenied');
+  return true;
 }
 
 /** For object reads the bucket rules left to the object: its ACL decides. */

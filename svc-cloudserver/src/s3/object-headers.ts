@@ -12,6 +12,7 @@ export const STORED_HEADERS = [
   'content-encoding',
   'content-language',
   'expires',
+  'x-amz-website-redirect-location',
 ] as const;
 const META_PREFIX = 'x-amz-meta-';
 /** AWS: user metadata (names and values) is limited to 2 KB. */
@@ -38,6 +39,11 @@ export function storedHeaders(headers: Readonly<Record<string, string | undefine
     if (v !== undefined) out[name] = v;
   }
   out['content-type'] ??= 'binary/octet-stream';
+  const redirect = out['x-amz-website-redirect-location'];
+  if (redirect !== undefined && !/^(\/|https?:\/\/)/.test(redirect))
+    throw new S3Error('InvalidRedirectLocation', {
+      message: "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
+    });
   return out;
 }
 

@@ -3,6 +3,7 @@
 // (lifecycle, replication with Zenko's multi-location StorageClass, ownership),
 // through the AWS SDK on a real stack.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   CopyObjectCommand,
@@ -259,6 +260,102 @@ describe('access control', () => {
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'policy' }));
     assert.equal((await s3Error(s3.send(new GetBucketPolicyCommand({ Bucket: 'policy' })))).code, 'NoSuchBucketPolicy');
     assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'policy', Key: 'secret/b' }))), 'secret b');
+  });
+
+  it('the owner keeps the policy operations under a Deny-all; version actions and the governance bypass are their own actions', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'lockout', ObjectLockEnabledForBucket: true }));
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket: 'lockout', Key: 'k', Body: 'one' }))).VersionId!;
+    await s3.send(new PutObjectCommand({ Bucket: 'lockout', Key: 'k', Body: 'two' }));
+    const deny = (action: string | string[], resource = 'arn:aws:s3:::lockout/*') =>
+      s3.send(
+        new PutBucketPolicyCommand({
+          Bucket: 'lockout',
+          Policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Deny', Principal: '*', Action: action, Resource: resource }],
+          }),
+        }),
+      );
+    await deny('s3:*', ['arn:aws:s3:::lockout', 'arn:aws:s3:::lockout/*'] as never);
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'lockout', Key: 'k' })))).code, 'AccessDenied');
+    assert.ok((await s3.send(new GetBucketPolicyCommand({ Bucket: 'lockout' }))).Policy, 'the owner still reads the policy');
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'lockout' }));
+
+    await deny(['s3:GetObjectVersion', 's3:DeleteObjectVersion']);
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'lockout', Key: 'k' }))), 'two', 'the latest: s3:GetObject');
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'lockout', Key: 'k', VersionId: v1 })))).code, 'AccessDenied');
+    assert.equal((await s3Error(s3.send(new DeleteObjectCommand({ Bucket: 'lockout', Key: 'k', VersionId: v1 })))).code, 'AccessDenied');
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'lockout' }));
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'lockout', Key: 'k', VersionId: v1 }))), 'one');
+
+    const until = new Date(Date.now() + 3600_000);
+    const held = (
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'lockout', Key: 'held', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until }),
+      )
+    ).VersionId!;
+    await deny('s3:BypassGovernanceRetention');
+    const bypass = await s3Error(
+      s3.send(new DeleteObjectCommand({ Bucket: 'lockout', Key: 'held', VersionId: held, BypassGovernanceRetention: true })),
+    );
+    assert.equal(bypass.code, 'AccessDenied', 'a denied s3:BypassGovernanceRetention');
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'lockout' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'lockout', Key: 'held', VersionId: held, BypassGovernanceRetention: true }));
+  });
+
+  it('encryption headers: AES256 accepted, KMS and SSE-C not implemented, junk refused; the policy condition key is filled', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'sse' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'sse', Key: 'aes', Body: 'x', ServerSideEncryption: 'AES256' }));
+    const kms = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'sse', Key: 'kms', Body: 'x', ServerSideEncryption: 'aws:kms' })));
+    assert.deepEqual([kms.status, kms.code], [501, 'NotImplemented']);
+    const junk = await s3Error(
+      s3.send(new PutObjectCommand({ Bucket: 'sse', Key: 'junk', Body: 'x', ServerSideEncryption: 'FOO' as never })),
+    );
+    assert.deepEqual([junk.status, junk.code], [400, 'InvalidArgument']);
+    const key = Buffer.alloc(32, 7);
+    const ssec = await s3Error(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: 'sse',
+          Key: 'ssec',
+          Body: 'x',
+          SSECustomerAlgorithm: 'AES256',
+          SSECustomerKey: key.toString('base64'),
+          SSECustomerKeyMD5: createHash('md5').update(key).digest('base64'),
+        }),
+      ),
+    );
+    assert.deepEqual([ssec.status, ssec.code], [501, 'NotImplemented']);
+    // The usual "deny unencrypted uploads" policy.
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'sse',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:PutObject',
+              Resource: 'arn:aws:s3:::sse/*',
+              Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' } },
+            },
+          ],
+        }),
+      }),
+    );
+    assert.equal((await s3Error(s3.send(new PutObjectCommand({ Bucket: 'sse', Key: 'plain', Body: 'x' })))).code, 'AccessDenied');
+    await s3.send(new PutObjectCommand({ Bucket: 'sse', Key: 'encrypted', Body: 'x', ServerSideEncryption: 'AES256' }));
+  });
+
+  it('x-amz-website-redirect-location is stored and returned; a value without / or http(s):// is refused', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'redirects' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'redirects', Key: 'old', Body: '', WebsiteRedirectLocation: '/new' }));
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'redirects', Key: 'old' }))).WebsiteRedirectLocation, '/new');
+    const bad = await s3Error(
+      s3.send(new PutObjectCommand({ Bucket: 'redirects', Key: 'bad', Body: '', WebsiteRedirectLocation: 'noslash' })),
+    );
+    assert.deepEqual([bad.status, bad.code], [400, 'InvalidRedirectLocation']);
   });
 
   it('CORS: preflight answered from the configuration, headers on actual requests', async () => {
