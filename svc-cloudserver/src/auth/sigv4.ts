@@ -152,7 +152,12 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 export function stringToSign(amzDate: string, scope: string, canonical: string): string {
-  return `${SIGV4_ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+  // Node hands header values over as latin-1 (one char per byte received): hashing those chars as
+  // latin-1 hashes the bytes the client signed (a raw UTF-8 x-amz-meta-* value, say), as S3 does.
+  let wide = false;
+  for (let i = 0; i < canonical.length && !wide; i++) wide = canonical.charCodeAt(i) > 0xff;
+  const bytes = Buffer.from(canonical, wide ? 'utf8' : 'latin1');
+  return `${SIGV4_ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(bytes)}`;
 }
 
 export function hmacHex(key: Uint8Array, data: string): string {

@@ -167,6 +167,11 @@ export const putObject: S3Handler = async (ctx, deps) => {
   const acl = aclField(ctx, bucket);
   const location = objectLocation(ctx, deps, bucket.location);
   const { algorithms, expected } = digestsOf(ctx);
+  // S3 wants an integrity header on any upload that sets a retention period or a legal hold.
+  if ((lock.retention !== undefined || lock.legalHold) && ctx.headers['content-md5'] === undefined && algorithms.length === 0)
+    throw new S3Error('InvalidRequest', {
+      message: 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
+    });
   const ifNoneMatch = ctx.headers['if-none-match'];
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
     throw new S3Error('NotImplemented', { message: 'If-None-Match supports only *' });

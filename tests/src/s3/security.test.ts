@@ -148,6 +148,23 @@ describe('signatures and time', () => {
     await absent('chunked-reordered');
   });
 
+  it('a header value sent as raw UTF-8 bytes is checked over those bytes, as S3 does', async () => {
+    const body = Buffer.from('utf-8 metadata');
+    const signed = signV4(creds, {
+      method: 'PUT',
+      host,
+      path: '/sec/utf8-meta',
+      headers: { 'x-amz-meta-city': 'Zürich' },
+      payloadHash: sha256(body),
+    });
+    const head = Object.entries({ ...signed.headers, 'content-length': String(body.length), connection: 'close' })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    // The socket writes the string as UTF-8: the value's bytes are the ones the signer hashed.
+    const res = await raw([`PUT /sec/utf8-meta HTTP/1.1\r\n${head}\r\n`, body]);
+    assert.equal(statusOf(res), 200, res);
+  });
+
   it('a signed payload whose hash does not match is refused and leaves nothing', async () => {
     const body = Buffer.from('the real body');
     const signed = signV4(creds, { method: 'PUT', host, path: '/sec/hash-mismatch', payloadHash: sha256('another body') });
@@ -264,6 +281,17 @@ describe('integrity headers', () => {
       headers: signV4(creds, { method: 'GET', host, path: '/sec', query: 'tagging', payloadHash: sha256('') }).headers,
     });
     assert.match(await tags.text(), /<Value>v<\/Value>/);
+  });
+
+  it('an upload with object lock parameters needs Content-MD5 or a checksum', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'sec-locked', ObjectLockEnabledForBucket: true }));
+    const lock = {
+      'x-amz-object-lock-mode': 'GOVERNANCE',
+      'x-amz-object-lock-retain-until-date': new Date(Date.now() + 3600_000).toISOString(),
+    };
+    assert.deepEqual(await signed('PUT', '/sec-locked/locked', '', 'body', lock), { status: 400, code: 'InvalidRequest' });
+    assert.equal((await signed('PUT', '/sec-locked/locked', '', 'body', { ...lock, 'content-md5': md5('body') })).status, 200);
+    assert.equal((await signed('PUT', '/sec-locked/plain', '', 'body', {})).status, 200, 'no lock parameters: no integrity header needed');
   });
 
   it('DeleteObjects needs Content-MD5 or a checksum; one checksum header at most; x-amz-sdk-checksum-algorithm needs its checksum', async () => {
