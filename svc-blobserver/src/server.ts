@@ -62,7 +62,9 @@ export function createAzureHandler(deps: AzureDeps): EdgeHandler {
       ...(req.socket.remoteAddress === undefined ? {} : { sourceIp: req.socket.remoteAddress }),
     };
     const account = await accounts.get(address.account);
-    const defaultServiceVersion = account === undefined ? undefined : serviceProperties(account).defaultServiceVersion;
+    // Read (parsed from the account's stored properties) only for a request that names no version.
+    const defaultServiceVersion =
+      headers['x-ms-version'] === undefined && account !== undefined ? serviceProperties(account).defaultServiceVersion : undefined;
     const identity = await authenticate(
       authRequest,
       { account: address.account, container: route.container, blob: route.blob },

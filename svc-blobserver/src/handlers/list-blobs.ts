@@ -7,7 +7,6 @@ import { drain, sendXml } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { copyHeaders } from '../azure/copy-state.js';
 import { effectiveLease, leaseListing } from '../azure/lease.js';
-import { AzureError } from '../errors/azure-errors.js';
 import { listBlobsXml, type BlobEntry } from '../xml/responses.js';
 import { sortedTags } from './blob-tags.js';
 import { MAX_RESULTS, parseInclude, parseMaxResults } from './list-containers.js';
@@ -33,12 +32,7 @@ export const listBlobs: AzureHandler = async (ctx, deps) => {
   const delimiter = ctx.query.get('delimiter') ?? '';
   const marker = ctx.query.get('marker') ?? '';
   const maxResults = parseMaxResults(ctx.query.get('maxresults'));
-  const include = parseInclude(ctx.query.get('include'));
-  for (const value of include) {
-    if (!INCLUDES.has(value)) {
-      throw new AzureError('InvalidQueryParameterValue', { fields: { QueryParameterName: 'include', QueryParameterValue: value } });
-    }
-  }
+  const include = parseInclude(ctx.query.get('include'), INCLUDES);
   const listing = await deps.metadata.listObjects({
     bucket: bucket.name,
     prefix,

@@ -31,14 +31,18 @@ export function parseMaxResults(value: string | undefined): number | undefined {
 /** What List Containers may include (only metadata changes the answer here). */
 const CONTAINER_INCLUDES = new Set(['metadata', 'deleted', 'system']);
 
-/** The `include` values of a listing, lower-cased. */
-export function parseInclude(value: string | undefined): Set<string> {
-  return new Set(
+/** The `include` values of a listing, lower-cased; one not in `allowed` is InvalidQueryParameterValue. */
+export function parseInclude(value: string | undefined, allowed: ReadonlySet<string>): Set<string> {
+  const include = new Set(
     (value ?? '')
       .split(',')
       .map((v) => v.trim().toLowerCase())
       .filter((v) => v !== ''),
   );
+  for (const v of include)
+    if (!allowed.has(v))
+      throw new AzureError('InvalidQueryParameterValue', { fields: { QueryParameterName: 'include', QueryParameterValue: v } });
+  return include;
 }
 
 const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -49,11 +53,7 @@ export const listContainers: AzureHandler = async (ctx, deps) => {
   const prefix = ctx.query.get('prefix') ?? '';
   const marker = ctx.query.get('marker') ?? '';
   const maxResults = parseMaxResults(ctx.query.get('maxresults'));
-  const include = parseInclude(ctx.query.get('include'));
-  for (const value of include)
-    if (!CONTAINER_INCLUDES.has(value))
-      throw new AzureError('InvalidQueryParameterValue', { fields: { QueryParameterName: 'include', QueryParameterValue: value } });
-  const withMetadata = include.has('metadata');
+  const withMetadata = parseInclude(ctx.query.get('include'), CONTAINER_INCLUDES).has('metadata');
   const { buckets } = await deps.metadata.listBuckets({ ownerId: account.accountId });
   const matching = buckets
     .filter((b) => b.name.startsWith(prefix) && compareNames(b.name, marker) >= 0)
