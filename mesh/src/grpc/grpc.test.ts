@@ -50,7 +50,7 @@ before(async () => {
         put: async (requests) => {
           let size = 0;
           for await (const r of requests) if (r.msg?.$case === 'chunk') size += r.msg.value.length;
-          return { location: 'mem', key: 'k', size, md5: '', checksums: {} };
+          return { location: 'mem', key: 'k', size, md5: '', checksums: {}, inline: Buffer.alloc(0) };
         },
       }),
     ],
@@ -159,6 +159,7 @@ describe('gRPC errors and calls', () => {
             headers: {},
             userMetadata: {},
             expectedChecksums: {},
+            inline: false,
           },
         },
       };

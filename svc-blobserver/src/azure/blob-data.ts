@@ -5,7 +5,7 @@
 import { metadataV1Metadata, type placementV1DataPlacementService } from '@zenko/gen';
 import type { Readable } from 'node:stream';
 import { isMeshError, sinkAll, type ChunkSink } from '@zenko/mesh';
-import { pieceReads, type PieceRead } from '@zenko/svc-cloudserver/local-data';
+import { inlineBytes, pieceOf, pieceReads, type PieceRead } from '@zenko/svc-cloudserver/local-data';
 import { AzureError } from '../errors/azure-errors.js';
 import { blobName, containerName } from './access.js';
 import { checkConditions } from '../protocol/conditions.js';
@@ -53,6 +53,8 @@ export interface StoreTarget {
   contentMd5: string | undefined;
   /** Expected CRC-64/NVME, big-endian base64 (checkCrc64Header). */
   crc64?: string | undefined;
+  /** A whole blob (not a block): a small one on a `file` location is kept in its record (PutOptions.inline). */
+  inline?: boolean;
 }
 
 /** Streams bytes (a request body, or another blob's bytes for a copy) to a location as new data. */
@@ -67,8 +69,9 @@ export async function storeStream(deps: AzureDeps, target: StoreTarget, body: As
       size: target.size,
       ...(target.crc64 === undefined ? {} : { checksumAlgorithms: ['crc64nvme' as const] }),
       expect: () => ({ ...(md5 !== undefined && md5 !== '' ? { md5 } : {}), checksums }),
+      ...(target.inline === true ? { inline: true } : {}),
     });
-    return storedData(stored);
+    return { piece: pieceOf(stored), md5: stored.md5 };
   }
   async function* requests(): AsyncGenerator<PutRequest> {
     yield {
@@ -84,30 +87,15 @@ export async function storeStream(deps: AzureDeps, target: StoreTarget, body: As
           headers: {},
           userMetadata: {},
           expectedChecksums: checksums,
+          inline: target.inline === true,
         },
       },
     };
     for await (const chunk of body) yield { msg: { $case: 'chunk', value: chunk } };
   }
-  return storedData(await deps.placement.put(requests()));
-}
-
-/** New data as the one piece of a version or a block. */
-function storedData(stored: { location: string; key: string; size: number; md5: string }): StoredData {
-  return {
-    piece: {
-      location: stored.location,
-      key: stored.key,
-      start: 0,
-      size: stored.size,
-      partNumber: 0,
-      etag: stored.md5,
-      blockId: '',
-      offset: 0,
-      checksums: {},
-    },
-    md5: stored.md5,
-  };
+  const stored = await deps.placement.put(requests());
+  const { inline, ...rest } = stored;
+  return { piece: pieceOf({ ...rest, checksums: {}, ...(stored.key === '' ? { inline } : {}) }), md5: stored.md5 };
 }
 
 /** A piece's bytes through DataPlacementService Get. */
@@ -131,6 +119,12 @@ export async function* blobBytes(
   range?: { start: number; end: number },
 ): AsyncGenerator<Buffer> {
   for (const read of pieceReads(pieces, range)) {
+    const inline = inlineBytes(read);
+    if (inline !== undefined) {
+      // A copy: the consumer may keep the chunk, the record's buffer is not shared.
+      yield Buffer.from(inline);
+      continue;
+    }
     const direct = await directStream(deps, read.piece, read);
     yield* (direct as AsyncIterable<Buffer> | undefined) ?? placementChunks(deps, read);
   }
@@ -159,6 +153,11 @@ export async function sendBlobBytes(
   sink: ChunkSink,
 ): Promise<void> {
   for (const read of pieceReads(pieces, range)) {
+    const inline = inlineBytes(read);
+    if (inline !== undefined) {
+      await sink(inline);
+      continue;
+    }
     const local = await deps.local.for(read.piece.location);
     if (local !== undefined) {
       let sent = false;

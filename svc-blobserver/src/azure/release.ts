@@ -3,7 +3,8 @@
 import type { AzureDeps } from './deps.js';
 
 export function releaseLater(deps: AzureDeps, pieces: ReadonlyArray<{ readonly location: string; readonly key: string }>): void {
-  for (const p of pieces) {
+  // An inline piece (empty key) has nothing stored outside its record.
+  for (const p of pieces.filter((piece) => piece.key !== '')) {
     release(deps, p).catch((err: unknown) => {
       deps.logger.warn({ err }, 'could not delete released data');
     });

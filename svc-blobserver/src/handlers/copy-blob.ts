@@ -66,7 +66,7 @@ export const copyBlob: AzureHandler = async (ctx, deps) => {
   const src = source.version;
   const stored = await storeStream(
     deps,
-    { location: bucket.location, bucket: bucket.name, key, size: src.size, contentMd5: sourceMd5 },
+    { location: bucket.location, bucket: bucket.name, key, size: src.size, contentMd5: sourceMd5, inline: true },
     blobBytes(deps, src.data),
   );
   const copy: CopyProperties | undefined = put

@@ -38,7 +38,15 @@ export const putBlob: AzureHandler = async (ctx, deps) => {
   const lease = leaseOf(current?.attributes);
   checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
 
-  const stored = await storeBody(ctx, deps, { location: bucket.location, bucket: bucket.name, key, size, contentMd5: md5, crc64 });
+  const stored = await storeBody(ctx, deps, {
+    location: bucket.location,
+    bucket: bucket.name,
+    key,
+    size,
+    contentMd5: md5,
+    crc64,
+    inline: true,
+  });
   const object = await writeBlobVersion(
     deps,
     stored,

@@ -3,5 +3,5 @@
 // the placement that checks sizes and digests around it, the same code DataPlacementService runs;
 // and which pieces of a version hold which bytes.
 export { FileBackend } from './file-backend.js';
-export { DataPlacement, type Location, type PutResult } from './placement.js';
-export { pieceReads, type PieceRead } from './pieces.js';
+export { DataPlacement, pieceOf, type Location, type PutResult } from './placement.js';
+export { inlineBytes, pieceReads, type PieceRead } from './pieces.js';

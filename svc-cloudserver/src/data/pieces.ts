@@ -2,6 +2,7 @@
 // possibly on another location) that hold its bytes or a range of them, in order: what both
 // edges read to answer a GET and to copy an object.
 import type { metadataV1Metadata } from '@zenko/gen';
+import { MeshError } from '@zenko/mesh';
 
 type DataLocation = metadataV1Metadata.DataLocation;
 
@@ -35,4 +36,18 @@ export function* pieceReads(pieces: readonly DataLocation[], range?: { start: nu
     const whole = rangeStart === 0 && rangeEnd === piece.size - 1 && !shared.has(piece.key);
     yield { piece, start: piece.offset + rangeStart, end: piece.offset + rangeEnd, whole };
   }
+}
+
+/**
+ * The bytes of a read whose piece is kept in the version's record (`inline`: empty key), or
+ * undefined when a location holds them.
+ */
+export function inlineBytes(read: PieceRead): Buffer | undefined {
+  const { piece } = read;
+  if (piece.key !== '') return undefined;
+  if (read.end >= piece.inline.length) {
+    throw new MeshError('BACKEND_ERROR', `inline data ends at byte ${piece.inline.length}, before byte ${read.end}`);
+  }
+  const bytes = piece.inline.subarray(read.start, read.end + 1);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }

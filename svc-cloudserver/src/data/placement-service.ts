@@ -67,8 +67,16 @@ export function dataPlacementService(data: DataPlacement, opts: { dataDir: strin
         checksumAlgorithms: algorithms,
         signal: ctx.signal,
         expect: () => ({ ...(md5 ? { md5 } : {}), checksums: expectedChecksums }),
+        inline: header.inline,
       });
-      return { location: result.location, key: result.key, size: result.size, md5: result.md5, checksums: result.checksums };
+      return {
+        location: result.location,
+        key: result.key,
+        size: result.size,
+        md5: result.md5,
+        checksums: result.checksums,
+        inline: result.inline ?? Buffer.alloc(0),
+      };
     },
 
     async *get(req, ctx) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -11,7 +11,7 @@ import { digestBase64 } from '../checksums/hasher.js';
 import { FileBackend } from './file-backend.js';
 import { LocationSet } from './locations.js';
 import { MemBackend } from './mem-backend.js';
-import { DataPlacement } from './placement.js';
+import { DataPlacement, INLINE_MAX_BYTES } from './placement.js';
 import { dataPlacementService } from './placement-service.js';
 
 async function readAll(stream: Readable | AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -88,6 +88,59 @@ describe('data placement', () => {
     );
   });
 
+  it('a small whole body for a file location is returned inline when asked, checked, and never reaches the backend', async () => {
+    const small = data.subarray(0, INLINE_MAX_BYTES);
+    const shardFiles = (): number =>
+      readdirSync(join(dir, 'data', DEFAULT_LOCATION))
+        .filter((n) => n !== 'tmp' && n !== 'IDENTITY')
+        .reduce((n, shard) => n + readdirSync(join(dir, 'data', DEFAULT_LOCATION, shard)).length, 0);
+    const before = shardFiles();
+    const r = await placement.put(DEFAULT_LOCATION, body(small), {
+      bucket: 'b',
+      key: 'k',
+      size: small.length,
+      inline: true,
+      checksumAlgorithms: ['crc32'],
+    });
+    assert.equal(r.key, '');
+    assert.ok(r.inline?.equals(small));
+    assert.equal(r.md5, createHash('md5').update(small).digest('hex'));
+    assert.equal(r.checksums.crc32, digestBase64('crc32', small));
+    assert.equal(shardFiles(), before);
+    const wrongMd5 = createHash('md5').update('other').digest('base64');
+    await assert.rejects(
+      placement.put(DEFAULT_LOCATION, body(small), {
+        bucket: 'b',
+        key: 'k',
+        size: small.length,
+        inline: true,
+        expect: () => ({ md5: wrongMd5 }),
+      }),
+      (e: unknown) => isMeshError(e, 'BAD_DIGEST'),
+    );
+    // One byte more, a part, an unknown size, another location type, or not asked: stored by the location.
+    const larger = data.subarray(0, INLINE_MAX_BYTES + 1);
+    const stored = [
+      await placement.put(DEFAULT_LOCATION, body(larger), { bucket: 'b', key: 'k', size: larger.length, inline: true }),
+      await placement.put(DEFAULT_LOCATION, body(small), {
+        bucket: 'b',
+        key: 'k',
+        size: small.length,
+        inline: true,
+        part: { uploadId: 'u', number: 1 },
+      }),
+      await placement.put(DEFAULT_LOCATION, body(small), { bucket: 'b', key: 'k', size: -1, inline: true }),
+      await placement.put(DEFAULT_LOCATION, body(small), { bucket: 'b', key: 'k', size: small.length }),
+    ];
+    for (const s of stored) {
+      assert.equal(s.inline, undefined);
+      assert.notEqual(s.key, '');
+    }
+    assert.equal(shardFiles(), before + stored.length);
+    const mem = await placement.put(MEMORY_LOCATION, body(small), { bucket: 'b', key: 'k', size: small.length, inline: true });
+    assert.equal(mem.inline, undefined);
+  });
+
   it('an unknown location is LOCATION_NOT_FOUND', async () => {
     await assert.rejects(placement.put('nowhere', body(data), { bucket: 'b', key: 'k', size: -1 }), (e: unknown) =>
       isMeshError(e, 'LOCATION_NOT_FOUND'),
@@ -110,6 +163,7 @@ describe('data placement', () => {
             headers: {},
             userMetadata: {},
             expectedChecksums,
+            inline: false,
           },
         },
       };

@@ -1,8 +1,12 @@
 // Data placement: streams object bytes into and out of locations. Digests (MD5 and
 // the flexible checksums) are computed while the bytes flow; the expected size and
 // digests are checked before the backend makes the data durable, so a mismatch
-// leaves nothing behind.
+// leaves nothing behind. A small body bound for a `file` location may be kept in memory
+// and returned (`inline`) for the caller to store in the object's metadata record: one
+// durable commit instead of a data file's write, rename and two fsyncs, and no thread-pool
+// round trips.
 import type { Readable } from 'node:stream';
+import { metadataV1Metadata } from '@zenko/gen';
 import { MeshError, sinkAll, type ChunkSink } from '@zenko/mesh';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from '../checksums/hasher.js';
 import type { ByteRange, DataBackend } from './backend.js';
@@ -38,7 +42,15 @@ export interface PutOptions {
   /** Evaluated once the last byte went through (trailing checksums are known by then). */
   expect?: () => Expected;
   signal?: AbortSignal;
+  /**
+   * The caller stores the result's bytes in the object's metadata record when the location
+   * returns them `inline` (whole objects only: never a part).
+   */
+  inline?: boolean;
 }
+
+/** Bodies up to this size bound for a `file` location are returned inline when the caller asks. */
+export const INLINE_MAX_BYTES = 16 * 1024;
 
 export interface PutResult {
   location: string;
@@ -48,6 +60,21 @@ export interface PutResult {
   md5: string;
   /** Base64 checksums by algorithm. */
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
+  /** The bytes, when kept for the metadata record (PutOptions.inline); `key` is then empty. */
+  inline?: Buffer;
+}
+
+/** The one piece of a single-part version holding stored bytes (with them when they are inline). */
+export function pieceOf(stored: PutResult, partNumber = 0): metadataV1Metadata.DataLocation {
+  return metadataV1Metadata.DataLocation.fromPartial({
+    location: stored.location,
+    key: stored.key,
+    start: 0,
+    size: stored.size,
+    partNumber,
+    etag: stored.md5,
+    ...(stored.inline === undefined ? {} : { inline: stored.inline }),
+  });
 }
 
 /** A backend's bytes (or a range) sent to `sink`: its own `readTo` (reused buffers), or its `get` stream chunk by chunk. */
@@ -114,13 +141,31 @@ export class DataPlacement {
     const digests = (): Map<ChecksumAlgorithm, string> =>
       (checksumDigests ??= new Map([...hashers].map(([a, h]) => [a, h.digest().toString('base64')])));
 
-    const stored = await location.backend.put(checked(), {
-      bucket: opts.bucket,
-      key: opts.key,
-      size: opts.size,
-      ...(opts.part ? { part: opts.part } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    const inline =
+      opts.inline === true &&
+      opts.part === undefined &&
+      opts.size >= 0 &&
+      opts.size <= INLINE_MAX_BYTES &&
+      location.backend.type === 'file';
+    let kept: Buffer | undefined;
+    if (inline) {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of checked()) {
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        chunks.push(chunk);
+      }
+      kept = Buffer.concat(chunks);
+    }
+    const stored =
+      kept !== undefined
+        ? { key: '', size: kept.length }
+        : await location.backend.put(checked(), {
+            bucket: opts.bucket,
+            key: opts.key,
+            size: opts.size,
+            ...(opts.part ? { part: opts.part } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          });
     md5Base64();
     return {
       location: location.name,
@@ -128,6 +173,7 @@ export class DataPlacement {
       size: stored.size,
       md5: md5Digest!.toString('hex'),
       checksums: Object.fromEntries(digests()),
+      ...(kept === undefined ? {} : { inline: kept }),
     };
   }
 

@@ -10,6 +10,7 @@ import { evaluateConditions } from '../s3/conditions.js';
 import { sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
+import { pieceOf } from '../data/placement.js';
 import { objectBytes } from '../s3/object-stream.js';
 import { loadVersion } from './get-object.js';
 import { checkKey, cleanupLater, objectLocation, parseTaggingHeader } from './put-object.js';
@@ -91,7 +92,12 @@ export const copyObject: S3Handler = async (ctx, deps) => {
     });
   }
   const location = objectLocation(ctx, deps, bucket.location);
-  const stored = await deps.data.put(location, objectBytes(deps.data, src.data), { bucket: bucket.name, key, size: src.size });
+  const stored = await deps.data.put(location, objectBytes(deps.data, src.data), {
+    bucket: bucket.name,
+    key,
+    size: src.size,
+    inline: true,
+  });
   // A multipart source keeps its ETag; the copy is one piece with the same bytes.
   const etag = src.partsCount > 0 ? src.etag : stored.md5;
   let res;
@@ -109,7 +115,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
         userMetadata: directive === 'REPLACE' ? userMetadata(ctx.headers) : src.userMetadata,
         tags: taggingDirective === 'REPLACE' ? parseTaggingHeader(ctx.headers['x-amz-tagging']) : src.tags,
         checksums: src.partsCount > 0 ? {} : src.checksums,
-        data: [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: stored.md5 }],
+        data: [pieceOf(stored)],
       }),
       ifMatchEtag: '',
       ifNoneMatch: false,
@@ -117,9 +123,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
       discardBlocks: false,
     });
   } catch (err) {
-    cleanupLater(deps, [
-      metadataV1Metadata.DataLocation.fromPartial({ location: stored.location, key: stored.key, size: stored.size, partNumber: 0 }),
-    ]);
+    cleanupLater(deps, [pieceOf(stored)]);
     throw err;
   }
   cleanupLater(deps, res.replacedData);

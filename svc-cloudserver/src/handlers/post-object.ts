@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { metadataV1Metadata } from '@zenko/gen';
+import { pieceOf } from '../data/placement.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { parseCredential, hmacHex, signaturesEqual } from '../auth/sigv4.js';
@@ -204,9 +205,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
         headers,
         userMetadata: meta,
         tags: parseTaggingHeader(fields.get('tagging')),
-        data: [
-          metadataV1Metadata.DataLocation.fromPartial({ location: stored.location, key: stored.key, size: stored.size, etag: stored.md5 }),
-        ],
+        data: [pieceOf(stored)],
         acl: acl === undefined ? '' : JSON.stringify(acl),
       }),
       ifMatchEtag: '',
@@ -215,7 +214,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
       discardBlocks: false,
     });
   } catch (err) {
-    cleanupLater(deps, [metadataV1Metadata.DataLocation.fromPartial({ location: stored.location, key: stored.key, size: stored.size })]);
+    cleanupLater(deps, [pieceOf(stored)]);
     throw err;
   }
   cleanupLater(deps, res.replacedData);

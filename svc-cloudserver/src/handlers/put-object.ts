@@ -12,7 +12,7 @@ import {
   type ChecksumAlgorithm,
 } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
-import type { Expected, PutResult } from '../data/placement.js';
+import { pieceOf, type Expected, type PutResult } from '../data/placement.js';
 import { authorizedBucket, isVersioned, objectKey, type Bucket } from '../s3/access.js';
 import { aclFromHeaders } from '../config/acl.js';
 import { defaultRetentionFor, parseObjectLockHeaders, type ObjectLockConfiguration } from '../config/object-lock.js';
@@ -182,6 +182,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
     size: ctx.bodyLength,
     checksumAlgorithms: algorithms,
     expect: expected,
+    inline: true,
   });
   let object: metadataV1Metadata.ObjectVersion | undefined;
   let replaced: metadataV1Metadata.DataLocation[];
@@ -199,7 +200,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
         userMetadata: meta,
         tags,
         checksums: stored.checksums,
-        data: [{ location: stored.location, key: stored.key, start: 0, size: stored.size, partNumber: 0, etag: stored.md5 }],
+        data: [pieceOf(stored)],
         acl,
         ...lock,
       }),
@@ -211,9 +212,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
     object = res.object;
     replaced = res.replacedData;
   } catch (err) {
-    cleanupLater(deps, [
-      metadataV1Metadata.DataLocation.fromPartial({ location: stored.location, key: stored.key, size: stored.size, partNumber: 0 }),
-    ]);
+    cleanupLater(deps, [pieceOf(stored)]);
     if (isMeshError(err, 'PRECONDITION_FAILED'))
       throw new S3Error('PreconditionFailed', { fields: { Condition: ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match' } });
     if (isMeshError(err, 'OBJECT_NOT_FOUND') && ctx.headers['if-match'] !== undefined) throw new S3Error('NoSuchKey');

@@ -2,6 +2,8 @@
 // aws-chunked bodies), on a real stack.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -32,6 +34,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { azureClient } from '../support/azure.js';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -48,6 +51,11 @@ after(async () => {
 });
 
 const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
+
+async function eventually(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(check(), what);
+}
 
 describe('buckets', () => {
   it('create, head, list, locate, refuse duplicates and non-empty deletes, delete', async () => {
@@ -244,6 +252,80 @@ describe('objects', () => {
       (await s3Error(s3.send(new CopyObjectCommand({ Bucket: 'b-obj', Key: 'x', CopySource: 'b-obj/missing' })))).code,
       'NoSuchKey',
     );
+  });
+});
+
+describe('small objects kept in their metadata record (inline)', () => {
+  /** Piece files in the default `file` location's shard directories. */
+  const pieceFiles = (): number => {
+    const root = join(stack.dataDir, 'data', 'us-east-1');
+    return readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name))
+      .reduce((n, e) => n + readdirSync(join(root, e.name)).length, 0);
+  };
+  const get = async (params: { Key: string; Range?: string; PartNumber?: number }) => {
+    const r = await s3.send(new GetObjectCommand({ Bucket: 'b-inline', ...params }));
+    return { status: r.$metadata.httpStatusCode, range: r.ContentRange, body: Buffer.from(await r.Body!.transformToByteArray()) };
+  };
+
+  it('up to 16 KiB: no data file; GET, ranges, partNumber, copy, part copy, listing, Azure reads and deletes as any object', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'b-inline' }));
+    const before = pieceFiles();
+    const body = randomBytes(16 * 1024);
+    // The SDK's default CRC32 trailer over an aws-chunked body, as any upload.
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'b-inline', Key: 'small', Body: body, ContentType: 'text/x-small' }));
+    assert.equal(put.ETag, `"${md5(body)}"`);
+    assert.equal(pieceFiles(), before, 'no piece file for a 16 KiB object');
+    assert.deepEqual((await get({ Key: 'small' })).body, body);
+    const ranged = await get({ Key: 'small', Range: 'bytes=100-199' });
+    assert.deepEqual([ranged.status, ranged.range, ranged.body], [206, `bytes 100-199/${body.length}`, body.subarray(100, 200)]);
+    assert.deepEqual((await get({ Key: 'small', Range: 'bytes=-5' })).body, body.subarray(-5));
+    const part = await get({ Key: 'small', PartNumber: 1 });
+    assert.deepEqual([part.status, part.body], [206, body]);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'b-inline', Key: 'small', ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ContentLength, body.length);
+    assert.equal(head.ContentType, 'text/x-small');
+    assert.equal(head.ChecksumCRC32, Buffer.from(crc32(body).toString(16).padStart(8, '0'), 'hex').toString('base64'));
+
+    await s3.send(new CopyObjectCommand({ Bucket: 'b-inline', Key: 'copy', CopySource: 'b-inline/small' }));
+    assert.deepEqual((await get({ Key: 'copy' })).body, body);
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-inline', Key: 'assembled' }));
+    const copied = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'b-inline',
+        Key: 'assembled',
+        UploadId: upload.UploadId,
+        PartNumber: 1,
+        CopySource: 'b-inline/small',
+        CopySourceRange: 'bytes=10-19',
+      }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'b-inline',
+        Key: 'assembled',
+        UploadId: upload.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: copied.CopyPartResult?.ETag }] },
+      }),
+    );
+    assert.deepEqual((await get({ Key: 'assembled' })).body, body.subarray(10, 20));
+    assert.equal(pieceFiles(), before + 1, 'only the multipart part has a piece file');
+
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'b-inline' }));
+    const entry = listed.Contents?.find((c) => c.Key === 'small');
+    assert.deepEqual([entry?.Size, entry?.ETag], [body.length, `"${md5(body)}"`]);
+    const blob = azureClient(stack).getContainerClient('b-inline').getBlobClient('small');
+    assert.deepEqual(await blob.downloadToBuffer(), body);
+    assert.deepEqual(await blob.downloadToBuffer(5, 10), body.subarray(5, 15));
+
+    // Overwritten by a larger object: that one is stored in a file; deletes leave no file behind.
+    const larger = randomBytes(16 * 1024 + 1);
+    await s3.send(new PutObjectCommand({ Bucket: 'b-inline', Key: 'small', Body: larger }));
+    assert.equal(pieceFiles(), before + 2);
+    assert.deepEqual((await get({ Key: 'small' })).body, larger);
+    for (const Key of ['small', 'copy', 'assembled']) await s3.send(new DeleteObjectCommand({ Bucket: 'b-inline', Key }));
+    await eventually('released data deleted', () => pieceFiles() === before);
+    await s3.send(new DeleteBucketCommand({ Bucket: 'b-inline' }));
   });
 });
 

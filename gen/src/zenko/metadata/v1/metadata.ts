@@ -143,7 +143,10 @@ export interface Bucket_AttributesEntry {
 export interface DataLocation {
   /** Location name. */
   location: string;
-  /** Key of the data in the location's backend (generated, never the object key for `file`). */
+  /**
+   * Key of the data in the location's backend (generated, never the object key for `file`);
+   * empty when the bytes are `inline`.
+   */
   key: string;
   /** Byte offset of this piece within the object. */
   start: number;
@@ -163,6 +166,11 @@ export interface DataLocation {
    * object whose parts had them; empty otherwise.
    */
   checksums: { [key: string]: string };
+  /**
+   * The piece's bytes, for a small object on a `file` location kept in its metadata record
+   * (durable with the record's commit, no data file): `key` is then empty and no backend holds them.
+   */
+  inline: Buffer;
 }
 
 export interface DataLocation_ChecksumsEntry {
@@ -703,7 +711,18 @@ export const Bucket_AttributesEntry: MessageFns<Bucket_AttributesEntry> = {
 };
 
 function createBaseDataLocation(): DataLocation {
-  return { location: "", key: "", start: 0, size: 0, partNumber: 0, etag: "", blockId: "", offset: 0, checksums: {} };
+  return {
+    location: "",
+    key: "",
+    start: 0,
+    size: 0,
+    partNumber: 0,
+    etag: "",
+    blockId: "",
+    offset: 0,
+    checksums: {},
+    inline: Buffer.alloc(0),
+  };
 }
 
 export const DataLocation: MessageFns<DataLocation> = {
@@ -735,6 +754,9 @@ export const DataLocation: MessageFns<DataLocation> = {
     globalThis.Object.entries(message.checksums).forEach(([key, value]: [string, string]) => {
       DataLocation_ChecksumsEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
     });
+    if (message.inline.length !== 0) {
+      writer.uint32(82).bytes(message.inline);
+    }
     return writer;
   },
 
@@ -826,6 +848,14 @@ export const DataLocation: MessageFns<DataLocation> = {
             }
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.inline = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -870,6 +900,7 @@ export const DataLocation: MessageFns<DataLocation> = {
           {},
         )
         : {},
+      inline: isSet(object.inline) ? Buffer.from(bytesFromBase64(object.inline)) : Buffer.alloc(0),
     };
   },
 
@@ -908,6 +939,9 @@ export const DataLocation: MessageFns<DataLocation> = {
         });
       }
     }
+    if (message.inline.length !== 0) {
+      obj.inline = base64FromBytes(message.inline);
+    }
     return obj;
   },
 
@@ -933,6 +967,7 @@ export const DataLocation: MessageFns<DataLocation> = {
       },
       {},
     );
+    message.inline = object.inline ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -3752,6 +3787,14 @@ export const OplogEntry: MessageFns<OplogEntry> = {
     return message;
   },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

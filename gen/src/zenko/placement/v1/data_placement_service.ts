@@ -46,6 +46,12 @@ export interface PutHeader {
    * each algorithm named here is computed whether or not checksum_algorithms lists it.
    */
   expectedChecksums: { [key: string]: string };
+  /**
+   * A whole object (never a part or a block) whose caller keeps small bytes in its metadata
+   * record: a body of at most 16 KiB bound for a `file` location is not stored, and comes back
+   * in PutResponse.inline (with an empty key).
+   */
+  inline: boolean;
 }
 
 export interface PutHeader_HeadersEntry {
@@ -74,6 +80,8 @@ export interface PutResponse {
   /** Hex MD5 of the bytes written. */
   md5: string;
   checksums: { [key: string]: string };
+  /** The bytes, when PutHeader.inline kept them out of the location (key is then empty). */
+  inline: Buffer;
 }
 
 export interface PutResponse_ChecksumsEntry {
@@ -173,6 +181,7 @@ function createBasePutHeader(): PutHeader {
     headers: {},
     userMetadata: {},
     expectedChecksums: {},
+    inline: false,
   };
 }
 
@@ -205,6 +214,9 @@ export const PutHeader: MessageFns<PutHeader> = {
     globalThis.Object.entries(message.expectedChecksums).forEach(([key, value]: [string, string]) => {
       PutHeader_ExpectedChecksumsEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
     });
+    if (message.inline !== false) {
+      writer.uint32(80).bool(message.inline);
+    }
     return writer;
   },
 
@@ -300,6 +312,14 @@ export const PutHeader: MessageFns<PutHeader> = {
             if (entry9.value !== undefined) {
               message.expectedChecksums[entry9.key] = entry9.value;
             }
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.inline = reader.bool();
             continue;
           }
         }
@@ -398,6 +418,7 @@ export const PutHeader: MessageFns<PutHeader> = {
           {},
         )
         : {},
+      inline: isSet(object.inline) ? globalThis.Boolean(object.inline) : false,
     };
   },
 
@@ -448,6 +469,9 @@ export const PutHeader: MessageFns<PutHeader> = {
         });
       }
     }
+    if (message.inline !== false) {
+      obj.inline = message.inline;
+    }
     return obj;
   },
 
@@ -487,6 +511,7 @@ export const PutHeader: MessageFns<PutHeader> = {
         }
         return acc;
       }, {});
+    message.inline = object.inline ?? false;
     return message;
   },
 };
@@ -848,7 +873,7 @@ export const PutRequest: MessageFns<PutRequest> = {
 };
 
 function createBasePutResponse(): PutResponse {
-  return { location: "", key: "", size: 0, md5: "", checksums: {} };
+  return { location: "", key: "", size: 0, md5: "", checksums: {}, inline: Buffer.alloc(0) };
 }
 
 export const PutResponse: MessageFns<PutResponse> = {
@@ -868,6 +893,9 @@ export const PutResponse: MessageFns<PutResponse> = {
     globalThis.Object.entries(message.checksums).forEach(([key, value]: [string, string]) => {
       PutResponse_ChecksumsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
+    if (message.inline.length !== 0) {
+      writer.uint32(50).bytes(message.inline);
+    }
     return writer;
   },
 
@@ -927,6 +955,14 @@ export const PutResponse: MessageFns<PutResponse> = {
             }
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.inline = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -959,6 +995,7 @@ export const PutResponse: MessageFns<PutResponse> = {
           {},
         )
         : {},
+      inline: isSet(object.inline) ? Buffer.from(bytesFromBase64(object.inline)) : Buffer.alloc(0),
     };
   },
 
@@ -985,6 +1022,9 @@ export const PutResponse: MessageFns<PutResponse> = {
         });
       }
     }
+    if (message.inline.length !== 0) {
+      obj.inline = base64FromBytes(message.inline);
+    }
     return obj;
   },
 
@@ -1006,6 +1046,7 @@ export const PutResponse: MessageFns<PutResponse> = {
       },
       {},
     );
+    message.inline = object.inline ?? Buffer.alloc(0);
     return message;
   },
 };
