@@ -75,7 +75,10 @@ export const S3_ERRORS = {
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
   InvalidAccessKeyId: { status: 403, message: 'The AWS access key ID you provided does not exist in our records.' },
   InvalidArgument: { status: 400, message: 'Invalid Argument' },
-  InvalidRedirectLocation: { status: 400, message: 'The website redirect location is not valid.' },
+  InvalidBucketAclWithObjectOwnership: {
+    status: 400,
+    message: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+  },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
   InvalidBucketState: { status: 409, message: 'The request is not valid with the current state of the bucket.' },
   InvalidChunkSizeError: {
@@ -105,6 +108,7 @@ export const S3_ERRORS = {
     message: 'The content of the form does not meet the conditions specified in the policy document.',
   },
   InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
+  InvalidRedirectLocation: { status: 400, message: 'The website redirect location is not valid.' },
   InvalidRequest: { status: 400, message: 'Invalid Request' },
   InvalidSecurity: { status: 403, message: 'The provided security credentials are not valid.' },
   InvalidStorageClass: { status: 400, message: 'The storage class you specified is not valid' },

@@ -3,6 +3,7 @@
 import { isMeshError } from '@zenko/mesh';
 import { readCheckedBody } from './put-object.js';
 import { aclFromHeaders } from '../config/acl.js';
+import { OBJECT_OWNERSHIPS } from '../config/ownership.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { parseCreateBucket, renderLocationConstraint } from '../config/create-bucket.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
@@ -78,6 +79,27 @@ export const createBucket: S3Handler = async (ctx, deps) => {
   }
   const lock = ctx.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true';
   const acl = aclFromHeaders(ctx.headers, { owner: { id: identity.accountId, displayName: identity.displayName } });
+  const attributes: Record<string, string> = acl === undefined ? {} : { acl: JSON.stringify(acl) };
+  const ownership = ctx.headers['x-amz-object-ownership'];
+  if (ownership !== undefined) {
+    if (!(OBJECT_OWNERSHIPS as readonly string[]).includes(ownership)) {
+      throw new S3Error('InvalidArgument', {
+        message: 'Invalid x-amz-object-ownership header',
+        fields: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership },
+      });
+    }
+    // S3: a bucket created with ACLs disabled takes no ACL but the owner-only ones.
+    const canned = ctx.headers['x-amz-acl'];
+    const grants = Object.keys(ctx.headers).some((h) => h.startsWith('x-amz-grant-'));
+    if (
+      ownership === 'BucketOwnerEnforced' &&
+      (grants || (canned !== undefined && canned !== 'private' && canned !== 'bucket-owner-full-control'))
+    ) {
+      throw new S3Error('InvalidBucketAclWithObjectOwnership');
+    }
+    attributes['ownership'] = JSON.stringify({ objectOwnership: ownership });
+    if (ownership === 'BucketOwnerEnforced') delete attributes['acl'];
+  }
   try {
     await deps.metadata.createBucket({
       name,
@@ -85,7 +107,7 @@ export const createBucket: S3Handler = async (ctx, deps) => {
       ownerDisplayName: identity.displayName,
       location: target,
       objectLockEnabled: lock,
-      attributes: acl === undefined ? {} : { acl: JSON.stringify(acl) },
+      attributes,
       ingestion: ingest,
     });
   } catch (err) {

@@ -5,7 +5,7 @@ import { metadataV1Metadata } from '@zenko/gen';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { DELETE_MARKER_HEADERS, authorizedBucket, hideMissing, isVersioned, loadBucket, objectKey, type Bucket } from '../s3/access.js';
-import { authorize, authorizeObject } from '../s3/authorize.js';
+import { authorize, authorizeObject, writerOwner } from '../s3/authorize.js';
 import { evaluateConditions } from '../s3/conditions.js';
 import { sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
@@ -108,8 +108,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
         key,
         size: stored.size,
         etag,
-        ownerId: ctx.identity?.accountId ?? bucket.ownerId,
-        ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
+        ...writerOwner(ctx, bucket),
         storageClass: newStorageClass ? storageClass(ctx.headers) : src.storageClass,
         headers: directive === 'REPLACE' ? storedHeaders(ctx.headers) : src.headers,
         userMetadata: directive === 'REPLACE' ? userMetadata(ctx.headers) : src.userMetadata,

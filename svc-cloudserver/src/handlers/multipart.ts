@@ -16,6 +16,7 @@ import { S3Error } from '../errors/s3-errors.js';
 import { parseCompleteMultipartUpload, type CompletedPart } from '../config/complete-multipart.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
+import { writerOwner } from '../s3/authorize.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
@@ -73,8 +74,7 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
     upload: metadataV1Metadata.MultipartUpload.fromPartial({
       bucket: bucket.name,
       key,
-      ownerId: ctx.identity?.accountId ?? bucket.ownerId,
-      ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
+      ...writerOwner(ctx, bucket),
       storageClass: storageClass(ctx.headers),
       location: objectLocation(ctx, deps, bucket.location),
       headers: storedHeaders(ctx.headers),

@@ -8,7 +8,7 @@ import { renderAccessControlPolicy } from '../config/acl.js';
 import { parseLegalHold, parseRetention, renderLegalHold, renderRetention } from '../config/object-lock.js';
 import { parseTagging, renderTagging, tagsToRecord } from '../config/tagging.js';
 import { authorizedBucket, bucketForObjectRead, hideMissing, isVersioned, objectKey, type Bucket } from '../s3/access.js';
-import { authorizeObject, checkGovernanceBypass, objectAcl } from '../s3/authorize.js';
+import { aclsDisabledFor, authorizeObject, checkGovernanceBypass, objectAcl } from '../s3/authorize.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { aclFromRequest } from './bucket-config.js';
@@ -79,12 +79,13 @@ export const deleteObjectTagging: S3Handler = async (ctx, deps) => {
 
 export const getObjectAcl: S3Handler = async (ctx, deps) => {
   const { bucket, v } = await readable(ctx, deps);
-  sendXml(ctx, 200, renderAccessControlPolicy(objectAcl(v)), versionHeader(bucket, v));
+  sendXml(ctx, 200, renderAccessControlPolicy(objectAcl(v, bucket)), versionHeader(bucket, v));
 };
 
 export const putObjectAcl: S3Handler = async (ctx, deps) => {
   const { bucket, v } = await readable(ctx, deps);
   const acl = await aclFromRequest(ctx, { id: v.ownerId, displayName: v.ownerDisplayName });
+  if (aclsDisabledFor(bucket)) throw new S3Error('AccessControlListNotSupported');
   const updated = await update(ctx, deps, bucket, { acl: JSON.stringify(acl) });
   sendEmpty(ctx, 200, versionHeader(bucket, updated));
 };

@@ -14,7 +14,7 @@ import { deriveSigningKey } from '../auth/signing-key-cache.js';
 import { sigV2Signature } from '../auth/sigv2.js';
 import { parseAmzDate } from '../auth/amz-date.js';
 import { aclFromHeaders } from '../config/acl.js';
-import { authorize } from '../s3/authorize.js';
+import { aclsDisabledFor, authorize } from '../s3/authorize.js';
 import { bucketName, isVersioned, loadBucket } from '../s3/access.js';
 import { sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
@@ -174,11 +174,16 @@ export const postObject: S3Handler = async (ctx, deps) => {
   const meta: Record<string, string> = {};
   for (const [name, value] of fields)
     if (name.startsWith('x-amz-meta-') && name !== LOCATION_HEADER) meta[name.slice('x-amz-meta-'.length)] = value;
-  const owner = { id: identity?.accountId ?? bucket.ownerId, displayName: identity?.displayName ?? bucket.ownerDisplayName };
-  const acl = aclFromHeaders(
-    { 'x-amz-acl': fields.get('acl') },
-    { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } },
-  );
+  const aclsDisabled = aclsDisabledFor(bucket);
+  const canned = fields.get('acl');
+  if (aclsDisabled && canned !== undefined && canned !== 'bucket-owner-full-control') throw new S3Error('AccessControlListNotSupported');
+  const owner =
+    identity === undefined || aclsDisabled
+      ? { id: bucket.ownerId, displayName: bucket.ownerDisplayName }
+      : { id: identity.accountId, displayName: identity.displayName };
+  const acl = aclsDisabled
+    ? undefined
+    : aclFromHeaders({ 'x-amz-acl': canned }, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } });
   const location = fields.get(LOCATION_HEADER) || bucket.location;
 
   let size = 0;

@@ -14,6 +14,7 @@ import {
 import { S3Error } from '../errors/s3-errors.js';
 import { pieceOf, type Expected, type PutResult } from '../data/placement.js';
 import { authorizedBucket, isVersioned, objectKey, type Bucket } from '../s3/access.js';
+import { aclsDisabledFor, writerOwner } from '../s3/authorize.js';
 import { aclFromHeaders } from '../config/acl.js';
 import { defaultRetentionFor, parseObjectLockHeaders, type ObjectLockConfiguration } from '../config/object-lock.js';
 import { parseTaggingHeader as parseTags, tagsToRecord } from '../config/tagging.js';
@@ -138,8 +139,17 @@ export function lockFields(ctx: S3Context, bucket: Bucket): Pick<metadataV1Metad
   };
 }
 
-/** The ACL of a new object from x-amz-acl / x-amz-grant-* (none: the implicit owner-only ACL). */
+/**
+ * The ACL of a new object from x-amz-acl / x-amz-grant-* (none: the implicit owner-only ACL).
+ * With the bucket's ACLs disabled, only bucket-owner-full-control (or no ACL) is accepted.
+ */
 export function aclField(ctx: S3Context, bucket: Bucket): string {
+  if (aclsDisabledFor(bucket)) {
+    const canned = ctx.headers['x-amz-acl'];
+    const grants = Object.keys(ctx.headers).some((h) => h.startsWith('x-amz-grant-'));
+    if (grants || (canned !== undefined && canned !== 'bucket-owner-full-control')) throw new S3Error('AccessControlListNotSupported');
+    return '';
+  }
   const owner = { id: ctx.identity?.accountId ?? bucket.ownerId, displayName: ctx.identity?.displayName ?? bucket.ownerDisplayName };
   const acl = aclFromHeaders(ctx.headers, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } });
   return acl === undefined ? '' : JSON.stringify(acl);
@@ -193,8 +203,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
         key,
         size: stored.size,
         etag: stored.md5,
-        ownerId: ctx.identity?.accountId ?? bucket.ownerId,
-        ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
+        ...writerOwner(ctx, bucket),
         storageClass: klass,
         headers,
         userMetadata: meta,

@@ -1,10 +1,11 @@
 // Who may do what: the bucket policy first (an explicit Deny wins, an Allow grants; the owner
 // keeps the policy operations whatever it says), then the bucket owner, then the ACL (the bucket's, or the object's for object
-// reads). Each operation names its policy action and the ACL permission that
+// reads) unless Object Ownership BucketOwnerEnforced disabled ACLs. Each operation names its policy action and the ACL permission that
 // grants it; operations without one are for the owner (or a policy) only.
 import type { metadataV1Metadata } from '@zenko/gen';
 import { S3Error } from '../errors/s3-errors.js';
 import { aclAllows, type AccessControlPolicy, type AclPermission } from '../config/acl.js';
+import { aclsDisabled, type OwnershipControls } from '../config/ownership.js';
 import { evaluatePolicy, type BucketPolicy } from '../config/policy.js';
 import type { Operation } from '../routes/route.js';
 import type { S3Context } from './context.js';
@@ -101,25 +102,39 @@ function parseDoc<T>(raw: string | undefined): T | undefined {
   return JSON.parse(raw) as T;
 }
 
-/** The bucket's ACL, or the implicit one: the owner has FULL_CONTROL. */
-export function bucketAcl(bucket: Bucket): AccessControlPolicy {
-  return (
-    parseDoc<AccessControlPolicy>(bucket.attributes['acl']) ?? {
-      owner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName },
-      grants: [
-        { grantee: { type: 'CanonicalUser', id: bucket.ownerId, displayName: bucket.ownerDisplayName }, permission: 'FULL_CONTROL' },
-      ],
-    }
-  );
+/**
+ * Object Ownership `BucketOwnerEnforced`: ACLs are disabled — they grant nothing, every object
+ * is the bucket owner's, and only policies give others access.
+ */
+export function aclsDisabledFor(bucket: Bucket): boolean {
+  return aclsDisabled(parseDoc<OwnershipControls>(bucket.attributes['ownership']));
 }
 
-export function objectAcl(v: metadataV1Metadata.ObjectVersion): AccessControlPolicy {
-  return (
-    parseDoc<AccessControlPolicy>(v.acl) ?? {
-      owner: { id: v.ownerId, displayName: v.ownerDisplayName },
-      grants: [{ grantee: { type: 'CanonicalUser', id: v.ownerId, displayName: v.ownerDisplayName }, permission: 'FULL_CONTROL' }],
-    }
-  );
+/** The ACL that gives `owner` FULL_CONTROL and nobody anything. */
+function ownerOnly(owner: { id: string; displayName: string }): AccessControlPolicy {
+  return {
+    owner,
+    grants: [{ grantee: { type: 'CanonicalUser', id: owner.id, displayName: owner.displayName }, permission: 'FULL_CONTROL' }],
+  };
+}
+
+/** The bucket's ACL, or the implicit one (also with ACLs disabled): the owner has FULL_CONTROL. */
+export function bucketAcl(bucket: Bucket): AccessControlPolicy {
+  const owner = { id: bucket.ownerId, displayName: bucket.ownerDisplayName };
+  if (aclsDisabledFor(bucket)) return ownerOnly(owner);
+  return parseDoc<AccessControlPolicy>(bucket.attributes['acl']) ?? ownerOnly(owner);
+}
+
+/** The object's ACL, or the implicit one; with the bucket's ACLs disabled, the bucket owner's FULL_CONTROL. */
+export function objectAcl(v: metadataV1Metadata.ObjectVersion, bucket?: Bucket): AccessControlPolicy {
+  if (bucket !== undefined && aclsDisabledFor(bucket)) return ownerOnly({ id: bucket.ownerId, displayName: bucket.ownerDisplayName });
+  return parseDoc<AccessControlPolicy>(v.acl) ?? ownerOnly({ id: v.ownerId, displayName: v.ownerDisplayName });
+}
+
+/** The owner of an object a request writes: its writer, or the bucket owner when ACLs are disabled (or for an anonymous writer). */
+export function writerOwner(ctx: S3Context, bucket: Bucket): { ownerId: string; ownerDisplayName: string } {
+  if (ctx.identity === undefined || aclsDisabledFor(bucket)) return { ownerId: bucket.ownerId, ownerDisplayName: bucket.ownerDisplayName };
+  return { ownerId: ctx.identity.accountId, ownerDisplayName: ctx.identity.displayName };
 }
 
 function conditions(ctx: S3Context): Record<string, string> {
@@ -178,6 +193,7 @@ export function authorize(
   if (decision === 'deny') throw new S3Error('AccessDenied');
   if (decision === 'allow') return 'granted';
   if (isOwner) return 'granted';
+  if (aclsDisabledFor(bucket)) throw new S3Error('AccessDenied');
   if (rule.acl?.on === 'object') return 'object-acl';
   if (rule.acl !== undefined) {
     const query =
@@ -228,5 +244,6 @@ export function authorizeObject(
     ctx.identity === undefined
       ? { anonymous: true as const, permission: rule.acl.permission }
       : { requesterId: ctx.identity.accountId, permission: rule.acl.permission };
+  // Never reached with ACLs disabled: authorize() decided then.
   if (!aclAllows(objectAcl(v), query)) throw new S3Error('AccessDenied');
 }

@@ -12,6 +12,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketAclCommand,
+  GetObjectAclCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
@@ -27,6 +28,7 @@ import {
   ListObjectVersionsCommand,
   ListObjectsV2Command,
   PutBucketAclCommand,
+  PutObjectAclCommand,
   PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketOwnershipControlsCommand,
@@ -218,6 +220,71 @@ describe('access control', () => {
     await s3.send(new PutBucketAclCommand({ Bucket: 'public', ACL: 'private' }));
     assert.equal((await anon('/public?list-type=2')).status, 403);
     assert.equal((await anon('/public/missing')).status, 403, 'others may not');
+  });
+
+  it('Object Ownership BucketOwnerEnforced disables ACLs: ACL writes refused, grants ignored, policies still apply', async () => {
+    const anon = (path: string): Promise<number> => fetch(`${stack.s3}${path}`).then((r) => r.status);
+    await s3.send(new CreateBucketCommand({ Bucket: 'enforced', ACL: 'public-read' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'open', Body: 'open', ACL: 'public-read' }));
+    assert.deepEqual([await anon('/enforced?list-type=2'), await anon('/enforced/open')], [200, 200]);
+    await s3.send(
+      new PutBucketOwnershipControlsCommand({
+        Bucket: 'enforced',
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      }),
+    );
+    assert.deepEqual([await anon('/enforced?list-type=2'), await anon('/enforced/open')], [403, 403], 'ACL grants no longer count');
+    for (const acl of [
+      await s3.send(new GetBucketAclCommand({ Bucket: 'enforced' })),
+      await s3.send(new GetObjectAclCommand({ Bucket: 'enforced', Key: 'open' })),
+    ]) {
+      assert.deepEqual(
+        acl.Grants?.map((g) => [g.Grantee?.Type, g.Permission]),
+        [['CanonicalUser', 'FULL_CONTROL']],
+      );
+    }
+    const refused = [
+      await s3Error(s3.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'k', Body: 'x', ACL: 'public-read' }))),
+      await s3Error(s3.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'k', Body: 'x', ACL: 'private' }))),
+      await s3Error(
+        s3.send(
+          new PutObjectCommand({
+            Bucket: 'enforced',
+            Key: 'k',
+            Body: 'x',
+            GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"',
+          }),
+        ),
+      ),
+      await s3Error(s3.send(new PutObjectAclCommand({ Bucket: 'enforced', Key: 'open', ACL: 'private' }))),
+      await s3Error(s3.send(new PutBucketAclCommand({ Bucket: 'enforced', ACL: 'private' }))),
+    ];
+    assert.deepEqual(refused, Array(5).fill({ code: 'AccessControlListNotSupported', status: 400 }));
+    await s3.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'k', Body: 'x', ACL: 'bucket-owner-full-control' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'enforced', Key: 'k', Body: 'x' }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::enforced/*' }],
+    };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'enforced', Policy: JSON.stringify(policy) }));
+    assert.equal(await anon('/enforced/k'), 200, 'a policy still grants');
+
+    // CreateBucket takes the setting; ACLs other than the owner's are refused with it.
+    await s3.send(new CreateBucketCommand({ Bucket: 'enforced-new', ObjectOwnership: 'BucketOwnerEnforced' }));
+    assert.equal(
+      (await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'enforced-new' }))).OwnershipControls?.Rules?.[0]?.ObjectOwnership,
+      'BucketOwnerEnforced',
+    );
+    assert.deepEqual(
+      await s3Error(
+        s3.send(new CreateBucketCommand({ Bucket: 'enforced-acl', ObjectOwnership: 'BucketOwnerEnforced', ACL: 'public-read' })),
+      ),
+      { code: 'InvalidBucketAclWithObjectOwnership', status: 400 },
+    );
+    assert.deepEqual(
+      await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'enforced-acl', ObjectOwnership: 'Whoever' as 'ObjectWriter' }))),
+      { code: 'InvalidArgument', status: 400 },
+    );
   });
 
   it('x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner refuse a bucket someone else owns', async () => {
