@@ -201,6 +201,8 @@ export interface AzureErrorOptions {
   readonly fields?: AzureErrorFields;
   /** Overrides the table's status: only `ConditionNotMet` uses it (304 for reads). */
   readonly status?: number;
+  /** Response headers of this error (InvalidRange: `Content-Range: bytes *\/<size>`). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Logged, never sent. */
   readonly cause?: unknown;
 }
@@ -215,6 +217,7 @@ export class AzureError extends Error {
   readonly code: AzureErrorCode;
   readonly status: number;
   readonly fields: AzureErrorFields;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: AzureErrorCode, options: AzureErrorOptions = {}) {
     const entry = AZURE_ERRORS[code];
@@ -222,6 +225,7 @@ export class AzureError extends Error {
     this.code = code;
     this.status = options.status ?? entry.status;
     this.fields = options.fields ?? {};
+    this.headers = options.headers ?? {};
   }
 
   /** `AuthenticationFailed` with Azure's `<AuthenticationErrorDetail>`. */
@@ -281,6 +285,7 @@ export function azureErrorTime(now: Date): string {
 export function renderAzureError(err: AzureError, requestId: string, options: RenderAzureErrorOptions = {}): RenderedAzureError {
   const now = options.now ?? new Date();
   const headers: Record<string, string> = {
+    ...err.headers,
     'x-ms-error-code': err.code,
     'x-ms-request-id': requestId,
     'x-ms-version': options.version ?? AZURE_DEFAULT_VERSION,

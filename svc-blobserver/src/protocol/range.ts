@@ -54,7 +54,13 @@ export function parseRangeHeaders(headers: Readonly<Record<string, string | unde
 
 /** Applies a range to a blob of `size` bytes; InvalidRange when it starts at or past the end. */
 export function resolveRange(range: ByteRange, size: number): ResolvedRange {
-  if (range.start >= size) throw new AzureError('InvalidRange', { fields: { RangeRequested: `bytes=${range.start}-${range.end ?? ''}` } });
+  if (range.start >= size) {
+    // As HTTP's 416: the size in Content-Range.
+    throw new AzureError('InvalidRange', {
+      fields: { RangeRequested: `bytes=${range.start}-${range.end ?? ''}` },
+      headers: { 'content-range': `bytes */${size}` },
+    });
+  }
   const end = Math.min(range.end ?? size - 1, size - 1);
   return { start: range.start, end, length: end - range.start + 1, contentRange: `bytes ${range.start}-${end}/${size}` };
 }

@@ -129,6 +129,15 @@ const COPY_ELEMENTS = [
   ['CopyCompletionTime', 'x-ms-copy-completion-time'],
 ] as const;
 
+// Characters XML 1.0 cannot carry, even as references (U+0000–U+001F but TAB, LF, CR; U+FFFE, U+FFFF).
+// eslint-disable-next-line no-control-regex
+const NOT_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+/** A listed blob (or prefix) name: percent-encoded with `Encoded="true"` when XML cannot carry it, as Azure does. */
+function writeBlobName(w: XmlWriter, name: string): XmlWriter {
+  return NOT_IN_XML.test(name) ? w.leaf('Name', encodeURIComponent(name), { Encoded: 'true' }) : w.leaf('Name', name);
+}
+
 export function listBlobsXml(r: ListBlobsResult): Buffer {
   const w = new XmlWriter();
   w.open('EnumerationResults', { ServiceEndpoint: r.serviceEndpoint, ContainerName: r.containerName });
@@ -136,7 +145,7 @@ export function listBlobsXml(r: ListBlobsResult): Buffer {
   w.optionalLeaf('Delimiter', r.delimiter);
   w.open('Blobs');
   for (const b of r.blobs) {
-    w.open('Blob').leaf('Name', b.name).open('Properties');
+    writeBlobName(w.open('Blob'), b.name).open('Properties');
     // Azure lists a blob's Etag without the quotes of its ETag header (containers keep them).
     w.leaf('Creation-Time', formatRfc1123(b.creationTime))
       .leaf('Last-Modified', formatRfc1123(b.lastModified))
@@ -156,7 +165,7 @@ export function listBlobsXml(r: ListBlobsResult): Buffer {
     if (b.tags !== undefined) writeTags(w, b.tags);
     w.close();
   }
-  for (const p of r.blobPrefixes ?? []) w.open('BlobPrefix').leaf('Name', p).close();
+  for (const p of r.blobPrefixes ?? []) writeBlobName(w.open('BlobPrefix'), p).close();
   return w.close().leaf('NextMarker', r.nextMarker).close().endBytes();
 }
 

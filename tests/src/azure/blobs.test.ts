@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { BlobSASPermissions, ContainerSASPermissions, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { azureClient, azureError } from '../support/azure.js';
 import { s3Client } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -131,6 +131,13 @@ describe('put, get, properties, metadata, delete', () => {
     await blob.upload(Buffer.alloc(0), 0);
     assert.equal((await blob.getProperties()).contentLength, 0);
     assert.equal((await download(container, 'empty')).length, 0);
+    // A range of it is InvalidRange, with the size in Content-Range as HTTP's 416 has it.
+    const url = await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3600_000) });
+    const res = await fetch(url, { headers: { 'x-ms-range': 'bytes=0-10', 'x-ms-version': '2025-01-05' } });
+    assert.deepEqual(
+      [res.status, res.headers.get('x-ms-error-code'), res.headers.get('content-range')],
+      [416, 'InvalidRange', 'bytes */0'],
+    );
   });
 });
 
@@ -174,6 +181,29 @@ describe('listing', () => {
       for (const b of page.segment.blobItems) inner.push(b.name);
     }
     assert.deepEqual(inner, ['P:photos/2024/', 'P:photos/2025/', 'photos/top.jpg']);
+  });
+});
+
+describe('listing names XML cannot carry', () => {
+  it('are percent-encoded with Encoded="true", which the SDK decodes', async () => {
+    const odd = azure.getContainerClient('odd-names');
+    await odd.create();
+    const names = ['bell\u0007ring', 'dir\u0001/inner', 'plain & <simple>'];
+    for (const name of names) await odd.getBlockBlobClient(name).upload('x', 1);
+    const flat: string[] = [];
+    for await (const b of odd.listBlobsFlat()) flat.push(b.name);
+    assert.deepEqual(flat, names);
+    const top: string[] = [];
+    for await (const item of odd.listBlobsByHierarchy('/')) top.push(item.kind === 'prefix' ? `P:${item.name}` : item.name);
+    assert.deepEqual(top, ['P:dir\u0001/', 'bell\u0007ring', 'plain & <simple>']);
+    const sas = new URL(
+      await odd.generateSasUrl({ permissions: ContainerSASPermissions.parse('l'), expiresOn: new Date(Date.now() + 3600_000) }),
+    );
+    sas.searchParams.set('restype', 'container');
+    sas.searchParams.set('comp', 'list');
+    const xml = await (await fetch(sas)).text();
+    assert.match(xml, /<Name Encoded="true">bell%07ring<\/Name>/);
+    assert.match(xml, /<Name>plain &amp; &lt;simple&gt;<\/Name>/);
   });
 });
 
