@@ -184,11 +184,13 @@ export function authorize(
   bucket: Bucket,
   operation: Operation = ctx.operation,
   key: string | undefined = ctx.key,
+  /** The request names a version (its `versionId`, or a DeleteObjects entry's): S3's version action is checked. */
+  ofVersion = ctx.query.get('versionId') !== null,
 ): Decision {
   const rule = OPERATION_RULES[operation];
   const isOwner = ctx.identity !== undefined && ctx.identity.accountId === bucket.ownerId;
   if (isOwner && OWNER_ALWAYS.has(operation)) return 'granted';
-  const action = (ctx.query.get('versionId') !== null ? VERSION_ACTIONS[operation] : undefined) ?? rule.action;
+  const action = (ofVersion ? VERSION_ACTIONS[operation] : undefined) ?? rule.action;
   const decision = policyDecision(ctx, bucket, action, key);
   if (decision === 'deny') throw new S3Error('AccessDenied');
   if (decision === 'allow') return 'granted';

@@ -196,6 +196,42 @@ describe('tagging and DeleteObjects', () => {
     const left = (await s3.send(new ListObjectsV2Command({ Bucket: 'tags', Prefix: 'd' }))).Contents ?? [];
     assert.deepEqual(left, []);
   });
+
+  it('DeleteObjects authorizes each key: a policy on a prefix or on version deletes refuses those entries alone', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'per-key' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'per-key', VersioningConfiguration: { Status: 'Enabled' } }));
+    const versions: Record<string, string> = {};
+    for (const Key of ['keep/a', 'tmp/b', 'tmp/c'])
+      versions[Key] = (await s3.send(new PutObjectCommand({ Bucket: 'per-key', Key, Body: Key }))).VersionId!;
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Deny', Principal: '*', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::per-key/keep/*' },
+        { Effect: 'Deny', Principal: '*', Action: 's3:DeleteObjectVersion', Resource: 'arn:aws:s3:::per-key/*' },
+      ],
+    };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'per-key', Policy: JSON.stringify(policy) }));
+    const res = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'per-key',
+        Delete: { Objects: [{ Key: 'keep/a' }, { Key: 'tmp/b' }, { Key: 'tmp/c', VersionId: versions['tmp/c'] }] },
+      }),
+    );
+    assert.deepEqual(
+      res.Deleted?.map((d) => [d.Key, d.DeleteMarker]),
+      [['tmp/b', true]],
+    );
+    assert.deepEqual(
+      res.Errors?.map((e) => [e.Key, e.Code]),
+      [
+        ['keep/a', 'AccessDenied'],
+        ['tmp/c', 'AccessDenied'],
+      ],
+    );
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'per-key', Key: 'keep/a' }))), 'keep/a');
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'per-key', Key: 'tmp/c', VersionId: versions['tmp/c'] }))), 'tmp/c');
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'per-key' }));
+  });
 });
 
 describe('access control', () => {
