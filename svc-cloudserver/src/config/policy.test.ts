@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { S3Error, type S3ErrorCode } from '../errors/s3-errors.js';
-import { evaluatePolicy, parsePolicy, renderPolicy, type BucketPolicy, type PolicyRequest } from './policy.js';
+import { evaluatePolicy, isPublicPolicy, parsePolicy, renderPolicy, type BucketPolicy, type PolicyRequest } from './policy.js';
 
 function throwsCode(code: S3ErrorCode, fn: () => unknown): void {
   assert.throws(fn, (err: unknown) => err instanceof S3Error && err.code === code);
@@ -279,4 +279,23 @@ test('evaluation: several conditions must all hold; policy variables in 2012-10-
     evaluatePolicy(home('2008-10-17'), req({ resource: `arn:aws:s3:::${BUCKET}/home/\${aws:username}/x`, conditions: asAlice })),
     'allow',
   );
+});
+
+test('public policies: a grant to everyone not pinned to fixed values (GetBucketPolicyStatus)', () => {
+  const isPublic = (extra: Record<string, unknown>): boolean => isPublicPolicy(parse(policy([statement(extra)])));
+  assert.equal(isPublic({}), true);
+  assert.equal(isPublic({ Principal: { AWS: '*' } }), true);
+  assert.equal(isPublic({ Principal: { AWS: ALICE } }), false);
+  assert.equal(isPublic({ Effect: 'Deny' }), false);
+  assert.equal(isPublic({ Principal: undefined, NotPrincipal: { AWS: ALICE } }), true);
+  // Fixed values of a restricting key make it non-public; wildcards, wide ranges, negations and IfExists do not.
+  assert.equal(isPublic({ Condition: { IpAddress: { 'aws:SourceIp': '192.0.2.0/24' } } }), false);
+  assert.equal(isPublic({ Condition: { IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } } }), true);
+  assert.equal(isPublic({ Condition: { NotIpAddress: { 'aws:SourceIp': '192.0.2.0/24' } } }), true);
+  assert.equal(isPublic({ Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } } }), false);
+  assert.equal(isPublic({ Condition: { StringLike: { 'aws:SourceArn': 'arn:aws:*' } } }), true);
+  assert.equal(isPublic({ Condition: { StringEqualsIfExists: { 'aws:SourceAccount': '111122223333' } } }), true);
+  assert.equal(isPublic({ Condition: { StringEquals: { 's3:prefix': 'home/' } } }), true);
+  // One public statement is enough.
+  assert.equal(isPublicPolicy(parse(policy([statement({ Principal: { AWS: ALICE } }), statement({ Sid: 'open' })]))), true);
 });

@@ -536,3 +536,67 @@ export function evaluatePolicy(doc: BucketPolicy, req: PolicyRequest): PolicyDec
   }
   return allowed ? 'allow' : 'default';
 }
+
+/**
+ * Condition keys whose fixed values make a statement non-public (S3's "public" test for
+ * GetBucketPolicyStatus and Block Public Access): a grant to everyone restricted to given
+ * networks, source resources, accounts or organizations.
+ */
+const FIXED_VALUE_KEYS = new Set([
+  'aws:sourceip',
+  'aws:sourcearn',
+  'aws:sourcevpc',
+  'aws:sourcevpce',
+  'aws:sourceowner',
+  'aws:sourceaccount',
+  'aws:principalorgid',
+  'aws:principalaccount',
+  'aws:principalarn',
+  'aws:userid',
+  's3:x-amz-server-side-encryption-aws-kms-key-id',
+  's3:dataaccesspointarn',
+  's3:dataaccesspointaccount',
+]);
+
+/** A condition that pins a fixed-value key to values without wildcards (an IP range no wider than /8). */
+function restrictsToFixedValues(condition: PolicyStatement['Condition']): boolean {
+  for (const [op, block] of Object.entries(condition ?? {})) {
+    const parsed = parseOperator(op);
+    // A negated operator, a set qualifier or IfExists (true without the key) restricts nothing.
+    if (
+      parsed === undefined ||
+      parsed.qualifier !== undefined ||
+      parsed.ifExists ||
+      parsed.base.startsWith('Not') ||
+      parsed.base === 'Null'
+    )
+      continue;
+    for (const [key, values] of Object.entries(block)) {
+      if (!FIXED_VALUE_KEYS.has(key.toLowerCase())) continue;
+      const fixed = toArray(values).every((v) => {
+        const s = String(v);
+        if (parsed.base === 'IpAddress') {
+          const bits = s.split('/')[1];
+          return bits === undefined || Number(bits) >= 8;
+        }
+        return !s.includes('*') && !s.includes('?');
+      });
+      if (fixed) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether a policy is public as S3 defines it (GetBucketPolicyStatus IsPublic): some Allow
+ * statement grants to everyone (`*`, `{"AWS": "*"}`, or a NotPrincipal) without a condition that
+ * pins a fixed-value key (source IP range, VPC, source ARN or account, organization, …).
+ */
+export function isPublicPolicy(doc: BucketPolicy): boolean {
+  return toArray(doc.Statement).some((s) => {
+    if (s.Effect !== 'Allow') return false;
+    const everyone =
+      s.NotPrincipal !== undefined || s.Principal === '*' || (s.Principal !== undefined && toArray(s.Principal.AWS ?? []).includes('*'));
+    return everyone && !restrictsToFixedValues(s.Condition);
+  });
+}

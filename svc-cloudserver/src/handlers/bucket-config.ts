@@ -10,13 +10,14 @@ import { parseCors, renderCors } from '../config/cors.js';
 import { lifecycleStorageClasses, parseLifecycle, renderLifecycle } from '../config/lifecycle.js';
 import { parseObjectLockConfiguration, renderObjectLockConfiguration } from '../config/object-lock.js';
 import { parseOwnershipControls, renderOwnershipControls } from '../config/ownership.js';
-import { parsePolicy, renderPolicy } from '../config/policy.js';
+import { isPublicPolicy, parsePolicy, renderPolicy, type BucketPolicy } from '../config/policy.js';
 import { parseReplication, renderReplication, replicationSites } from '../config/replication.js';
 import { parseTagging, renderTagging } from '../config/tagging.js';
 import { parseVersioning, renderVersioning } from '../config/versioning.js';
 import { authorizedBucket, type Bucket } from '../s3/access.js';
 import { bucketAcl } from '../s3/authorize.js';
 import { sendEmpty, sendXml } from '../s3/context.js';
+import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 
 const { VersioningState } = metadataV1Metadata;
@@ -159,6 +160,16 @@ export const deleteBucketCors = deleteDoc(SPECS.cors);
 export const getBucketPolicy = getDoc(SPECS.policy);
 export const putBucketPolicy = putDoc(SPECS.policy);
 export const deleteBucketPolicy = deleteDoc(SPECS.policy);
+
+/** GetBucketPolicyStatus: whether the bucket policy makes the bucket public (NoSuchBucketPolicy without one). */
+export const getBucketPolicyStatus: S3Handler = async (ctx, deps) => {
+  const bucket = await authorizedBucket(ctx, deps);
+  const raw = bucket.attributes['policy'];
+  if (raw === undefined || raw === '') throw new S3Error('NoSuchBucketPolicy', { fields: { BucketName: bucket.name } });
+  const w = new XmlWriter();
+  w.open('PolicyStatus', { xmlns: S3_XMLNS }).leaf('IsPublic', isPublicPolicy(JSON.parse(raw) as BucketPolicy));
+  sendXml(ctx, 200, w.close().end());
+};
 export const getBucketLifecycleConfiguration = getDoc(SPECS.lifecycle);
 export const putBucketLifecycleConfiguration = putDoc(SPECS.lifecycle);
 export const deleteBucketLifecycle = deleteDoc(SPECS.lifecycle);

@@ -60,6 +60,7 @@ export const HANDLERS: Partial<Record<Operation, S3Handler>> = {
   PutBucketCors: config.putBucketCors,
   DeleteBucketCors: config.deleteBucketCors,
   GetBucketPolicy: config.getBucketPolicy,
+  GetBucketPolicyStatus: config.getBucketPolicyStatus,
   PutBucketPolicy: config.putBucketPolicy,
   DeleteBucketPolicy: config.deleteBucketPolicy,
   GetObjectLockConfiguration: config.getObjectLockConfiguration,

@@ -20,6 +20,7 @@ export const OPERATIONS = [
   'PutBucketCors',
   'DeleteBucketCors',
   'GetBucketPolicy',
+  'GetBucketPolicyStatus',
   'PutBucketPolicy',
   'DeleteBucketPolicy',
   'GetObjectLockConfiguration',
@@ -92,7 +93,6 @@ const UNSUPPORTED_BUCKET_SUBRESOURCES = [
   'publicAccessBlock',
   'requestPayment',
   'website',
-  'policyStatus',
   'metadataTable',
 ] as const;
 const UNSUPPORTED_OBJECT_SUBRESOURCES = ['restore', 'select', 'torrent', 'renameObject'] as const;
@@ -167,6 +167,7 @@ function bucketOperation(method: string, query: URLSearchParams, headers: Incomi
           ['acl', 'GetBucketAcl'],
           ['cors', 'GetBucketCors'],
           ['policy', 'GetBucketPolicy'],
+          ['policyStatus', 'GetBucketPolicyStatus'],
           ['object-lock', 'GetObjectLockConfiguration'],
           ['lifecycle', 'GetBucketLifecycleConfiguration'],
           ['replication', 'GetBucketReplication'],

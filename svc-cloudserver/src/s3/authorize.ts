@@ -38,6 +38,7 @@ export const OPERATION_RULES: Readonly<Record<Operation, Rule>> = {
   PutBucketCors: b('s3:PutBucketCORS'),
   DeleteBucketCors: b('s3:PutBucketCORS'),
   GetBucketPolicy: b('s3:GetBucketPolicy'),
+  GetBucketPolicyStatus: b('s3:GetBucketPolicyStatus'),
   PutBucketPolicy: b('s3:PutBucketPolicy'),
   DeleteBucketPolicy: b('s3:DeleteBucketPolicy'),
   GetObjectLockConfiguration: b('s3:GetBucketObjectLockConfiguration'),

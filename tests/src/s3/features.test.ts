@@ -16,6 +16,7 @@ import {
   GetBucketLifecycleConfigurationCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetBucketPolicyStatusCommand,
   GetBucketReplicationCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
@@ -353,6 +354,7 @@ describe('access control', () => {
     };
     await s3.send(new PutBucketPolicyCommand({ Bucket: 'policy', Policy: JSON.stringify(policy) }));
     assert.deepEqual(JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: 'policy' }))).Policy!), policy);
+    assert.equal((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'policy' }))).PolicyStatus?.IsPublic, true);
     assert.equal(await (await fetch(`${stack.s3}/policy/pub/a`)).text(), 'public a');
     assert.equal((await fetch(`${stack.s3}/policy/secret/b`)).status, 403);
     assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'policy', Key: 'secret/b' })))).code, 'AccessDenied');
@@ -362,6 +364,12 @@ describe('access control', () => {
     assert.equal(bad.code, 'MalformedPolicy');
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'policy' }));
     assert.equal((await s3Error(s3.send(new GetBucketPolicyCommand({ Bucket: 'policy' })))).code, 'NoSuchBucketPolicy');
+    assert.equal((await s3Error(s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'policy' })))).code, 'NoSuchBucketPolicy');
+    const lan = { ...policy.Statement[0], Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } } };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'policy', Policy: JSON.stringify({ ...policy, Statement: [lan] }) }));
+    assert.equal((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'policy' }))).PolicyStatus?.IsPublic, false);
+    assert.equal(await (await fetch(`${stack.s3}/policy/pub/a`)).text(), 'public a', 'granted from 127.0.0.1');
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'policy' }));
     assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'policy', Key: 'secret/b' }))), 'secret b');
   });
 
