@@ -195,7 +195,11 @@ export function authorize(
   const decision = policyDecision(ctx, bucket, action, key);
   if (decision === 'deny') throw new S3Error('AccessDenied');
   if (decision === 'allow') return 'granted';
-  if (isOwner) return 'granted';
+  if (isOwner) {
+    // S3: with ACLs enabled, an object another account wrote is its own; the bucket owner reads
+    // it (or its ACL) only if its ACL grants that (bucket-owner-read / -full-control).
+    return rule.acl?.on === 'object' && !aclsDisabledFor(bucket) ? 'object-acl' : 'granted';
+  }
   if (aclsDisabledFor(bucket)) throw new S3Error('AccessDenied');
   if (rule.acl?.on === 'object') return 'object-acl';
   if (rule.acl !== undefined) {

@@ -5,7 +5,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CreateBucketCommand, GetBucketLocationCommand, ListBucketsCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetBucketLocationCommand,
+  GetObjectAclCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  PutBucketOwnershipControlsCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { s3Client, s3Error } from '../support/s3.js';
 import { REPO_ROOT, startStack, type TestStack } from '../support/stack.js';
 
@@ -75,6 +85,45 @@ describe('zenko account and key', () => {
     const accounts = JSON.parse(list.stdout) as { name: string; storageAccountName: string }[];
     assert.ok(accounts.some((a) => a.name === 'zenko' && a.storageAccountName === 'devstoreaccount1'));
     assert.match((await zenko('key', 'list', 'zenko')).stdout, /accessKey1/);
+  });
+});
+
+describe('objects another account writes', () => {
+  it('are its own: the bucket owner reads them only when their ACL grants it (or ACLs are disabled), and may delete them', async () => {
+    const account = JSON.parse((await zenko('account', 'create', 'writer', '--json')).stdout) as { id: string };
+    const key = JSON.parse((await zenko('key', 'create', 'writer', '--json')).stdout) as { accessKeyId: string; secretAccessKey: string };
+    const writer = s3Client(stack, key);
+    const owner = s3Client(stack);
+    await owner.send(new CreateBucketCommand({ Bucket: 'drop-box' }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: account.id }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::drop-box/*' }],
+    };
+    await owner.send(new PutBucketPolicyCommand({ Bucket: 'drop-box', Policy: JSON.stringify(policy) }));
+    await writer.send(new PutObjectCommand({ Bucket: 'drop-box', Key: 'private', Body: 'p' }));
+    await writer.send(new PutObjectCommand({ Bucket: 'drop-box', Key: 'full', Body: 'f', ACL: 'bucket-owner-full-control' }));
+    await writer.send(new PutObjectCommand({ Bucket: 'drop-box', Key: 'read', Body: 'r', ACL: 'bucket-owner-read' }));
+    const read = async (Key: string): Promise<string> => {
+      try {
+        return await (await owner.send(new GetObjectCommand({ Bucket: 'drop-box', Key }))).Body!.transformToString();
+      } catch (err) {
+        return (err as { name: string }).name;
+      }
+    };
+    assert.deepEqual([await read('private'), await read('full'), await read('read')], ['AccessDenied', 'f', 'r']);
+    assert.equal((await s3Error(owner.send(new GetObjectAclCommand({ Bucket: 'drop-box', Key: 'private' })))).code, 'AccessDenied');
+    assert.equal(await (await writer.send(new GetObjectCommand({ Bucket: 'drop-box', Key: 'private' }))).Body!.transformToString(), 'p');
+    // ACLs disabled: every object is the bucket owner's.
+    await owner.send(
+      new PutBucketOwnershipControlsCommand({
+        Bucket: 'drop-box',
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      }),
+    );
+    assert.equal(await read('private'), 'p');
+    await owner.send(new DeleteObjectCommand({ Bucket: 'drop-box', Key: 'private' }));
+    writer.destroy();
+    owner.destroy();
   });
 });
 
