@@ -9,6 +9,7 @@ import { createPayloadHashVerifier } from './auth/payload-hash.js';
 import { S3Error } from './errors/s3-errors.js';
 import { HANDLERS } from './handlers/index.js';
 import { route, RouteError } from './routes/route.js';
+import { emptyVersionId } from './s3/access.js';
 import type { Identity, S3Context } from './s3/context.js';
 import type { S3Deps } from './s3/deps.js';
 
@@ -66,6 +67,9 @@ export function createS3Handler(deps: S3Deps): EdgeHandler {
     }
 
     checkEncryptionHeaders(headers);
+    // S3 refuses `?versionId=` with no id (it never means "the latest version": a client passing
+    // an unset version id must not delete or read the current object instead).
+    if (routed.key !== undefined && routed.query.get('versionId') === '') throw emptyVersionId();
 
     const chunked = auth.payload.kind === 'aws-chunked';
     let decoder: AwsChunkedDecoder | undefined;

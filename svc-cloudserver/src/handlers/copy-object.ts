@@ -4,7 +4,16 @@
 import { metadataV1Metadata } from '@zenko/gen';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
-import { DELETE_MARKER_HEADERS, authorizedBucket, hideMissing, isVersioned, loadBucket, objectKey, type Bucket } from '../s3/access.js';
+import {
+  DELETE_MARKER_HEADERS,
+  authorizedBucket,
+  emptyVersionId,
+  hideMissing,
+  isVersioned,
+  loadBucket,
+  objectKey,
+  type Bucket,
+} from '../s3/access.js';
 import { authorize, authorizeObject, writerOwner } from '../s3/authorize.js';
 import { evaluateConditions } from '../s3/conditions.js';
 import { sendXml, type S3Context } from '../s3/context.js';
@@ -26,6 +35,7 @@ export async function copySource(ctx: S3Context, deps: S3Deps): Promise<CopySour
   const q = raw.indexOf('?');
   const pathPart = q < 0 ? raw : raw.slice(0, q);
   const versionId = q < 0 ? '' : (new URLSearchParams(raw.slice(q + 1)).get('versionId') ?? '');
+  if (q >= 0 && versionId === '' && new URLSearchParams(raw.slice(q + 1)).has('versionId')) throw emptyVersionId();
   let path: string;
   try {
     path = decodeURIComponent(pathPart).replace(/^\//, '');

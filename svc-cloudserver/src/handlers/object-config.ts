@@ -64,15 +64,17 @@ export const getObjectTagging: S3Handler = async (ctx, deps) => {
   sendXml(ctx, 200, renderTagging(Object.entries(v.tags).map(([key, value]) => ({ key, value }))), versionHeader(bucket, v));
 };
 
+// A delete marker has no tags: naming it is MethodNotAllowed, a key whose latest version is one
+// is NoSuchKey (loadVersion through `readable`), as for GetObjectTagging.
 export const putObjectTagging: S3Handler = async (ctx, deps) => {
-  const bucket = await authorizedBucket(ctx, deps);
+  const { bucket } = await readable(ctx, deps);
   const tags = parseTagging(await readCheckedBody(ctx, 64 * 1024), { target: 'object' });
   const v = await update(ctx, deps, bucket, { replaceTags: true, tags: tagsToRecord(tags) });
   sendEmpty(ctx, 200, versionHeader(bucket, v));
 };
 
 export const deleteObjectTagging: S3Handler = async (ctx, deps) => {
-  const bucket = await authorizedBucket(ctx, deps);
+  const { bucket } = await readable(ctx, deps);
   const v = await update(ctx, deps, bucket, { replaceTags: true, tags: {} });
   sendEmpty(ctx, 204, versionHeader(bucket, v));
 };

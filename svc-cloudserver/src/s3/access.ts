@@ -99,3 +99,11 @@ function applyCors(ctx: S3Context, bucket: Bucket): void {
   for (const [name, value] of Object.entries(matchCors(doc, { origin, method: ctx.req.method ?? 'GET' }) ?? {}))
     ctx.res.setHeader(name, value);
 }
+
+/** `?versionId=` with no id: S3 refuses it (it never means "the latest version"). */
+export function emptyVersionId(): S3Error {
+  return new S3Error('InvalidArgument', {
+    message: 'Version id cannot be the empty string',
+    fields: { ArgumentName: 'versionId', ArgumentValue: '' },
+  });
+}

@@ -38,6 +38,7 @@ import {
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  DeleteObjectTaggingCommand,
   PutObjectLegalHoldCommand,
   PutObjectLockConfigurationCommand,
   PutObjectTaggingCommand,
@@ -140,6 +141,32 @@ describe('versioning', () => {
     assert.deepEqual([copyNamed.code, copyNamed.status], ['InvalidRequest', 400]);
     assert.equal(copyNamed.headers['x-amz-delete-marker'], undefined);
     assert.equal(copyNamed.headers['x-amz-version-id'], undefined);
+
+    // A delete marker has no tags to set or remove.
+    const tagging = { TagSet: [{ Key: 't', Value: 'v' }] };
+    const tagNamed = await failure(
+      s3.send(new PutObjectTaggingCommand({ Bucket: 'markers', Key: 'k', VersionId: marker, Tagging: tagging })),
+    );
+    assert.deepEqual([tagNamed.code, tagNamed.status], ['MethodNotAllowed', 405]);
+    const tagLatest = await failure(s3.send(new PutObjectTaggingCommand({ Bucket: 'markers', Key: 'k', Tagging: tagging })));
+    assert.deepEqual([tagLatest.code, tagLatest.status], ['NoSuchKey', 404]);
+    const untagNamed = await failure(s3.send(new DeleteObjectTaggingCommand({ Bucket: 'markers', Key: 'k', VersionId: marker })));
+    assert.deepEqual([untagNamed.code, untagNamed.status], ['MethodNotAllowed', 405]);
+
+    // An empty version id is refused, never taken for the latest version (a delete would add a marker).
+    await s3.send(new PutObjectCommand({ Bucket: 'markers', Key: 'e', Body: 'kept' }));
+    const emptyVersion: [string, () => Promise<unknown>][] = [
+      ['DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: 'markers', Key: 'e', VersionId: '' }))],
+      ['GetObject', () => s3.send(new GetObjectCommand({ Bucket: 'markers', Key: 'e', VersionId: '' }))],
+      ['GetObjectTagging', () => s3.send(new GetObjectTaggingCommand({ Bucket: 'markers', Key: 'e', VersionId: '' }))],
+    ];
+    for (const [what, call] of emptyVersion) {
+      const empty = await failure(call());
+      assert.deepEqual([empty.code, empty.status], ['InvalidArgument', 400], what);
+    }
+    const emptyCopy = await failure(s3.send(new CopyObjectCommand({ Bucket: 'markers', Key: 'c', CopySource: 'markers/e?versionId=' })));
+    assert.deepEqual([emptyCopy.code, emptyCopy.status], ['InvalidArgument', 400]);
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'markers', Key: 'e' }))), 'kept');
 
     for (const path of ['/markers/k', `/markers/k?versionId=${marker}`]) {
       for (const method of ['GET', 'HEAD']) {
