@@ -85,6 +85,7 @@ export function createAzureHandler(deps: AzureDeps): EdgeHandler {
     if (!routeSupported(route) || handler === undefined) {
       throw new AzureError('NotImplemented', { message: `${route.operation} is not implemented by Zenko.` });
     }
+    checkUnsupportedHeaders(route.operation, headers);
     const ctx: AzureContext = {
       req,
       res,
@@ -103,4 +104,36 @@ export function createAzureHandler(deps: AzureDeps): EdgeHandler {
     await handler(ctx, deps);
     if (!req.complete) req.resume();
   };
+}
+
+/** Operations that create a blob, where x-ms-access-tier sets its tier. */
+const TIERED_WRITES = new Set(['PutBlob', 'PutBlockList', 'CopyBlob', 'CopyBlobFromURL', 'PutBlobFromURL']);
+const TIERS = new Set(['Hot', 'Cool', 'Cold', 'Archive']);
+
+/**
+ * Request headers asking for features Zenko does not have are refused, never silently ignored
+ * (the client would believe its data encrypted under its key, held, or tiered): customer-provided
+ * keys, encryption scopes, immutability and legal hold, and any tier but Hot, the only one.
+ */
+function checkUnsupportedHeaders(operation: string, headers: Readonly<Record<string, string | undefined>>): void {
+  const refuse = (what: string): never => {
+    throw new AzureError('NotImplemented', { message: `${what} ${what.endsWith('s') ? 'are' : 'is'} not implemented by Zenko.` });
+  };
+  if (headers['x-ms-encryption-key'] !== undefined || headers['x-ms-source-encryption-key'] !== undefined)
+    refuse('Customer-provided encryption keys');
+  for (const name of ['x-ms-encryption-scope', 'x-ms-default-encryption-scope']) {
+    const scope = headers[name];
+    if (scope !== undefined && scope !== '$account-encryption-key') refuse('Encryption scopes');
+  }
+  if (
+    headers['x-ms-legal-hold'] !== undefined ||
+    headers['x-ms-immutability-policy-until-date'] !== undefined ||
+    headers['x-ms-immutability-policy-mode'] !== undefined
+  )
+    refuse('Immutability policies and legal holds');
+  const tier = headers['x-ms-access-tier'];
+  if (tier !== undefined && TIERED_WRITES.has(operation)) {
+    if (!TIERS.has(tier)) throw new AzureError('InvalidHeaderValue', { fields: { HeaderName: 'x-ms-access-tier', HeaderValue: tier } });
+    if (tier !== 'Hot') refuse(`The ${tier} access tier`);
+  }
 }

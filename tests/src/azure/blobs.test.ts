@@ -184,6 +184,41 @@ describe('listing', () => {
   });
 });
 
+describe('features Zenko does not have', () => {
+  it('customer-provided keys, encryption scopes, legal holds and tiers other than Hot are refused, never ignored', async () => {
+    const blob = container.getBlockBlobClient('unsupported');
+    const url = await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('rcw'), expiresOn: new Date(Date.now() + 3600_000) });
+    const put = async (headers: Record<string, string>): Promise<[number, string | null]> => {
+      const res = await fetch(url, {
+        method: 'PUT',
+        body: 'secret',
+        headers: { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2025-01-05', ...headers },
+      });
+      return [res.status, res.headers.get('x-ms-error-code')];
+    };
+    const key = Buffer.alloc(32, 1);
+    const refused = [
+      await put({
+        'x-ms-encryption-key': key.toString('base64'),
+        'x-ms-encryption-key-sha256': createHash('sha256').update(key).digest('base64'),
+        'x-ms-encryption-algorithm': 'AES256',
+      }),
+      await put({ 'x-ms-encryption-scope': 'myscope' }),
+      await put({ 'x-ms-legal-hold': 'true' }),
+      await put({
+        'x-ms-immutability-policy-until-date': new Date(Date.now() + 86_400_000).toUTCString(),
+        'x-ms-immutability-policy-mode': 'Unlocked',
+      }),
+      await put({ 'x-ms-access-tier': 'Archive' }),
+    ];
+    assert.deepEqual(refused, Array(5).fill([501, 'NotImplemented']));
+    assert.deepEqual(await put({ 'x-ms-access-tier': 'Lukewarm' }), [400, 'InvalidHeaderValue']);
+    assert.equal(await blob.exists(), false, 'nothing was written');
+    assert.deepEqual(await put({ 'x-ms-access-tier': 'Hot' }), [201, null]);
+    assert.deepEqual(await azureError(blob.setAccessTier('Cool')), { code: 'NotImplemented', status: 501 });
+  });
+});
+
 describe('listing names XML cannot carry', () => {
   it('are percent-encoded with Encoded="true", which the SDK decodes', async () => {
     const odd = azure.getContainerClient('odd-names');
