@@ -9,7 +9,9 @@
 //   S3 reads too; user metadata is `user_metadata`, lower-case names.
 import { createHash } from 'node:crypto';
 import type { metadataV1Metadata } from '@zenko/gen';
+import { createHasher } from '@zenko/svc-cloudserver/local-data';
 import { AzureError } from '../errors/azure-errors.js';
+import { readBody } from '../xml/read-xml-body.js';
 import type { ResourceState } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { metadataHeaders } from '../protocol/metadata.js';
@@ -100,6 +102,26 @@ export function checkCrc64Header(value: string | undefined, contentMd5: string |
 }
 
 /** The big-endian base64 `crc64nvme` of the data path as Azure's little-endian x-ms-content-crc64. */
+/**
+ * A small request body (block list, tags, ACL, service properties) read whole and checked against
+ * its Content-MD5 (Md5Mismatch) or x-ms-content-crc64 (Crc64Mismatch), as Azure checks them.
+ * Returns the body and its MD5 (base64), which Put Block List answers in Content-MD5.
+ */
+export async function readVerifiedBody(
+  headers: Readonly<Record<string, string | undefined>>,
+  source: AsyncIterable<Uint8Array | string>,
+  maxBytes: number,
+): Promise<{ body: Buffer; md5: string }> {
+  const expectedMd5 = checkMd5Header('content-md5', headers['content-md5']);
+  const expectedCrc64 = checkCrc64Header(headers['x-ms-content-crc64'], expectedMd5);
+  const body = await readBody(source, maxBytes);
+  const md5 = createHash('md5').update(body).digest('base64');
+  if (expectedMd5 !== undefined && md5 !== expectedMd5) throw new AzureError('Md5Mismatch');
+  if (expectedCrc64 !== undefined && createHasher('crc64nvme').update(body).digest().toString('base64') !== expectedCrc64)
+    throw new AzureError('Crc64Mismatch');
+  return { body, md5 };
+}
+
 export function azureCrc64(crc64nvme: string): string {
   return Buffer.from(crc64nvme, 'base64').reverse().toString('base64');
 }

@@ -11,7 +11,7 @@ import type { AzureHandler } from '../azure/deps.js';
 import { checkReadLease, leaseOf } from '../azure/lease.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { matchesTags, parseTagQuery } from '../protocol/tag-query.js';
-import { readBody } from '../xml/read-xml-body.js';
+import { readVerifiedBody } from '../azure/blob-state.js';
 import { parseBlobTags } from '../xml/request-bodies.js';
 import { blobTagsXml } from '../xml/responses.js';
 
@@ -40,7 +40,7 @@ export const getBlobTags: AzureHandler = async (ctx, deps) => {
 export const setBlobTags: AzureHandler = async (ctx, deps) => {
   const bucket = await authorizedContainer(ctx, deps);
   const key = blobName(ctx);
-  const body = await readBody(ctx.req, 64 * 1024);
+  const { body } = await readVerifiedBody(ctx.headers, ctx.req, 64 * 1024);
   if (body.length === 0) throw new AzureError('InvalidXmlDocument');
   const tags = parseBlobTags(body);
   const v = await loadBlob(deps, bucket.name, key);

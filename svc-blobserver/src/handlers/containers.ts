@@ -24,7 +24,7 @@ import { AzureError } from '../errors/azure-errors.js';
 import { checkConditions } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { extractMetadata } from '../protocol/metadata.js';
-import { readBody } from '../xml/read-xml-body.js';
+import { readVerifiedBody } from '../azure/blob-state.js';
 import { parseSignedIdentifiers } from '../xml/request-bodies.js';
 import { signedIdentifiersXml } from '../xml/responses.js';
 
@@ -166,7 +166,7 @@ export const setContainerAcl: AzureHandler = async (ctx, deps) => {
   checkContainerConditions(ctx, bucket);
   checkContainerLeaseId(ctx, bucket);
   const publicAccess = parsePublicAccess(ctx.headers['x-ms-blob-public-access']);
-  const body = await readBody(ctx.req, 64 * 1024);
+  const { body } = await readVerifiedBody(ctx.headers, ctx.req, 64 * 1024);
   const identifiers = body.length === 0 ? [] : parseSignedIdentifiers(body);
   const { metadata } = containerMetadata(bucket);
   const updated = await updateAttributes(deps, bucket, {

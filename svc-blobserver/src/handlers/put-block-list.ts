@@ -5,7 +5,7 @@
 import { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
 import { authorizeSas, authorizedContainer, blobName } from '../azure/access.js';
 import { currentBlob, preconditionError, writePreconditions } from '../azure/blob-data.js';
-import { blobEtag, contentMd5, headersFromRequest } from '../azure/blob-state.js';
+import { blobEtag, headersFromRequest, readVerifiedBody } from '../azure/blob-state.js';
 import { storedMetadata } from '../azure/container-state.js';
 import { sendEmpty } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
@@ -13,7 +13,6 @@ import { checkWriteLease, leaseAfterWrite, leaseAttributes, leaseOf } from '../a
 import { releaseLater } from '../azure/release.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { extractMetadata } from '../protocol/metadata.js';
-import { readBody } from '../xml/read-xml-body.js';
 import { MAX_BLOCK_LIST_BYTES, parseBlockList, parseTagsHeader, type BlockListKind } from '../xml/request-bodies.js';
 
 const { BlockListSource } = metadataV1MetadataService;
@@ -30,7 +29,8 @@ export const putBlockList: AzureHandler = async (ctx, deps) => {
   const headers = headersFromRequest(ctx.headers, false);
   const userMetadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
   const tags = Object.fromEntries(parseTagsHeader(ctx.headers['x-ms-tags']));
-  const entries = parseBlockList(await readBody(ctx.req, MAX_BLOCK_LIST_BYTES));
+  const request = await readVerifiedBody(ctx.headers, ctx.req, MAX_BLOCK_LIST_BYTES);
+  const entries = parseBlockList(request.body);
   const current = await currentBlob(deps, bucket.name, key);
   authorizeSas(ctx, current !== undefined);
   const preconditions = writePreconditions(ctx, current);
@@ -64,7 +64,7 @@ export const putBlockList: AzureHandler = async (ctx, deps) => {
     'last-modified': formatRfc1123(object.lastModified ?? 0),
     'x-ms-request-server-encrypted': 'true',
   };
-  const digest = contentMd5(object);
-  if (digest !== undefined) out['content-md5'] = digest;
+  // Azure: this Content-MD5 is the request's (the block list), not the blob's.
+  out['content-md5'] = request.md5;
   sendEmpty(ctx, 201, out);
 };

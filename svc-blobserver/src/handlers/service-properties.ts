@@ -7,7 +7,7 @@ import { drain, sendEmpty, sendXml, type AzureContext } from '../azure/context.j
 import type { AzureDeps, AzureHandler } from '../azure/deps.js';
 import { SERVICE_PROPERTIES_ATTRIBUTE, applyServiceProperties, serviceProperties } from '../azure/service-properties.js';
 import { AzureError } from '../errors/azure-errors.js';
-import { readBody } from '../xml/read-xml-body.js';
+import { readVerifiedBody } from '../azure/blob-state.js';
 import { parseServiceProperties } from '../xml/request-bodies.js';
 import { servicePropertiesXml, type ServiceProperties } from '../xml/responses.js';
 
@@ -24,7 +24,7 @@ export const getBlobServiceProperties: AzureHandler = async (ctx, deps) => {
 
 export const setBlobServiceProperties: AzureHandler = async (ctx, deps) => {
   const account = requireAccount(ctx);
-  const body = await readBody(ctx.req, 1024 * 1024);
+  const { body } = await readVerifiedBody(ctx.headers, ctx.req, 1024 * 1024);
   if (body.length === 0) throw new AzureError('InvalidXmlDocument');
   const update = parseServiceProperties(body);
   const next = applyServiceProperties(await currentProperties(ctx, deps), update);

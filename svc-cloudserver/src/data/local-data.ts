@@ -1,7 +1,9 @@
 // What a process sharing a `file` location's directory with svc-cloudserver uses to read and
 // write its pieces itself (the Azure edge): the file backend, attached as a second writer, and
 // the placement that checks sizes and digests around it, the same code DataPlacementService runs;
-// and which pieces of a version hold which bytes.
+// and which pieces of a version hold which bytes; the digests it computes (CRC-64/NVME for
+// x-ms-content-crc64 of a request body).
 export { FileBackend } from './file-backend.js';
 export { DataPlacement, pieceOf, type Location, type PutResult } from './placement.js';
 export { inlineBytes, pieceReads, type PieceRead } from './pieces.js';
+export { createHasher } from '../checksums/hasher.js';

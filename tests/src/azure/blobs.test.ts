@@ -305,6 +305,32 @@ describe('blocks', () => {
     assert.equal(after.uncommittedBlocks?.length, 0);
   });
 
+  it('Put Block List and Set Blob Tags check the request body against Content-MD5; Put Block List answers the MD5 of its block list', async () => {
+    const blob = container.getBlockBlobClient('checked-list');
+    await blob.stageBlock(blockId(1), Buffer.from('one'), 3);
+    const url = new URL(
+      await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('rwt'), expiresOn: new Date(Date.now() + 3600_000) }),
+    );
+    const send = async (comp: string, body: string, headers: Record<string, string>): Promise<Response> => {
+      const target = new URL(url);
+      target.searchParams.set('comp', comp);
+      return fetch(target, { method: 'PUT', body, headers: { 'x-ms-version': '2025-01-05', ...headers } });
+    };
+    const list = `<?xml version="1.0" encoding="utf-8"?><BlockList><Latest>${blockId(1)}</Latest></BlockList>`;
+    const wrong = md5(Buffer.from('something else')).toString('base64');
+    const refused = await send('blocklist', list, { 'content-md5': wrong });
+    assert.deepEqual([refused.status, refused.headers.get('x-ms-error-code')], [400, 'Md5Mismatch']);
+    assert.equal(await blob.exists(), false, 'nothing committed');
+    const committed = await send('blocklist', list, { 'content-md5': md5(Buffer.from(list)).toString('base64') });
+    assert.equal(committed.status, 201);
+    assert.equal(committed.headers.get('content-md5'), md5(Buffer.from(list)).toString('base64'), 'the block list MD5, not the blob MD5');
+    assert.equal((await blob.downloadToBuffer()).toString(), 'one');
+    const tags = '<?xml version="1.0" encoding="utf-8"?><Tags><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tags>';
+    const badTags = await send('tags', tags, { 'content-md5': wrong });
+    assert.deepEqual([badTags.status, badTags.headers.get('x-ms-error-code')], [400, 'Md5Mismatch']);
+    assert.deepEqual((await blob.getTags()).tags, {});
+  });
+
   it('a block list naming an unknown block is InvalidBlockList and writes nothing', async () => {
     const blob = container.getBlockBlobClient('bad-list');
     await blob.stageBlock(blockId(1), 'abc', 3);
