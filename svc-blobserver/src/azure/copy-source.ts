@@ -8,7 +8,8 @@
 //
 // Every failure to reach the source is CannotVerifyCopySource with the status the source request
 // got (404 for a missing or private blob, 403 for a refused SAS), as Azure reports it. The source
-// conditions (`x-ms-source-if-*`) fail with SourceConditionNotMet.
+// conditions (`x-ms-source-if-*`, `x-ms-source-if-tags` on the source's index tags included) fail with
+// SourceConditionNotMet.
 import type { metadataV1Metadata } from '@zenko/gen';
 import { authenticate } from '../auth/authenticate.js';
 import { assertSasAllows } from '../auth/sas.js';
@@ -19,7 +20,7 @@ import { accountFromHost, parseAddress } from '../protocol/addressing.js';
 import { OPERATIONS } from '../protocol/operations.js';
 import { getBucket, type Bucket } from './access.js';
 import { currentBlob } from './blob-data.js';
-import { blobEtag } from './blob-state.js';
+import { blobConditionState } from './blob-state.js';
 import { containerAcl } from './container-state.js';
 import type { AzureContext } from './context.js';
 import type { AzureDeps } from './deps.js';
@@ -130,11 +131,16 @@ export async function resolveCopySource(ctx: AzureContext, deps: AzureDeps, opti
         'if-none-match': ctx.headers['x-ms-source-if-none-match'],
         'if-modified-since': ctx.headers['x-ms-source-if-modified-since'],
         'if-unmodified-since': ctx.headers['x-ms-source-if-unmodified-since'],
+        'x-ms-if-tags': ctx.headers['x-ms-source-if-tags'],
       },
-      { etag: blobEtag(version), lastModified: version.lastModified?.getTime() ?? 0 },
+      blobConditionState(version),
     );
   } catch (err) {
     if (isAzureError(err) && err.code === 'ConditionNotMet') throw new AzureError('SourceConditionNotMet', { cause: err });
+    if (isAzureError(err) && err.code === 'InvalidHeaderValue' && err.fields['HeaderName'] === 'x-ms-if-tags')
+      throw new AzureError('InvalidHeaderValue', {
+        fields: { HeaderName: 'x-ms-source-if-tags', HeaderValue: ctx.headers['x-ms-source-if-tags'] },
+      });
     throw err;
   }
   checkReadLease(leaseOf(version.attributes), ctx.headers['x-ms-source-lease-id'], 'blob');

@@ -349,6 +349,31 @@ describe('Copy Blob and Copy Blob From URL', () => {
     });
     const { etag } = await source.getProperties();
     await (await target.beginCopyFromURL(source.url, { sourceConditions: { ifMatch: etag ?? '' } })).pollUntilDone();
+    // x-ms-source-if-tags: the source's index tags must match (a wrong one copied anyway before).
+    await source.setTags({ stage: 'draft' });
+    const tagged = container.getBlockBlobClient('copy/tag-conditional');
+    assert.deepEqual(await azureError(tagged.beginCopyFromURL(source.url, { sourceConditions: { tagConditions: `"stage"='final'` } })), {
+      code: 'SourceConditionNotMet',
+      status: 412,
+    });
+    assert.deepEqual(
+      await azureError(
+        tagged.syncUploadFromURL(await readSasUrl(container, 'copy/conditional'), {
+          sourceConditions: { tagConditions: `"stage"='final'` },
+        }),
+      ),
+      {
+        code: 'SourceConditionNotMet',
+        status: 412,
+      },
+    );
+    assert.equal(await tagged.exists(), false);
+    assert.deepEqual(await azureError(tagged.beginCopyFromURL(source.url, { sourceConditions: { tagConditions: 'not an expression' } })), {
+      code: 'InvalidHeaderValue',
+      status: 400,
+    });
+    await (await tagged.beginCopyFromURL(source.url, { sourceConditions: { tagConditions: `"stage"='draft'` } })).pollUntilDone();
+    assert.equal(await tagged.exists(), true);
   });
 });
 
