@@ -27,7 +27,12 @@ export const getBlockList: AzureHandler = async (ctx, deps) => {
           name: b.blockId,
           size: b.size,
         }));
-  if (v === undefined && (uncommitted === undefined || uncommitted.length === 0)) throw new AzureError('BlobNotFound');
+  // A blob with only uncommitted blocks exists for Get Block List (an empty committed list).
+  const staged =
+    uncommitted !== undefined
+      ? uncommitted.length > 0
+      : v === undefined && (await deps.metadata.listBlocks({ bucket: bucket.name, key, maxBlocks: 1 })).blocks.length > 0;
+  if (v === undefined && !staged) throw new AzureError('BlobNotFound');
   const committed =
     type === 'uncommitted'
       ? undefined

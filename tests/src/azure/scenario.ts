@@ -151,6 +151,8 @@ export function azureScenario(target: () => AzureTarget): void {
         [0, 1, 2].map((i) => [blockId(i), 64 * 1024]),
       );
       assert.deepEqual(staged.committedBlocks, []);
+      // A blob with only staged blocks has an empty committed list (not BlobNotFound), yet no properties.
+      assert.deepEqual((await blob.getBlockList('committed')).committedBlocks, []);
       assert.equal((await failure(blob.getProperties())).status, 404);
 
       await blob.commitBlockList([blockId(0), blockId(1)]);
