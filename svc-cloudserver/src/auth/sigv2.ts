@@ -113,7 +113,8 @@ export function sigV2Signature(secretKey: string, toSign: string): string {
   return createHmac('sha1', secretKey).update(toSign, 'utf8').digest('base64');
 }
 
-function base64SignaturesEqual(computed: string, provided: string): boolean {
+/** Constant-time comparison of two base64 SigV2 signatures (a malformed one never matches). */
+export function base64SignaturesEqual(computed: string, provided: string): boolean {
   const a = Buffer.from(computed, 'base64');
   const b = Buffer.from(provided, 'base64');
   return a.length === b.length && b.toString('base64') === provided && timingSafeEqual(a, b);

@@ -11,7 +11,7 @@ import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { parseCredential, hmacHex, signaturesEqual } from '../auth/sigv4.js';
 import { deriveSigningKey } from '../auth/signing-key-cache.js';
-import { sigV2Signature } from '../auth/sigv2.js';
+import { base64SignaturesEqual, sigV2Signature } from '../auth/sigv2.js';
 import { parseAmzDate } from '../auth/amz-date.js';
 import { aclFromHeaders } from '../config/acl.js';
 import { aclsDisabledFor, authorize } from '../s3/authorize.js';
@@ -20,6 +20,7 @@ import { sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context
 import type { S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, STORED_HEADERS } from '../s3/object-headers.js';
 import { checkKey, cleanupLater, parseTaggingHeader } from './put-object.js';
+import { parseTagging, tagsToRecord } from '../config/tagging.js';
 
 /** Fields a policy need not name. */
 const IGNORED = new Set(['x-amz-signature', 'signature', 'file', 'policy', 'awsaccesskeyid', 'x-amz-security-token']);
@@ -113,7 +114,7 @@ async function authenticateForm(
     const accessKeyId = fields.get('awsaccesskeyid') ?? '';
     const secret = await deps.secrets.get(accessKeyId);
     if (secret === undefined) throw new S3Error('InvalidAccessKeyId');
-    if (!signaturesEqual(sigV2Signature(secret.secretKey, policy), v2)) throw new S3Error('SignatureDoesNotMatch');
+    if (!base64SignaturesEqual(sigV2Signature(secret.secretKey, policy), v2)) throw new S3Error('SignatureDoesNotMatch');
     return { accountId: secret.accountId, displayName: secret.displayName, accessKeyId };
   }
   throw new S3Error('InvalidArgument', { message: 'Bucket POST must contain a signature' });
@@ -185,6 +186,12 @@ export const postObject: S3Handler = async (ctx, deps) => {
     ? undefined
     : aclFromHeaders({ 'x-amz-acl': canned }, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } });
   const location = fields.get(LOCATION_HEADER) || bucket.location;
+  // The form's tag set is an XML <Tagging> document (a query string, as the header has it, is taken too).
+  const tagging = fields.get('tagging')?.trim();
+  const tags =
+    tagging !== undefined && tagging.startsWith('<')
+      ? tagsToRecord(parseTagging(tagging, { target: 'object' }))
+      : parseTaggingHeader(tagging);
 
   let size = 0;
   const limited = async function* (): AsyncGenerator<Uint8Array> {
@@ -209,7 +216,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
         storageClass: 'STANDARD',
         headers,
         userMetadata: meta,
-        tags: parseTaggingHeader(fields.get('tagging')),
+        tags,
         data: [pieceOf(stored)],
         acl: acl === undefined ? '' : JSON.stringify(acl),
       }),

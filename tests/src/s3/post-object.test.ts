@@ -2,9 +2,10 @@
 // createPresignedPost, sent as multipart/form-data with fetch.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHmac } from 'node:crypto';
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { s3Client, s3Error } from '../support/s3.js';
+import { ACCESS_KEY, SECRET_KEY, s3Client, s3Error } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -84,5 +85,32 @@ describe('PostObject', () => {
     const xml = await res.text();
     assert.match(xml, /<PostResponse/);
     assert.match(xml, /<Key>created<\/Key>/);
+  });
+
+  it('takes a SigV2-signed policy (what older SDKs send) and a tag set as XML', async () => {
+    const policy = Buffer.from(
+      JSON.stringify({
+        expiration: new Date(Date.now() + 300_000).toISOString(),
+        conditions: [{ bucket: 'forms' }, ['starts-with', '$key', 'v2/'], ['starts-with', '$tagging', '']],
+      }),
+    ).toString('base64');
+    const fields = {
+      key: 'v2/form',
+      AWSAccessKeyId: ACCESS_KEY,
+      policy,
+      signature: createHmac('sha1', SECRET_KEY).update(policy).digest('base64'),
+      tagging: '<Tagging><TagSet><Tag><Key>origin</Key><Value>form</Value></Tag></TagSet></Tagging>',
+    };
+    const res = await post(`${stack.s3}/forms`, fields, new Blob(['v2 body']));
+    assert.equal(res.status, 204, await res.clone().text());
+    assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: 'forms', Key: 'v2/form' }))).TagSet, [
+      { Key: 'origin', Value: 'form' },
+    ]);
+    const forged = await post(
+      `${stack.s3}/forms`,
+      { ...fields, key: 'v2/forged', signature: createHmac('sha1', 'wrong').update(policy).digest('base64') },
+      new Blob(['x']),
+    );
+    assert.deepEqual([forged.status, await code(forged)], [403, 'SignatureDoesNotMatch']);
   });
 });
