@@ -5,7 +5,7 @@
 // x-ms-version and Date.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EdgeHandler, EdgeRequestContext } from '@zenko/mesh';
-import { authenticate } from './auth/authenticate.js';
+import { authenticate, type AzureIdentity } from './auth/authenticate.js';
 import { queryParams } from './auth/canonical-query.js';
 import type { AuthRequest } from './auth/types.js';
 import { authorizeSas, getBucket } from './azure/access.js';
@@ -65,22 +65,27 @@ export function createAzureHandler(deps: AzureDeps): EdgeHandler {
     // Read (parsed from the account's stored properties) only for a request that names no version.
     const defaultServiceVersion =
       headers['x-ms-version'] === undefined && account !== undefined ? serviceProperties(account).defaultServiceVersion : undefined;
-    const identity = await authenticate(
-      authRequest,
-      { account: address.account, container: route.container, blob: route.blob },
-      {
-        getAccountKeys: async (name) => (await accounts.get(name))?.keys,
-        // A service SAS's `si`: the container's stored access policy of that id (Set Container ACL).
-        getStoredAccessPolicy: async (accountName, containerName, identifier) => {
-          const owner = await accounts.get(accountName);
-          const bucket = await getBucket(deps, containerName);
-          if (owner === undefined || bucket === undefined || bucket.ownerId !== owner.accountId) return undefined;
-          return containerAcl(bucket).identifiers.find((i) => i.id === identifier);
-        },
-        // Set Blob Service Properties' DefaultServiceVersion serves Shared Key requests without x-ms-version.
-        ...(defaultServiceVersion === undefined ? {} : { defaultServiceVersion }),
-      },
-    );
+    // A CORS preflight carries no credentials (a SAS in its URL is the request it precedes): the
+    // service's CORS rules alone answer it.
+    const identity: AzureIdentity =
+      route.operation === 'PreflightBlobRequest'
+        ? { kind: 'anonymous', account: address.account }
+        : await authenticate(
+            authRequest,
+            { account: address.account, container: route.container, blob: route.blob },
+            {
+              getAccountKeys: async (name) => (await accounts.get(name))?.keys,
+              // A service SAS's `si`: the container's stored access policy of that id (Set Container ACL).
+              getStoredAccessPolicy: async (accountName, containerName, identifier) => {
+                const owner = await accounts.get(accountName);
+                const bucket = await getBucket(deps, containerName);
+                if (owner === undefined || bucket === undefined || bucket.ownerId !== owner.accountId) return undefined;
+                return containerAcl(bucket).identifiers.find((i) => i.id === identifier);
+              },
+              // Set Blob Service Properties' DefaultServiceVersion serves Shared Key requests without x-ms-version.
+              ...(defaultServiceVersion === undefined ? {} : { defaultServiceVersion }),
+            },
+          );
     const handler = HANDLERS[route.operation];
     if (!routeSupported(route) || handler === undefined) {
       throw new AzureError('NotImplemented', { message: `${route.operation} is not implemented by Zenko.` });

@@ -172,6 +172,20 @@ export function routeRequest(input: RouteInput): Route {
   const restype = input.query.get('restype');
   const compRaw = input.query.get('comp');
   const comp = compRaw?.toLowerCase();
+  if (method === 'OPTIONS') {
+    // A CORS preflight is sent to the URL of the request it precedes (comp=block, restype=container,
+    // …): whatever that request, the service's CORS rules answer it.
+    const target = levelOf(input.address, restype);
+    return {
+      operation: 'PreflightBlobRequest',
+      level: target.level,
+      account: input.address.account,
+      container: target.container,
+      blob: target.blob,
+      snapshot: undefined,
+      versionId: undefined,
+    };
+  }
   if (restype !== undefined && !KNOWN_RESTYPES.has(restype)) {
     throw new AzureError('InvalidQueryParameterValue', { fields: { QueryParameterName: 'restype', QueryParameterValue: restype } });
   }

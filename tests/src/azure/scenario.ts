@@ -672,6 +672,21 @@ export function azureScenario(target: () => AzureTarget): void {
           .getBlockBlobClient('x.txt')
           .generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3600_000) });
         const get = async (origin: string, method = 'GET'): Promise<Response> => fetchOk(readUrl, { method, headers: { origin } });
+        // A preflight goes to the URL of the request it precedes — with its comp / restype, or its
+        // SAS — and is answered from the CORS rules alone.
+        for (const url of [
+          `${blobUrl}?comp=block&blockid=AAAA`,
+          `${c.url}?restype=container&comp=list`,
+          `${blobUrl}?comp=metadata`,
+          readUrl,
+        ]) {
+          const res = await fetchOk(url, {
+            method: 'OPTIONS',
+            headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT' },
+          });
+          assert.equal(res.status, 200, url);
+          assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com', url);
+        }
         const matched = await get('https://app.example.com');
         assert.equal(matched.status, 200);
         assert.equal(matched.headers.get('access-control-allow-origin'), 'https://app.example.com');
