@@ -22,7 +22,7 @@ import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '.
 import { pieceOf } from '../data/placement.js';
 import { objectBytes } from '../s3/object-stream.js';
 import { loadVersion } from './get-object.js';
-import { checkKey, cleanupLater, objectLocation, parseTaggingHeader } from './put-object.js';
+import { aclField, checkKey, cleanupLater, lockFields, objectLocation, parseTaggingHeader } from './put-object.js';
 
 export interface CopySource {
   bucket: Bucket;
@@ -102,6 +102,10 @@ export const copyObject: S3Handler = async (ctx, deps) => {
     });
   }
   const location = objectLocation(ctx, deps, bucket.location);
+  // The copy is a new object: its lock (headers, else the bucket's default retention) and ACL
+  // come from this request, as PutObject's do; the source's are not copied.
+  const lock = lockFields(ctx, bucket);
+  const acl = aclField(ctx, bucket);
   const stored = await deps.data.put(location, objectBytes(deps.data, src.data), {
     bucket: bucket.name,
     key,
@@ -125,6 +129,8 @@ export const copyObject: S3Handler = async (ctx, deps) => {
         tags: taggingDirective === 'REPLACE' ? parseTaggingHeader(ctx.headers['x-amz-tagging']) : src.tags,
         checksums: src.partsCount > 0 ? {} : src.checksums,
         data: [pieceOf(stored)],
+        acl,
+        ...lock,
       }),
       ifMatchEtag: '',
       ifNoneMatch: false,

@@ -21,10 +21,12 @@ import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
 import {
+  aclField,
   checkKey,
   checksumResponseHeaders,
   cleanupLater,
   digestsOf,
+  lockFields,
   objectLocation,
   parseTaggingHeader,
   readCheckedBody,
@@ -70,6 +72,9 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
   const key = objectKey(ctx);
   checkKey(key);
   const { algorithm, type } = uploadChecksum(ctx);
+  // As PutObject: lock headers (else the bucket's default retention) and ACL headers reach the object.
+  const lock = lockFields(ctx, bucket);
+  const acl = aclField(ctx, bucket);
   const { upload } = await deps.metadata.createMultipartUpload({
     upload: metadataV1Metadata.MultipartUpload.fromPartial({
       bucket: bucket.name,
@@ -82,6 +87,8 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
       tags: parseTaggingHeader(ctx.headers['x-amz-tagging']),
       checksumAlgorithm: algorithm ?? '',
       checksumType: type ?? '',
+      acl,
+      ...lock,
     }),
   });
   const w = new XmlWriter();

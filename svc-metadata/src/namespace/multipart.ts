@@ -245,6 +245,8 @@ export async function completeMultipartUpload(
         userMetadata: u.userMetadata,
         tags: u.tags,
         acl: u.acl,
+        retention: u.retention,
+        legalHold: u.legalHold,
         data,
         partsCount: used.length,
         checksums: req.checksums,

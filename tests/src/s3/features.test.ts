@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   CopyObjectCommand,
+  CompleteMultipartUploadCommand,
+  UploadPartCommand,
+  CreateMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
@@ -574,6 +577,56 @@ describe('object lock', () => {
       (await s3Error(s3.send(new PutBucketVersioningCommand({ Bucket: 'locked', VersioningConfiguration: { Status: 'Suspended' } })))).code,
       'InvalidBucketState',
     );
+  });
+
+  it('multipart uploads and copies are locked as PutObject: their headers, else the default retention; ACL headers too', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'locked-mpu', ObjectLockEnabledForBucket: true }));
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: 'locked-mpu',
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+      }),
+    );
+    const multipart = async (Bucket: string, Key: string, extra: Record<string, unknown> = {}): Promise<string | undefined> => {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key, ...extra }));
+      const part = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'part' }));
+      return (
+        await s3.send(
+          new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+        )
+      ).VersionId;
+    };
+    const retentionOf = async (Key: string, VersionId: string | undefined) =>
+      (await s3.send(new GetObjectRetentionCommand({ Bucket: 'locked-mpu', Key, VersionId }))).Retention?.Mode;
+    const byDefault = await multipart('locked-mpu', 'default');
+    assert.equal(await retentionOf('default', byDefault), 'GOVERNANCE');
+    const until = new Date(Date.now() + 60_000);
+    const compliance = await multipart('locked-mpu', 'compliance', {
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: until,
+      ObjectLockLegalHoldStatus: 'ON',
+    });
+    assert.equal(await retentionOf('compliance', compliance), 'COMPLIANCE');
+    assert.equal(
+      (await s3.send(new GetObjectLegalHoldCommand({ Bucket: 'locked-mpu', Key: 'compliance', VersionId: compliance }))).LegalHold?.Status,
+      'ON',
+    );
+    assert.equal(
+      (await s3Error(s3.send(new DeleteObjectCommand({ Bucket: 'locked-mpu', Key: 'default', VersionId: byDefault })))).code,
+      'AccessDenied',
+    );
+    const copy = await s3.send(new CopyObjectCommand({ Bucket: 'locked-mpu', Key: 'copy', CopySource: 'locked-mpu/default' }));
+    assert.equal(await retentionOf('copy', copy.VersionId), 'GOVERNANCE');
+    // Lock headers on a bucket without object lock are refused, as PutObject's.
+    await s3.send(new CreateBucketCommand({ Bucket: 'mpu-acl' }));
+    assert.equal(
+      (await s3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu-acl', Key: 'k', ObjectLockLegalHoldStatus: 'ON' })))).code,
+      'InvalidRequest',
+    );
+    await multipart('mpu-acl', 'public', { ACL: 'public-read' });
+    assert.equal((await fetch(`${stack.s3}/mpu-acl/public`)).status, 200, 'the upload ACL reaches the object');
+    await s3.send(new CopyObjectCommand({ Bucket: 'mpu-acl', Key: 'public-copy', CopySource: 'mpu-acl/public', ACL: 'public-read' }));
+    assert.equal((await fetch(`${stack.s3}/mpu-acl/public-copy`)).status, 200, 'the copy ACL too');
   });
 });
 

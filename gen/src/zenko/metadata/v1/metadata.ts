@@ -294,6 +294,12 @@ export interface MultipartUpload {
   checksumAlgorithm: string;
   /** Its kind: "COMPOSITE" or "FULL_OBJECT" (set with checksum_algorithm). */
   checksumType: string;
+  /**
+   * Object lock of the object the upload completes (its headers at initiation, else the
+   * bucket's default retention), as PutObject sets them.
+   */
+  retention: Retention | undefined;
+  legalHold: boolean;
 }
 
 export interface MultipartUpload_HeadersEntry {
@@ -2504,6 +2510,8 @@ function createBaseMultipartUpload(): MultipartUpload {
     acl: "",
     checksumAlgorithm: "",
     checksumType: "",
+    retention: undefined,
+    legalHold: false,
   };
 }
 
@@ -2550,6 +2558,12 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
     }
     if (message.checksumType !== "") {
       writer.uint32(114).string(message.checksumType);
+    }
+    if (message.retention !== undefined) {
+      Retention.encode(message.retention, writer.uint32(122).fork()).join();
+    }
+    if (message.legalHold !== false) {
+      writer.uint32(128).bool(message.legalHold);
     }
     return writer;
   },
@@ -2688,6 +2702,22 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
             message.checksumType = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.retention = Retention.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.legalHold = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2796,6 +2826,12 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
         : isSet(object.checksum_type)
         ? globalThis.String(object.checksum_type)
         : "",
+      retention: isSet(object.retention) ? Retention.fromJSON(object.retention) : undefined,
+      legalHold: isSet(object.legalHold)
+        ? globalThis.Boolean(object.legalHold)
+        : isSet(object.legal_hold)
+        ? globalThis.Boolean(object.legal_hold)
+        : false,
     };
   },
 
@@ -2861,6 +2897,12 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
     if (message.checksumType !== "") {
       obj.checksumType = message.checksumType;
     }
+    if (message.retention !== undefined) {
+      obj.retention = Retention.toJSON(message.retention);
+    }
+    if (message.legalHold !== false) {
+      obj.legalHold = message.legalHold;
+    }
     return obj;
   },
 
@@ -2907,6 +2949,10 @@ export const MultipartUpload: MessageFns<MultipartUpload> = {
     message.acl = object.acl ?? "";
     message.checksumAlgorithm = object.checksumAlgorithm ?? "";
     message.checksumType = object.checksumType ?? "";
+    message.retention = (object.retention !== undefined && object.retention !== null)
+      ? Retention.fromPartial(object.retention)
+      : undefined;
+    message.legalHold = object.legalHold ?? false;
     return message;
   },
 };
