@@ -112,6 +112,7 @@ export const deleteContainer: AzureHandler = async (ctx, deps) => {
         key: v.key,
         versionId: v.versionId,
         bypassGovernanceRetention: false,
+        ifMatchEtag: '',
         ownerId: '',
         ownerDisplayName: '',
       });

@@ -28,6 +28,7 @@ export const deleteBlob: AzureHandler = async (ctx, deps) => {
     key,
     versionId: '',
     bypassGovernanceRetention: false,
+    ifMatchEtag: '',
     ownerId: ctx.account?.accountId ?? bucket.ownerId,
     ownerDisplayName: ctx.account?.displayName ?? bucket.ownerDisplayName,
   });

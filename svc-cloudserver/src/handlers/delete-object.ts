@@ -22,6 +22,8 @@ export async function deleteOne(
   bucket: metadataV1Metadata.Bucket,
   key: string,
   versionId: string,
+  /** Conditional delete (If-Match, a DeleteObjects entry's ETag): the ETag the deleted version must have, or `*`. */
+  ifMatch = '',
 ): Promise<DeleteOutcome> {
   try {
     const res = await deps.metadata.deleteObject({
@@ -32,12 +34,17 @@ export async function deleteOne(
       // A delete marker is owned by who deleted (anonymous: the bucket owner, as for PUT).
       ownerId: ctx.identity?.accountId ?? bucket.ownerId,
       ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
+      ifMatchEtag: ifMatch,
     });
     cleanupLater(deps, res.releasedData);
     if (res.deleteMarker) return { deleteMarker: true, versionId: res.deleteMarker.versionId };
     if (res.deleted) return { deleteMarker: res.deleted.isDeleteMarker, versionId: versionId === '' ? undefined : res.deleted.versionId };
     return { deleteMarker: false, versionId: versionId === '' ? undefined : versionId };
   } catch (err) {
+    if (isMeshError(err, 'PRECONDITION_FAILED')) throw new S3Error('PreconditionFailed', { fields: { Condition: 'If-Match' } });
+    // Deleting what does not exist succeeds, unless the request made its existence a condition.
+    if (ifMatch !== '' && (isMeshError(err, 'OBJECT_NOT_FOUND') || isMeshError(err, 'VERSION_NOT_FOUND')))
+      throw new S3Error('NoSuchKey', { fields: { Key: key } });
     if (isMeshError(err, 'OBJECT_NOT_FOUND') || isMeshError(err, 'VERSION_NOT_FOUND')) {
       return { deleteMarker: false, versionId: versionId === '' ? undefined : versionId };
     }
@@ -55,7 +62,7 @@ export async function deleteOne(
 export const deleteObject: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
-  const outcome = await deleteOne(ctx, deps, bucket, key, ctx.query.get('versionId') ?? '');
+  const outcome = await deleteOne(ctx, deps, bucket, key, ctx.query.get('versionId') ?? '', ctx.headers['if-match'] ?? '');
   const headers: Record<string, string> = {};
   if (outcome.deleteMarker) headers['x-amz-delete-marker'] = 'true';
   if (outcome.versionId !== undefined) headers['x-amz-version-id'] = outcome.versionId;

@@ -28,7 +28,7 @@ export const deleteObjects: S3Handler = async (ctx, deps) => {
           if (Buffer.byteLength(o.key) > 1024) throw new S3Error('KeyTooLongError');
           if (authorize(ctx, bucket, 'DeleteObject', o.key, o.versionId !== undefined && o.versionId !== '') !== 'granted')
             throw new S3Error('AccessDenied');
-          const outcome = await deleteOne(ctx, deps, bucket, o.key, o.versionId ?? '');
+          const outcome = await deleteOne(ctx, deps, bucket, o.key, o.versionId ?? '', o.etag ?? '');
           entries[i] = {
             kind: 'deleted',
             key: o.key,

@@ -328,6 +328,7 @@ export async function deleteObject(
   return withRetry(async () => {
     const bucket = await loadBucketForWrite(store, req.bucket);
     const master = await loadMaster(store, req.bucket, req.key);
+    if (req.ifMatchEtag !== '' && req.versionId === '') checkConditions(master, req.ifMatchEtag, false, req.bucket, req.key);
     const versioning = bucket.record.bucket.versioning;
     if (req.versionId === '' && versioning !== VersioningState.VERSIONING_STATE_UNSPECIFIED) {
       // Enabled: a new delete marker. Suspended: a null delete marker replacing the null version.
@@ -350,6 +351,10 @@ export async function deleteObject(
       throw versionNotFound(req.bucket, req.key, req.versionId);
     }
     const version = { ...decodeVersion(entry.value), isLatest: master?.record.latestId === id };
+    const wanted = req.ifMatchEtag.replaceAll('"', '');
+    if (req.versionId !== '' && wanted !== '' && wanted !== '*' && (version.isDeleteMarker || wanted !== version.etag)) {
+      throw new MeshError('PRECONDITION_FAILED', 'ETag does not match', { details: { bucket: req.bucket, key: req.key } });
+    }
     checkLock(version, req.bypassGovernanceRetention);
     const ops = await planRemoveVersion(store, req.bucket, req.key, master, id, entry);
     await commitWithOplog(store, ops, [{ type: 'delete-object', bucket: req.bucket, key: req.key, versionId: version.versionId }]);

@@ -100,7 +100,15 @@ const get = (store: KvStore, bucket: string, key: string, versionId = ''): Promi
   ns.getObject(store, { bucket, key, versionId }).then((r) => r.object!);
 
 const del = (store: KvStore, bucket: string, key: string, versionId = '', bypassGovernanceRetention = false) =>
-  ns.deleteObject(store, { bucket, key, versionId, bypassGovernanceRetention, ownerId: 'deleter', ownerDisplayName: 'Deleter' });
+  ns.deleteObject(store, {
+    bucket,
+    key,
+    versionId,
+    bypassGovernanceRetention,
+    ownerId: 'deleter',
+    ownerDisplayName: 'Deleter',
+    ifMatchEtag: '',
+  });
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -643,6 +651,23 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         await put(store, 'cond', 'k', { ifMatchEtag: `"${v1.etag}"` });
         await del(store, 'cond', 'k');
         await put(store, 'cond', 'k', { ifNoneMatch: true }); // a delete marker is no current version
+        // Conditional deletes: the current version (or the one named) must have the ETag.
+        const current = await get(store, 'cond', 'k');
+        const delIf = (etag: string, versionId = '') =>
+          ns.deleteObject(store, {
+            bucket: 'cond',
+            key: 'k',
+            versionId,
+            bypassGovernanceRetention: false,
+            ownerId: 'd',
+            ownerDisplayName: 'D',
+            ifMatchEtag: etag,
+          });
+        await rejects(delIf('"other"'), 'PRECONDITION_FAILED');
+        await rejects(delIf('"other"', current.versionId), 'PRECONDITION_FAILED');
+        assert.equal((await get(store, 'cond', 'k')).versionId, current.versionId, 'nothing deleted');
+        await delIf(current.etag, current.versionId);
+        await rejects(delIf('*'), 'OBJECT_NOT_FOUND');
       });
 
       test('forced version ids (replication)', async (store) => {

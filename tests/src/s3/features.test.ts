@@ -228,6 +228,38 @@ describe('tagging and DeleteObjects', () => {
     assert.deepEqual(left, []);
   });
 
+  it('conditional deletes: If-Match on DeleteObject and an ETag per DeleteObjects entry', async () => {
+    const etag = (await s3.send(new PutObjectCommand({ Bucket: 'tags', Key: 'cond', Body: 'cond' }))).ETag!;
+    assert.deepEqual(await s3Error(s3.send(new DeleteObjectCommand({ Bucket: 'tags', Key: 'cond', IfMatch: '"0000"' }))), {
+      code: 'PreconditionFailed',
+      status: 412,
+    });
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'tags', Key: 'cond' }))), 'cond');
+    assert.deepEqual(await s3Error(s3.send(new DeleteObjectCommand({ Bucket: 'tags', Key: 'absent', IfMatch: '*' }))), {
+      code: 'NoSuchKey',
+      status: 404,
+    });
+    const batch = await s3.send(
+      new DeleteObjectsCommand({ Bucket: 'tags', Delete: { Objects: [{ Key: 'cond', ETag: '"0000"' }, { Key: 'absent' }] } }),
+    );
+    assert.deepEqual(
+      batch.Errors?.map((e) => [e.Key, e.Code]),
+      [['cond', 'PreconditionFailed']],
+    );
+    assert.deepEqual(
+      batch.Deleted?.map((d) => d.Key),
+      ['absent'],
+    );
+    const matched = await s3.send(new DeleteObjectsCommand({ Bucket: 'tags', Delete: { Objects: [{ Key: 'cond', ETag: etag }] } }));
+    assert.deepEqual(
+      matched.Deleted?.map((d) => d.Key),
+      ['cond'],
+    );
+    await s3.send(new PutObjectCommand({ Bucket: 'tags', Key: 'cond', Body: 'again' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'tags', Key: 'cond', IfMatch: '*' }));
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'tags', Key: 'cond' })))).code, 'NoSuchKey');
+  });
+
   it('DeleteObjects authorizes each key: a policy on a prefix or on version deletes refuses those entries alone', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'per-key' }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: 'per-key', VersioningConfiguration: { Status: 'Enabled' } }));

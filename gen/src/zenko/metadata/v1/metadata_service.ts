@@ -200,6 +200,11 @@ export interface DeleteObjectRequest {
   /** Owner recorded on the delete marker this creates, if it creates one (the requester). */
   ownerId: string;
   ownerDisplayName: string;
+  /**
+   * S3 conditional delete: the version deleted (the current one when version_id is empty) must
+   * have this ETag ("*": must exist), else PRECONDITION_FAILED (OBJECT_NOT_FOUND when there is none).
+   */
+  ifMatchEtag: string;
 }
 
 export interface DeleteObjectResponse {
@@ -2124,7 +2129,15 @@ export const GetObjectResponse: MessageFns<GetObjectResponse> = {
 };
 
 function createBaseDeleteObjectRequest(): DeleteObjectRequest {
-  return { bucket: "", key: "", versionId: "", bypassGovernanceRetention: false, ownerId: "", ownerDisplayName: "" };
+  return {
+    bucket: "",
+    key: "",
+    versionId: "",
+    bypassGovernanceRetention: false,
+    ownerId: "",
+    ownerDisplayName: "",
+    ifMatchEtag: "",
+  };
 }
 
 export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
@@ -2146,6 +2159,9 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     }
     if (message.ownerDisplayName !== "") {
       writer.uint32(50).string(message.ownerDisplayName);
+    }
+    if (message.ifMatchEtag !== "") {
+      writer.uint32(58).string(message.ifMatchEtag);
     }
     return writer;
   },
@@ -2211,6 +2227,14 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
             message.ownerDisplayName = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.ifMatchEtag = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2247,6 +2271,11 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
         : isSet(object.owner_display_name)
         ? globalThis.String(object.owner_display_name)
         : "",
+      ifMatchEtag: isSet(object.ifMatchEtag)
+        ? globalThis.String(object.ifMatchEtag)
+        : isSet(object.if_match_etag)
+        ? globalThis.String(object.if_match_etag)
+        : "",
     };
   },
 
@@ -2270,6 +2299,9 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     if (message.ownerDisplayName !== "") {
       obj.ownerDisplayName = message.ownerDisplayName;
     }
+    if (message.ifMatchEtag !== "") {
+      obj.ifMatchEtag = message.ifMatchEtag;
+    }
     return obj;
   },
 
@@ -2284,6 +2316,7 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     message.bypassGovernanceRetention = object.bypassGovernanceRetention ?? false;
     message.ownerId = object.ownerId ?? "";
     message.ownerDisplayName = object.ownerDisplayName ?? "";
+    message.ifMatchEtag = object.ifMatchEtag ?? "";
     return message;
   },
 };
