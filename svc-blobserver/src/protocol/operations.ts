@@ -47,8 +47,10 @@ export const OPERATIONS = {
 
   // Container
   CreateContainer: { supported: true, sas: accountOnly('c', 'cw') },
-  GetContainerProperties: { supported: true, sas: { account: account('c', 'r'), service: service('r') } },
-  GetContainerMetadata: { supported: true, sas: { account: account('c', 'r'), service: service('r') } },
+  // A service SAS on a container (sr=c) reaches its blobs and their list, not the container's
+  // own properties or metadata (Azure: AuthorizationFailure).
+  GetContainerProperties: { supported: true, sas: accountOnly('c', 'r') },
+  GetContainerMetadata: { supported: true, sas: accountOnly('c', 'r') },
   SetContainerMetadata: { supported: true, sas: accountOnly('c', 'w') },
   GetContainerACL: { supported: true, sas: noSas },
   SetContainerACL: { supported: true, sas: noSas },

@@ -74,9 +74,13 @@ test('service properties: CORS rules validated, absent sections left out', () =>
       `<StorageServiceProperties><Cors><CorsRule><AllowedOrigins>*</AllowedOrigins></CorsRule></Cors></StorageServiceProperties>`,
     ),
   );
-  rejects('InvalidXmlNodeValue', () =>
-    parseServiceProperties('<StorageServiceProperties><DefaultServiceVersion>latest</DefaultServiceVersion></StorageServiceProperties>'),
-  );
+  for (const version of ['latest', '1999-01-01', '2025-13-45']) {
+    rejects('InvalidXmlNodeValue', () =>
+      parseServiceProperties(
+        `<StorageServiceProperties><DefaultServiceVersion>${version}</DefaultServiceVersion></StorageServiceProperties>`,
+      ),
+    );
+  }
   rejects('InvalidXmlNodeValue', () =>
     parseServiceProperties(
       '<StorageServiceProperties><DeleteRetentionPolicy><Enabled>true</Enabled><Days>0</Days></DeleteRetentionPolicy></StorageServiceProperties>',

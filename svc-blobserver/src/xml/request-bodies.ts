@@ -185,7 +185,9 @@ export function parseServiceProperties(body: Uint8Array | string): ServiceProper
   }
   const version = doc.textOf('DefaultServiceVersion')?.trim();
   if (version !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) throw invalidNode('DefaultServiceVersion', version);
+    // A service version: 2008-10-27 (the first) or later, a real date.
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(version) || version < '2008-10-27' || Number.isNaN(Date.parse(`${version}T00:00:00Z`)))
+      throw invalidNode('DefaultServiceVersion', version);
     out.defaultServiceVersion = version;
   }
   const retention = doc.one('DeleteRetentionPolicy');

@@ -10,6 +10,8 @@ import {
   BlobSASPermissions,
   BlobServiceClient,
   BlockBlobClient,
+  ContainerClient,
+  ContainerSASPermissions,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY, azureClient, azureError, blobEndpoint } from '../support/azure.js';
@@ -110,6 +112,18 @@ describe('SAS', () => {
     assert.equal((await reader.downloadToBuffer()).toString(), 'top secret');
     assert.deepEqual(await azureError(reader.upload('overwritten', 11)), { code: 'AuthorizationPermissionMismatch', status: 403 });
     assert.equal((await blob.downloadToBuffer()).toString(), 'top secret');
+  });
+
+  it('a container SAS reaches its blobs and their list, not the container properties or metadata', async () => {
+    const secure = azure.getContainerClient('secure');
+    await secure.setMetadata({ owner: 'ops' });
+    const url = await secure.generateSasUrl({ permissions: ContainerSASPermissions.parse('rl'), expiresOn: inOneHour() });
+    const scoped = new ContainerClient(url, new AnonymousCredential(), { retryOptions: { maxTries: 1 } });
+    const names: string[] = [];
+    for await (const b of scoped.listBlobsFlat()) names.push(b.name);
+    assert.ok(names.includes('secret.txt'));
+    assert.equal((await scoped.getBlockBlobClient('secret.txt').downloadToBuffer()).toString(), 'top secret');
+    assert.deepEqual(await azureError(scoped.getProperties()), { code: 'AuthorizationFailure', status: 403 });
   });
 
   it('an account SAS with read and list lists and reads; it cannot create containers', async () => {
