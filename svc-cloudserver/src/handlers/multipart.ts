@@ -17,7 +17,7 @@ import { parseCompleteMultipartUpload, type CompletedPart } from '../config/comp
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
 import { writerOwner } from '../s3/authorize.js';
-import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
+import { objectUrl, sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
 import {
@@ -313,7 +313,7 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
   const object = res.object;
   const w = new XmlWriter();
   w.open('CompleteMultipartUploadResult', { xmlns: S3_XMLNS });
-  w.leaf('Location', `/${bucket.name}/${encodeURIComponent(key)}`)
+  w.leaf('Location', objectUrl(ctx, bucket.name, key))
     .leaf('Bucket', bucket.name)
     .leaf('Key', key)
     .leaf('ETag', quoteEtag(object?.etag ?? ''));

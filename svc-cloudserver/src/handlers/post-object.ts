@@ -16,7 +16,7 @@ import { parseAmzDate } from '../auth/amz-date.js';
 import { aclFromHeaders } from '../config/acl.js';
 import { aclsDisabledFor, authorize } from '../s3/authorize.js';
 import { bucketName, isVersioned, loadBucket } from '../s3/access.js';
-import { sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context.js';
+import { objectUrl, sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, STORED_HEADERS } from '../s3/object-headers.js';
 import { checkKey, cleanupLater, parseTaggingHeader } from './put-object.js';
@@ -230,7 +230,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
     throw err;
   }
   cleanupLater(deps, res.replacedData);
-  const out: Record<string, string> = { etag: quoteEtag(stored.md5), location: `/${bucket.name}/${encodeURIComponent(key)}` };
+  const out: Record<string, string> = { etag: quoteEtag(stored.md5), location: objectUrl(ctx, bucket.name, key) };
   if (isVersioned(bucket) && res.object) out['x-amz-version-id'] = res.object.versionId;
   const redirect = fields.get('success_action_redirect') ?? fields.get('redirect');
   if (redirect) {

@@ -67,3 +67,13 @@ export async function drain(ctx: S3Context): Promise<void> {
     /* discard */
   }
 }
+
+/**
+ * The URL of an object, as S3 answers it in Location (CompleteMultipartUpload, PostObject): on
+ * the host the client used, path-style or virtual-hosted as it addressed the bucket.
+ */
+export function objectUrl(ctx: S3Context, bucket: string, key: string): string {
+  const path = key.split('/').map(encodeURIComponent).join('/');
+  const pathStyle = ctx.route.rawPath === `/${bucket}` || ctx.route.rawPath.startsWith(`/${bucket}/`);
+  return `http://${ctx.headers['host'] ?? 'localhost'}/${pathStyle ? `${bucket}/` : ''}${path}`;
+}

@@ -300,7 +300,7 @@ describe('small objects kept in their metadata record (inline)', () => {
         CopySourceRange: 'bytes=10-19',
       }),
     );
-    await s3.send(
+    const completed = await s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: 'b-inline',
         Key: 'assembled',
@@ -308,6 +308,7 @@ describe('small objects kept in their metadata record (inline)', () => {
         MultipartUpload: { Parts: [{ PartNumber: 1, ETag: copied.CopyPartResult?.ETag }] },
       }),
     );
+    assert.equal(completed.Location, `${stack.s3}/b-inline/assembled`, 'Location is the object URL');
     assert.deepEqual((await get({ Key: 'assembled' })).body, body.subarray(10, 20));
     assert.equal(pieceFiles(), before + 1, 'only the multipart part has a piece file');
 

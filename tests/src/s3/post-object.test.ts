@@ -85,6 +85,8 @@ describe('PostObject', () => {
     const xml = await res.text();
     assert.match(xml, /<PostResponse/);
     assert.match(xml, /<Key>created<\/Key>/);
+    assert.ok(xml.includes(`<Location>${stack.s3}/forms/created</Location>`), xml);
+    assert.equal(res.headers.get('location'), `${stack.s3}/forms/created`);
   });
 
   it('takes a SigV2-signed policy (what older SDKs send) and a tag set as XML', async () => {
