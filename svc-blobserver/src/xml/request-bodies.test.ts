@@ -69,6 +69,14 @@ test('service properties: CORS rules validated, absent sections left out', () =>
   rejects('InvalidXmlNodeValue', () =>
     parseServiceProperties(`<StorageServiceProperties><Cors>${rule('GET').repeat(6)}</Cors></StorageServiceProperties>`),
   );
+  // Header lists: 64 names, 2 prefixes, 256 characters each.
+  const withHeaders = (headers: string): string =>
+    `<StorageServiceProperties><Cors><CorsRule><AllowedOrigins>*</AllowedOrigins><AllowedMethods>GET</AllowedMethods><AllowedHeaders>${headers}</AllowedHeaders><ExposedHeaders/><MaxAgeInSeconds>1</MaxAgeInSeconds></CorsRule></Cors></StorageServiceProperties>`;
+  const names = (n: number): string => Array.from({ length: n }, (_, i) => `x-h${i}`).join(',');
+  assert.equal(parseServiceProperties(withHeaders(`${names(64)},x-a*,x-b*`)).cors?.[0]?.allowedHeaders.length, 66);
+  for (const refused of [names(65), 'x-a*,x-b*,x-c*', 'x'.repeat(257)]) {
+    rejects('InvalidXmlNodeValue', () => parseServiceProperties(withHeaders(refused)));
+  }
   rejects('InvalidXmlDocument', () =>
     parseServiceProperties(
       `<StorageServiceProperties><Cors><CorsRule><AllowedOrigins>*</AllowedOrigins></CorsRule></Cors></StorageServiceProperties>`,

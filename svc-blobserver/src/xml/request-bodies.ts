@@ -159,17 +159,29 @@ function parseRetention(element: XmlElement): RetentionPolicy {
   return { enabled, days: parseInteger(element, 'Days', 1, 365) };
 }
 
+/** A CORS rule's header list: at most 64 names and 2 prefixes (`x-ms-meta-*`), each at most 256 characters (Azure's limits). */
+function corsHeaders(rule: XmlElement, element: 'AllowedHeaders' | 'ExposedHeaders'): string[] {
+  const headers = list(rule.textOf(element));
+  const prefixes = headers.filter((h) => h.endsWith('*') && h !== '*');
+  if (headers.length - prefixes.length > 64 || prefixes.length > 2 || headers.some((h) => h.length > 256)) {
+    throw invalidNode(element, headers.join(','));
+  }
+  return headers;
+}
+
 function parseCorsRule(rule: XmlElement): CorsRule {
   const allowedOrigins = list(rule.requireText('AllowedOrigins'));
   const allowedMethods = list(rule.requireText('AllowedMethods'));
   if (allowedOrigins.length === 0) throw invalidNode('AllowedOrigins', '');
   for (const m of allowedMethods) if (!CORS_METHODS.has(m)) throw invalidNode('AllowedMethods', m);
   if (allowedMethods.length === 0) throw invalidNode('AllowedMethods', '');
+  const allowedHeaders = corsHeaders(rule, 'AllowedHeaders');
+  const exposedHeaders = corsHeaders(rule, 'ExposedHeaders');
   return {
     allowedOrigins,
     allowedMethods,
-    allowedHeaders: list(rule.textOf('AllowedHeaders')),
-    exposedHeaders: list(rule.textOf('ExposedHeaders')),
+    allowedHeaders,
+    exposedHeaders,
     maxAgeInSeconds: parseInteger(rule, 'MaxAgeInSeconds', 0, 2_147_483_647),
   };
 }
