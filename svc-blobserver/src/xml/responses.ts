@@ -14,10 +14,17 @@ function entries(m: Metadata): Array<[string, string]> {
   return m instanceof Map ? [...(m as ReadonlyMap<string, string>)] : Object.entries(m as Readonly<Record<string, string>>);
 }
 
+/** A metadata name an XML element can carry (S3 accepts names such as `1abc` that it cannot). */
+const ELEMENT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
 function writeMetadata(w: XmlWriter, metadata: Metadata | undefined): void {
   if (metadata === undefined) return;
   w.open('Metadata');
-  for (const [name, value] of entries(metadata)) w.leaf(name, value);
+  // A name that cannot be an element is listed as Azure lists invalid names, not a failed listing.
+  for (const [name, value] of entries(metadata)) {
+    if (ELEMENT_NAME.test(name)) w.leaf(name, value);
+    else w.leaf('x-ms-invalid-name', name);
+  }
   w.close();
 }
 
