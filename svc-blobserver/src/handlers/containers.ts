@@ -88,6 +88,23 @@ export const createContainer: AzureHandler = async (ctx, deps) => {
   sendEmpty(ctx, 201, etagHeaders(bucket));
 };
 
+async function refuseIfLocked(deps: AzureDeps, bucket: string): Promise<void> {
+  const now = Date.now();
+  let keyMarker = '';
+  let versionIdMarker = '';
+  for (;;) {
+    const page = await deps.metadata.listObjectVersions({ bucket, prefix: '', delimiter: '', keyMarker, versionIdMarker, maxKeys: 1000 });
+    for (const v of page.versions) {
+      if (v.legalHold || (v.retention?.retainUntil !== undefined && v.retention.retainUntil.getTime() > now)) {
+        throw new AzureError('BlobImmutableDueToPolicy', { message: `The container holds a locked blob (${v.key}).` });
+      }
+    }
+    if (!page.isTruncated) return;
+    keyMarker = page.nextKeyMarker;
+    versionIdMarker = page.nextVersionIdMarker;
+  }
+}
+
 /**
  * Azure deletes a container with everything in it: the blobs (every version), then the
  * uncommitted blocks, then the bucket. Data no longer referenced is released.
@@ -97,6 +114,9 @@ export const deleteContainer: AzureHandler = async (ctx, deps) => {
   checkContainerConditions(ctx, bucket);
   checkWriteLease(effectiveLease(bucket.attributes), ctx.headers['x-ms-lease-id'], 'container');
   await drain(ctx);
+  // A container is deleted whole or not at all: a version under retention or legal hold (an S3
+  // object lock) refuses the delete before anything goes, not halfway through.
+  if (bucket.objectLockEnabled) await refuseIfLocked(deps, bucket.name);
   for (;;) {
     const page = await deps.metadata.listObjectVersions({
       bucket: bucket.name,

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { azureClient } from '../support/azure.js';
+import { azureClient, azureError } from '../support/azure.js';
 import { s3Client } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -118,5 +118,22 @@ describe('S3 → Azure', () => {
     const blob = azure.getContainerClient('s3-mpu-to-az').getBlockBlobClient('mpu');
     assert.equal((await blob.getProperties()).contentLength, body.length);
     assert.deepEqual(await blob.downloadToBuffer(), body);
+  });
+
+  it('Delete Container of a bucket holding a locked S3 object refuses before deleting anything', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 's3-locked', ObjectLockEnabledForBucket: true }));
+    await s3.send(new PutObjectCommand({ Bucket: 's3-locked', Key: 'a-free', Body: 'free' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 's3-locked',
+        Key: 'z-held',
+        Body: 'held',
+        ObjectLockLegalHoldStatus: 'ON',
+        ContentMD5: md5(Buffer.from('held')).toString('base64'),
+      }),
+    );
+    assert.deepEqual(await azureError(azure.getContainerClient('s3-locked').delete()), { code: 'BlobImmutableDueToPolicy', status: 409 });
+    const left = (await s3.send(new ListObjectsV2Command({ Bucket: 's3-locked' }))).Contents?.map((c) => c.Key);
+    assert.deepEqual(left, ['a-free', 'z-held']);
   });
 });
