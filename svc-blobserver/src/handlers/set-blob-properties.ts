@@ -34,6 +34,11 @@ async function updateBlob(
   checkConditions(ctx.req.method ?? 'PUT', ctx.headers, blobConditionState(v));
   const lease = leaseOf(v.attributes);
   checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
+  // A version under retention or legal hold (an S3 object lock) is immutable: its properties and
+  // metadata too, as Azure's immutability policies keep them.
+  if (v.legalHold || (v.retention?.retainUntil !== undefined && v.retention.retainUntil.getTime() > Date.now())) {
+    throw new AzureError('BlobImmutableDueToPolicy');
+  }
   const attributes: Record<string, string> = {};
   if (lease.stored !== undefined && !isLocked(lease)) attributes[LEASE_ATTRIBUTE] = '';
   for (const name of clearedAttributes) if (v.attributes[name] !== undefined) attributes[name] = '';

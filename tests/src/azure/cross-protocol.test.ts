@@ -135,5 +135,13 @@ describe('S3 → Azure', () => {
     assert.deepEqual(await azureError(azure.getContainerClient('s3-locked').delete()), { code: 'BlobImmutableDueToPolicy', status: 409 });
     const left = (await s3.send(new ListObjectsV2Command({ Bucket: 's3-locked' }))).Contents?.map((c) => c.Key);
     assert.deepEqual(left, ['a-free', 'z-held']);
+    // Its properties and metadata are as immutable as its bytes.
+    const held = azure.getContainerClient('s3-locked').getBlockBlobClient('z-held');
+    assert.deepEqual(await azureError(held.setMetadata({ changed: 'yes' })), { code: 'BlobImmutableDueToPolicy', status: 409 });
+    assert.deepEqual(await azureError(held.setHTTPHeaders({ blobContentType: 'text/changed' })), {
+      code: 'BlobImmutableDueToPolicy',
+      status: 409,
+    });
+    assert.deepEqual((await s3.send(new HeadObjectCommand({ Bucket: 's3-locked', Key: 'z-held' }))).Metadata, {});
   });
 });
