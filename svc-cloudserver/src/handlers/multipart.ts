@@ -27,6 +27,7 @@ import {
   cleanupLater,
   digestsOf,
   lockFields,
+  missingLength,
   objectLocation,
   parseTaggingHeader,
   readCheckedBody,
@@ -170,7 +171,7 @@ export const uploadPart: S3Handler = async (ctx, deps) => {
   const key = objectKey(ctx);
   const n = partNumber(ctx);
   const upload = await loadUpload(deps, bucket.name, key, uploadId(ctx));
-  if (ctx.bodyLength < 0) throw new S3Error('MissingContentLength');
+  if (ctx.bodyLength < 0) throw missingLength(ctx);
   if (ctx.bodyLength > MAX_PART_SIZE) throw new S3Error('EntityTooLarge');
   const { algorithms, expected } = digestsOf(ctx);
   // A part of an upload with a checksum algorithm always gets that checksum.

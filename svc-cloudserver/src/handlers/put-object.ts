@@ -25,6 +25,16 @@ import { releaseData } from '../s3/object-stream.js';
 import { readBody } from '../xml/read-xml-body.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
+
+/** A body of unknown length: S3 answers a plain `Transfer-Encoding: chunked` one with 501, any other with 411. */
+export function missingLength(ctx: S3Context): S3Error {
+  if (/chunked/i.test(ctx.headers['transfer-encoding'] ?? ''))
+    return new S3Error('NotImplemented', {
+      message: 'A header you provided implies functionality that is not implemented',
+      fields: { Header: 'Transfer-Encoding' },
+    });
+  return new S3Error('MissingContentLength');
+}
 export const MAX_KEY_BYTES = 1024;
 
 export function checkKey(key: string): void {
@@ -166,7 +176,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
   checkKey(key);
-  if (ctx.bodyLength < 0) throw new S3Error('MissingContentLength');
+  if (ctx.bodyLength < 0) throw missingLength(ctx);
   if (ctx.bodyLength > MAX_PUT_SIZE)
     throw new S3Error('EntityTooLarge', { fields: { ProposedSize: ctx.bodyLength, MaxSizeAllowed: MAX_PUT_SIZE } });
   const headers = storedHeaders(ctx.headers);

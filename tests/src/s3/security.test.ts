@@ -329,6 +329,19 @@ describe('malformed requests', () => {
     await absent('short-body');
   });
 
+  it('a body sent with Transfer-Encoding: chunked and no length is NotImplemented (as S3), one with no length at all MissingContentLength', async () => {
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'sec', Key: 'unsized' }), { expiresIn: 300 });
+    const path = url.slice(url.indexOf('/sec/'));
+    const chunked = await raw([
+      `PUT ${path} HTTP/1.1\r\nhost: ${host}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
+    ]);
+    assert.deepEqual([statusOf(chunked), codeOf(chunked)], [501, 'NotImplemented'], chunked);
+    assert.match(chunked, /<Header>Transfer-Encoding<\/Header>/);
+    const unsized = await raw([`PUT ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`]);
+    assert.deepEqual([statusOf(unsized), codeOf(unsized)], [411, 'MissingContentLength'], unsized);
+    await absent('unsized');
+  });
+
   it('a PutObject whose client goes away mid-body is aborted (499), and its partial data removed', async () => {
     const aborted = async (): Promise<number> => {
       const text = await (await fetch(stack.services['svc-cloudserver'].metrics)).text();
