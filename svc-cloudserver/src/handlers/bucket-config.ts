@@ -161,6 +161,14 @@ export const getBucketPolicy = getDoc(SPECS.policy);
 export const putBucketPolicy = putDoc(SPECS.policy);
 export const deleteBucketPolicy = deleteDoc(SPECS.policy);
 
+/** GetBucketRequestPayment: the bucket owner pays (Requester Pays is not implemented: PutBucketRequestPayment is 501). */
+export const getBucketRequestPayment: S3Handler = async (ctx, deps) => {
+  await authorizedBucket(ctx, deps);
+  const w = new XmlWriter();
+  w.open('RequestPaymentConfiguration', { xmlns: S3_XMLNS }).leaf('Payer', 'BucketOwner');
+  sendXml(ctx, 200, w.close().end());
+};
+
 /** GetBucketPolicyStatus: whether the bucket policy makes the bucket public (NoSuchBucketPolicy without one). */
 export const getBucketPolicyStatus: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);

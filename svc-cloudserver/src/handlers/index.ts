@@ -61,6 +61,7 @@ export const HANDLERS: Partial<Record<Operation, S3Handler>> = {
   DeleteBucketCors: config.deleteBucketCors,
   GetBucketPolicy: config.getBucketPolicy,
   GetBucketPolicyStatus: config.getBucketPolicyStatus,
+  GetBucketRequestPayment: config.getBucketRequestPayment,
   PutBucketPolicy: config.putBucketPolicy,
   DeleteBucketPolicy: config.deleteBucketPolicy,
   GetObjectLockConfiguration: config.getObjectLockConfiguration,

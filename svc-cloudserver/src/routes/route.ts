@@ -21,6 +21,7 @@ export const OPERATIONS = [
   'DeleteBucketCors',
   'GetBucketPolicy',
   'GetBucketPolicyStatus',
+  'GetBucketRequestPayment',
   'PutBucketPolicy',
   'DeleteBucketPolicy',
   'GetObjectLockConfiguration',
@@ -156,6 +157,8 @@ function bucketOperation(method: string, query: URLSearchParams, headers: Incomi
     for (const [sub, op] of table) if (has(sub)) return op;
     return fallback;
   };
+  // Requester Pays is not implemented, but the bucket owner paying can be told (s3cmd info asks).
+  if (method === 'GET' && has('requestPayment')) return 'GetBucketRequestPayment';
   for (const sub of UNSUPPORTED_BUCKET_SUBRESOURCES) if (has(sub)) return `${method} ?${sub}`;
   switch (method) {
     case 'GET':

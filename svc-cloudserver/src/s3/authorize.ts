@@ -39,6 +39,7 @@ export const OPERATION_RULES: Readonly<Record<Operation, Rule>> = {
   DeleteBucketCors: b('s3:PutBucketCORS'),
   GetBucketPolicy: b('s3:GetBucketPolicy'),
   GetBucketPolicyStatus: b('s3:GetBucketPolicyStatus'),
+  GetBucketRequestPayment: b('s3:GetBucketRequestPayment'),
   PutBucketPolicy: b('s3:PutBucketPolicy'),
   DeleteBucketPolicy: b('s3:DeleteBucketPolicy'),
   GetObjectLockConfiguration: b('s3:GetBucketObjectLockConfiguration'),

@@ -20,6 +20,7 @@ import {
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketPolicyStatusCommand,
+  GetBucketRequestPaymentCommand,
   GetBucketReplicationCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
@@ -417,6 +418,7 @@ describe('access control', () => {
     await s3.send(new PutBucketPolicyCommand({ Bucket: 'policy', Policy: JSON.stringify(policy) }));
     assert.deepEqual(JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: 'policy' }))).Policy!), policy);
     assert.equal((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'policy' }))).PolicyStatus?.IsPublic, true);
+    assert.equal((await s3.send(new GetBucketRequestPaymentCommand({ Bucket: 'policy' }))).Payer, 'BucketOwner');
     assert.equal(await (await fetch(`${stack.s3}/policy/pub/a`)).text(), 'public a');
     assert.equal((await fetch(`${stack.s3}/policy/secret/b`)).status, 403);
     assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'policy', Key: 'secret/b' })))).code, 'AccessDenied');
