@@ -6,6 +6,7 @@ import { effectiveLease, leaseListing } from '../azure/lease.js';
 import { drain, sendXml } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { AzureError } from '../errors/azure-errors.js';
+import { isContainerName } from '../protocol/names.js';
 import { listContainersXml, type ContainerEntry } from '../xml/responses.js';
 
 export const MAX_RESULTS = 5000;
@@ -56,7 +57,8 @@ export const listContainers: AzureHandler = async (ctx, deps) => {
   const withMetadata = parseInclude(ctx.query.get('include'), CONTAINER_INCLUDES).has('metadata');
   const { buckets } = await deps.metadata.listBuckets({ ownerId: account.accountId });
   const matching = buckets
-    .filter((b) => b.name.startsWith(prefix) && compareNames(b.name, marker) >= 0)
+    // A bucket whose name no Azure request can address (S3 allows dots, `--`) is not listed.
+    .filter((b) => isContainerName(b.name) && b.name.startsWith(prefix) && compareNames(b.name, marker) >= 0)
     .sort((a, b) => compareNames(a.name, b.name));
   const limit = maxResults ?? MAX_RESULTS;
   const page = matching.slice(0, limit);

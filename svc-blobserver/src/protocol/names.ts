@@ -20,6 +20,11 @@ export function checkContainerName(name: string): void {
   if (!CONTAINER.test(name)) throw new AzureError('InvalidResourceName');
 }
 
+/** Whether the Blob service can address a container of this name (an S3 bucket may have dots or `--`). */
+export function isContainerName(name: string): boolean {
+  return SYSTEM_CONTAINERS.has(name) || (name.length >= 3 && name.length <= 63 && CONTAINER.test(name));
+}
+
 export function checkBlobName(name: string): void {
   if (name.length < 1 || name.length > MAX_BLOB_NAME_LENGTH) {
     throw new AzureError('OutOfRangeInput', { message: 'The specified resource name length is not within the permissible limits.' });

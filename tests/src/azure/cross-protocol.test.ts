@@ -120,6 +120,14 @@ describe('S3 → Azure', () => {
     assert.deepEqual(await blob.downloadToBuffer(), body);
   });
 
+  it('List Containers leaves out S3 buckets whose names no Azure request can address', async () => {
+    for (const Bucket of ['dotted.bucket', 'double--hyphen', 'plain-bucket']) await s3.send(new CreateBucketCommand({ Bucket }));
+    const names: string[] = [];
+    for await (const c of azure.listContainers()) names.push(c.name);
+    assert.ok(names.includes('plain-bucket'));
+    assert.ok(!names.includes('dotted.bucket') && !names.includes('double--hyphen'), names.join());
+  });
+
   it('Delete Container of a bucket holding a locked S3 object refuses before deleting anything', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 's3-locked', ObjectLockEnabledForBucket: true }));
     await s3.send(new PutObjectCommand({ Bucket: 's3-locked', Key: 'a-free', Body: 'free' }));
