@@ -7,7 +7,8 @@ import { OBJECT_OWNERSHIPS } from '../config/ownership.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { parseCreateBucket, renderLocationConstraint } from '../config/create-bucket.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
-import { authorizedBucket, bucketName, requireIdentity } from '../s3/access.js';
+import { authorizedBucket, bucketName, loadBucket, requireIdentity } from '../s3/access.js';
+import { authorize } from '../s3/authorize.js';
 import { sendEmpty, sendXml } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
 import { isoDate } from '../s3/object-headers.js';
@@ -131,8 +132,11 @@ function hasLocation(deps: Parameters<S3Handler>[1], name: string): boolean {
 }
 
 export const headBucket: S3Handler = async (ctx, deps) => {
-  const bucket = await authorizedBucket(ctx, deps);
-  sendEmpty(ctx, 200, { 'x-amz-bucket-region': bucket.location });
+  const bucket = await loadBucket(ctx, deps);
+  // S3 tells the bucket's region whatever the requester's permissions (a 403 carries it too).
+  ctx.res.setHeader('x-amz-bucket-region', bucket.location);
+  if (authorize(ctx, bucket) !== 'granted') throw new S3Error('AccessDenied');
+  sendEmpty(ctx, 200);
 };
 
 export const deleteBucket: S3Handler = async (ctx, deps) => {

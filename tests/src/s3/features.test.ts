@@ -307,6 +307,9 @@ describe('access control', () => {
   it('a public-read ACL lets anonymous clients list and read; removing it stops them', async () => {
     const anon = (path: string): Promise<Response> => fetch(`${stack.s3}${path}`);
     assert.equal((await anon('/public/page.html')).status, 403);
+    // HeadBucket tells the region even to a requester it refuses, as S3 does.
+    const head = await fetch(`${stack.s3}/public`, { method: 'HEAD' });
+    assert.deepEqual([head.status, head.headers.get('x-amz-bucket-region')], [403, 'us-east-1']);
     await s3.send(new PutBucketAclCommand({ Bucket: 'public', ACL: 'public-read' }));
     const grants = (await s3.send(new GetBucketAclCommand({ Bucket: 'public' }))).Grants ?? [];
     assert.ok(grants.some((g) => g.Grantee?.URI === 'http://acs.amazonaws.com/groups/global/AllUsers' && g.Permission === 'READ'));
