@@ -101,7 +101,6 @@ export function checkCrc64Header(value: string | undefined, contentMd5: string |
   return Buffer.from(bytes).reverse().toString('base64');
 }
 
-/** The big-endian base64 `crc64nvme` of the data path as Azure's little-endian x-ms-content-crc64. */
 /**
  * A small request body (block list, tags, ACL, service properties) read whole and checked against
  * its Content-MD5 (Md5Mismatch) or x-ms-content-crc64 (Crc64Mismatch), as Azure checks them.
@@ -122,6 +121,7 @@ export async function readVerifiedBody(
   return { body, md5 };
 }
 
+/** The big-endian base64 `crc64nvme` of the data path as Azure's little-endian x-ms-content-crc64. */
 export function azureCrc64(crc64nvme: string): string {
   return Buffer.from(crc64nvme, 'base64').reverse().toString('base64');
 }
