@@ -4,6 +4,7 @@ import { bool, createClient, createMetadataClient, int, peerAddress, port, runSe
 import { LOCAL_READS_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
 import { LocalData } from './azure/local-data.js';
+import { INLINE_SETTING } from '@zenko/svc-cloudserver/local-data';
 import { createAzureHandler } from './server.js';
 
 await runService({
@@ -25,6 +26,7 @@ await runService({
       true,
     ),
     idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered OperationTimedOut', 20_000, 100),
+    inlineMaxBytes: INLINE_SETTING,
   },
   async start({ config, logger, metrics, onClose }) {
     const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), { logger, enabled: config.localReads });
@@ -48,7 +50,7 @@ await runService({
         metadata,
         accounts,
         placement,
-        local: new LocalData(placement, config.localData),
+        local: new LocalData(placement, config.localData, config.inlineMaxBytes),
         logger,
         config: {
           defaultLocation: config.defaultLocation,

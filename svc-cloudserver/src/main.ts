@@ -4,7 +4,7 @@ import { createClient, createMetadataClient, int, peerAddress, port, runService,
 import { LOCAL_READS_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
-import { DataPlacement } from './data/placement.js';
+import { DataPlacement, INLINE_SETTING } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
 import { renderS3Failure, s3ClientErrorResponse } from './s3/errors.js';
 import { SecretCache } from './s3/secrets.js';
@@ -24,6 +24,7 @@ await runService({
     ),
     idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered RequestTimeout', 20_000, 100),
     defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of buckets created without a LocationConstraint', DEFAULT_LOCATION),
+    inlineMaxBytes: INLINE_SETTING,
   },
   async start({ config, logger, metrics, onClose }) {
     const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), { logger, enabled: config.localReads });
@@ -43,7 +44,7 @@ await runService({
     });
     // Serve only once every defined location is known.
     await followLocations(registry, locations, config.dataDir, logger, stopWatching.signal);
-    const data = new DataPlacement(locations);
+    const data = new DataPlacement(locations, config.inlineMaxBytes);
     const edge = await startHttpEdge({
       host: config.host,
       port: config.s3Port,

@@ -30,6 +30,8 @@ export class LocalData {
   constructor(
     private readonly placement: PlacementClient,
     private readonly enabled: boolean,
+    /** ZENKO_INLINE_MAX_BYTES, as svc-cloudserver reads it. */
+    private readonly inlineMaxBytes = 0,
   ) {}
 
   /** The location when this process reads and writes it directly, else undefined. */
@@ -45,7 +47,7 @@ export class LocalData {
         const backend = await FileBackend.attach(root.path, root.identity, WRITER);
         if (backend === undefined) return undefined;
         const resolved = { name: location, type: 'file', isTransient: false, sizeLimitBytes: root.sizeLimitBytes, backend };
-        const placement = new DataPlacement({ get: (name) => (name === location ? resolved : undefined) });
+        const placement = new DataPlacement({ get: (name) => (name === location ? resolved : undefined) }, this.inlineMaxBytes);
         return { backend, placement };
       })
       .catch(() => undefined);

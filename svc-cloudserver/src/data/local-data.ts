@@ -4,6 +4,6 @@
 // and which pieces of a version hold which bytes; the digests it computes (CRC-64/NVME for
 // x-ms-content-crc64 of a request body).
 export { FileBackend } from './file-backend.js';
-export { DataPlacement, pieceOf, type Location, type PutResult } from './placement.js';
+export { DataPlacement, INLINE_SETTING, pieceOf, type Location, type PutResult } from './placement.js';
 export { inlineBytes, pieceReads, type PieceRead } from './pieces.js';
 export { createHasher } from '../checksums/hasher.js';

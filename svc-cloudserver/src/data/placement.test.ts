@@ -11,7 +11,9 @@ import { digestBase64 } from '../checksums/hasher.js';
 import { FileBackend } from './file-backend.js';
 import { LocationSet } from './locations.js';
 import { MemBackend } from './mem-backend.js';
-import { DataPlacement, INLINE_MAX_BYTES } from './placement.js';
+import { DataPlacement } from './placement.js';
+
+const INLINE_MAX_BYTES = 16 * 1024;
 import { dataPlacementService } from './placement-service.js';
 
 async function readAll(stream: Readable | AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -36,7 +38,7 @@ before(async () => {
   locations = new LocationSet();
   locations.add(DEFAULT_LOCATION, 'file', await FileBackend.open(join(dir, 'data', DEFAULT_LOCATION)));
   locations.add(MEMORY_LOCATION, 'mem', new MemBackend());
-  placement = new DataPlacement(locations);
+  placement = new DataPlacement(locations, INLINE_MAX_BYTES);
   server = await startGrpcServer({
     name: 'svc-cloudserver',
     version: 'test',
@@ -139,6 +141,15 @@ describe('data placement', () => {
     assert.equal(shardFiles(), before + stored.length);
     const mem = await placement.put(MEMORY_LOCATION, body(small), { bucket: 'b', key: 'k', size: small.length, inline: true });
     assert.equal(mem.inline, undefined);
+    // Off unless ZENKO_INLINE_MAX_BYTES says otherwise.
+    const byDefault = await new DataPlacement(locations).put(DEFAULT_LOCATION, body(small.subarray(0, 10)), {
+      bucket: 'b',
+      key: 'k',
+      size: 10,
+      inline: true,
+    });
+    assert.equal(byDefault.inline, undefined);
+    assert.notEqual(byDefault.key, '');
   });
 
   it('an unknown location is LOCATION_NOT_FOUND', async () => {

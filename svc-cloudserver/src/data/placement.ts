@@ -7,7 +7,7 @@
 // round trips.
 import type { Readable } from 'node:stream';
 import { metadataV1Metadata } from '@zenko/gen';
-import { MeshError, sinkAll, type ChunkSink } from '@zenko/mesh';
+import { MeshError, int, sinkAll, type ChunkSink } from '@zenko/mesh';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from '../checksums/hasher.js';
 import type { ByteRange, DataBackend } from './backend.js';
 
@@ -49,8 +49,18 @@ export interface PutOptions {
   inline?: boolean;
 }
 
-/** Bodies up to this size bound for a `file` location are returned inline when the caller asks. */
-export const INLINE_MAX_BYTES = 16 * 1024;
+/**
+ * Whole objects up to this size bound for a `file` location are returned inline when the caller
+ * asks (0: never, the default). Off by default: inline bytes grow the metadata store (and the
+ * memory its readers map) as much as the objects themselves.
+ */
+export const INLINE_SETTING = int(
+  'ZENKO_INLINE_MAX_BYTES',
+  'whole objects up to this many bytes on a local-disk location are kept in their metadata record instead of a file (0: never)',
+  0,
+  0,
+  64 * 1024,
+);
 
 export interface PutResult {
   location: string;
@@ -89,7 +99,11 @@ export async function readBytesTo(backend: DataBackend, key: string, range: Byte
 }
 
 export class DataPlacement {
-  constructor(private readonly locations: LocationResolver) {}
+  constructor(
+    private readonly locations: LocationResolver,
+    /** INLINE_SETTING's value: 0, nothing is returned inline. */
+    private readonly inlineMaxBytes = 0,
+  ) {}
 
   location(name: string): Location {
     const location = this.locations.get(name);
@@ -145,7 +159,7 @@ export class DataPlacement {
       opts.inline === true &&
       opts.part === undefined &&
       opts.size >= 0 &&
-      opts.size <= INLINE_MAX_BYTES &&
+      opts.size <= this.inlineMaxBytes &&
       location.backend.type === 'file';
     let kept: Buffer | undefined;
     if (inline) {

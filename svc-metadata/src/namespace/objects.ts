@@ -229,8 +229,13 @@ export function checkConditions(
   }
 }
 
+/**
+ * The oplog entry of a written version. Bytes kept inline in the record are left out (a consumer
+ * that needs them reads the version): the oplog would otherwise hold every small object twice.
+ */
 export function putEntry(v: ObjectVersion): OplogDraft {
-  return { type: 'put-object', bucket: v.bucket, key: v.key, versionId: v.versionId, value: { $case: 'objectValue', value: v } };
+  const value = v.data.some((p) => p.inline.length > 0) ? { ...v, data: v.data.map((p) => ({ ...p, inline: Buffer.alloc(0) })) } : v;
+  return { type: 'put-object', bucket: v.bucket, key: v.key, versionId: v.versionId, value: { $case: 'objectValue', value } };
 }
 
 export async function putObject(

@@ -91,7 +91,8 @@ for (const { mode, env, direct, setup } of modes) {
     let stack: TestStack;
     let container: ContainerClient;
     before(async () => {
-      stack = await startStack(env);
+      // Small blobs kept in their metadata record (off by default) are exercised here too.
+      stack = await startStack({ ...env, ZENKO_INLINE_MAX_BYTES: String(16 * 1024) });
       container = azureClient(stack).getContainerClient('direct');
       await container.create();
       setup?.(stack);

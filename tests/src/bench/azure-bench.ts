@@ -222,7 +222,7 @@ export async function azureBench(seconds: number): Promise<void> {
       rows,
     );
     process.stdout.write(
-      '\nzenko acknowledges a Put Blob / Put Block after a durable metadata commit (a 4 KiB blob is kept in its record; a block, or a blob over 16 KiB, after fdatasync of its file and directory too).\n' +
+      '\nzenko acknowledges a Put Blob / Put Block after fdatasync of the data and of its directory and a durable metadata commit.\n' +
         'minimal client: bench/wire-client.ts (SharedKey signed by hand, keep-alive node:http, 64 sockets, bodies counted, not parsed); the SDK rows are what an application using @azure/storage-blob sees, the minimal-client rows show the servers themselves where the SDK client caps both near its ceiling.\n',
     );
   } finally {

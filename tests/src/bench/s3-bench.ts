@@ -490,7 +490,7 @@ export async function s3Bench(seconds: number): Promise<void> {
       );
       process.stdout.write(`\ns3rver with the SDK's default checksum settings (stream PutObject then GetObject): ${defaultsOk}\n`);
       process.stdout.write(
-        'zenko acknowledges a PutObject after a durable metadata commit (a 4 KiB object is kept in its record; one over 16 KiB after fdatasync of its file and directory too); s3rver does not fsync.\n',
+        'zenko acknowledges a PutObject after fdatasync of the data and of its directory and a durable metadata commit (ZENKO_INLINE_MAX_BYTES, off here, would keep small objects in the record); s3rver does not fsync.\n',
       );
 
       const listed = await listings(targets, ceiling, seconds);
