@@ -94,8 +94,8 @@ export async function storeStream(deps: AzureDeps, target: StoreTarget, body: As
     for await (const chunk of body) yield { msg: { $case: 'chunk', value: chunk } };
   }
   const stored = await deps.placement.put(requests());
-  const { inline, ...rest } = stored;
-  return { piece: pieceOf({ ...rest, checksums: {}, ...(stored.key === '' ? { inline } : {}) }), md5: stored.md5 };
+  // `inline` is empty unless the bytes were kept for the record (the piece's default then).
+  return { piece: pieceOf({ ...stored, checksums: {} }), md5: stored.md5 };
 }
 
 /** A piece's bytes through DataPlacementService Get. */

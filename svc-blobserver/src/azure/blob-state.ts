@@ -53,6 +53,11 @@ export function blobConditionState(v: ObjectVersion): ResourceState {
   return { etag: blobEtag(v), lastModified: v.lastModified?.getTime() ?? 0, tags: { tags: v.tags, container: v.bucket } };
 }
 
+/** A version under legal hold or unexpired retention (an S3 object lock): Azure's immutable blob. */
+export function isImmutable(v: ObjectVersion, now = Date.now()): boolean {
+  return v.legalHold || (v.retention?.retainUntil !== undefined && v.retention.retainUntil.getTime() > now);
+}
+
 export function blobEtag(v: ObjectVersion): string {
   const h = createHash('sha256')
     .update(

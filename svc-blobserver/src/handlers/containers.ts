@@ -24,7 +24,7 @@ import { AzureError } from '../errors/azure-errors.js';
 import { checkConditions } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { extractMetadata } from '../protocol/metadata.js';
-import { readVerifiedBody } from '../azure/blob-state.js';
+import { isImmutable, readVerifiedBody } from '../azure/blob-state.js';
 import { parseSignedIdentifiers } from '../xml/request-bodies.js';
 import { signedIdentifiersXml } from '../xml/responses.js';
 
@@ -89,13 +89,12 @@ export const createContainer: AzureHandler = async (ctx, deps) => {
 };
 
 async function refuseIfLocked(deps: AzureDeps, bucket: string): Promise<void> {
-  const now = Date.now();
   let keyMarker = '';
   let versionIdMarker = '';
   for (;;) {
     const page = await deps.metadata.listObjectVersions({ bucket, prefix: '', delimiter: '', keyMarker, versionIdMarker, maxKeys: 1000 });
     for (const v of page.versions) {
-      if (v.legalHold || (v.retention?.retainUntil !== undefined && v.retention.retainUntil.getTime() > now)) {
+      if (isImmutable(v)) {
         throw new AzureError('BlobImmutableDueToPolicy', { message: `The container holds a locked blob (${v.key}).` });
       }
     }

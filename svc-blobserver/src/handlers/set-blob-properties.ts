@@ -7,7 +7,7 @@ import type { metadataV1MetadataService } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
 import { loadBlob } from '../azure/blob-data.js';
-import { blobConditionState, blobEtag, headersFromRequest } from '../azure/blob-state.js';
+import { blobConditionState, blobEtag, headersFromRequest, isImmutable } from '../azure/blob-state.js';
 import { storedMetadata } from '../azure/container-state.js';
 import { drain, sendEmpty, type AzureContext } from '../azure/context.js';
 import type { AzureDeps, AzureHandler } from '../azure/deps.js';
@@ -36,9 +36,7 @@ async function updateBlob(
   checkWriteLease(lease, ctx.headers['x-ms-lease-id'], 'blob');
   // A version under retention or legal hold (an S3 object lock) is immutable: its properties and
   // metadata too, as Azure's immutability policies keep them.
-  if (v.legalHold || (v.retention?.retainUntil !== undefined && v.retention.retainUntil.getTime() > Date.now())) {
-    throw new AzureError('BlobImmutableDueToPolicy');
-  }
+  if (isImmutable(v)) throw new AzureError('BlobImmutableDueToPolicy');
   const attributes: Record<string, string> = {};
   if (lease.stored !== undefined && !isLocked(lease)) attributes[LEASE_ATTRIBUTE] = '';
   for (const name of clearedAttributes) if (v.attributes[name] !== undefined) attributes[name] = '';

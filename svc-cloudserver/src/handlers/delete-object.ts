@@ -42,10 +42,9 @@ export async function deleteOne(
     return { deleteMarker: false, versionId: versionId === '' ? undefined : versionId };
   } catch (err) {
     if (isMeshError(err, 'PRECONDITION_FAILED')) throw new S3Error('PreconditionFailed', { fields: { Condition: 'If-Match' } });
-    // Deleting what does not exist succeeds, unless the request made its existence a condition.
-    if (ifMatch !== '' && (isMeshError(err, 'OBJECT_NOT_FOUND') || isMeshError(err, 'VERSION_NOT_FOUND')))
-      throw new S3Error('NoSuchKey', { fields: { Key: key } });
     if (isMeshError(err, 'OBJECT_NOT_FOUND') || isMeshError(err, 'VERSION_NOT_FOUND')) {
+      // Deleting what does not exist succeeds, unless the request made its existence a condition.
+      if (ifMatch !== '') throw new S3Error('NoSuchKey', { fields: { Key: key } });
       return { deleteMarker: false, versionId: versionId === '' ? undefined : versionId };
     }
     if (isMeshError(err, 'INVALID_VERSION_ID'))
