@@ -53,7 +53,7 @@ export async function copySource(ctx: S3Context, deps: S3Deps): Promise<CopySour
   const srcKey = path.slice(slash + 1);
   const srcCtx: S3Context = { ...ctx, bucket: srcBucketName, key: srcKey, operation: 'GetObject' };
   const bucket = await loadBucket(srcCtx, deps, 'x-amz-source-expected-bucket-owner');
-  const decision = authorize(srcCtx, bucket, 'GetObject', srcKey);
+  const decision = authorize(srcCtx, bucket, 'GetObject', srcKey, versionId !== '');
   const version = await loadVersion(srcCtx, deps, srcBucketName, srcKey, versionId).catch((err: unknown) => {
     const shown = hideMissing(srcCtx, bucket, decision, err);
     if (shown instanceof S3Error && shown.code === 'MethodNotAllowed') {

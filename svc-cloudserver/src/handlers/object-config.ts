@@ -8,7 +8,7 @@ import { renderAccessControlPolicy } from '../config/acl.js';
 import { parseLegalHold, parseRetention, renderLegalHold, renderRetention } from '../config/object-lock.js';
 import { parseTagging, renderTagging, tagsToRecord } from '../config/tagging.js';
 import { authorizedBucket, bucketForObjectRead, hideMissing, isVersioned, objectKey, type Bucket } from '../s3/access.js';
-import { aclsDisabledFor, authorizeObject, checkGovernanceBypass, objectAcl } from '../s3/authorize.js';
+import { aclsDisabledFor, authorizeObject, checkGovernanceBypass, objectAcl, type TagConditions } from '../s3/authorize.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { aclFromRequest } from './bucket-config.js';
@@ -50,8 +50,12 @@ function versionHeader(bucket: Bucket, v: metadataV1Metadata.ObjectVersion): Rec
   return isVersioned(bucket) ? { 'x-amz-version-id': v.versionId } : {};
 }
 
-async function readable(ctx: S3Context, deps: S3Deps): Promise<{ bucket: Bucket; v: metadataV1Metadata.ObjectVersion }> {
-  const { bucket, decision } = await bucketForObjectRead(ctx, deps);
+async function readable(
+  ctx: S3Context,
+  deps: S3Deps,
+  tags?: TagConditions,
+): Promise<{ bucket: Bucket; v: metadataV1Metadata.ObjectVersion }> {
+  const { bucket, decision } = await bucketForObjectRead(ctx, deps, tags);
   const v = await loadVersion(ctx, deps, bucket.name, objectKey(ctx), ctx.query.get('versionId') ?? '').catch((err: unknown) => {
     throw hideMissing(ctx, bucket, decision, err);
   });
@@ -67,9 +71,10 @@ export const getObjectTagging: S3Handler = async (ctx, deps) => {
 // A delete marker has no tags: naming it is MethodNotAllowed, a key whose latest version is one
 // is NoSuchKey (loadVersion through `readable`), as for GetObjectTagging.
 export const putObjectTagging: S3Handler = async (ctx, deps) => {
-  const { bucket } = await readable(ctx, deps);
-  const tags = parseTagging(await readCheckedBody(ctx, 64 * 1024), { target: 'object' });
-  const v = await update(ctx, deps, bucket, { replaceTags: true, tags: tagsToRecord(tags) });
+  // The body first: the policy may name the tags it sets (s3:RequestObjectTag).
+  const tags = tagsToRecord(parseTagging(await readCheckedBody(ctx, 64 * 1024), { target: 'object' }));
+  const { bucket } = await readable(ctx, deps, { request: tags });
+  const v = await update(ctx, deps, bucket, { replaceTags: true, tags });
   sendEmpty(ctx, 200, versionHeader(bucket, v));
 };
 

@@ -4,7 +4,7 @@ import { metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { S3Error } from '../errors/s3-errors.js';
 import { matchCors, type CorsConfiguration } from '../config/cors.js';
-import { authorize, type Decision } from './authorize.js';
+import { authorize, type Decision, type TagConditions } from './authorize.js';
 import type { Identity, S3Context } from './context.js';
 import type { S3Deps } from './deps.js';
 
@@ -55,9 +55,13 @@ export async function authorizedBucket(ctx: S3Context, deps: S3Deps): Promise<Bu
 }
 
 /** For object reads: the bucket and the decision, which the object's ACL may complete (authorizeObject). */
-export async function bucketForObjectRead(ctx: S3Context, deps: S3Deps): Promise<{ bucket: Bucket; decision: Decision }> {
+export async function bucketForObjectRead(
+  ctx: S3Context,
+  deps: S3Deps,
+  tags?: TagConditions,
+): Promise<{ bucket: Bucket; decision: Decision }> {
   const bucket = await loadBucket(ctx, deps);
-  return { bucket, decision: authorize(ctx, bucket) };
+  return { bucket, decision: authorize(ctx, bucket, undefined, undefined, undefined, tags) };
 }
 
 /** Headers `loadVersion` sets when it meets a delete marker. */

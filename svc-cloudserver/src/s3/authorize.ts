@@ -7,6 +7,7 @@ import { S3Error } from '../errors/s3-errors.js';
 import { aclAllows, type AccessControlPolicy, type AclPermission } from '../config/acl.js';
 import { aclsDisabled, type OwnershipControls } from '../config/ownership.js';
 import { evaluatePolicy, type BucketPolicy } from '../config/policy.js';
+import { parseTaggingHeader, tagsToRecord } from '../config/tagging.js';
 import type { Operation } from '../routes/route.js';
 import type { S3Context } from './context.js';
 
@@ -139,8 +140,38 @@ export function writerOwner(ctx: S3Context, bucket: Bucket): { ownerId: string; 
   return { ownerId: ctx.identity.accountId, ownerDisplayName: ctx.identity.displayName };
 }
 
-function conditions(ctx: S3Context): Record<string, string> {
-  const out: Record<string, string> = {
+/** Object tags a policy's conditions can name. */
+export interface TagConditions {
+  /** The tags of the version the request acts on: `s3:ExistingObjectTag/<key>`. */
+  readonly existing?: Readonly<Record<string, string>> | undefined;
+  /** The tags the request sets (`s3:RequestObjectTag/<key>`, `s3:RequestObjectTagKeys`); default: its `x-amz-tagging` header. */
+  readonly request?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Operations S3 evaluates `s3:ExistingObjectTag` for: those acting on one existing version. */
+const EXISTING_TAG_OPERATIONS: ReadonlySet<Operation> = new Set([
+  'GetObject',
+  'HeadObject',
+  'GetObjectAttributes',
+  'GetObjectTagging',
+  'PutObjectTagging',
+  'DeleteObjectTagging',
+  'GetObjectAcl',
+  'PutObjectAcl',
+]);
+
+function requestTags(ctx: S3Context): Record<string, string> | undefined {
+  const header = ctx.headers['x-amz-tagging'];
+  if (header === undefined) return undefined;
+  try {
+    return tagsToRecord(parseTaggingHeader(header));
+  } catch {
+    return undefined; // the handler refuses the header with its own error
+  }
+}
+
+function conditions(ctx: S3Context, tags: TagConditions = {}): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {
     'aws:SourceIp': (ctx.req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     'aws:SecureTransport': 'false',
     'aws:CurrentTime': new Date().toISOString(),
@@ -172,14 +203,30 @@ function conditions(ctx: S3Context): Record<string, string> {
   }
   const versionId = ctx.query.get('versionId');
   if (versionId !== null) out['s3:VersionId'] = versionId;
+  for (const [key, value] of Object.entries(tags.existing ?? {})) out[`s3:ExistingObjectTag/${key}`] = value;
+  const requested = tags.request ?? requestTags(ctx);
+  if (requested !== undefined) {
+    for (const [key, value] of Object.entries(requested)) out[`s3:RequestObjectTag/${key}`] = value;
+    out['s3:RequestObjectTagKeys'] = Object.keys(requested);
+  }
   return out;
 }
 
-export type Decision = 'granted' | 'object-acl';
+/** A decision that needs the version's tags (the policy names `s3:ExistingObjectTag`): `authorizeObject` makes it. */
+export interface DeferredDecision {
+  readonly bucket: Bucket;
+  readonly operation: Operation;
+  readonly key: string | undefined;
+  readonly ofVersion: boolean;
+  readonly request: TagConditions['request'];
+}
+
+export type Decision = 'granted' | 'object-acl' | DeferredDecision;
 
 /**
  * Decides a request on `bucket`. Throws AccessDenied when refused; answers 'object-acl' when the
- * object's own ACL decides (object reads), for the handler to call `authorizeObject`.
+ * object's own ACL decides (object reads), or a deferred decision when the policy's conditions
+ * name the object's tags, for the handler to call `authorizeObject` once it has the version.
  */
 export function authorize(
   ctx: S3Context,
@@ -188,12 +235,16 @@ export function authorize(
   key: string | undefined = ctx.key,
   /** The request names a version (its `versionId`, or a DeleteObjects entry's): S3's version action is checked. */
   ofVersion = ctx.query.get('versionId') !== null,
+  tags: TagConditions = {},
 ): Decision {
   const rule = OPERATION_RULES[operation];
   const isOwner = ctx.identity !== undefined && ctx.identity.accountId === bucket.ownerId;
   if (isOwner && OWNER_ALWAYS.has(operation)) return 'granted';
+  if (tags.existing === undefined && EXISTING_TAG_OPERATIONS.has(operation) && namesExistingTags(bucket)) {
+    return { bucket, operation, key, ofVersion, request: tags.request };
+  }
   const action = (ofVersion ? VERSION_ACTIONS[operation] : undefined) ?? rule.action;
-  const decision = policyDecision(ctx, bucket, action, key);
+  const decision = policyDecision(ctx, bucket, action, key, tags);
   if (decision === 'deny') throw new S3Error('AccessDenied');
   if (decision === 'allow') return 'granted';
   if (isOwner) {
@@ -213,14 +264,24 @@ export function authorize(
   throw new S3Error('AccessDenied');
 }
 
-function policyDecision(ctx: S3Context, bucket: Bucket, action: string, key: string | undefined): 'allow' | 'deny' | undefined {
+function namesExistingTags(bucket: Bucket): boolean {
+  return bucket.attributes['policy']?.toLowerCase().includes('s3:existingobjecttag/') === true;
+}
+
+function policyDecision(
+  ctx: S3Context,
+  bucket: Bucket,
+  action: string,
+  key: string | undefined,
+  tags: TagConditions = {},
+): 'allow' | 'deny' | undefined {
   const policy = parseDoc<BucketPolicy>(bucket.attributes['policy']);
   if (policy === undefined) return undefined;
   const decision = evaluatePolicy(policy, {
     principal: ctx.identity === undefined ? 'anonymous' : { accountId: ctx.identity.accountId },
     action,
     resource: key === undefined ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`,
-    conditions: conditions(ctx),
+    conditions: conditions(ctx, tags),
   });
   return decision === 'allow' || decision === 'deny' ? decision : undefined;
 }
@@ -237,13 +298,17 @@ export function checkGovernanceBypass(ctx: S3Context, bucket: Bucket, key: strin
   return true;
 }
 
-/** For object reads the bucket rules left to the object: its ACL decides. */
+/** For object operations the bucket rules left to the object: the policy with its tags, then its ACL. */
 export function authorizeObject(
   ctx: S3Context,
   decision: Decision,
   v: metadataV1Metadata.ObjectVersion,
   operation: Operation = ctx.operation,
 ): void {
+  if (typeof decision === 'object') {
+    const { bucket, operation: op, key, ofVersion, request } = decision;
+    decision = authorize(ctx, bucket, op, key, ofVersion, { existing: v.tags, request });
+  }
   if (decision === 'granted') return;
   const rule = OPERATION_RULES[operation];
   if (rule.acl === undefined) throw new S3Error('AccessDenied');

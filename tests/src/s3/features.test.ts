@@ -440,6 +440,75 @@ describe('access control', () => {
     assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'policy', Key: 'secret/b' }))), 'secret b');
   });
 
+  it("policy conditions on object tags: the version's tags (s3:ExistingObjectTag) and the tags a request sets (s3:RequestObjectTag)", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'tag-policy' }));
+    for (const [Key, Tagging] of [
+      ['open', 'visibility=public&project=z'],
+      ['closed', 'visibility=private&project=z'],
+      ['plain', 'project=z'],
+    ] as const) {
+      await s3.send(new PutObjectCommand({ Bucket: 'tag-policy', Key, Body: Key, Tagging }));
+    }
+    const objects = 'arn:aws:s3:::tag-policy/*';
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: objects,
+          Condition: { StringEquals: { 's3:ExistingObjectTag/visibility': 'public' } },
+        },
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: ['s3:GetObject', 's3:GetObjectTagging'],
+          Resource: objects,
+          Condition: { StringEquals: { 's3:ExistingObjectTag/visibility': 'private' } },
+        },
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: ['s3:PutObject', 's3:PutObjectTagging'],
+          Resource: objects,
+          Condition: { Null: { 's3:RequestObjectTag/project': 'true' } },
+        },
+      ],
+    };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'tag-policy', Policy: JSON.stringify(policy) }));
+    // Anonymous: only the version tagged public.
+    assert.equal(await (await fetch(`${stack.s3}/tag-policy/open`)).text(), 'open');
+    assert.equal((await fetch(`${stack.s3}/tag-policy/plain`)).status, 403);
+    assert.equal((await fetch(`${stack.s3}/tag-policy/closed`)).status, 403);
+    // The owner: the Deny on private versions holds for reads, heads, tag reads and as a copy source.
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'tag-policy', Key: 'plain' }))), 'plain');
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'tag-policy', Key: 'closed' })))).code, 'AccessDenied');
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'tag-policy', Key: 'closed' })))).status, 403);
+    assert.equal((await s3Error(s3.send(new GetObjectTaggingCommand({ Bucket: 'tag-policy', Key: 'closed' })))).code, 'AccessDenied');
+    const copy = s3.send(
+      new CopyObjectCommand({ Bucket: 'tag-policy', Key: 'copy', CopySource: 'tag-policy/closed', Tagging: 'project=z' }),
+    );
+    assert.equal((await s3Error(copy)).code, 'AccessDenied');
+    // Writes must carry a project tag: in x-amz-tagging, or in the PutObjectTagging body.
+    assert.equal((await s3Error(s3.send(new PutObjectCommand({ Bucket: 'tag-policy', Key: 'new', Body: 'x' })))).code, 'AccessDenied');
+    await s3.send(new PutObjectCommand({ Bucket: 'tag-policy', Key: 'new', Body: 'x', Tagging: 'project=y' }));
+    const untagged = s3.send(
+      new PutObjectTaggingCommand({ Bucket: 'tag-policy', Key: 'plain', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } }),
+    );
+    assert.equal((await s3Error(untagged)).code, 'AccessDenied');
+    const tagSet = [
+      { Key: 'project', Value: 'z' },
+      { Key: 'visibility', Value: 'private' },
+    ];
+    await s3.send(new PutObjectTaggingCommand({ Bucket: 'tag-policy', Key: 'plain', Tagging: { TagSet: tagSet } }));
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'tag-policy', Key: 'plain' })))).code, 'AccessDenied');
+    // A missing key stays NoSuchKey for the owner, who may list the bucket.
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'tag-policy', Key: 'none' })))).code, 'NoSuchKey');
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'tag-policy' }));
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'tag-policy', Key: 'closed' }))), 'closed');
+  });
+
   it('the owner keeps the policy operations under a Deny-all; version actions and the governance bypass are their own actions', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'lockout', ObjectLockEnabledForBucket: true }));
     const v1 = (await s3.send(new PutObjectCommand({ Bucket: 'lockout', Key: 'k', Body: 'one' }))).VersionId!;
