@@ -115,6 +115,11 @@ test('canned ACLs expand to grants', () => {
       .map((g) => g.permission),
     ['WRITE', 'READ_ACP'],
   );
+  // S3's aws-exec-read: READ for the canonical user Amazon EC2 fetches AMI bundles as.
+  assert.deepEqual(cannedAcl('aws-exec-read', { owner }).grants[1], {
+    grantee: { type: 'CanonicalUser', id: '6aa5a366c34c1cbe25dc49211496e913e0351eb0e8c37aa3477e40942ec6b97c', displayName: 'za-team' },
+    permission: 'READ',
+  });
 });
 
 test('ACL headers: canned, grants, both, invalid', () => {

@@ -157,6 +157,7 @@ export const CANNED_ACLS = [
   'bucket-owner-read',
   'bucket-owner-full-control',
   'log-delivery-write',
+  'aws-exec-read',
 ] as const;
 export type CannedAcl = (typeof CANNED_ACLS)[number];
 
@@ -176,6 +177,9 @@ function userGrant(u: AclOwner, permission: AclPermission): Grant {
 function groupGrant(uri: string, permission: AclPermission): Grant {
   return { grantee: { type: 'Group', uri }, permission };
 }
+
+/** The canonical user `aws-exec-read` grants READ to (Amazon EC2, which fetches AMI bundles), as S3 shows it. */
+const EC2_BUNDLE_READER: AclOwner = { id: '6aa5a366c34c1cbe25dc49211496e913e0351eb0e8c37aa3477e40942ec6b97c', displayName: 'za-team' };
 
 /** The grants a canned ACL stands for (the owner always gets FULL_CONTROL). */
 export function cannedAcl(name: CannedAcl, ctx: AclContext): AccessControlPolicy {
@@ -201,6 +205,9 @@ export function cannedAcl(name: CannedAcl, ctx: AclContext): AccessControlPolicy
       break;
     case 'log-delivery-write':
       grants.push(groupGrant(LOG_DELIVERY_URI, 'WRITE'), groupGrant(LOG_DELIVERY_URI, 'READ_ACP'));
+      break;
+    case 'aws-exec-read':
+      grants.push(userGrant(EC2_BUNDLE_READER, 'READ'));
       break;
   }
   return { owner: ctx.owner, grants };
