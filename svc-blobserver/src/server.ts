@@ -111,8 +111,8 @@ export function createAzureHandler(deps: AzureDeps): EdgeHandler {
   };
 }
 
-/** Operations that create a blob, where x-ms-access-tier sets its tier. */
-const TIERED_WRITES = new Set(['PutBlob', 'PutBlockList', 'CopyBlob', 'CopyBlobFromURL', 'PutBlobFromURL']);
+/** Operations that create a blob, where x-ms-access-tier sets its tier, and Set Blob Tier. */
+const TIERED_WRITES = new Set(['PutBlob', 'PutBlockList', 'CopyBlob', 'CopyBlobFromURL', 'PutBlobFromURL', 'SetBlobTier']);
 const TIERS = new Set(['Hot', 'Cool', 'Cold', 'Archive']);
 
 /**

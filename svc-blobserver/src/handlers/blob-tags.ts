@@ -1,7 +1,8 @@
 // Get Blob Tags and Set Blob Tags (`comp=tags`): a blob's index tags are the object's tags, the
 // ones S3 GetObjectTagging / PutObjectTagging read and write. Setting them replaces the whole set
 // and changes neither the blob's ETag nor its Last-Modified, as in Azure; `x-ms-if-tags` makes
-// either operation conditional on the current tags (412 ConditionNotMet).
+// either operation conditional on the current tags (412 ConditionNotMet); a given `x-ms-lease-id`
+// must name the blob's active lease.
 import { metadataV1MetadataService, type metadataV1Metadata } from '@zenko/gen';
 import { isMeshError } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
@@ -34,6 +35,7 @@ export const getBlobTags: AzureHandler = async (ctx, deps) => {
   await drain(ctx);
   const v = await loadBlob(deps, bucket.name, key);
   checkIfTags(ctx, v);
+  checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   sendXml(ctx, 200, blobTagsXml(new Map(sortedTags(v.tags))));
 };
 

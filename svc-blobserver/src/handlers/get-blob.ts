@@ -1,12 +1,12 @@
 // Get Blob, Get Blob Properties (HEAD) and Get Blob Metadata: the latest version with
 // conditional headers (304 / 412), ranges (`x-ms-range` or `Range`), the MD5 of a range on
-// request (`x-ms-range-get-content-md5`, at most 4 MiB), and a service SAS's response header
+// request (`x-ms-range-get-content-md5`) or its CRC64 (`x-ms-range-get-content-crc64`; at most
+// 4 MiB), and a service SAS's response header
 // overrides (`rscc`, `rsct`, …).
-import { createHash } from 'node:crypto';
 import { responseSink } from '@zenko/mesh';
 import { authorizedContainer, blobName } from '../azure/access.js';
 import { blobBytes, loadBlob, prefetchBlob, sendBlobBytes } from '../azure/blob-data.js';
-import { blobConditionState, blobEtag, blobHeaders, contentMd5 } from '../azure/blob-state.js';
+import { azureCrc64, blobConditionState, blobEtag, blobHeaders, contentMd5 } from '../azure/blob-state.js';
 import { baseHeaders, drain, sendEmpty, type AzureContext } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { checkReadLease, leaseOf } from '../azure/lease.js';
@@ -14,7 +14,8 @@ import { AzureError } from '../errors/azure-errors.js';
 import { checkConditions } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { metadataHeaders } from '../protocol/metadata.js';
-import { checkRangeMd5, parseRangeHeaders, resolveRange, type ResolvedRange } from '../protocol/range.js';
+import { createHasher } from '@zenko/svc-cloudserver/local-data';
+import { parseRangeHeaders, rangeDigest, resolveRange, type ResolvedRange } from '../protocol/range.js';
 
 function sasOverrides(ctx: AzureContext): Record<string, string> {
   return ctx.identity.kind === 'serviceSas' ? { ...ctx.identity.responseHeaders } : {};
@@ -47,7 +48,7 @@ export const getBlob: AzureHandler = async (ctx, deps) => {
     requested === undefined || (v.size === 0 && requested.start === 0 && requested.header === 'range')
       ? undefined
       : resolveRange(requested, v.size);
-  const rangeMd5 = checkRangeMd5(ctx.headers, range);
+  const digest = rangeDigest(ctx.headers, range);
   headers['content-length'] = String(range?.length ?? v.size);
   if (range !== undefined) {
     headers['content-range'] = range.contentRange;
@@ -61,10 +62,11 @@ export const getBlob: AzureHandler = async (ctx, deps) => {
     ctx.res.end();
     return;
   }
-  if (rangeMd5) {
-    // At most 4 MiB: read it whole to send its MD5 before the bytes.
+  if (digest !== undefined) {
+    // At most 4 MiB: read it whole to send its digest before the bytes.
     const body = await readAll(blobBytes(deps, v.data, range));
-    headers['content-md5'] = createHash('md5').update(body).digest('base64');
+    if (digest === 'md5') headers['content-md5'] = createHasher('md5').update(body).digest().toString('base64');
+    else headers['x-ms-content-crc64'] = azureCrc64(createHasher('crc64nvme').update(body).digest().toString('base64'));
     ctx.res.writeHead(status, headers);
     ctx.res.end(body);
     return;

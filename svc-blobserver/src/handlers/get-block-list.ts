@@ -1,13 +1,17 @@
 // Get Block List: the committed blocks (the pieces of the latest version that carry a block ID)
 // and/or the uncommitted ones (`blocklisttype=committed|uncommitted|all`, default committed).
+// A given `x-ms-lease-id` must name the blob's active lease, and `x-ms-if-tags` must match its
+// tags, as for Get Blob.
 import { authorizedContainer, blobName } from '../azure/access.js';
 import { currentBlob } from '../azure/blob-data.js';
 import { blobEtag } from '../azure/blob-state.js';
 import { drain, sendXml } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
+import { checkReadLease, leaseOf } from '../azure/lease.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { blockListXml, type BlockInfo } from '../xml/responses.js';
+import { checkIfTags } from './blob-tags.js';
 
 export const getBlockList: AzureHandler = async (ctx, deps) => {
   const bucket = await authorizedContainer(ctx, deps);
@@ -20,6 +24,10 @@ export const getBlockList: AzureHandler = async (ctx, deps) => {
     });
   }
   const v = await currentBlob(deps, bucket.name, key);
+  if (v !== undefined) {
+    checkIfTags(ctx, v);
+    checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
+  }
   const uncommitted =
     type === 'committed'
       ? undefined

@@ -29,6 +29,7 @@ import { putBlockFromUrl } from './put-block-from-url.js';
 import { putBlockList } from './put-block-list.js';
 import { getBlobServiceProperties, setBlobServiceProperties } from './service-properties.js';
 import { setBlobMetadata, setBlobProperties } from './set-blob-properties.js';
+import { setBlobTier } from './set-blob-tier.js';
 
 export const HANDLERS: Partial<Record<OperationName, AzureHandler>> = {
   GetAccountInformation: getAccountInformation,
@@ -47,6 +48,7 @@ export const HANDLERS: Partial<Record<OperationName, AzureHandler>> = {
   GetBlobMetadata: getBlobMetadata,
   SetBlobProperties: setBlobProperties,
   SetBlobMetadata: setBlobMetadata,
+  SetBlobTier: setBlobTier,
   DeleteBlob: deleteBlob,
   PutBlock: putBlock,
   PutBlockList: putBlockList,

@@ -42,11 +42,23 @@ test('If-None-Match and If-Modified-Since: 304 for GET and HEAD, 412 for writes'
   assert.equal(outcome('PUT', { 'if-modified-since': after }), 412);
 });
 
-test('precedence: If-Match over If-Unmodified-Since, If-None-Match over If-Modified-Since; bad dates ignored', () => {
+test('writes: If-Match over If-Unmodified-Since, If-None-Match over If-Modified-Since; bad dates ignored', () => {
   assert.equal(outcome('PUT', { 'if-match': '"0x8DBB"', 'if-unmodified-since': before }), 200);
-  assert.equal(outcome('GET', { 'if-none-match': '"other"', 'if-modified-since': after }), 200);
+  assert.equal(outcome('PUT', { 'if-none-match': '"other"', 'if-modified-since': after }), 200);
+  assert.equal(outcome('PUT', { 'if-none-match': '"0x8DBB"', 'if-modified-since': before }), 412);
   assert.equal(outcome('GET', { 'if-match': '"other"', 'if-none-match': '"0x8DBB"' }), 412);
   assert.equal(outcome('GET', { 'if-modified-since': 'yesterday' }), 200);
+});
+
+test('reads combine every condition: If-Match && If-Unmodified-Since && (If-None-Match || If-Modified-Since)', () => {
+  for (const method of ['GET', 'HEAD']) {
+    assert.equal(outcome(method, { 'if-match': '"0x8DBB"', 'if-unmodified-since': before }), 412);
+    assert.equal(outcome(method, { 'if-match': '"0x8DBB"', 'if-unmodified-since': after }), 200);
+    assert.equal(outcome(method, { 'if-none-match': '"0x8DBB"', 'if-modified-since': before }), 200);
+    assert.equal(outcome(method, { 'if-none-match': '"other"', 'if-modified-since': after }), 200);
+    assert.equal(outcome(method, { 'if-none-match': '"0x8DBB"', 'if-modified-since': after }), 304);
+    assert.equal(outcome(method, { 'if-match': '"0x8DBB"', 'if-none-match': '"0x8DBB"', 'if-modified-since': before }), 200);
+  }
 });
 
 test('missing resources: If-Match fails, If-None-Match: * lets a create through', () => {

@@ -1,7 +1,10 @@
 /**
  * Conditional headers (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since) evaluated
- * against the current state of a blob or container, in the precedence of RFC 9110 §13.2.2 that
- * Azure follows: If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since.
+ * against the current state of a blob or container. Writes follow the precedence of RFC 9110
+ * §13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since. Reads
+ * (Get Blob, Get Blob Properties) combine every condition given as Azure does since 2013-08-15:
+ * If-Match && If-Unmodified-Since && (If-None-Match || If-Modified-Since), so a proxy adding a
+ * condition never overrides the client's.
  *
  * A failed condition → ConditionNotMet: 412 for writes, 304 (no body) for GET and HEAD when the
  * failing condition is If-None-Match or If-Modified-Since. Dates compare at second precision.
@@ -59,19 +62,25 @@ export function checkConditions(method: string, headers: ConditionHeaders, resou
     if (resource?.tags === undefined || !matchesTags(query.expression, resource.tags.tags, resource.tags.container)) throw failed(false);
   }
 
+  const unmodifiedSince = dateOf(headers['if-unmodified-since']);
+  const modifiedSince = dateOf(headers['if-modified-since']);
   if (ifMatch !== undefined) {
     if (resource === undefined || !matchesAny(ifMatch, resource.etag)) throw failed(false);
-  } else {
-    const since = headers['if-unmodified-since'];
-    const t = since === undefined ? undefined : parseRfc1123(since);
-    if (t !== undefined && resource !== undefined && seconds(resource.lastModified) > seconds(t)) throw failed(false);
+  }
+  if (unmodifiedSince !== undefined && (ifMatch === undefined || read) && resource !== undefined) {
+    if (seconds(resource.lastModified) > seconds(unmodifiedSince)) throw failed(false);
   }
   if (resource === undefined) return;
-  if (ifNoneMatch !== undefined) {
-    if (matchesAny(ifNoneMatch, resource.etag)) throw failed(true);
-  } else {
-    const since = headers['if-modified-since'];
-    const t = since === undefined ? undefined : parseRfc1123(since);
-    if (t !== undefined && seconds(resource.lastModified) <= seconds(t)) throw failed(true);
+  const noneMatchHolds = ifNoneMatch === undefined ? undefined : !matchesAny(ifNoneMatch, resource.etag);
+  const modifiedHolds = modifiedSince === undefined ? undefined : seconds(resource.lastModified) > seconds(modifiedSince);
+  if (read) {
+    if ((noneMatchHolds ?? modifiedHolds ?? true) || (modifiedHolds ?? false)) return;
+    throw failed(true);
   }
+  if (noneMatchHolds ?? modifiedHolds ?? true) return;
+  throw failed(true);
+}
+
+function dateOf(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : parseRfc1123(value);
 }

@@ -85,7 +85,7 @@ export const OPERATIONS = {
   AbortCopyBlob: { supported: true, sas: write },
   SnapshotBlob: { supported: false, sas: create },
   UndeleteBlob: { supported: false, sas: write },
-  SetBlobTier: { supported: false, sas: write },
+  SetBlobTier: { supported: true, sas: write },
   SetBlobExpiry: { supported: false, sas: noSas },
   SetBlobImmutabilityPolicy: { supported: false, sas: { account: account('o', 'i'), service: service('i') } },
   DeleteBlobImmutabilityPolicy: { supported: false, sas: { account: account('o', 'i'), service: service('i') } },

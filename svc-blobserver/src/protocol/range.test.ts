@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AzureError, type AzureErrorCode } from '../errors/azure-errors.js';
-import { checkRangeMd5, parseRangeHeaders, resolveRange } from './range.js';
+import { parseRangeHeaders, rangeDigest, resolveRange } from './range.js';
 
 function throwsWith(code: AzureErrorCode, fn: () => unknown): void {
   assert.throws(fn, (e: unknown) => e instanceof AzureError && e.code === code, code);
@@ -40,11 +40,18 @@ test('resolves against the blob size', () => {
   throwsWith('InvalidRange', () => resolveRange({ start: 0, end: 0, header: 'x-ms-range' }, 0));
 });
 
-test('x-ms-range-get-content-md5 needs a range of at most 4 MiB', () => {
+test('x-ms-range-get-content-md5 / -crc64 need a range of at most 4 MiB, and not both', () => {
   const small = resolveRange({ start: 0, end: 4 * 1024 * 1024 - 1, header: 'x-ms-range' }, 10 * 1024 * 1024);
   const big = resolveRange({ start: 0, end: 4 * 1024 * 1024, header: 'x-ms-range' }, 10 * 1024 * 1024);
-  assert.equal(checkRangeMd5({}, small), false);
-  assert.equal(checkRangeMd5({ 'x-ms-range-get-content-md5': 'true' }, small), true);
-  throwsWith('OutOfRangeInput', () => checkRangeMd5({ 'x-ms-range-get-content-md5': 'true' }, big));
-  throwsWith('OutOfRangeInput', () => checkRangeMd5({ 'x-ms-range-get-content-md5': 'true' }, undefined));
+  assert.equal(rangeDigest({}, small), undefined);
+  assert.equal(rangeDigest({ 'x-ms-range-get-content-md5': 'false' }, small), undefined);
+  assert.equal(rangeDigest({ 'x-ms-range-get-content-md5': 'true' }, small), 'md5');
+  assert.equal(rangeDigest({ 'x-ms-range-get-content-crc64': 'TRUE' }, small), 'crc64');
+  for (const header of ['x-ms-range-get-content-md5', 'x-ms-range-get-content-crc64']) {
+    throwsWith('OutOfRangeInput', () => rangeDigest({ [header]: 'true' }, big));
+    throwsWith('OutOfRangeInput', () => rangeDigest({ [header]: 'true' }, undefined));
+  }
+  throwsWith('InvalidHeaderValue', () =>
+    rangeDigest({ 'x-ms-range-get-content-md5': 'true', 'x-ms-range-get-content-crc64': 'true' }, small),
+  );
 });

@@ -65,13 +65,31 @@ export function resolveRange(range: ByteRange, size: number): ResolvedRange {
   return { start: range.start, end, length: end - range.start + 1, contentRange: `bytes ${range.start}-${end}/${size}` };
 }
 
-/** `x-ms-range-get-content-md5: true` is allowed only for ranges of at most 4 MiB. */
-export const MAX_RANGE_MD5_BYTES = 4 * 1024 * 1024;
+/** `x-ms-range-get-content-md5` / `-crc64: true` are allowed only for ranges of at most 4 MiB. */
+export const MAX_RANGE_DIGEST_BYTES = 4 * 1024 * 1024;
 
-export function checkRangeMd5(headers: Readonly<Record<string, string | undefined>>, range: ResolvedRange | undefined): boolean {
-  if (headers['x-ms-range-get-content-md5']?.toLowerCase() !== 'true') return false;
-  if (range === undefined || range.length > MAX_RANGE_MD5_BYTES) {
-    throw new AzureError('OutOfRangeInput', { fields: { HeaderName: 'x-ms-range-get-content-md5' } });
+/**
+ * The digest of the range a read asks for: `x-ms-range-get-content-md5: true` (answered in
+ * Content-MD5) or `x-ms-range-get-content-crc64: true` (in x-ms-content-crc64), never both, and
+ * only with a range of at most 4 MiB.
+ */
+export function rangeDigest(
+  headers: Readonly<Record<string, string | undefined>>,
+  range: ResolvedRange | undefined,
+): 'md5' | 'crc64' | undefined {
+  const md5 = headers['x-ms-range-get-content-md5']?.toLowerCase() === 'true';
+  const crc64 = headers['x-ms-range-get-content-crc64']?.toLowerCase() === 'true';
+  if (md5 && crc64) {
+    throw new AzureError('InvalidHeaderValue', {
+      message: 'x-ms-range-get-content-md5 and x-ms-range-get-content-crc64 cannot both be true.',
+      fields: { HeaderName: 'x-ms-range-get-content-crc64', HeaderValue: headers['x-ms-range-get-content-crc64'] },
+    });
   }
-  return true;
+  if (!md5 && !crc64) return undefined;
+  if (range === undefined || range.length > MAX_RANGE_DIGEST_BYTES) {
+    throw new AzureError('OutOfRangeInput', {
+      fields: { HeaderName: md5 ? 'x-ms-range-get-content-md5' : 'x-ms-range-get-content-crc64' },
+    });
+  }
+  return md5 ? 'md5' : 'crc64';
 }

@@ -34,6 +34,17 @@ async function download(client: ContainerClient, name: string, offset?: number, 
   return client.getBlockBlobClient(name).downloadToBuffer(offset, count);
 }
 
+/** Azure's x-ms-content-crc64: CRC-64/NVME (reflected 0x9a6c9329ac4bc9b5, all-ones init and final XOR), 8 bytes little-endian. */
+function azureCrc64(bytes: Uint8Array): Buffer {
+  let crc = 0xffff_ffff_ffff_ffffn;
+  for (const b of bytes) {
+    crc ^= BigInt(b);
+    for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ 0x9a6c_9329_ac4b_c9b5n : crc >> 1n;
+  }
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64LE(crc ^ 0xffff_ffff_ffff_ffffn);
+  return out;
+}
 describe('put, get, properties, metadata, delete', () => {
   it('upload keeps bytes, content headers and metadata; Content-MD5 is the bytes MD5', async () => {
     const body = randomBytes(100_000);
@@ -74,6 +85,17 @@ describe('put, get, properties, metadata, delete', () => {
     assert.equal(part.contentLength, 100);
     assert.equal(part.contentRange, `bytes 10-109/${body.length}`);
     assert.deepEqual(part.contentMD5 && Buffer.from(part.contentMD5), md5(body.subarray(10, 110)));
+    const crcPart = await blob.download(10, 100, { rangeGetContentCrc64: true });
+    assert.deepEqual(crcPart.contentCrc64 && Buffer.from(crcPart.contentCrc64), azureCrc64(body.subarray(10, 110)));
+    assert.equal(crcPart.contentMD5, undefined);
+    assert.deepEqual(await azureError(blob.download(0, undefined, { rangeGetContentCrc64: true })), {
+      code: 'OutOfRangeInput',
+      status: 400,
+    });
+    assert.deepEqual(await azureError(blob.download(10, 100, { rangeGetContentCrc64: true, rangeGetContentMD5: true })), {
+      code: 'InvalidHeaderValue',
+      status: 400,
+    });
     assert.deepEqual(await azureError(blob.download(400_000, 10)), { code: 'InvalidRange', status: 416 });
   });
 
@@ -216,6 +238,12 @@ describe('features Zenko does not have', () => {
     assert.equal(await blob.exists(), false, 'nothing was written');
     assert.deepEqual(await put({ 'x-ms-access-tier': 'Hot' }), [201, null]);
     assert.deepEqual(await azureError(blob.setAccessTier('Cool')), { code: 'NotImplemented', status: 501 });
+    // Set Blob Tier to Hot, the tier every blob has: accepted, and the blob is unchanged.
+    const etag = (await blob.getProperties()).etag;
+    assert.equal((await blob.setAccessTier('Hot'))._response.status, 200);
+    assert.equal((await blob.getProperties()).etag, etag);
+    const missing = container.getBlockBlobClient('no-such-blob');
+    assert.deepEqual(await azureError(missing.setAccessTier('Hot')), { code: 'BlobNotFound', status: 404 });
   });
 });
 

@@ -166,6 +166,12 @@ describe('Lease Blob', () => {
     assert.deepEqual(await azureError(blob.download(0, undefined, wrong)), mismatch);
     // HEAD answers carry no error body: the status tells.
     assert.equal((await azureError(blob.getProperties(wrong))).status, 412);
+    assert.deepEqual(await azureError(blob.getBlockList('all', wrong)), mismatch);
+    assert.deepEqual(await azureError(blob.getTags(wrong)), mismatch);
+    assert.deepEqual(await azureError(blob.setAccessTier('Hot', wrong)), mismatch);
+    assert.equal((await blob.getBlockList('all', right))._response.status, 200);
+    assert.deepEqual((await blob.getTags(right)).tags, {});
+    await blob.setAccessTier('Hot', right);
 
     // With the id: the writes succeed and the lease stays across an overwrite.
     await blob.setMetadata({ a: 'b' }, right);
