@@ -2,6 +2,7 @@
 // location, with the metadata and tagging directives and the copy-source
 // conditions. Bytes stream from the source's pieces to the target location.
 import { metadataV1Metadata } from '@zenko/gen';
+import { CHECKSUM_ALGORITHMS, CHECKSUM_ELEMENT, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import {
@@ -81,6 +82,20 @@ export async function copySource(ctx: S3Context, deps: S3Deps): Promise<CopySour
   return { bucket, version };
 }
 
+/**
+ * The checksum a copy gets, computed over its bytes as they stream: `x-amz-checksum-algorithm`'s,
+ * else the source's algorithm (a multipart source's COMPOSITE checksum becomes the copy's whole-object one).
+ */
+function copyChecksumAlgorithm(ctx: S3Context, src: metadataV1Metadata.ObjectVersion): ChecksumAlgorithm | undefined {
+  const requested = ctx.headers['x-amz-checksum-algorithm'];
+  if (requested !== undefined) {
+    const algorithm = parseChecksumAlgorithm(requested);
+    if (algorithm === undefined) throw new S3Error('InvalidRequest', { message: `Checksum algorithm ${requested} is not supported.` });
+    return algorithm;
+  }
+  return CHECKSUM_ALGORITHMS.find((a) => src.checksums[a] !== undefined);
+}
+
 export const copyObject: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
@@ -95,7 +110,9 @@ export const copyObject: S3Handler = async (ctx, deps) => {
     throw new S3Error('InvalidArgument', { message: 'Unknown tagging directive.', fields: { ArgumentName: 'x-amz-tagging-directive' } });
   const sameObject = source.bucket.name === bucket.name && src.key === key;
   const newStorageClass = ctx.headers['x-amz-storage-class'] !== undefined;
-  if (sameObject && directive === 'COPY' && !newStorageClass && !isVersioned(bucket)) {
+  const checksumAlgorithm = copyChecksumAlgorithm(ctx, src);
+  const newChecksum = checksumAlgorithm !== undefined && src.checksums[checksumAlgorithm] === undefined;
+  if (sameObject && directive === 'COPY' && !newStorageClass && !newChecksum && !isVersioned(bucket)) {
     throw new S3Error('InvalidRequest', {
       message:
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -110,8 +127,11 @@ export const copyObject: S3Handler = async (ctx, deps) => {
     bucket: bucket.name,
     key,
     size: src.size,
+    checksumAlgorithms: checksumAlgorithm === undefined ? [] : [checksumAlgorithm],
     inline: true,
   });
+  const checksum =
+    checksumAlgorithm === undefined ? undefined : { algorithm: checksumAlgorithm, value: stored.checksums[checksumAlgorithm] ?? '' };
   // A multipart source keeps its ETag; the copy is one piece with the same bytes.
   const etag = src.partsCount > 0 ? src.etag : stored.md5;
   let res;
@@ -127,7 +147,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
         headers: directive === 'REPLACE' ? storedHeaders(ctx.headers) : src.headers,
         userMetadata: directive === 'REPLACE' ? userMetadata(ctx.headers) : src.userMetadata,
         tags: taggingDirective === 'REPLACE' ? parseTaggingHeader(ctx.headers['x-amz-tagging']) : src.tags,
-        checksums: src.partsCount > 0 ? {} : src.checksums,
+        checksums: checksum === undefined ? {} : { [checksum.algorithm]: checksum.value },
         data: [pieceOf(stored)],
         acl,
         ...lock,
@@ -146,9 +166,8 @@ export const copyObject: S3Handler = async (ctx, deps) => {
   if (isVersioned(bucket) && res.object) headers['x-amz-version-id'] = res.object.versionId;
   if (isVersioned(source.bucket)) headers['x-amz-copy-source-version-id'] = src.versionId;
   const w = new XmlWriter();
-  w.open('CopyObjectResult', { xmlns: S3_XMLNS })
-    .leaf('ETag', quoteEtag(etag))
-    .leaf('LastModified', isoDate(res.object?.lastModified))
-    .close();
+  w.open('CopyObjectResult', { xmlns: S3_XMLNS }).leaf('ETag', quoteEtag(etag)).leaf('LastModified', isoDate(res.object?.lastModified));
+  if (checksum !== undefined) w.leaf(CHECKSUM_ELEMENT[checksum.algorithm], checksum.value).leaf('ChecksumType', 'FULL_OBJECT');
+  w.close();
   sendXml(ctx, 200, w.end(), headers);
 };

@@ -2,6 +2,7 @@
 // headers, a byte range or a part number, and response-* overrides.
 import type { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
 import { isMeshError, responseSink } from '@zenko/mesh';
+import { CHECKSUM_ALGORITHMS, checksumHeaderName } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import type { ByteRange } from '../data/backend.js';
 import { bucketForObjectRead, bucketName, hideMissing, isVersioned, objectKey } from '../s3/access.js';
@@ -61,6 +62,17 @@ export async function loadVersion(
       });
     throw err;
   }
+}
+
+/** The response headers of the checksums UploadPart stored for part `n` (kept on the part's first piece). */
+function partChecksumHeaders(v: metadataV1Metadata.ObjectVersion, n: number): Record<string, string> {
+  const checksums = v.data.find((p) => p.partNumber === n)?.checksums ?? {};
+  const out: Record<string, string> = {};
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    const value = checksums[algorithm];
+    if (value !== undefined) out[checksumHeaderName(algorithm)] = value;
+  }
+  return out;
 }
 
 /** The byte range of part `n` of a multipart object (a single-part object has part 1). */
@@ -145,8 +157,13 @@ const getOrHead: S3Handler = async (ctx, deps) => {
   const status = range ? 206 : 200;
   if (range) {
     headers['content-range'] = `bytes ${range.start}-${range.end}/${v.size}`;
-    // Stored checksums cover the whole object: a part of it is sent without them, as S3 does.
-    for (const name of Object.keys(headers)) if (name.startsWith('x-amz-checksum-')) delete headers[name];
+    // Stored checksums cover the whole object: a range of it is sent without them, as S3 does;
+    // a part of a multipart object with the part's own (UploadPart's) checksum, when asked for.
+    const whole = partNumber !== null && v.partsCount === 0;
+    if (!whole) for (const name of Object.keys(headers)) if (name.startsWith('x-amz-checksum-')) delete headers[name];
+    if (partNumber !== null && v.partsCount > 0 && ctx.headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') {
+      Object.assign(headers, partChecksumHeaders(v, Number(partNumber)));
+    }
   }
   headers['content-length'] = String(range ? range.end - range.start + 1 : v.size);
   if (ctx.req.method === 'HEAD' || v.size === 0) {

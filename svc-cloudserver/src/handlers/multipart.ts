@@ -280,13 +280,15 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
   const id = uploadId(ctx);
-  const requested = parseCompleteMultipartUpload(await readCheckedBody(ctx, 4 * 1024 * 1024));
+  // Its x-amz-checksum-* header is the whole object's checksum, checked once the parts are known.
+  const requested = parseCompleteMultipartUpload(await readCheckedBody(ctx, 4 * 1024 * 1024, false, false));
   const parts = requested.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
   const ifNoneMatch = ctx.headers['if-none-match'];
   const upload = await loadUpload(deps, bucket.name, key, id);
   let listed: Promise<Map<number, metadataV1Metadata.Part> | undefined> | undefined;
   const storedParts = () => (listed ??= listAllParts(deps, { bucket: bucket.name, key, uploadId: id }));
   const checksum = await objectChecksum(upload, requested, storedParts);
+  checkObjectChecksum(ctx, checksum);
   const assembled = await assemble(deps, { bucket: bucket.name, key }, upload, storedParts, parts);
   let res;
   try {
@@ -335,6 +337,34 @@ async function listAllParts(
     for (const part of page.parts) stored.set(part.partNumber, part);
     if (!page.isTruncated) return stored;
     marker = page.nextPartNumberMarker;
+  }
+}
+
+/**
+ * CompleteMultipartUpload's `x-amz-checksum-<algorithm>` and `x-amz-checksum-type` state the
+ * object's checksum (for a COMPOSITE one, with or without its `-<parts>` suffix) and type: they
+ * must be the upload's algorithm and type (InvalidRequest, BadDigest) and match what the parts
+ * make (BadDigest).
+ */
+function checkObjectChecksum(
+  ctx: S3Context,
+  checksum: { algorithm: ChecksumAlgorithm; type: ChecksumType; value: string } | undefined,
+): void {
+  const type = ctx.headers['x-amz-checksum-type']?.toUpperCase();
+  if (type !== undefined && type !== checksum?.type) {
+    throw new S3Error('BadDigest', {
+      message: `The upload was created using the ${checksum?.type ?? 'no'} checksum mode. The complete request must use the same checksum mode.`,
+    });
+  }
+  const [algorithm, value] = (Object.entries(digestsOf(ctx).expected().checksums ?? {})[0] ?? []) as [ChecksumAlgorithm?, string?];
+  if (algorithm === undefined || value === undefined) return;
+  if (checksum === undefined || algorithm !== checksum.algorithm) {
+    throw new S3Error('InvalidRequest', {
+      message: `The upload was created using ${checksum ? `a ${checksum.algorithm.toUpperCase()}` : 'no'} checksum. The complete request must use the same checksum algorithm.`,
+    });
+  }
+  if (value !== checksum.value && value !== checksum.value.replace(/-\d+$/, '')) {
+    throw new S3Error('BadDigest', { message: `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.` });
   }
 }
 

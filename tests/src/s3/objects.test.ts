@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  type CompletedPart,
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -58,6 +59,12 @@ async function eventually(what: string, check: () => boolean): Promise<void> {
   assert.ok(check(), what);
 }
 
+/** The base64 CRC32 S3 returns (big-endian). */
+const crc32b64 = (b: Buffer): string => {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(b));
+  return out.toString('base64');
+};
 describe('buckets', () => {
   it('create, head, list, locate, refuse duplicates and non-empty deletes, delete', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'b-lifecycle' }));
@@ -254,6 +261,27 @@ describe('objects', () => {
       'NoSuchKey',
     );
   });
+
+  it("a copy keeps the source's checksum algorithm, or takes x-amz-checksum-algorithm's (also copying an object onto itself)", async () => {
+    const body = Buffer.from('checksummed copy');
+    await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'sum-src', Body: body, ChecksumAlgorithm: 'CRC32' }));
+    const sha256 = createHash('sha256').update(body).digest('base64');
+    const head = (Key: string) => s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key, ChecksumMode: 'ENABLED' }));
+    await s3.send(new CopyObjectCommand({ Bucket: 'b-obj', Key: 'sum-same', CopySource: 'b-obj/sum-src' }));
+    assert.equal((await head('sum-same')).ChecksumCRC32, crc32b64(body));
+    const changed = await s3.send(
+      new CopyObjectCommand({ Bucket: 'b-obj', Key: 'sum-sha', CopySource: 'b-obj/sum-src', ChecksumAlgorithm: 'SHA256' }),
+    );
+    assert.equal(changed.CopyObjectResult?.ChecksumSHA256, sha256);
+    assert.deepEqual([(await head('sum-sha')).ChecksumSHA256, (await head('sum-sha')).ChecksumCRC32], [sha256, undefined]);
+    // In place: a new algorithm is a change S3 accepts.
+    await s3.send(new CopyObjectCommand({ Bucket: 'b-obj', Key: 'sum-src', CopySource: 'b-obj/sum-src', ChecksumAlgorithm: 'SHA256' }));
+    assert.equal((await head('sum-src')).ChecksumSHA256, sha256);
+    const bad = await s3Error(
+      s3.send(new CopyObjectCommand({ Bucket: 'b-obj', Key: 'x', CopySource: 'b-obj/sum-src', ChecksumAlgorithm: 'MD4' as never })),
+    );
+    assert.equal(bad.code, 'InvalidRequest');
+  });
 });
 
 describe('small objects kept in their metadata record (inline)', () => {
@@ -398,6 +426,9 @@ describe('multipart uploads', () => {
     assert.equal(part2.PartsCount, 4);
     assert.equal(part2.ContentLength, 5 * 1024 * 1024);
     assert.equal(part2.ContentRange, `bytes ${5 * 1024 * 1024}-${10 * 1024 * 1024 - 1}/${body.length}`);
+    // The SDK asks for checksums: the part comes with UploadPart's CRC32 of it, which the SDK checks while reading.
+    assert.ok(part2.ChecksumCRC32);
+    assert.ok(Buffer.from(await part2.Body!.transformToByteArray()).equals(body.subarray(5 * 1024 * 1024, 10 * 1024 * 1024)));
     const both = await s3Error(s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'big', PartNumber: 2, Range: 'bytes=0-1' })));
     assert.deepEqual([both.status, both.code], [400, 'InvalidRequest'], 'a part number and a Range together');
     // Part 1 of a single-part object is all of it, as a range (206), with no parts count.
@@ -503,11 +534,6 @@ describe('multipart uploads', () => {
 
   it('multipart checksums: COMPOSITE (lib-storage default CRC32) and FULL_OBJECT, on Complete, HEAD, GetObjectAttributes and ListParts', async () => {
     const MiB = 1024 * 1024;
-    const crc32b64 = (b: Buffer): string => {
-      const out = Buffer.alloc(4);
-      out.writeUInt32BE(crc32(b));
-      return out.toString('base64');
-    };
     // lib-storage asks for CRC32 (COMPOSITE): the checksum of the parts' CRC32s, "-N".
     const body = randomBytes(11 * MiB);
     const parts = [body.subarray(0, 5 * MiB), body.subarray(5 * MiB, 10 * MiB), body.subarray(10 * MiB)];
@@ -524,6 +550,12 @@ describe('multipart uploads', () => {
       attrs.ObjectParts?.Parts?.map((p) => p.ChecksumCRC32),
       parts.map(crc32b64),
     );
+    // One part, with its own checksum when asked (the SDK checks the part's bytes against it); a range has none.
+    const part2 = await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'composite', PartNumber: 2, ChecksumMode: 'ENABLED' }));
+    assert.equal(part2.ChecksumCRC32, crc32b64(parts[1]!));
+    assert.ok(Buffer.from(await part2.Body!.transformToByteArray()).equals(parts[1]!));
+    const ranged = await s3.send(new HeadObjectCommand({ Bucket: 'b-mpu', Key: 'composite', Range: 'bytes=0-9', ChecksumMode: 'ENABLED' }));
+    assert.equal(ranged.ChecksumCRC32, undefined);
 
     // A streamed CRC32C part comes with an x-amz-checksum-crc32c trailer (a name that starts like crc32's).
     const c = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'crc32c', ChecksumAlgorithm: 'CRC32C' }));
@@ -553,7 +585,7 @@ describe('multipart uploads', () => {
     const { UploadId } = await s3.send(
       new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'full', ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }),
     );
-    const sent = [];
+    const sent: CompletedPart[] = [];
     for (const [i, p] of parts.entries()) {
       const r = await s3.send(
         new UploadPartCommand({ Bucket: 'b-mpu', Key: 'full', UploadId, PartNumber: i + 1, Body: p, ChecksumAlgorithm: 'CRC32' }),
@@ -567,9 +599,16 @@ describe('multipart uploads', () => {
       s3.send(new UploadPartCommand({ Bucket: 'b-mpu', Key: 'full', UploadId, PartNumber: 9, Body: 'x', ChecksumAlgorithm: 'SHA256' })),
     );
     assert.deepEqual([mismatch.status, mismatch.code], [400, 'InvalidRequest']);
-    const full = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'full', UploadId, MultipartUpload: { Parts: sent } }),
-    );
+    // Complete may state the whole object's checksum and type: they must be what the parts make.
+    const completeFull = (extra: Record<string, string>) =>
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'full', UploadId, MultipartUpload: { Parts: sent }, ...extra }));
+    const wrongFull = await s3Error(completeFull({ ChecksumCRC32: crc32b64(Buffer.from('not the body')), ChecksumType: 'FULL_OBJECT' }));
+    assert.deepEqual([wrongFull.status, wrongFull.code], [400, 'BadDigest']);
+    const wrongType = await s3Error(completeFull({ ChecksumCRC32: crc32b64(body), ChecksumType: 'COMPOSITE' }));
+    assert.deepEqual([wrongType.status, wrongType.code], [400, 'BadDigest']);
+    const wrongAlgorithm = await s3Error(completeFull({ ChecksumSHA256: createHash('sha256').update(body).digest('base64') }));
+    assert.deepEqual([wrongAlgorithm.status, wrongAlgorithm.code], [400, 'InvalidRequest']);
+    const full = await completeFull({ ChecksumCRC32: crc32b64(body), ChecksumType: 'FULL_OBJECT' });
     assert.deepEqual([full.ChecksumCRC32, full.ChecksumType], [crc32b64(body), 'FULL_OBJECT']);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'b-mpu', Key: 'full', ChecksumMode: 'ENABLED' }));
     assert.equal(got.ChecksumCRC32, crc32b64(body));
