@@ -1,5 +1,6 @@
 // The source of Copy Blob, Copy Blob From URL and Put Block From URL (`x-ms-copy-source`): a blob
-// URL of this same endpoint (any storage account it serves), read as Azure would fetch it:
+// URL of this same server (any storage account it serves, under any name that reaches this
+// machine on the request's port), read as Azure would fetch it:
 //
 // - with the SAS the URL carries (verified for the source account and path, read permission), or
 // - anonymously when its container allows public read access, or
@@ -10,6 +11,8 @@
 // got (404 for a missing or private blob, 403 for a refused SAS), as Azure reports it. The source
 // conditions (`x-ms-source-if-*`, `x-ms-source-if-tags` on the source's index tags included) fail with
 // SourceConditionNotMet.
+import { lookup } from 'node:dns/promises';
+import { networkInterfaces } from 'node:os';
 import type { metadataV1Metadata } from '@zenko/gen';
 import { authenticate } from '../auth/authenticate.js';
 import { assertSasAllows } from '../auth/sas.js';
@@ -48,7 +51,7 @@ function endpointOf(host: string, hostSuffixes: readonly string[]): string {
   return h.slice(h.indexOf('.') + 1);
 }
 
-function parseSourceUrl(ctx: AzureContext, hostSuffixes: readonly string[]): URL {
+function parseSourceUrl(ctx: AzureContext): URL {
   const raw = ctx.headers['x-ms-copy-source'];
   if (raw === undefined || raw === '') throw new AzureError('MissingRequiredHeader', { fields: { HeaderName: 'x-ms-copy-source' } });
   let url: URL;
@@ -60,11 +63,35 @@ function parseSourceUrl(ctx: AzureContext, hostSuffixes: readonly string[]): URL
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new AzureError('InvalidHeaderValue', { fields: { HeaderName: 'x-ms-copy-source', HeaderValue: raw } });
   }
-  const own = ctx.headers['host'] ?? '';
-  if (endpointOf(url.host, hostSuffixes) !== endpointOf(own, hostSuffixes)) {
-    throw new AzureError('NotImplemented', { message: 'Zenko copies only from blobs of its own endpoint.' });
-  }
   return url;
+}
+
+/** Every address of this host's interfaces (loopback included), lower-case. */
+function localAddresses(): Set<string> {
+  const out = new Set(['localhost']);
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address.toLowerCase());
+  return out;
+}
+
+/**
+ * Whether a source URL names this server: the request's own endpoint, or — whatever name the
+ * URL's maker used (`localhost` for `127.0.0.1`, the machine's name or one of its addresses) — a
+ * host that resolves to this machine, on the port the request came in on.
+ */
+async function isThisServer(ctx: AzureContext, url: URL, hostSuffixes: readonly string[]): Promise<boolean> {
+  const own = ctx.headers['host'] ?? '';
+  if (endpointOf(url.host, hostSuffixes) === endpointOf(own, hostSuffixes)) return true;
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  if (port !== ctx.req.socket.localPort) return false;
+  const name = new URL(`http://${endpointOf(url.host, hostSuffixes)}`).hostname.replace(/^\[|\]$/g, '');
+  const local = localAddresses();
+  if (local.has(name) || name.endsWith('.localhost')) return true;
+  try {
+    const resolved = await lookup(name, { all: true });
+    return resolved.length > 0 && resolved.every((a) => local.has(a.address.toLowerCase()));
+  } catch {
+    return false;
+  }
 }
 
 export interface ResolveCopySourceOptions {
@@ -74,7 +101,10 @@ export interface ResolveCopySourceOptions {
 
 /** The source blob of a copy, once the request may read it. */
 export async function resolveCopySource(ctx: AzureContext, deps: AzureDeps, options: ResolveCopySourceOptions): Promise<CopySource> {
-  const url = parseSourceUrl(ctx, deps.config.hostSuffixes);
+  const url = parseSourceUrl(ctx);
+  if (!(await isThisServer(ctx, url, deps.config.hostSuffixes))) {
+    throw new AzureError('NotImplemented', { message: 'Zenko copies only from blobs it serves itself (this endpoint, under any name).' });
+  }
   const address = parseAddress(url.host, url.pathname, { hostSuffixes: deps.config.hostSuffixes });
   if (url.searchParams.has('snapshot') || url.searchParams.has('versionid') || url.searchParams.has('versionId')) {
     throw new AzureError('NotImplemented', { message: 'Copying from snapshots or versions is not implemented by Zenko.' });

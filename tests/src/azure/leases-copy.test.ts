@@ -307,6 +307,19 @@ describe('Copy Blob and Copy Blob From URL', () => {
     // The SAS signature is not shown in the copy source.
     assert.ok(!(props.copySource ?? '').includes('sig='));
 
+    // The same source named another way (localhost for 127.0.0.1, as a URL made elsewhere may say) is still this server's.
+    const aliased = url.replace('//127.0.0.1:', '//localhost:');
+    assert.notEqual(aliased, url);
+    const viaAlias = container.getBlobClient('copy/sync-alias');
+    assert.equal((await viaAlias.syncCopyFromURL(aliased)).copyStatus, 'success');
+    assert.deepEqual(await viaAlias.downloadToBuffer(), body);
+    // Another server (a port this edge does not listen on) is not copied from.
+    const elsewhere = url.replace(/:\d+\//, ':1/');
+    assert.deepEqual(await azureError(container.getBlobClient('copy/elsewhere').syncCopyFromURL(elsewhere)), {
+      code: 'NotImplemented',
+      status: 501,
+    });
+
     await container.getBlobClient('copy/sas-source').delete();
     assert.deepEqual(await target.downloadToBuffer(), body);
   });
