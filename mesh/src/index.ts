@@ -15,6 +15,7 @@ export { batchHandler, coalesce, MAX_BATCH_ITEMS, type BatchResult, type Coalesc
 export { createMetadataClient, type MetadataClient } from './grpc/metadata-client.js';
 export { checkHealth, waitServing, type HealthStatus } from './grpc/health.js';
 export * from './request-id.js';
+export * from './azure-lease.js';
 export { responseSink, sinkAll, type ChunkSink } from './body-sink.js';
 export { parseXml, XmlElement, type ParseXmlOptions, type XmlErrors } from './xml/parser.js';
 export { BOM, escapeXml, escapeXmlText, XmlWriter, type XmlAttributes, type XmlScalar, type XmlWriterOptions } from './xml/writer.js';

@@ -132,7 +132,7 @@ describe('gRPC errors and calls', () => {
 
   it('a handler left out answers UNIMPLEMENTED', async () => {
     const c = client();
-    const err = await c.deleteBucket({ name: 'x' }).catch((e: unknown) => e);
+    const err = await c.deleteBucket({ name: 'x', leaseId: '' }).catch((e: unknown) => e);
     c.close();
     assert.ok(isMeshError(err, 'UNIMPLEMENTED'));
   });

@@ -4,7 +4,7 @@
 // of a blob, and the conditional headers of writes.
 import { metadataV1Metadata, type placementV1DataPlacementService } from '@zenko/gen';
 import type { Readable } from 'node:stream';
-import { isMeshError, sinkAll, type ChunkSink } from '@zenko/mesh';
+import { isMeshError, sinkAll, type ChunkSink, type MeshError } from '@zenko/mesh';
 import { inlineBytes, pieceOf, pieceReads, type PieceRead } from '@zenko/svc-cloudserver/local-data';
 import { AzureError } from '../errors/azure-errors.js';
 import { blobName, containerName } from './access.js';
@@ -218,13 +218,18 @@ export function hasConditions(ctx: AzureContext): boolean {
  * evaluated against the current version; returns what makes the metadata write atomic with the
  * check: the current S3 ETag to expect, or that no blob may exist.
  */
-export function writePreconditions(ctx: AzureContext, current: ObjectVersion | undefined): { ifMatchEtag: string; ifNoneMatch: boolean } {
+export function writePreconditions(
+  ctx: AzureContext,
+  current: ObjectVersion | undefined,
+): { ifMatchEtag: string; ifNoneMatch: boolean; leaseId: string } {
   // Azure: If-None-Match: * on a write to a blob that exists is 409 BlobAlreadyExists, not 412.
   if (ctx.headers['if-none-match']?.trim() === '*' && current !== undefined) throw new AzureError('BlobAlreadyExists');
   checkConditions(ctx.req.method ?? 'PUT', ctx.headers, current && blobConditionState(current));
   return {
     ifMatchEtag: ctx.headers['if-match'] !== undefined && current !== undefined ? current.etag : '',
     ifNoneMatch: ctx.headers['if-none-match']?.trim() === '*',
+    // The lease check is the edge's (its Azure error codes); metadata repeats it in the commit.
+    leaseId: ctx.headers['x-ms-lease-id'] ?? '',
   };
 }
 
@@ -233,7 +238,13 @@ export function preconditionError(err: unknown): unknown {
   if (isMeshError(err, 'PRECONDITION_FAILED')) return new AzureError('ConditionNotMet', { cause: err });
   if (isMeshError(err, 'OBJECT_NOT_FOUND')) return new AzureError('ConditionNotMet', { cause: err });
   if (isMeshError(err, 'BUCKET_NOT_FOUND')) return new AzureError('ContainerNotFound', { cause: err });
+  if (isMeshError(err, 'LEASE_HELD')) return leaseHeldError(err);
   return err;
+}
+
+/** A lease taken between the edge's lease check and the commit: the code Azure gives then. */
+export function leaseHeldError(err: MeshError): AzureError {
+  return new AzureError(err.details['leaseIdGiven'] === 'true' ? 'LeaseIdMismatchWithBlobOperation' : 'LeaseIdMissing', { cause: err });
 }
 
 /**
@@ -246,7 +257,7 @@ export async function writeBlobVersion(
   deps: AzureDeps,
   stored: StoredData,
   fields: Partial<ObjectVersion> & { bucket: string; key: string },
-  preconditions: { ifMatchEtag: string; ifNoneMatch: boolean },
+  preconditions: { ifMatchEtag: string; ifNoneMatch: boolean; leaseId: string },
 ): Promise<ObjectVersion> {
   try {
     const res = await deps.metadata.putObject({

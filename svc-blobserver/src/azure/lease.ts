@@ -1,61 +1,26 @@
 // Leases of blobs and containers (Lease Blob, Lease Container) as Azure keeps them: a JSON
-// sub-document `azure-lease` in the version's or the bucket's `attributes`, so that every edge
-// instance sees the same lease and it survives a restart. Time-bound states are stored with their
-// deadline and read through `effectiveLease`: a fixed lease past its expiry is `expired`, a
-// breaking lease past its break time is `broken`. No attribute: `available`.
+// sub-document `azure-lease` in the version's or the bucket's `attributes` (@zenko/mesh
+// azure-lease.ts reads it), so that every edge instance sees the same lease, it survives a
+// restart, and svc-metadata refuses writes without its id whichever protocol sends them.
 //
 // The transitions follow the Lease Blob outcome table of the Azure reference (the same for
 // containers); the error codes are the ones Azure (and Azurite, Microsoft's emulator) send.
 import { randomUUID } from 'node:crypto';
+import {
+  LEASE_ATTRIBUTE,
+  effectiveLease,
+  isLocked,
+  leaseOf,
+  parseLease,
+  sameLeaseId,
+  type Lease,
+  type LeaseState,
+  type StoredLease,
+} from '@zenko/mesh';
 import { AzureError } from '../errors/azure-errors.js';
 
-export const LEASE_ATTRIBUTE = 'azure-lease';
-
-export type LeaseState = 'available' | 'leased' | 'expired' | 'breaking' | 'broken';
+export { LEASE_ATTRIBUTE, effectiveLease, isLocked, leaseOf, parseLease, type Lease, type LeaseState, type StoredLease };
 export type LeaseAction = 'acquire' | 'renew' | 'change' | 'release' | 'break';
-
-/** What is stored; `available` is the absence of the attribute. */
-export interface StoredLease {
-  readonly id: string;
-  readonly state: 'leased' | 'breaking' | 'broken';
-  /** Seconds (15–60), or -1 for an infinite lease. */
-  readonly duration: number;
-  /** ms since the epoch: end of a fixed lease (`leased`). */
-  readonly expiresAt?: number;
-  /** ms since the epoch: end of the break period (`breaking`). */
-  readonly breakAt?: number;
-}
-
-export interface Lease {
-  readonly state: LeaseState;
-  readonly id: string | undefined;
-  readonly stored: StoredLease | undefined;
-}
-
-const AVAILABLE: Lease = { state: 'available', id: undefined, stored: undefined };
-
-/** The lease of a blob or container record; available when there is none (no blob yet). */
-export function leaseOf(attributes: Readonly<Record<string, string>> | undefined, now = Date.now()): Lease {
-  return attributes === undefined ? AVAILABLE : effectiveLease(attributes, now);
-}
-
-export function parseLease(value: string | undefined): StoredLease | undefined {
-  if (value === undefined || value === '') return undefined;
-  return JSON.parse(value) as StoredLease;
-}
-
-/** The lease as of `now`. */
-export function effectiveLease(attributes: Readonly<Record<string, string>>, now = Date.now()): Lease {
-  const stored = parseLease(attributes[LEASE_ATTRIBUTE]);
-  if (stored === undefined) return AVAILABLE;
-  if (stored.state === 'leased' && stored.duration !== -1 && (stored.expiresAt ?? 0) <= now) {
-    return { state: 'expired', id: stored.id, stored };
-  }
-  if (stored.state === 'breaking' && (stored.breakAt ?? 0) <= now) return { state: 'broken', id: stored.id, stored };
-  return { state: stored.state, id: stored.id, stored };
-}
-
-export const isLocked = (lease: Lease): boolean => lease.state === 'leased' || lease.state === 'breaking';
 
 /** x-ms-lease-status, x-ms-lease-state and (leased only) x-ms-lease-duration. */
 export function leaseHeaders(lease: Lease): Record<string, string> {
@@ -80,9 +45,6 @@ export function leaseListing(lease: Lease): {
   };
 }
 
-const sameId = (a: string | undefined, b: string | undefined): boolean =>
-  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
-
 /**
  * The lease check of a write (Put Blob, Put Block, Put Block List, Set Blob Properties / Metadata /
  * Tags, Delete Blob, Copy Blob's destination; Delete Container, Set Container Metadata / ACL):
@@ -92,7 +54,7 @@ export function checkWriteLease(lease: Lease, leaseId: string | undefined, targe
   const given = leaseId === undefined || leaseId === '' ? undefined : leaseId;
   if (isLocked(lease)) {
     if (given === undefined) throw new AzureError('LeaseIdMissing');
-    if (!sameId(given, lease.id)) {
+    if (!sameLeaseId(given, lease.id)) {
       throw new AzureError(target === 'blob' ? 'LeaseIdMismatchWithBlobOperation' : 'LeaseIdMismatchWithContainerOperation');
     }
   } else if (given !== undefined) {
@@ -203,18 +165,18 @@ export function applyLease(lease: Lease, req: LeaseRequest, now = Date.now()): L
     case 'acquire': {
       const duration = req.duration ?? -1;
       if (lease.state === 'leased') {
-        if (!sameId(req.proposedLeaseId, lease.id)) throw new AzureError('LeaseAlreadyPresent');
+        if (!sameLeaseId(req.proposedLeaseId, lease.id)) throw new AzureError('LeaseAlreadyPresent');
         const next = newLease(lease.id!, duration, now);
         return { next, leaseId: next.id, status: 201 };
       }
       if (lease.state === 'breaking') {
-        throw new AzureError(sameId(req.proposedLeaseId, lease.id) ? 'LeaseIsBreakingAndCannotBeAcquired' : 'LeaseAlreadyPresent');
+        throw new AzureError(sameLeaseId(req.proposedLeaseId, lease.id) ? 'LeaseIsBreakingAndCannotBeAcquired' : 'LeaseAlreadyPresent');
       }
       const next = newLease(req.proposedLeaseId ?? randomUUID(), duration, now);
       return { next, leaseId: next.id, status: 201 };
     }
     case 'renew': {
-      if (lease.state === 'available' || !sameId(req.leaseId, lease.id)) throw new AzureError('LeaseIdMismatchWithLeaseOperation');
+      if (lease.state === 'available' || !sameLeaseId(req.leaseId, lease.id)) throw new AzureError('LeaseIdMismatchWithLeaseOperation');
       if (lease.state === 'breaking' || lease.state === 'broken') throw new AzureError('LeaseIsBrokenAndCannotBeRenewed');
       const next = newLease(current!.id, current!.duration, now);
       return { next, leaseId: next.id, status: 200 };
@@ -224,16 +186,18 @@ export function applyLease(lease: Lease, req: LeaseRequest, now = Date.now()): L
         throw new AzureError('LeaseNotPresentWithLeaseOperation');
       }
       if (lease.state === 'breaking') {
-        throw new AzureError(sameId(req.leaseId, lease.id) ? 'LeaseIsBreakingAndCannotBeChanged' : 'LeaseIdMismatchWithLeaseOperation');
+        throw new AzureError(
+          sameLeaseId(req.leaseId, lease.id) ? 'LeaseIsBreakingAndCannotBeChanged' : 'LeaseIdMismatchWithLeaseOperation',
+        );
       }
-      if (!sameId(req.leaseId, lease.id) && !sameId(req.proposedLeaseId, lease.id)) {
+      if (!sameLeaseId(req.leaseId, lease.id) && !sameLeaseId(req.proposedLeaseId, lease.id)) {
         throw new AzureError('LeaseIdMismatchWithLeaseOperation');
       }
       const next: StoredLease = { ...current!, id: req.proposedLeaseId! };
       return { next, leaseId: next.id, status: 200 };
     }
     case 'release': {
-      if (lease.state === 'available' || !sameId(req.leaseId, lease.id)) throw new AzureError('LeaseIdMismatchWithLeaseOperation');
+      if (lease.state === 'available' || !sameLeaseId(req.leaseId, lease.id)) throw new AzureError('LeaseIdMismatchWithLeaseOperation');
       return { next: undefined, status: 200 };
     }
     case 'break': {

@@ -34,6 +34,7 @@ export const REASON_TO_AZURE = {
   INVALID_MARKER: 'InvalidQueryParameterValue',
   OBJECT_LOCKED: 'BlobImmutableDueToPolicy',
   DELETE_MARKER: 'BlobNotFound',
+  LEASE_HELD: 'LeaseIdMissing',
   INVALID_SEARCH_QUERY: 'InvalidQueryParameterValue',
 
   UPLOAD_NOT_FOUND: 'InvalidBlockList',

@@ -134,6 +134,8 @@ export const deleteContainer: AzureHandler = async (ctx, deps) => {
         ifMatchEtag: '',
         ownerId: '',
         ownerDisplayName: '',
+        // Deleting a container deletes its blobs, leased or not.
+        leaseId: '*',
       });
       releaseLater(deps, res.releasedData);
     }
@@ -142,7 +144,7 @@ export const deleteContainer: AzureHandler = async (ctx, deps) => {
   const blocks = await deps.metadata.discardBlocks({ bucket: bucket.name, key: '' });
   releaseLater(deps, blocks.releasedData);
   try {
-    await deps.metadata.deleteBucket({ name: bucket.name });
+    await deps.metadata.deleteBucket({ name: bucket.name, leaseId: ctx.headers['x-ms-lease-id'] ?? '' });
   } catch (err) {
     if (isMeshError(err, 'BUCKET_NOT_EMPTY')) throw new AzureError('ContainerBeingDeleted', { cause: err });
     throw err;

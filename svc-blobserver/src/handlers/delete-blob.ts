@@ -31,6 +31,7 @@ export const deleteBlob: AzureHandler = async (ctx, deps) => {
     ifMatchEtag: '',
     ownerId: ctx.account?.accountId ?? bucket.ownerId,
     ownerDisplayName: ctx.account?.displayName ?? bucket.ownerDisplayName,
+    leaseId: ctx.headers['x-ms-lease-id'] ?? '',
   });
   releaseLater(deps, res.releasedData);
   const discarded = await deps.metadata.discardBlocks({ bucket: bucket.name, key });

@@ -77,7 +77,6 @@ test('names the operations the edge refuses', () => {
     ['PUT', `${A}/c/b?comp=seal`, {}, 'AppendBlobSeal'],
     ['PUT', `${A}/c/b?comp=snapshot`, {}, 'SnapshotBlob'],
     ['PUT', `${A}/c/b?comp=incrementalcopy`, {}, 'IncrementalCopyBlob'],
-    ['PUT', `${A}/c/b?comp=tier`, {}, 'SetBlobTier'],
     ['PUT', `${A}/c/b?comp=undelete`, {}, 'UndeleteBlob'],
     ['POST', `${A}?comp=batch`, {}, 'SubmitBatch'],
     ['POST', `${A}?restype=service&comp=userdelegationkey`, {}, 'GetUserDelegationKey'],

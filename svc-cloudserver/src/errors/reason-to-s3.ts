@@ -30,6 +30,7 @@ export const REASON_TO_S3 = {
   INVALID_MARKER: 'InvalidArgument',
   OBJECT_LOCKED: 'AccessDenied',
   DELETE_MARKER: 'NoSuchKey',
+  LEASE_HELD: 'OperationAborted',
   INVALID_SEARCH_QUERY: 'InvalidArgument',
 
   UPLOAD_NOT_FOUND: 'NoSuchUpload',
@@ -72,11 +73,12 @@ export function s3ErrorOf(err: unknown, resource?: string): S3Error {
     const code = REASON_TO_S3[err.reason];
     // AWS's own message, except where the inner service's words tell the client what to fix.
     const algorithm = err.details['algorithm'];
-    const message = PASS_MESSAGE.has(code)
-      ? err.message
-      : code === 'BadDigest' && algorithm !== undefined && algorithm !== 'md5'
-        ? `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`
-        : undefined;
+    const message =
+      PASS_MESSAGE.has(code) || err.reason === 'LEASE_HELD'
+        ? err.message
+        : code === 'BadDigest' && algorithm !== undefined && algorithm !== 'md5'
+          ? `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`
+          : undefined;
     return new S3Error(code, {
       ...(message === undefined ? {} : { message }),
       ...(resource === undefined ? {} : { resource }),

@@ -142,7 +142,8 @@ export const headBucket: S3Handler = async (ctx, deps) => {
 export const deleteBucket: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   try {
-    await deps.metadata.deleteBucket({ name: bucket.name });
+    // S3 carries no Azure lease id: a container leased over Azure is not deleted (LEASE_HELD).
+    await deps.metadata.deleteBucket({ name: bucket.name, leaseId: '' });
   } catch (err) {
     if (isMeshError(err, 'BUCKET_NOT_EMPTY')) throw new S3Error('BucketNotEmpty', { fields: { BucketName: bucket.name } });
     throw err;

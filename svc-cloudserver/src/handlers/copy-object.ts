@@ -156,6 +156,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
       ifNoneMatch: false,
       forceVersionId: '',
       discardBlocks: false,
+      leaseId: '',
     });
   } catch (err) {
     cleanupLater(deps, [pieceOf(stored)]);

@@ -35,6 +35,7 @@ export async function deleteOne(
       ownerId: ctx.identity?.accountId ?? bucket.ownerId,
       ownerDisplayName: ctx.identity?.displayName ?? bucket.ownerDisplayName,
       ifMatchEtag: ifMatch,
+      leaseId: '',
     });
     cleanupLater(deps, res.releasedData);
     if (res.deleteMarker) return { deleteMarker: true, versionId: res.deleteMarker.versionId };

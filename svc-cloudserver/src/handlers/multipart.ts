@@ -303,6 +303,7 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
       assembledData: assembled ?? [],
       checksums: checksum === undefined ? {} : { [checksum.algorithm]: checksum.value },
       checksumType: checksum?.type ?? '',
+      leaseId: '',
     });
   } catch (err) {
     if (assembled !== undefined) cleanupLater(deps, assembled.slice(0, 1));

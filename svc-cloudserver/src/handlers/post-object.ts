@@ -224,6 +224,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
       ifNoneMatch: false,
       forceVersionId: '',
       discardBlocks: false,
+      leaseId: '',
     });
   } catch (err) {
     cleanupLater(deps, [pieceOf(stored)]);

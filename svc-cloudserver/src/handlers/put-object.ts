@@ -233,6 +233,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
       ifNoneMatch: ifNoneMatch !== undefined,
       forceVersionId: '',
       discardBlocks: false,
+      leaseId: '',
     });
     object = res.object;
     replaced = res.replacedData;

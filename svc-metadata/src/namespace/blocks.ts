@@ -11,7 +11,7 @@ import { MeshError } from '@zenko/mesh';
 import { prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { commitWithOplog, loadBucket, loadBucketForWrite, checkBucket, required, withRetry } from './common.js';
 import { bucketBase, escapeKey, unescapeKey, validateObjectKey } from './keys.js';
-import { checkConditions, loadMaster, planWriteVersion, putEntry, writeObject } from './objects.js';
+import { checkConditions, checkCurrentLease, loadMaster, planWriteVersion, putEntry, writeObject } from './objects.js';
 
 type Block = metadataV1Metadata.Block;
 type DataLocation = metadataV1Metadata.DataLocation;
@@ -122,6 +122,7 @@ export async function commitBlockList(
     const bucket = await loadBucketForWrite(store, input.bucket);
     const master = await loadMaster(store, input.bucket, input.key);
     checkConditions(master, req.ifMatchEtag, req.ifNoneMatch, input.bucket, input.key);
+    checkCurrentLease(master, req.leaseId, input.bucket, input.key);
     const entries = await scanAll(store, blocksPrefix(input.bucket, input.key));
     const uncommitted = new Map(entries.map((e) => decodeBlock(e.value)).map((b) => [b.blockId, b]));
     const current = master && !master.record.latest.isDeleteMarker ? master.record.latest : undefined;

@@ -2,7 +2,7 @@
 import { metadataV1Metadata, type metadataV1MetadataService } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
 import type { KvStore } from '../store/kv.js';
-import { commitWithOplog, finalError, loadBucket, loadBucketForWrite, withRetry } from './common.js';
+import { checkLease, commitWithOplog, finalError, loadBucket, loadBucketForWrite, withRetry } from './common.js';
 import { bucketBase, bucketEnd, isValidBucketName } from './keys.js';
 import { decodeBucketRecord, encodeBucketRecord } from './records.js';
 
@@ -150,6 +150,7 @@ export async function deleteBucket(
 ): Promise<metadataV1MetadataService.DeleteBucketResponse> {
   return withRetry(async () => {
     const { entry, record } = await loadBucketForWrite(store, req.name);
+    checkLease(record.bucket.attributes, req.leaseId, { bucket: req.name });
     const fenced = encodeBucketRecord({ ...record, fencedAt: Date.now() });
     const fence = await store.commit({
       ops: [{ type: 'put', table: 'buckets', key: req.name, value: fenced, expectRevision: entry.revision }],

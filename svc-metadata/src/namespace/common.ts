@@ -2,7 +2,7 @@
 // fences, and oplog entry encoding.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { metadataV1Metadata } from '@zenko/gen';
-import { MeshError, isMeshError, type Reason } from '@zenko/mesh';
+import { MeshError, isLocked, isMeshError, leaseOf, sameLeaseId, type Reason } from '@zenko/mesh';
 import { conflict, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { isValidBucketName } from './keys.js';
 import { decodeBucketRecord, encodeBucketRecord, type BucketRecord } from './records.js';
@@ -103,6 +103,25 @@ export function decodeOplog(sequence: number, timestamp: number, payload: Uint8A
 
 export function commitWithOplog(store: KvStore, ops: readonly KvOp[], entries: readonly OplogDraft[]): ReturnType<KvStore['commit']> {
   return store.commit({ ops, oplog: entries.map(encodeOplog) });
+}
+
+/**
+ * A write that replaces or deletes a record holding an active Azure lease (a blob's current
+ * version, a container's bucket) must give the lease id, whichever protocol sends it; `*`
+ * passes any lease (Delete Container removes leased blobs). LEASE_HELD otherwise.
+ */
+export function checkLease(
+  attributes: Readonly<Record<string, string>> | undefined,
+  leaseId: string,
+  details: Record<string, string>,
+): void {
+  if (leaseId === '*') return;
+  const lease = leaseOf(attributes);
+  if (!isLocked(lease) || sameLeaseId(leaseId, lease.id)) return;
+  throw finalError('LEASE_HELD', 'leased through the Azure Blob API: a write needs the lease id, which only Azure requests carry', {
+    ...details,
+    leaseIdGiven: String(leaseId !== ''),
+  });
 }
 
 export function required<T>(value: T | undefined, what: string): T {

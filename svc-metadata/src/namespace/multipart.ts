@@ -9,7 +9,7 @@ import { MeshError, isMeshError } from '@zenko/mesh';
 import { conflict, prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { FENCE_TTL_MS, clampMax, commitWithOplog, loadBucketForWrite, required, withRetry } from './common.js';
 import { isPossibleObjectKey, isUploadId, newUploadId, partKey, partsPrefix, uploadKey, validateObjectKey } from './keys.js';
-import { checkConditions, loadMaster, planWriteVersion, putEntry } from './objects.js';
+import { checkConditions, checkCurrentLease, loadMaster, planWriteVersion, putEntry } from './objects.js';
 import { decodePart, decodeUploadRecord, encodePart, encodeUploadRecord, type UploadRecord } from './records.js';
 
 type DataLocation = metadataV1Metadata.DataLocation;
@@ -193,6 +193,7 @@ export async function completeMultipartUpload(
       const byNumber = new Map(entries.map((e) => [decodePart(e.value).partNumber, e]));
       const master = await loadMaster(store, req.bucket, req.key);
       checkConditions(master, req.ifMatchEtag, req.ifNoneMatch, req.bucket, req.key);
+      checkCurrentLease(master, req.leaseId, req.bucket, req.key);
       const used: Part[] = req.parts.map((wanted, i) => {
         const entry = byNumber.get(wanted.partNumber);
         const part = entry && decodePart(entry.value);

@@ -10,6 +10,7 @@ import { MeshError } from '@zenko/mesh';
 import { compareKeys, prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import {
   checkBucket,
+  checkLease,
   commitWithOplog,
   finalError,
   loadBucket,
@@ -208,6 +209,12 @@ export async function planWriteVersion(
   };
 }
 
+/** The Azure lease of the key's current (non delete marker) version: see checkLease. */
+export function checkCurrentLease(master: LoadedMaster | undefined, leaseId: string, bucket: string, key: string): void {
+  const current = master && !master.record.latest.isDeleteMarker ? master.record.latest : undefined;
+  checkLease(current?.attributes, leaseId, { bucket, key });
+}
+
 /** S3 conditional writes against the key's current (non delete marker) version. */
 export function checkConditions(
   master: LoadedMaster | undefined,
@@ -260,6 +267,8 @@ export async function writeObject(
     const bucket = await loadBucketForWrite(store, input.bucket);
     const master = await loadMaster(store, input.bucket, input.key);
     checkConditions(master, req.ifMatchEtag, req.ifNoneMatch, input.bucket, input.key);
+    // Replication and ingestion (a forced version id) add versions; they do not answer to leases.
+    if (req.forceVersionId === '') checkCurrentLease(master, req.leaseId, input.bucket, input.key);
     const plan = await planWriteVersion(store, bucket, master, { ...input, isDeleteMarker: false }, req.forceVersionId);
     const more = await extra();
     await commitWithOplog(store, [...plan.ops, ...more.ops], [putEntry(plan.version)]);
@@ -334,6 +343,10 @@ export async function deleteObject(
     const bucket = await loadBucketForWrite(store, req.bucket);
     const master = await loadMaster(store, req.bucket, req.key);
     if (req.ifMatchEtag !== '' && req.versionId === '') checkConditions(master, req.ifMatchEtag, false, req.bucket, req.key);
+    // Deleting the current version (or hiding it under a delete marker) needs its lease.
+    if (req.versionId === '' || internalIdOf(master, req.versionId) === master?.record.latestId) {
+      checkCurrentLease(master, req.leaseId, req.bucket, req.key);
+    }
     const versioning = bucket.record.bucket.versioning;
     if (req.versionId === '' && versioning !== VersioningState.VERSIONING_STATE_UNSPECIFIED) {
       // Enabled: a new delete marker. Suspended: a null delete marker replacing the null version.

@@ -99,7 +99,7 @@ async function put(
 const get = (store: KvStore, bucket: string, key: string, versionId = ''): Promise<ObjectVersion> =>
   ns.getObject(store, { bucket, key, versionId }).then((r) => r.object!);
 
-const del = (store: KvStore, bucket: string, key: string, versionId = '', bypassGovernanceRetention = false) =>
+const del = (store: KvStore, bucket: string, key: string, versionId = '', bypassGovernanceRetention = false, leaseId = '') =>
   ns.deleteObject(store, {
     bucket,
     key,
@@ -108,6 +108,7 @@ const del = (store: KvStore, bucket: string, key: string, versionId = '', bypass
     ownerId: 'deleter',
     ownerDisplayName: 'Deleter',
     ifMatchEtag: '',
+    leaseId,
   });
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
@@ -466,21 +467,21 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
       test('delete refuses versions, delete markers and uploads', async (store) => {
         await makeBucket(store, 'full', VersioningState.VERSIONING_STATE_ENABLED);
         const v = await put(store, 'full', 'k');
-        await rejects(ns.deleteBucket(store, { name: 'full' }), 'BUCKET_NOT_EMPTY');
+        await rejects(ns.deleteBucket(store, { name: 'full', leaseId: '' }), 'BUCKET_NOT_EMPTY');
         const marker = await del(store, 'full', 'k');
         await del(store, 'full', 'k', v.object!.versionId);
-        await rejects(ns.deleteBucket(store, { name: 'full' }), 'BUCKET_NOT_EMPTY');
+        await rejects(ns.deleteBucket(store, { name: 'full', leaseId: '' }), 'BUCKET_NOT_EMPTY');
         await del(store, 'full', 'k', marker.deleteMarker!.versionId);
         const { upload } = await ns.createMultipartUpload(store, {
           upload: metadataV1Metadata.MultipartUpload.fromPartial({ bucket: 'full', key: 'm' }),
         });
-        await rejects(ns.deleteBucket(store, { name: 'full' }), 'BUCKET_NOT_EMPTY');
+        await rejects(ns.deleteBucket(store, { name: 'full', leaseId: '' }), 'BUCKET_NOT_EMPTY');
         await put(store, 'full', 'after-refusal'); // the refused delete left no fence behind
         await del(store, 'full', 'after-refusal', (await get(store, 'full', 'after-refusal')).versionId);
         await ns.abortMultipartUpload(store, { bucket: 'full', key: 'm', uploadId: upload!.uploadId });
-        await ns.deleteBucket(store, { name: 'full' });
+        await ns.deleteBucket(store, { name: 'full', leaseId: '' });
         await rejects(ns.getBucket(store, { name: 'full' }), 'BUCKET_NOT_FOUND');
-        await rejects(ns.deleteBucket(store, { name: 'full' }), 'BUCKET_NOT_FOUND');
+        await rejects(ns.deleteBucket(store, { name: 'full', leaseId: '' }), 'BUCKET_NOT_FOUND');
         await rejects(put(store, 'full', 'k'), 'BUCKET_NOT_FOUND');
       });
 
@@ -489,7 +490,7 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
           const bucket = `race-${round}`;
           await makeBucket(store, bucket);
           const puts = Array.from({ length: 10 }, (_, i) => put(store, bucket, `k${i}`));
-          const deletion = ns.deleteBucket(store, { name: bucket });
+          const deletion = ns.deleteBucket(store, { name: bucket, leaseId: '' });
           const [deleted, ...written] = await Promise.allSettled([deletion, ...puts]);
           const succeeded = written.filter((w) => w.status === 'fulfilled').length;
           if (deleted.status === 'fulfilled') {
@@ -534,7 +535,7 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         });
         const putting = put(hooked, 'gate', 'k').finally(() => releaseDelete());
         await putRead;
-        const [deleted, written] = await Promise.allSettled([ns.deleteBucket(hooked, { name: 'gate' }), putting]);
+        const [deleted, written] = await Promise.allSettled([ns.deleteBucket(hooked, { name: 'gate', leaseId: '' }), putting]);
         const versions = await store.scan('versions', { gte: 'gate\0', lt: 'gate\x01', limit: 1 });
         if (deleted.status === 'fulfilled') {
           assert.deepEqual(versions, [], 'no version survives its bucket');
@@ -662,12 +663,41 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
             ownerId: 'd',
             ownerDisplayName: 'D',
             ifMatchEtag: etag,
+            leaseId: '',
           });
         await rejects(delIf('"other"'), 'PRECONDITION_FAILED');
         await rejects(delIf('"other"', current.versionId), 'PRECONDITION_FAILED');
         assert.equal((await get(store, 'cond', 'k')).versionId, current.versionId, 'nothing deleted');
         await delIf(current.etag, current.versionId);
         await rejects(delIf('*'), 'OBJECT_NOT_FOUND');
+      });
+
+      test('an active Azure lease refuses writes and deletes without its id; expired or broken ones do not', async (store) => {
+        await makeBucket(store, 'leased');
+        const lease = (fields: Record<string, unknown>) => ({ 'azure-lease': JSON.stringify({ id: 'L-1', duration: -1, ...fields }) });
+        await put(store, 'leased', 'k', { object: { attributes: lease({ state: 'leased' }) } });
+        await rejects(put(store, 'leased', 'k'), 'LEASE_HELD');
+        await rejects(put(store, 'leased', 'k', { leaseId: 'other' }), 'LEASE_HELD');
+        await rejects(del(store, 'leased', 'k'), 'LEASE_HELD');
+        const current = await get(store, 'leased', 'k');
+        await rejects(del(store, 'leased', 'k', current.versionId), 'LEASE_HELD');
+        // With its id (any case): allowed; the write keeps the lease only if it carries it.
+        await put(store, 'leased', 'k', {
+          leaseId: 'l-1',
+          object: { attributes: lease({ state: 'breaking', breakAt: Date.now() + 60_000 }) },
+        });
+        await rejects(put(store, 'leased', 'k'), 'LEASE_HELD');
+        await put(store, 'leased', 'k', { leaseId: 'L-1', object: { attributes: lease({ state: 'breaking', breakAt: Date.now() - 1 }) } });
+        await put(store, 'leased', 'k', { object: { attributes: lease({ state: 'leased', duration: 15, expiresAt: Date.now() - 1 }) } });
+        await put(store, 'leased', 'k', { object: { attributes: lease({ state: 'leased' }) } });
+        await del(store, 'leased', 'k', '', false, '*');
+        // A container's lease guards the bucket's delete.
+        await ns.createBucket(
+          store,
+          svc.CreateBucketRequest.fromPartial({ name: 'leased-c', ownerId: 'o', location: 'loc', attributes: lease({ state: 'leased' }) }),
+        );
+        await rejects(ns.deleteBucket(store, { name: 'leased-c', leaseId: '' }), 'LEASE_HELD');
+        await ns.deleteBucket(store, { name: 'leased-c', leaseId: 'L-1' });
       });
 
       test('forced version ids (replication)', async (store) => {
@@ -1031,6 +1061,7 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
             assembledData: [],
             checksums: { crc32: 'AAAAAA==-3' },
             checksumType: 'COMPOSITE',
+            leaseId: '',
           });
         await rejects(
           complete([
@@ -1127,6 +1158,7 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
             assembledData,
             checksums: {},
             checksumType: '',
+            leaseId: '',
           });
         await rejects(complete([piece(0, 10)]), 'INVALID_ARGUMENT');
         await rejects(complete([piece(0, 10), piece(10, 8)]), 'INVALID_ARGUMENT');

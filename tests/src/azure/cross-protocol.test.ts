@@ -4,17 +4,26 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { azureClient, azureError } from '../support/azure.js';
-import { s3Client } from '../support/s3.js';
+import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -151,5 +160,76 @@ describe('S3 → Azure', () => {
       status: 409,
     });
     assert.deepEqual((await s3.send(new HeadObjectCommand({ Bucket: 's3-locked', Key: 'z-held' }))).Metadata, {});
+  });
+});
+
+describe('Azure leases bind S3 writes', () => {
+  it('a leased blob: S3 overwrites, copies onto it, multipart completes and deletes are refused; reads and tags are not', async () => {
+    const container = azure.getContainerClient('leased-both');
+    await container.create();
+    const blob = container.getBlockBlobClient('locked');
+    await blob.upload('held by a lease', 15);
+    const leases = blob.getBlobLeaseClient();
+    await leases.acquireLease(-1);
+    const held = { code: 'OperationAborted', status: 409 };
+    assert.deepEqual(await s3Error(s3.send(new PutObjectCommand({ Bucket: 'leased-both', Key: 'locked', Body: 'x' }))), held);
+    await s3.send(new PutObjectCommand({ Bucket: 'leased-both', Key: 'free', Body: 'free' }));
+    const copy = s3.send(new CopyObjectCommand({ Bucket: 'leased-both', Key: 'locked', CopySource: 'leased-both/free' }));
+    assert.deepEqual(await s3Error(copy), held);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'leased-both', Key: 'locked' }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: 'leased-both', Key: 'locked', UploadId, PartNumber: 1, Body: 'p' }));
+    const complete = s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'leased-both',
+        Key: 'locked',
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    assert.deepEqual(await s3Error(complete), held);
+    assert.deepEqual(await s3Error(s3.send(new DeleteObjectCommand({ Bucket: 'leased-both', Key: 'locked' }))), held);
+    const many = await s3.send(
+      new DeleteObjectsCommand({ Bucket: 'leased-both', Delete: { Objects: [{ Key: 'locked' }, { Key: 'free' }] } }),
+    );
+    assert.deepEqual(
+      [many.Deleted?.map((d) => d.Key), many.Errors?.map((e) => [e.Key, e.Code])],
+      [['free'], [['locked', 'OperationAborted']]],
+    );
+    // Reads, and tags (Azure's Set Blob Tags needs no lease either), go through.
+    assert.equal(
+      await (await s3.send(new GetObjectCommand({ Bucket: 'leased-both', Key: 'locked' }))).Body?.transformToString(),
+      'held by a lease',
+    );
+    await s3.send(new PutObjectTaggingCommand({ Bucket: 'leased-both', Key: 'locked', Tagging: { TagSet: [{ Key: 't', Value: 'v' }] } }));
+    assert.equal((await blob.getProperties()).leaseState, 'leased', 'the lease is intact');
+    // Released: S3 writes again.
+    await leases.releaseLease();
+    await s3.send(new PutObjectCommand({ Bucket: 'leased-both', Key: 'locked', Body: 'rewritten' }));
+    assert.equal((await blob.downloadToBuffer()).toString(), 'rewritten');
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'leased-both', Key: 'locked', UploadId }));
+  });
+
+  it('a leased container is not deleted over S3', async () => {
+    const container = azure.getContainerClient('leased-container');
+    await container.create();
+    const leases = container.getBlobLeaseClient();
+    await leases.acquireLease(-1);
+    assert.deepEqual(await s3Error(s3.send(new DeleteBucketCommand({ Bucket: 'leased-container' }))), {
+      code: 'OperationAborted',
+      status: 409,
+    });
+    await leases.releaseLease();
+    await s3.send(new DeleteBucketCommand({ Bucket: 'leased-container' }));
+    assert.equal(await container.exists(), false);
+  });
+
+  it('Delete Container removes leased blobs with it', async () => {
+    const container = azure.getContainerClient('leased-inside');
+    await container.create();
+    const blob = container.getBlockBlobClient('leased');
+    await blob.upload('x', 1);
+    await blob.getBlobLeaseClient().acquireLease(-1);
+    await container.delete();
+    assert.equal(await container.exists(), false);
   });
 });

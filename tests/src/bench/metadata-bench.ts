@@ -20,7 +20,7 @@ const object = (bucket: string, key: string): metadataV1Metadata.ObjectVersion =
   });
 
 const put = (c: Client, bucket: string, key: string): Promise<unknown> =>
-  c.putObject({ object: object(bucket, key), ifMatchEtag: '', ifNoneMatch: false, forceVersionId: '', discardBlocks: false });
+  c.putObject({ object: object(bucket, key), ifMatchEtag: '', ifNoneMatch: false, forceVersionId: '', discardBlocks: false, leaseId: '' });
 
 const keyOf = (i: number): string => `key-${String(i).padStart(8, '0')}`;
 

@@ -128,14 +128,14 @@ describe('svc-metadata: bad input over gRPC', () => {
     // A name no bucket can have is simply not found, whatever its size.
     for (const name of ['', 'A-bucket', 'a'.repeat(300), 'é'.repeat(10_000)]) {
       await failsWith(client.getBucket({ name }), 'BUCKET_NOT_FOUND', `get ${JSON.stringify(name)}`);
-      await failsWith(client.deleteBucket({ name }), 'BUCKET_NOT_FOUND', `delete ${JSON.stringify(name)}`);
+      await failsWith(client.deleteBucket({ name, leaseId: '' }), 'BUCKET_NOT_FOUND', `delete ${JSON.stringify(name)}`);
     }
   });
 
   it('unknown buckets', async () => {
     const bucket = 'no-such-bucket';
     await failsWith(client.getBucket({ name: bucket }), 'BUCKET_NOT_FOUND', 'getBucket');
-    await failsWith(client.deleteBucket({ name: bucket }), 'BUCKET_NOT_FOUND', 'deleteBucket');
+    await failsWith(client.deleteBucket({ name: bucket, leaseId: '' }), 'BUCKET_NOT_FOUND', 'deleteBucket');
     await failsWith(
       client.updateBucket(svc.UpdateBucketRequest.fromPartial({ name: bucket, attributes: { a: 'b' } })),
       'BUCKET_NOT_FOUND',

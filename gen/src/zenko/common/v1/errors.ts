@@ -48,6 +48,11 @@ export enum ErrorReason {
   ERROR_REASON_OBJECT_LOCKED = 45,
   ERROR_REASON_DELETE_MARKER = 46,
   ERROR_REASON_INVALID_SEARCH_QUERY = 47,
+  /**
+   * ERROR_REASON_LEASE_HELD - The key's current version (or the bucket) holds an active Azure lease and the write did not
+   * give its id (details: lease_id_given "true" when it gave another).
+   */
+  ERROR_REASON_LEASE_HELD = 48,
   /** ERROR_REASON_UPLOAD_NOT_FOUND - Multipart uploads. */
   ERROR_REASON_UPLOAD_NOT_FOUND = 60,
   ERROR_REASON_INVALID_PART = 61,
@@ -161,6 +166,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 47:
     case "ERROR_REASON_INVALID_SEARCH_QUERY":
       return ErrorReason.ERROR_REASON_INVALID_SEARCH_QUERY;
+    case 48:
+    case "ERROR_REASON_LEASE_HELD":
+      return ErrorReason.ERROR_REASON_LEASE_HELD;
     case 60:
     case "ERROR_REASON_UPLOAD_NOT_FOUND":
       return ErrorReason.ERROR_REASON_UPLOAD_NOT_FOUND;
@@ -300,6 +308,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_DELETE_MARKER";
     case ErrorReason.ERROR_REASON_INVALID_SEARCH_QUERY:
       return "ERROR_REASON_INVALID_SEARCH_QUERY";
+    case ErrorReason.ERROR_REASON_LEASE_HELD:
+      return "ERROR_REASON_LEASE_HELD";
     case ErrorReason.ERROR_REASON_UPLOAD_NOT_FOUND:
       return "ERROR_REASON_UPLOAD_NOT_FOUND";
     case ErrorReason.ERROR_REASON_INVALID_PART:

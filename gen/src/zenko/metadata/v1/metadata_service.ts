@@ -109,6 +109,11 @@ export interface GetBucketResponse {
 
 export interface DeleteBucketRequest {
   name: string;
+  /**
+   * Azure container lease: a bucket holding an active lease (attribute `azure-lease`) is deleted
+   * only with its id (LEASE_HELD otherwise). S3 gives none.
+   */
+  leaseId: string;
 }
 
 export interface DeleteBucketResponse {
@@ -167,6 +172,11 @@ export interface PutObjectRequest {
    * (their data is returned in discarded_data).
    */
   discardBlocks: boolean;
+  /**
+   * Azure lease: when the key's current version holds an active lease (attribute `azure-lease`),
+   * the write needs its id (LEASE_HELD otherwise). S3 writes give none.
+   */
+  leaseId: string;
 }
 
 export interface PutObjectResponse {
@@ -205,6 +215,12 @@ export interface DeleteObjectRequest {
    * have this ETag ("*": must exist), else PRECONDITION_FAILED (OBJECT_NOT_FOUND when there is none).
    */
   ifMatchEtag: string;
+  /**
+   * Azure lease: deleting the current version (version_id empty or naming it) while it holds an
+   * active lease needs its id (LEASE_HELD otherwise); "*" passes any lease (Delete Container
+   * removes leased blobs). S3 deletes give none.
+   */
+  leaseId: string;
 }
 
 export interface DeleteObjectResponse {
@@ -409,6 +425,11 @@ export interface CompleteMultipartUploadRequest {
    */
   checksums: { [key: string]: string };
   checksumType: string;
+  /**
+   * Azure lease: when the key's current version holds an active lease (attribute `azure-lease`),
+   * the write needs its id (LEASE_HELD otherwise). S3 writes give none.
+   */
+  leaseId: string;
 }
 
 export interface CompleteMultipartUploadRequest_ChecksumsEntry {
@@ -506,6 +527,8 @@ export interface CommitBlockListRequest {
   /** Preconditions as in PutObjectRequest. */
   ifMatchEtag: string;
   ifNoneMatch: boolean;
+  /** As in PutObjectRequest. */
+  leaseId: string;
 }
 
 export interface CommitBlockListResponse {
@@ -1107,13 +1130,16 @@ export const GetBucketResponse: MessageFns<GetBucketResponse> = {
 };
 
 function createBaseDeleteBucketRequest(): DeleteBucketRequest {
-  return { name: "" };
+  return { name: "", leaseId: "" };
 }
 
 export const DeleteBucketRequest: MessageFns<DeleteBucketRequest> = {
   encode(message: DeleteBucketRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
+    }
+    if (message.leaseId !== "") {
+      writer.uint32(18).string(message.leaseId);
     }
     return writer;
   },
@@ -1139,6 +1165,14 @@ export const DeleteBucketRequest: MessageFns<DeleteBucketRequest> = {
             message.name = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1152,13 +1186,23 @@ export const DeleteBucketRequest: MessageFns<DeleteBucketRequest> = {
   },
 
   fromJSON(object: any): DeleteBucketRequest {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
+    };
   },
 
   toJSON(message: DeleteBucketRequest): unknown {
     const obj: any = {};
     if (message.name !== "") {
       obj.name = message.name;
+    }
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
     }
     return obj;
   },
@@ -1169,6 +1213,7 @@ export const DeleteBucketRequest: MessageFns<DeleteBucketRequest> = {
   fromPartial(object: DeepPartial<DeleteBucketRequest>): DeleteBucketRequest {
     const message = createBaseDeleteBucketRequest();
     message.name = object.name ?? "";
+    message.leaseId = object.leaseId ?? "";
     return message;
   },
 };
@@ -1693,7 +1738,14 @@ export const UpdateBucketResponse: MessageFns<UpdateBucketResponse> = {
 };
 
 function createBasePutObjectRequest(): PutObjectRequest {
-  return { object: undefined, ifMatchEtag: "", ifNoneMatch: false, forceVersionId: "", discardBlocks: false };
+  return {
+    object: undefined,
+    ifMatchEtag: "",
+    ifNoneMatch: false,
+    forceVersionId: "",
+    discardBlocks: false,
+    leaseId: "",
+  };
 }
 
 export const PutObjectRequest: MessageFns<PutObjectRequest> = {
@@ -1712,6 +1764,9 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
     }
     if (message.discardBlocks !== false) {
       writer.uint32(40).bool(message.discardBlocks);
+    }
+    if (message.leaseId !== "") {
+      writer.uint32(50).string(message.leaseId);
     }
     return writer;
   },
@@ -1769,6 +1824,14 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
             message.discardBlocks = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1804,6 +1867,11 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
         : isSet(object.discard_blocks)
         ? globalThis.Boolean(object.discard_blocks)
         : false,
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
     };
   },
 
@@ -1824,6 +1892,9 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
     if (message.discardBlocks !== false) {
       obj.discardBlocks = message.discardBlocks;
     }
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
     return obj;
   },
 
@@ -1839,6 +1910,7 @@ export const PutObjectRequest: MessageFns<PutObjectRequest> = {
     message.ifNoneMatch = object.ifNoneMatch ?? false;
     message.forceVersionId = object.forceVersionId ?? "";
     message.discardBlocks = object.discardBlocks ?? false;
+    message.leaseId = object.leaseId ?? "";
     return message;
   },
 };
@@ -2137,6 +2209,7 @@ function createBaseDeleteObjectRequest(): DeleteObjectRequest {
     ownerId: "",
     ownerDisplayName: "",
     ifMatchEtag: "",
+    leaseId: "",
   };
 }
 
@@ -2162,6 +2235,9 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     }
     if (message.ifMatchEtag !== "") {
       writer.uint32(58).string(message.ifMatchEtag);
+    }
+    if (message.leaseId !== "") {
+      writer.uint32(66).string(message.leaseId);
     }
     return writer;
   },
@@ -2235,6 +2311,14 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
             message.ifMatchEtag = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2276,6 +2360,11 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
         : isSet(object.if_match_etag)
         ? globalThis.String(object.if_match_etag)
         : "",
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
     };
   },
 
@@ -2302,6 +2391,9 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     if (message.ifMatchEtag !== "") {
       obj.ifMatchEtag = message.ifMatchEtag;
     }
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
     return obj;
   },
 
@@ -2317,6 +2409,7 @@ export const DeleteObjectRequest: MessageFns<DeleteObjectRequest> = {
     message.ownerId = object.ownerId ?? "";
     message.ownerDisplayName = object.ownerDisplayName ?? "";
     message.ifMatchEtag = object.ifMatchEtag ?? "";
+    message.leaseId = object.leaseId ?? "";
     return message;
   },
 };
@@ -5163,6 +5256,7 @@ function createBaseCompleteMultipartUploadRequest(): CompleteMultipartUploadRequ
     assembledData: [],
     checksums: {},
     checksumType: "",
+    leaseId: "",
   };
 }
 
@@ -5197,6 +5291,9 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
     });
     if (message.checksumType !== "") {
       writer.uint32(82).string(message.checksumType);
+    }
+    if (message.leaseId !== "") {
+      writer.uint32(90).string(message.leaseId);
     }
     return writer;
   },
@@ -5297,6 +5394,14 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
             message.checksumType = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5358,6 +5463,11 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
         : isSet(object.checksum_type)
         ? globalThis.String(object.checksum_type)
         : "",
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
     };
   },
 
@@ -5399,6 +5509,9 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
     if (message.checksumType !== "") {
       obj.checksumType = message.checksumType;
     }
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
     return obj;
   },
 
@@ -5425,6 +5538,7 @@ export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadR
       {},
     );
     message.checksumType = object.checksumType ?? "";
+    message.leaseId = object.leaseId ?? "";
     return message;
   },
 };
@@ -6791,7 +6905,7 @@ export const BlockListItem: MessageFns<BlockListItem> = {
 };
 
 function createBaseCommitBlockListRequest(): CommitBlockListRequest {
-  return { object: undefined, blocks: [], ifMatchEtag: "", ifNoneMatch: false };
+  return { object: undefined, blocks: [], ifMatchEtag: "", ifNoneMatch: false, leaseId: "" };
 }
 
 export const CommitBlockListRequest: MessageFns<CommitBlockListRequest> = {
@@ -6807,6 +6921,9 @@ export const CommitBlockListRequest: MessageFns<CommitBlockListRequest> = {
     }
     if (message.ifNoneMatch !== false) {
       writer.uint32(32).bool(message.ifNoneMatch);
+    }
+    if (message.leaseId !== "") {
+      writer.uint32(42).string(message.leaseId);
     }
     return writer;
   },
@@ -6856,6 +6973,14 @@ export const CommitBlockListRequest: MessageFns<CommitBlockListRequest> = {
             message.ifNoneMatch = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6882,6 +7007,11 @@ export const CommitBlockListRequest: MessageFns<CommitBlockListRequest> = {
         : isSet(object.if_none_match)
         ? globalThis.Boolean(object.if_none_match)
         : false,
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
     };
   },
 
@@ -6899,6 +7029,9 @@ export const CommitBlockListRequest: MessageFns<CommitBlockListRequest> = {
     if (message.ifNoneMatch !== false) {
       obj.ifNoneMatch = message.ifNoneMatch;
     }
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
     return obj;
   },
 
@@ -6913,6 +7046,7 @@ export const CommitBlockListRequest: MessageFns<CommitBlockListRequest> = {
     message.blocks = object.blocks?.map((e) => BlockListItem.fromPartial(e)) || [];
     message.ifMatchEtag = object.ifMatchEtag ?? "";
     message.ifNoneMatch = object.ifNoneMatch ?? false;
+    message.leaseId = object.leaseId ?? "";
     return message;
   },
 };
