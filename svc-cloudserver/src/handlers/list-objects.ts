@@ -40,10 +40,15 @@ function listParams(ctx: S3Context): { prefix: string; delimiter: string; maxKey
   };
 }
 
-/** A `<ChecksumAlgorithm>` for each checksum the version stores, as S3 lists them. */
+/** A `<ChecksumAlgorithm>` for each checksum the version stores, then its `<ChecksumType>`, as S3 lists them. */
 function checksumAlgorithms(w: XmlWriter, o: metadataV1Metadata.ObjectVersion): void {
-  for (const algorithm of CHECKSUM_ALGORITHMS)
-    if (o.checksums[algorithm] !== undefined) w.leaf('ChecksumAlgorithm', algorithm.toUpperCase());
+  let any = false;
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    if (o.checksums[algorithm] === undefined) continue;
+    w.leaf('ChecksumAlgorithm', algorithm.toUpperCase());
+    any = true;
+  }
+  if (any) w.leaf('ChecksumType', o.checksumType || 'FULL_OBJECT');
 }
 
 function owner(w: XmlWriter, o: metadataV1Metadata.ObjectVersion): void {

@@ -92,6 +92,7 @@ describe('versioning', () => {
     );
     assert.equal(versions.DeleteMarkers?.[0]?.IsLatest, true);
     assert.deepEqual(versions.Versions?.[0]?.ChecksumAlgorithm, ['CRC32'], 'the checksum the SDK sent with the PUT');
+    assert.equal(versions.Versions?.[0]?.ChecksumType, 'FULL_OBJECT');
     // Deleting the marker brings v3 back.
     await s3.send(new DeleteObjectCommand({ Bucket: 'ver', Key: 'k', VersionId: marker.VersionId }));
     assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'ver', Key: 'k' }))), 'v3');

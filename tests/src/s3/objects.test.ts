@@ -219,6 +219,7 @@ describe('objects', () => {
     for (const key of keys) assert.ok(listed.includes(key), `listing has ${JSON.stringify(key)}`);
     // The SDK sent a CRC32 with each PUT: the listing names the algorithm, as S3's does.
     assert.deepEqual(contents[listed.indexOf('a/b')]?.ChecksumAlgorithm, ['CRC32']);
+    assert.equal(contents[listed.indexOf('a/b')]?.ChecksumType, 'FULL_OBJECT');
     const tooLong = 'k'.repeat(1025);
     assert.equal((await s3Error(s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: tooLong, Body: 'x' })))).code, 'KeyTooLongError');
   });
