@@ -128,6 +128,9 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
         }
         opts.onError(err, req, res, ctx);
       };
+      // A slow answer is not the client's fault: without a listener here, Node would destroy the
+      // socket of a complete request still being answered (its own timeouts bound the handler).
+      res.on('timeout', () => undefined);
       req.setTimeout(opts.idleTimeoutMs ?? 30_000, () => {
         // Only a stalled request body is the client's fault; a slow answer is not.
         if (req.complete) return;

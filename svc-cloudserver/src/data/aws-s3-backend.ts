@@ -114,6 +114,11 @@ export function s3Failure(err: unknown, location: string, what: string): MeshErr
   const details = { location, operation: what };
   if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket'))
     return new MeshError('DATA_NOT_FOUND', `${location}: no data while ${what}`, { cause: err, details });
+  if (name === 'KeyTooLongError')
+    return new MeshError('KEY_TOO_LONG', `${location}: the key is too long for the target (with its bucket prefix)`, {
+      cause: err,
+      details,
+    });
   if (status === 416 || name === 'InvalidRange')
     return new MeshError('INVALID_RANGE', `${location}: range not satisfiable`, { cause: err });
   if (DENIED.has(name) || status === 403)
@@ -151,7 +156,10 @@ export class S3Backend implements DataBackend {
       // Plain bodies (no aws-chunked trailing checksums), which every S3-compatible store accepts.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: config.connectTimeoutMs ?? 5_000, requestTimeout: config.requestTimeoutMs ?? 30_000 },
+      // A target that takes the connection and then goes silent (no byte for this long, while
+      // sending or awaiting an answer) fails the try: with the one retry, a stalled target is a
+      // 503 well within the edge's idle timeout. Transfers that keep moving are never cut.
+      requestHandler: { connectionTimeout: config.connectTimeoutMs ?? 5_000, socketTimeout: config.requestTimeoutMs ?? 8_000 },
     });
   }
 

@@ -108,8 +108,9 @@ export class AzureBackend implements DataBackend {
     private readonly config: AzureBackendConfig,
   ) {
     const options: StoragePipelineOptions = {
-      // One retry at most, each try bounded: a target that is down answers BACKEND_UNAVAILABLE in bounded time.
-      retryOptions: { maxTries: 2, tryTimeoutInMs: config.tryTimeoutMs ?? 30_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 },
+      // One retry at most, each try bounded (until the answer's headers; a download's body is not
+      // cut): a target that is down or silent answers BACKEND_UNAVAILABLE within the edge's idle timeout.
+      retryOptions: { maxTries: 2, tryTimeoutInMs: config.tryTimeoutMs ?? 9_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 },
     };
     const base = serviceUrl(config);
     const service =

@@ -1,7 +1,9 @@
 // Cloud location failures: a definition whose target refuses the credentials or
 // lacks the bucket is refused at `zenko location add` (the probe); a target that
-// goes away makes a PUT answer 503 ServiceUnavailable and leaves no object behind.
+// goes away, or goes silent, makes a PUT answer 503 ServiceUnavailable and leaves
+// no object behind.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateBucketCommand,
@@ -74,6 +76,15 @@ describe('location probe', () => {
   });
 });
 
+describe('target limits', () => {
+  it('a key the target refuses as too long (with its <bucket>/ prefix) is KeyTooLongError, not an internal error', async () => {
+    await createBucketOn('longkeys', 'good');
+    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'longkeys', Key: 'k'.repeat(1024), Body: 'x' })));
+    assert.deepEqual([err.status, err.code], [400, 'KeyTooLongError']);
+    assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'longkeys' }))).KeyCount, 0);
+  });
+});
+
 async function createBucketOn(bucket: string, location: string): Promise<void> {
   let last: unknown;
   for (let i = 0; i < 100; i++) {
@@ -87,6 +98,38 @@ async function createBucketOn(bucket: string, location: string): Promise<void> {
   }
   throw last;
 }
+
+describe('target stalled', () => {
+  it('a target that accepts connections and never answers: a PUT answers 503 before the edge idle timeout, nothing is stored', async () => {
+    // A server that takes every connection and never says a word (a hung proxy, a blackholed peer).
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const add = await zenkoCli(
+        zenko,
+        ...['location', 'add', 'stalled', '--type', 'aws_s3', '--endpoint', `http://127.0.0.1:${port}`, '--path-style'],
+        ...['--access-key', 'accessKey1', '--secret-key', 'verySecretKey1', '--bucket', 'target', '--skip-probe'],
+      );
+      assert.equal(add.code, 0, add.stderr);
+      await createBucketOn('stalled', 'stalled');
+      const started = Date.now();
+      const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'stalled', Key: 'k', Body: Buffer.alloc(10_000, 1) })));
+      assert.deepEqual([err.status, err.code], [503, 'ServiceUnavailable']);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 30_000, `answered after ${elapsed} ms`);
+      assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'stalled' }))).KeyCount, 0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+});
 
 describe('target down', () => {
   it('a PUT answers 503 ServiceUnavailable and no metadata entry exists; reads of stored objects fail the same way', async () => {
