@@ -18,6 +18,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -46,6 +47,8 @@ export interface S3BackendConfig {
   serverSideEncryption: boolean;
   accessKey: string;
   secretKey: string;
+  /** The target bucket has versioning enabled (the probe checks it): versioned buckets may use the location. */
+  supportsVersioning?: boolean;
   /** Connection and idle-socket timeouts of every request. */
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -138,6 +141,8 @@ function endpointUrl(c: S3BackendConfig): string | undefined {
 
 export class S3Backend implements DataBackend {
   readonly type: 'aws_s3' | 'gcp';
+  /** Only a versioned target bucket keeps what a new write of the same key replaces (supportsVersioning, checked by the probe). */
+  readonly keepsVersions: boolean;
   readonly #client: S3Client;
 
   constructor(
@@ -145,6 +150,7 @@ export class S3Backend implements DataBackend {
     private readonly config: S3BackendConfig,
   ) {
     this.type = config.type;
+    this.keepsVersions = config.supportsVersioning === true;
     const endpoint = endpointUrl(config);
     this.#client = new S3Client({
       ...(endpoint !== undefined ? { endpoint } : {}),
@@ -353,6 +359,21 @@ export class S3Backend implements DataBackend {
           cause: err,
           details: { location: this.location, bucket, status: String(status ?? 0) },
         });
+      }
+    }
+    if (this.keepsVersions) {
+      const versioning = await this.#client.send(new GetBucketVersioningCommand({ Bucket: this.config.bucket })).catch((err: unknown) => {
+        throw new MeshError('LOCATION_PROBE_FAILED', `${this.location}: cannot read the versioning of bucket ${this.config.bucket}`, {
+          cause: err,
+          details: { location: this.location, bucket: this.config.bucket },
+        });
+      });
+      if (versioning.Status !== 'Enabled') {
+        throw new MeshError(
+          'LOCATION_PROBE_FAILED',
+          `${this.location}: supportsVersioning is set but versioning is not enabled on bucket ${this.config.bucket} at the target`,
+          { details: { location: this.location, bucket: this.config.bucket } },
+        );
       }
     }
   }

@@ -101,6 +101,8 @@ function serviceUrl(c: AzureBackendConfig): string {
 
 export class AzureBackend implements DataBackend {
   readonly type = 'azure';
+  /** A blob name holds one blob: a write replaces the one before. */
+  readonly keepsVersions = false;
   readonly #container: ContainerClient;
 
   constructor(

@@ -24,6 +24,11 @@ export interface ByteRange {
 export interface DataBackend {
   readonly type: string;
   /**
+   * Whether every write keeps the earlier writes of the same object key readable (each under its
+   * own stored name, or as a version of the target's): required for versioned buckets.
+   */
+  readonly keepsVersions: boolean;
+  /**
    * Stores the bytes of `body` and resolves once they are durable. If `body` fails
    * (client gone, digest mismatch), nothing is left visible and the promise rejects
    * with the body's error.

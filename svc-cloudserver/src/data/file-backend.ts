@@ -146,6 +146,7 @@ export const OWNER = 'svc-cloudserver';
 
 export class FileBackend implements DataBackend {
   readonly type = 'file';
+  readonly keepsVersions = true;
   readonly #tmp: string;
   /** Shard directories kept open for the fsync that makes a rename durable (at most 256). */
   readonly #dirs = new Map<string, Promise<number>>();

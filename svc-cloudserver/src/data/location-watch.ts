@@ -42,6 +42,7 @@ export async function backendFor(l: loc.Location, dataDir: string, secrets?: Sec
         bucket: d.bucketName,
         mpuBucket: d.mpuBucketName,
         bucketMatch: d.bucketMatch,
+        supportsVersioning: d.supportsVersioning,
         serverSideEncryption: d.serverSideEncryption,
         accessKey: d.accessKey,
         secretKey: d.secretKey,

@@ -6,6 +6,7 @@ import type { ByteRange, DataBackend, PutHint } from './backend.js';
 
 export class MemBackend implements DataBackend {
   readonly type = 'mem';
+  readonly keepsVersions = true;
   readonly #objects = new Map<string, Buffer>();
 
   async put(body: AsyncIterable<Uint8Array>, _hint: PutHint): Promise<{ key: string; size: number }> {

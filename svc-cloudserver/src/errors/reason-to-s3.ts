@@ -74,7 +74,7 @@ export function s3ErrorOf(err: unknown, resource?: string): S3Error {
     // AWS's own message, except where the inner service's words tell the client what to fix.
     const algorithm = err.details['algorithm'];
     const message =
-      PASS_MESSAGE.has(code) || err.reason === 'LEASE_HELD'
+      PASS_MESSAGE.has(code) || err.reason === 'LEASE_HELD' || err.reason === 'LOCATION_SIZE_LIMIT_EXCEEDED'
         ? err.message
         : code === 'BadDigest' && algorithm !== undefined && algorithm !== 'md5'
           ? `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`

@@ -3,7 +3,7 @@
 // configuration (one table: how to parse, validate and render each), plus
 // versioning (a field of the bucket) and the bucket ACL.
 import { metadataV1Metadata } from '@zenko/gen';
-import { readCheckedBody } from './put-object.js';
+import { readCheckedBody, requireVersionKeeping } from './put-object.js';
 import { S3Error, type S3ErrorCode } from '../errors/s3-errors.js';
 import { aclFromHeaders, parseAccessControlPolicy, renderAccessControlPolicy, type AccessControlPolicy } from '../config/acl.js';
 import { parseCors, renderCors } from '../config/cors.js';
@@ -214,6 +214,7 @@ export const putBucketVersioning: S3Handler = async (ctx, deps) => {
       message: 'A replication configuration is present on this bucket, so the versioning state cannot be changed.',
     });
   }
+  if (doc.status === 'Enabled') requireVersionKeeping(deps, bucket.location);
   await deps.metadata.updateBucket({
     name: bucket.name,
     expectedRevision: 0,

@@ -1,7 +1,7 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
 // GetBucketLocation.
 import { isMeshError } from '@zenko/mesh';
-import { readCheckedBody } from './put-object.js';
+import { readCheckedBody, requireVersionKeeping } from './put-object.js';
 import { aclFromHeaders } from '../config/acl.js';
 import { OBJECT_OWNERSHIPS } from '../config/ownership.js';
 import { S3Error } from '../errors/s3-errors.js';
@@ -79,6 +79,8 @@ export const createBucket: S3Handler = async (ctx, deps) => {
     throw new S3Error('InvalidLocationConstraint', { fields: { LocationConstraint: target } });
   }
   const lock = ctx.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true';
+  // Object lock makes the bucket versioned.
+  if (lock) requireVersionKeeping(deps, target);
   const acl = aclFromHeaders(ctx.headers, { owner: { id: identity.accountId, displayName: identity.displayName } });
   const attributes: Record<string, string> = acl === undefined ? {} : { acl: JSON.stringify(acl) };
   const ownership = ctx.headers['x-amz-object-ownership'];

@@ -118,7 +118,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     });
   }
-  const location = objectLocation(ctx, deps, bucket.location);
+  const location = objectLocation(ctx, deps, bucket);
   // The copy is a new object: its lock (headers, else the bucket's default retention) and ACL
   // come from this request, as PutObject's do; the source's are not copied.
   const lock = lockFields(ctx, bucket);

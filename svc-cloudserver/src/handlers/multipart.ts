@@ -82,7 +82,7 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
       key,
       ...writerOwner(ctx, bucket),
       storageClass: storageClass(ctx.headers),
-      location: objectLocation(ctx, deps, bucket.location),
+      location: objectLocation(ctx, deps, bucket),
       headers: storedHeaders(ctx.headers),
       userMetadata: userMetadata(ctx.headers),
       tags: parseTaggingHeader(ctx.headers['x-amz-tagging']),

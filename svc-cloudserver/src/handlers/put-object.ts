@@ -121,10 +121,28 @@ export function checksumResponseHeaders(stored: PutResult['checksums']): Record<
   return out;
 }
 
+/**
+ * Versioned buckets (and object-locked ones, always versioned) need a location that keeps the
+ * data of every version: on one whose target holds one object per key (`azure`, an `aws_s3`
+ * location without supportsVersioning), a new version would destroy the one before.
+ */
+export function requireVersionKeeping(deps: S3Deps, locationName: string): void {
+  const location = deps.data.location(locationName);
+  if (location.backend.keepsVersions) return;
+  throw new S3Error('NotImplemented', {
+    message:
+      `Versioning is not available on location ${locationName} (${location.type}): its target keeps one object per key, ` +
+      'so a new version would destroy the previous one' +
+      (location.type === 'aws_s3' || location.type === 'gcp'
+        ? '. Enable versioning on the target bucket, then set supportsVersioning on the location.'
+        : '.'),
+  });
+}
+
 /** The location a new object goes to: Zenko's header, else the bucket's. */
-export function objectLocation(ctx: S3Context, deps: S3Deps, bucketLocation: string): string {
+export function objectLocation(ctx: S3Context, deps: S3Deps, bucket: Bucket): string {
   const requested = ctx.headers[LOCATION_HEADER];
-  const name = requested === undefined || requested === '' ? bucketLocation : requested;
+  const name = requested === undefined || requested === '' ? bucket.location : requested;
   try {
     deps.data.location(name);
   } catch {
@@ -133,6 +151,7 @@ export function objectLocation(ctx: S3Context, deps: S3Deps, bucketLocation: str
       fields: { ArgumentName: LOCATION_HEADER, ArgumentValue: name },
     });
   }
+  if (name !== bucket.location && isVersioned(bucket)) requireVersionKeeping(deps, name);
   return name;
 }
 
@@ -191,7 +210,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
   const tags = parseTaggingHeader(ctx.headers['x-amz-tagging']);
   const lock = lockFields(ctx, bucket);
   const acl = aclField(ctx, bucket);
-  const location = objectLocation(ctx, deps, bucket.location);
+  const location = objectLocation(ctx, deps, bucket);
   const { algorithms, expected } = digestsOf(ctx);
   // S3 wants an integrity header on any upload that sets a retention period or a legal hold.
   if ((lock.retention !== undefined || lock.legalHold) && ctx.headers['content-md5'] === undefined && algorithms.length === 0)

@@ -12,6 +12,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -221,6 +222,10 @@ describe('aws_s3 location (another S3 server as the target)', () => {
       (await s3Error(s3.send(new PutObjectCommand({ Bucket: 'limited', Key: 'big', Body: bytes(2_000, 6) })))).code,
       'EntityTooLarge',
     );
+    const message = await s3
+      .send(new PutObjectCommand({ Bucket: 'limited', Key: 'big', Body: bytes(2_000, 6) }))
+      .catch((e: Error) => e.message);
+    assert.match(String(message), /location cloud1small accepts at most \d+ bytes/, 'the error names the location and its limit');
     assert.equal(await targetHas('target', 'limited/big'), false);
     assert.equal(await targetHas('target', 'limited/fits'), true);
   });
@@ -299,6 +304,64 @@ describe('azure location (Azurite as the target)', () => {
     for await (const c of service.listContainers()) {
       for await (const b of service.getContainerClient(c.name).listBlobsFlat())
         assert.ok(!b.name.endsWith('escape.bin'), `${c.name}/${b.name}`);
+    }
+  });
+});
+
+describe('versioned buckets on cloud locations', () => {
+  it('need a target that keeps versions: azure and an unversioned aws_s3 target refuse versioning; a versioned one keeps every version', async () => {
+    const notImplemented = { code: 'NotImplemented', status: 501 };
+    const enable = (Bucket: string) => s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    for (const [bucket, location] of [
+      ['ver-s3', 'cloud1'],
+      ['ver-az', 'az1'],
+    ] as const) {
+      await createBucketOn(bucket, location);
+      assert.deepEqual(await s3Error(enable(bucket)), notImplemented, location);
+      const locked = s3.send(
+        new CreateBucketCommand({
+          Bucket: `${bucket}-lock`,
+          ObjectLockEnabledForBucket: true,
+          CreateBucketConfiguration: { LocationConstraint: location as never },
+        }),
+      );
+      assert.deepEqual(await s3Error(locked), notImplemented, `${location}, object lock`);
+    }
+    // A versioned bucket on local disk cannot place one object on such a location either.
+    await s3.send(new CreateBucketCommand({ Bucket: 'ver-local' }));
+    await enable('ver-local');
+    const placed = s3.send(
+      new PutObjectCommand({ Bucket: 'ver-local', Key: 'k', Body: 'x', Metadata: { 'scal-location-constraint': 'az1' } }),
+    );
+    assert.deepEqual(await s3Error(placed), notImplemented);
+
+    // supportsVersioning is checked against the target bucket when the location is added.
+    const s3Target = ['--type', 'aws_s3', '--endpoint', target.s3, '--access-key', 'accessKey1', '--secret-key', 'verySecretKey1'];
+    const unversioned = await zenkoCli(
+      zenko,
+      'location',
+      'add',
+      'cloudv',
+      ...s3Target,
+      '--path-style',
+      '--bucket',
+      'target',
+      '--supports-versioning',
+    );
+    assert.equal(unversioned.code, 1);
+    assert.match(unversioned.stderr, /versioning is not enabled/);
+    await direct.send(new CreateBucketCommand({ Bucket: 'target-versioned' }));
+    await direct.send(new PutBucketVersioningCommand({ Bucket: 'target-versioned', VersioningConfiguration: { Status: 'Enabled' } }));
+    await addLocation('cloudv', ...s3Target, '--path-style', '--bucket', 'target-versioned', '--supports-versioning');
+    await createBucketOn('ver-s3v', 'cloudv');
+    await enable('ver-s3v');
+    const ids: string[] = [];
+    for (const text of ['one', 'two', 'three']) {
+      ids.push((await s3.send(new PutObjectCommand({ Bucket: 'ver-s3v', Key: 'k', Body: text }))).VersionId!);
+    }
+    for (const [i, text] of ['one', 'two', 'three'].entries()) {
+      const res = await s3.send(new GetObjectCommand({ Bucket: 'ver-s3v', Key: 'k', VersionId: ids[i] }));
+      assert.equal(await res.Body?.transformToString(), text);
     }
   });
 });
