@@ -46,7 +46,14 @@ export class LocalData {
         if (root.path === '') return undefined;
         const backend = await FileBackend.attach(root.path, root.identity, WRITER);
         if (backend === undefined) return undefined;
-        const resolved = { name: location, type: 'file', isTransient: false, sizeLimitBytes: root.sizeLimitBytes, backend };
+        const resolved = {
+          name: location,
+          type: 'file',
+          isTransient: false,
+          sizeLimitBytes: root.sizeLimitBytes,
+          bucketMatch: false,
+          backend,
+        };
         const placement = new DataPlacement({ get: (name) => (name === location ? resolved : undefined) }, this.inlineMaxBytes);
         return { backend, placement };
       })

@@ -85,7 +85,11 @@ export async function applyLocation(
   secrets?: SecretsReader,
 ): Promise<void> {
   const existing = set.get(l.name);
-  const opts = { isTransient: l.isTransient, sizeLimitBytes: Math.round(l.sizeLimitGb * GIB) };
+  const opts = {
+    isTransient: l.isTransient,
+    sizeLimitBytes: Math.round(l.sizeLimitGb * GIB),
+    bucketMatch: l.details?.bucketMatch ?? false,
+  };
   if (existing && existing.type === typeName(l.type) && keepsBackend(l.type)) {
     set.add(l.name, existing.type, existing.backend, opts);
     return;

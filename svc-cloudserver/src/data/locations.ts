@@ -17,8 +17,20 @@ export class LocationSet implements LocationResolver {
     return [...this.#locations.values()];
   }
 
-  add(name: string, type: string, backend: DataBackend, opts: { isTransient?: boolean; sizeLimitBytes?: number } = {}): void {
-    this.#locations.set(name, { name, type, backend, isTransient: opts.isTransient ?? false, sizeLimitBytes: opts.sizeLimitBytes ?? 0 });
+  add(
+    name: string,
+    type: string,
+    backend: DataBackend,
+    opts: { isTransient?: boolean; sizeLimitBytes?: number; bucketMatch?: boolean } = {},
+  ): void {
+    this.#locations.set(name, {
+      name,
+      type,
+      backend,
+      isTransient: opts.isTransient ?? false,
+      sizeLimitBytes: opts.sizeLimitBytes ?? 0,
+      bucketMatch: opts.bucketMatch ?? false,
+    });
   }
 
   async remove(name: string): Promise<void> {

@@ -17,6 +17,8 @@ export interface Location {
   readonly isTransient: boolean;
   /** 0: no limit. */
   readonly sizeLimitBytes: number;
+  /** Objects are stored under their own key (no `<bucket>/` prefix): the location serves one bucket. */
+  readonly bucketMatch: boolean;
   readonly backend: DataBackend;
 }
 

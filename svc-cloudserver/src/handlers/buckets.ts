@@ -81,6 +81,17 @@ export const createBucket: S3Handler = async (ctx, deps) => {
   const lock = ctx.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true';
   // Object lock makes the bucket versioned.
   if (lock) requireVersionKeeping(deps, target);
+  if (deps.data.location(target).bucketMatch) {
+    // Objects there are stored under their own key: a second bucket's keys would overwrite the first's.
+    const { buckets } = await deps.metadata.listBuckets({ ownerId: '' });
+    const user = buckets.find((b) => b.location === target && b.name !== name);
+    if (user !== undefined) {
+      throw new S3Error('InvalidLocationConstraint', {
+        message: `Location ${target} stores objects under their own key (bucket match) and already serves bucket ${user.name}.`,
+        fields: { LocationConstraint: target },
+      });
+    }
+  }
   const acl = aclFromHeaders(ctx.headers, { owner: { id: identity.accountId, displayName: identity.displayName } });
   const attributes: Record<string, string> = acl === undefined ? {} : { acl: JSON.stringify(acl) };
   const ownership = ctx.headers['x-amz-object-ownership'];

@@ -152,6 +152,13 @@ export function objectLocation(ctx: S3Context, deps: S3Deps, bucket: Bucket): st
     });
   }
   if (name !== bucket.location && isVersioned(bucket)) requireVersionKeeping(deps, name);
+  if (name !== bucket.location && deps.data.location(name).bucketMatch) {
+    // It stores its bucket's objects under their own key: another bucket's would overwrite them.
+    throw new S3Error('InvalidArgument', {
+      message: `Object Location Error: location ${name} stores objects under their own key (bucket match) and takes only its bucket's objects`,
+      fields: { ArgumentName: LOCATION_HEADER, ArgumentValue: name },
+    });
+  }
   return name;
 }
 

@@ -215,6 +215,27 @@ describe('aws_s3 location (another S3 server as the target)', () => {
     assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'shared', Key: 'bad.bin' })))).status, 404);
   });
 
+  it('a bucket-match location serves one bucket: a second bucket on it, or another bucket placing an object there, is refused', async () => {
+    // The bucketMatch=true test above made `mirrored` on cloud1m; made here if it runs alone.
+    await s3
+      .send(new CreateBucketCommand({ Bucket: 'mirrored', CreateBucketConfiguration: { LocationConstraint: 'cloud1m' as never } }))
+      .catch((err: unknown) => assert.equal((err as Error).name, 'BucketAlreadyOwnedByYou'));
+    const second = s3.send(
+      new CreateBucketCommand({ Bucket: 'mirrored-too', CreateBucketConfiguration: { LocationConstraint: 'cloud1m' as never } }),
+    );
+    assert.deepEqual(await s3Error(second), { code: 'InvalidLocationConstraint', status: 400 });
+    await createBucketOn('placer', 'cloud1');
+    const placed = s3.send(
+      new PutObjectCommand({
+        Bucket: 'placer',
+        Key: 'dir/small.bin',
+        Body: 'would overwrite',
+        Metadata: { 'scal-location-constraint': 'cloud1m' },
+      }),
+    );
+    assert.deepEqual(await s3Error(placed), { code: 'InvalidArgument', status: 400 });
+  });
+
   it('sizeLimitGB refuses writes past the limit on a cloud location', async () => {
     await createBucketOn('limited', 'cloud1small');
     await s3.send(new PutObjectCommand({ Bucket: 'limited', Key: 'fits', Body: bytes(1_000, 6) }));
