@@ -1,10 +1,12 @@
 // svc-blobserver: the Azure Blob HTTP edge over the same namespace as the S3 edge.
+import { join } from 'node:path';
 import { accountV1AccountService, placementV1DataPlacementService } from '@zenko/gen';
 import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { LOCAL_READS_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
 import { LocalData } from './azure/local-data.js';
-import { INLINE_SETTING } from '@zenko/svc-cloudserver/local-data';
+import { INLINE_SETTING, ReleaseQueue } from '@zenko/svc-cloudserver/local-data';
+import { deletePiece } from './azure/release.js';
 import { createAzureHandler } from './server.js';
 
 await runService({
@@ -14,6 +16,8 @@ await runService({
     metadataAddress: peerAddress('svc-metadata'),
     localReads: LOCAL_READS_SETTING,
     cloudserverAddress: peerAddress('svc-cloudserver'),
+    dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
+    releaseRetryMs: int('ZENKO_RELEASE_RETRY_MS', 'pause between retries of deletes of released data that failed', 30_000, 100),
     defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of containers created through the Azure edge', 'us-east-1'),
     hostSuffixes: str(
       'ZENKO_AZURE_HOST_SUFFIXES',
@@ -41,6 +45,15 @@ await runService({
       accounts.close();
       placement.close();
     });
+    const local = new LocalData(placement, config.localData, config.inlineMaxBytes);
+    const releases = new ReleaseQueue({
+      delete: (p) => deletePiece(local, placement, p),
+      file: join(config.dataDir, 'releases', 'svc-blobserver.jsonl'),
+      logger,
+      retryMs: config.releaseRetryMs,
+    });
+    await releases.start();
+    onClose(async () => releases.close());
     const edge = await startHttpEdge({
       host: config.host,
       port: config.azurePort,
@@ -50,7 +63,8 @@ await runService({
         metadata,
         accounts,
         placement,
-        local: new LocalData(placement, config.localData, config.inlineMaxBytes),
+        local,
+        releases,
         logger,
         config: {
           defaultLocation: config.defaultLocation,

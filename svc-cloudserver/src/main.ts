@@ -1,4 +1,5 @@
 // svc-cloudserver: the S3 HTTP edge and the DataPlacementService.
+import { join } from 'node:path';
 import { accountV1AccountService, locationV1LocationRegistryService } from '@zenko/gen';
 import { createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { LOCAL_READS_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
@@ -6,6 +7,7 @@ import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement, INLINE_SETTING } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
+import { ReleaseQueue } from './data/release-queue.js';
 import { renderS3Failure, s3ClientErrorResponse } from './s3/errors.js';
 import { SecretCache } from './s3/secrets.js';
 import { createS3Handler } from './server.js';
@@ -17,6 +19,7 @@ await runService({
     metadataAddress: peerAddress('svc-metadata'),
     localReads: LOCAL_READS_SETTING,
     dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
+    releaseRetryMs: int('ZENKO_RELEASE_RETRY_MS', 'pause between retries of deletes of released data that failed', 30_000, 100),
     endpoints: str(
       'ZENKO_S3_ENDPOINTS',
       'comma-separated host names of the S3 service (virtual-hosted-style buckets)',
@@ -45,6 +48,14 @@ await runService({
     // Serve only once every defined location is known.
     await followLocations(registry, locations, config.dataDir, logger, stopWatching.signal);
     const data = new DataPlacement(locations, config.inlineMaxBytes);
+    const releases = new ReleaseQueue({
+      delete: (p) => data.delete(p.location, p.key),
+      file: join(config.dataDir, 'releases', 'svc-cloudserver.jsonl'),
+      logger,
+      retryMs: config.releaseRetryMs,
+    });
+    await releases.start();
+    onClose(async () => releases.close());
     const edge = await startHttpEdge({
       host: config.host,
       port: config.s3Port,
@@ -54,6 +65,7 @@ await runService({
         metadata,
         accounts,
         data,
+        releases,
         logger,
         secrets: new SecretCache(accounts),
         config: {

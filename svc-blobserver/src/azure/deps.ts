@@ -1,6 +1,7 @@
 // What every Azure handler gets: clients of the inner services and the edge's configuration.
 import type { accountV1AccountService, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
 import type { Logger, PromiseClient } from '@zenko/mesh';
+import type { ReleaseQueue } from '@zenko/svc-cloudserver/local-data';
 import type { AzureContext } from './context.js';
 import type { LocalData } from './local-data.js';
 
@@ -17,6 +18,8 @@ export interface AzureDeps {
   readonly placement: PromiseClient<typeof placementV1DataPlacementService.DataPlacementServiceService>;
   /** Direct reads and writes of `file` locations this process can see. */
   readonly local: LocalData;
+  /** Deletes data no version references any more, retrying (journaled) what fails. */
+  readonly releases: ReleaseQueue;
   readonly config: AzureConfig;
   readonly logger: Logger;
 }

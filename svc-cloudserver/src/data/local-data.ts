@@ -2,8 +2,9 @@
 // write its pieces itself (the Azure edge): the file backend, attached as a second writer, and
 // the placement that checks sizes and digests around it, the same code DataPlacementService runs;
 // and which pieces of a version hold which bytes; the digests it computes (CRC-64/NVME for
-// x-ms-content-crc64 of a request body).
+// x-ms-content-crc64 of a request body); the journaled release of data no version references.
 export { FileBackend } from './file-backend.js';
 export { DataPlacement, INLINE_SETTING, pieceOf, type Location, type PutResult } from './placement.js';
 export { inlineBytes, pieceReads, type PieceRead } from './pieces.js';
 export { createHasher } from '../checksums/hasher.js';
+export { ReleaseQueue, type ReleasedPiece } from './release-queue.js';

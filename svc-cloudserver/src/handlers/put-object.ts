@@ -21,7 +21,6 @@ import { parseTaggingHeader as parseTags, tagsToRecord } from '../config/tagging
 import { sendEmpty, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
-import { releaseData } from '../s3/object-stream.js';
 import { readBody } from '../xml/read-xml-body.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
@@ -197,11 +196,9 @@ export function aclField(ctx: S3Context, bucket: Bucket): string {
   return acl === undefined ? '' : JSON.stringify(acl);
 }
 
+/** Deletes data no version references any more, in the background (a failed delete is retried: release-queue.ts). */
 export function cleanupLater(deps: S3Deps, pieces: readonly metadataV1Metadata.DataLocation[]): void {
-  if (pieces.length === 0) return;
-  releaseData(deps.data, pieces).catch((err: unknown) =>
-    deps.logger.warn({ err, pieces: pieces.length }, 'could not delete released data'),
-  );
+  if (pieces.length > 0) void deps.releases.release(pieces);
 }
 
 export const putObject: S3Handler = async (ctx, deps) => {

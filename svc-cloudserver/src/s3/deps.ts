@@ -3,6 +3,7 @@
 import type { accountV1AccountService, metadataV1MetadataService } from '@zenko/gen';
 import type { Logger, PromiseClient } from '@zenko/mesh';
 import type { DataPlacement } from '../data/placement.js';
+import type { ReleaseQueue } from '../data/release-queue.js';
 import type { S3Context } from './context.js';
 import type { SecretCache } from './secrets.js';
 
@@ -17,6 +18,8 @@ export interface S3Deps {
   metadata: PromiseClient<typeof metadataV1MetadataService.MetadataServiceService>;
   accounts: PromiseClient<typeof accountV1AccountService.AccountServiceService>;
   data: DataPlacement;
+  /** Deletes data no version references any more, retrying (journaled) what fails. */
+  releases: ReleaseQueue;
   config: S3Config;
   logger: Logger;
   /** Access-key secrets for authentication (AccountService behind a short-lived cache). */

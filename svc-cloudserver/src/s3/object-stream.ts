@@ -63,11 +63,3 @@ export async function sendObjectBytes(
     else await data.readTo(read.location, read.key, read.range, sink);
   }
 }
-
-/** Releases data that no version references any more (best effort; failures are logged by the caller). */
-export async function releaseData(data: DataPlacement, pieces: readonly metadataV1Metadata.DataLocation[]): Promise<void> {
-  // Pieces of an assembled multipart object share one backend object: delete it once.
-  // An inline piece (empty key) has nothing stored outside its record.
-  const unique = new Map(pieces.filter((p) => p.key !== '').map((p) => [`${p.location}\0${p.key}`, p]));
-  await Promise.all([...unique.values()].map((p) => data.delete(p.location, p.key)));
-}

@@ -7,6 +7,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -22,7 +23,8 @@ let target: TestStack;
 let s3: S3Client;
 
 before(async () => {
-  [zenko, target] = await startTogether(startStack(), startStack());
+  // Released data whose delete failed is retried every half second (30 s by default).
+  [zenko, target] = await startTogether(startStack({ ZENKO_RELEASE_RETRY_MS: '500' }), startStack());
   s3 = s3Client(zenko);
   const direct = s3Client(target);
   await direct.send(new CreateBucketCommand({ Bucket: 'target' }));
@@ -97,6 +99,43 @@ async function createBucketOn(bucket: string, location: string): Promise<void> {
     }
   }
   throw last;
+}
+
+describe('released data', () => {
+  it('a delete the target refuses is retried until the data is gone: no orphan is left at the target', async () => {
+    const direct = s3Client(target);
+    const atTarget = (key: string) =>
+      direct.send(new HeadObjectCommand({ Bucket: 'target', Key: key })).then(
+        () => true,
+        () => false,
+      );
+    const update = (...extra: string[]) => zenkoCli(zenko, 'location', 'update', 'good', ...s3Location('good', ...extra).slice(3));
+    try {
+      await createBucketOn('released', 'good');
+      await s3.send(new PutObjectCommand({ Bucket: 'released', Key: 'k', Body: 'soon released' }));
+      assert.equal(await atTarget('released/k'), true);
+      // The target now refuses the location's credentials (as after a key rotation).
+      assert.equal((await update('--secret-key', 'wrong', '--bucket', 'target', '--skip-probe')).code, 0);
+      await until(
+        async () => (await s3Error(s3.send(new PutObjectCommand({ Bucket: 'released', Key: 'probe', Body: 'x' })))).status === 500,
+      );
+      await s3.send(new DeleteObjectCommand({ Bucket: 'released', Key: 'k' }));
+      assert.equal(await atTarget('released/k'), true, 'the delete at the target failed');
+      // Fixed: the journaled delete goes through.
+      assert.equal((await update('--secret-key', 'verySecretKey1', '--bucket', 'target')).code, 0);
+      await until(async () => !(await atTarget('released/k')));
+    } finally {
+      direct.destroy();
+    }
+  });
+});
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not reached within 20 s');
 }
 
 describe('target stalled', () => {
