@@ -122,30 +122,38 @@ const TYPES: Record<string, loc.LocationType> = {
 };
 const typeName = (t: loc.LocationType): string => Object.entries(TYPES).find(([, v]) => v === t)?.[0] ?? 'unknown';
 
-function locationFromArgs(args: Args): loc.Location {
-  const type = TYPES[str(args, 'type')];
+/**
+ * The definition `add` sends, or `update` sends: the current one (secrets left empty, so the
+ * stored ones stay) with only the options given changed (`--flag=false` turns a flag off).
+ */
+function locationFromArgs(args: Args, current?: loc.Location): loc.Location {
+  const given = (name: string): boolean => args.options.has(name);
+  const text = (name: string, now = ''): string => (given(name) ? str(args, name) : now);
+  const on = (name: string, now = false): boolean => (given(name) ? flag(args, name) : now);
+  const type = given('type') || current === undefined ? TYPES[str(args, 'type')] : current.type;
   if (type === undefined) throw new UsageError(`--type must be one of ${Object.keys(TYPES).join(', ')}`);
+  const d = current?.details;
   return loc.Location.fromPartial({
     name: positional(args, 0, 'location name'),
     type,
-    isTransient: flag(args, 'transient'),
-    sizeLimitGb: Number(str(args, 'size-limit-gb', '0')),
+    isTransient: on('transient', current?.isTransient),
+    sizeLimitGb: Number(text('size-limit-gb', String(current?.sizeLimitGb ?? 0))),
     details: {
-      bucketName: str(args, 'bucket', str(args, 'container')),
-      bucketMatch: flag(args, 'bucket-match'),
-      endpoint: str(args, 'endpoint'),
-      region: str(args, 'region'),
-      https: flag(args, 'https'),
-      pathStyle: flag(args, 'path-style'),
-      supportsVersioning: flag(args, 'supports-versioning'),
-      serverSideEncryption: flag(args, 'server-side-encryption'),
-      accessKey: str(args, 'access-key'),
-      secretKey: str(args, 'secret-key'),
-      accountName: str(args, 'account-name'),
-      accountKey: str(args, 'account-key'),
-      sasToken: str(args, 'sas-token'),
-      path: str(args, 'path'),
-      mpuBucketName: str(args, 'mpu-bucket'),
+      bucketName: text('bucket', text('container', d?.bucketName)),
+      bucketMatch: on('bucket-match', d?.bucketMatch),
+      endpoint: text('endpoint', d?.endpoint),
+      region: text('region', d?.region),
+      https: on('https', d?.https),
+      pathStyle: on('path-style', d?.pathStyle),
+      supportsVersioning: on('supports-versioning', d?.supportsVersioning),
+      serverSideEncryption: on('server-side-encryption', d?.serverSideEncryption),
+      accessKey: text('access-key', d?.accessKey),
+      secretKey: text('secret-key'),
+      accountName: text('account-name', d?.accountName),
+      accountKey: text('account-key'),
+      sasToken: text('sas-token'),
+      path: text('path', d?.path),
+      mpuBucketName: text('mpu-bucket', d?.mpuBucketName),
     },
   });
 }
@@ -168,7 +176,8 @@ export async function locationCommand(address: string, sub: string | undefined, 
     switch (sub) {
       case 'add':
       case 'update': {
-        const location = locationFromArgs(args);
+        const current = sub === 'update' ? (await client.getLocation({ name: positional(args, 0, 'location name') })).location : undefined;
+        const location = locationFromArgs(args, current);
         const res =
           sub === 'add'
             ? await client.createLocation({ location, skipProbe: flag(args, 'skip-probe') })

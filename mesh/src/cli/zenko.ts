@@ -127,7 +127,10 @@ async function main(argv: string[]): Promise<number> {
           return 2;
         }
         if (isMeshError(err)) {
-          process.stderr.write(`zenko: ${err.reason}: ${err.message}\n`);
+          // With --json, the error is JSON too (on stderr, exit code 1), for scripts to read.
+          if (more.includes('--json')) {
+            process.stderr.write(`${JSON.stringify({ error: { reason: err.reason, message: err.message, details: err.details } })}\n`);
+          } else process.stderr.write(`zenko: ${err.reason}: ${err.message}\n`);
           return 1;
         }
         throw err;

@@ -67,6 +67,25 @@ describe('location probe', () => {
     );
     assert.equal(broken.code, 1);
     assert.match(broken.stderr, /LOCATION_PROBE_FAILED/);
+    // An update changes only the options it gives: the rest of the definition stays.
+    const partial = await zenkoCli(zenko, 'location', 'update', 'good', '--size-limit-gb', '5', '--json');
+    assert.equal(partial.code, 0, partial.stderr);
+    const shown = JSON.parse((await zenkoCli(zenko, 'location', 'show', 'good', '--json')).stdout) as {
+      sizeLimitGb: number;
+      details: { endpoint: string; bucketName: string; pathStyle: boolean };
+      secretsSet: string[];
+    };
+    assert.deepEqual(
+      [shown.sizeLimitGb, shown.details.endpoint, shown.details.bucketName, shown.details.pathStyle, shown.secretsSet],
+      [5, target.s3, 'target', true, ['secretKey']],
+    );
+    const wrongSecret = await zenkoCli(zenko, 'location', 'update', 'good', '--secret-key', 'wrong');
+    assert.match(wrongSecret.stderr, /LOCATION_PROBE_FAILED/, 'probed with the kept endpoint and bucket');
+    assert.equal((await zenkoCli(zenko, 'location', 'update', 'good', '--size-limit-gb', '0')).code, 0);
+    // --json errors are JSON.
+    const missing = await zenkoCli(zenko, 'location', 'remove', 'no-such-location', '--json');
+    assert.equal(missing.code, 1);
+    assert.equal((JSON.parse(missing.stderr) as { error: { reason: string } }).error.reason, 'LOCATION_NOT_FOUND');
   });
 
   it('a location whose credentials the target refuses answers writes with an error and stores nothing', async () => {
