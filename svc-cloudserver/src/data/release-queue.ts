@@ -5,7 +5,7 @@
 // Each edge process keeps its own journal under the data directory.
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Logger } from '@zenko/mesh';
+import { isMeshError, type Logger } from '@zenko/mesh';
 
 export interface ReleasedPiece {
   readonly location: string;
@@ -23,6 +23,9 @@ export interface ReleaseQueueOptions {
 }
 
 const id = (p: ReleasedPiece): string => `${p.location}\0${p.key}`;
+
+/** A location removed from the registry: nothing more can be deleted there. */
+const gone = (err: unknown): boolean => isMeshError(err, 'LOCATION_NOT_FOUND');
 
 export class ReleaseQueue {
   readonly #opts: ReleaseQueueOptions;
@@ -71,6 +74,10 @@ export class ReleaseQueue {
     await Promise.all(
       [...unique.values()].map((p) =>
         this.#opts.delete(p).catch((err: unknown) => {
+          if (gone(err)) {
+            this.#opts.logger.warn({ err, location: p.location }, 'released data of a removed location left in place');
+            return;
+          }
           this.#opts.logger.warn({ err, location: p.location }, 'could not delete released data; kept for a retry');
           failed.push(p);
         }),
@@ -94,8 +101,9 @@ export class ReleaseQueue {
       try {
         await this.#opts.delete(p);
         done.push(key);
-      } catch {
-        // Still failing: kept for the next pass.
+      } catch (err) {
+        // Still failing: kept for the next pass, unless its location was removed meanwhile.
+        if (gone(err)) done.push(key);
       }
     }
     if (done.length === 0) return;

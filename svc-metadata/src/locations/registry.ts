@@ -5,8 +5,8 @@ import { EventEmitter } from 'node:events';
 import { locationV1LocationRegistryService as loc } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
 import type { SecretBox } from '../accounts/secret-box.js';
-import { listBuckets } from '../namespace/index.js';
-import type { KvStore } from '../store/kv.js';
+import { LOCATION_USE_PREFIX, listBuckets, listObjectVersions } from '../namespace/index.js';
+import { prefixSuccessor, type KvStore } from '../store/kv.js';
 
 type Location = loc.Location;
 type Details = loc.LocationDetails;
@@ -182,6 +182,7 @@ export class LocationRegistry {
     if (stored.location.builtin) throw new MeshError('LOCATION_IN_USE', `${name} is a built-in location`, { details: { location: name } });
     const { buckets } = await listBuckets(this.store, { ownerId: '' });
     const users = buckets.filter((b) => b.location === name).map((b) => b.name);
+    users.push(...(await this.#placingBuckets(name)));
     if (users.length > 0) {
       throw new MeshError('LOCATION_IN_USE', `location ${name} is used by bucket(s): ${users.join(', ')}`, {
         details: { location: name, buckets: users.join(',') },
@@ -189,6 +190,50 @@ export class LocationRegistry {
     }
     await this.store.commit({ ops: [{ type: 'delete', table: 'locations', key: KEY + name, expectRevision: revision }] });
     this.#events.emit('change', { event: 'delete', name } satisfies LocationEvent);
+  }
+
+  /**
+   * Buckets holding objects placed on `name` while it is not their location (per-object placement,
+   * replicas), from the markers their writes left; a marker whose bucket no longer has data there
+   * (its objects deleted or moved) is dropped.
+   */
+  async #placingBuckets(name: string): Promise<string[]> {
+    const prefix = `${LOCATION_USE_PREFIX}${name}/`;
+    const markers = await this.store.scan('meta', { gte: prefix, lt: prefixSuccessor(prefix)!, limit: 10_000 });
+    const users: string[] = [];
+    for (const marker of markers) {
+      const bucket = marker.key.slice(prefix.length);
+      if (await this.#hasDataAt(bucket, name)) users.push(bucket);
+      else
+        await this.store
+          .commit({ ops: [{ type: 'delete', table: 'meta', key: marker.key, expectRevision: marker.revision }] })
+          .catch(() => undefined);
+    }
+    return users;
+  }
+
+  /** Whether some version of `bucket` keeps a piece at `location` (a scan: removing a location is rare). */
+  async #hasDataAt(bucket: string, location: string): Promise<boolean> {
+    let keyMarker = '';
+    let versionIdMarker = '';
+    for (;;) {
+      const page = await listObjectVersions(this.store, {
+        bucket,
+        prefix: '',
+        delimiter: '',
+        keyMarker,
+        versionIdMarker,
+        maxKeys: 1000,
+      }).catch((err: unknown) => {
+        if (isMeshError(err, 'BUCKET_NOT_FOUND')) return undefined;
+        throw err;
+      });
+      if (page === undefined) return false;
+      if (page.versions.some((v) => v.data.some((p) => p.location === location))) return true;
+      if (!page.isTruncated) return false;
+      keyMarker = page.nextKeyMarker;
+      versionIdMarker = page.nextVersionIdMarker;
+    }
   }
 
   /** Every change from now on; the caller reads the current set with list() first. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
 import { MeshError } from '@zenko/mesh';
 import { prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
-import { commitWithOplog, loadBucket, loadBucketForWrite, checkBucket, required, withRetry } from './common.js';
+import { commitWithOplog, loadBucket, loadBucketForWrite, checkBucket, locationUseOps, required, withRetry } from './common.js';
 import { bucketBase, escapeKey, unescapeKey, validateObjectKey } from './keys.js';
 import { checkConditions, checkCurrentLease, loadMaster, planWriteVersion, putEntry, writeObject } from './objects.js';
 
@@ -161,6 +161,7 @@ export async function commitBlockList(
     const ops: KvOp[] = [
       ...plan.ops,
       ...entries.map((e): KvOp => ({ type: 'delete', table: 'parts', key: e.key, expectRevision: e.revision })),
+      ...locationUseOps(bucket, plan.version.data),
     ];
     await commitWithOplog(store, ops, [putEntry(plan.version)]);
     const used = (p: DataLocation): boolean => data.some((d) => samePiece(d, p));

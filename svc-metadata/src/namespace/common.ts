@@ -124,6 +124,26 @@ export function checkLease(
   });
 }
 
+/** Marker keys (table `meta`) of the buckets that placed data on a location other than their own. */
+export const LOCATION_USE_PREFIX = 'location-use/';
+
+/**
+ * Blind puts of the markers `location-use/<location>/<bucket>` for the pieces of a version stored
+ * outside its bucket's location (per-object placement, replicas): a location a marker names
+ * cannot be removed while that bucket still has data there (registry.ts). Blind, so concurrent
+ * writes never conflict on them.
+ */
+export function locationUseOps(bucket: LoadedBucket, data: readonly metadataV1Metadata.DataLocation[]): KvOp[] {
+  const own = bucket.record.bucket.location;
+  const elsewhere = new Set(data.map((p) => p.location).filter((l) => l !== '' && l !== own));
+  return [...elsewhere].map((l) => ({
+    type: 'put' as const,
+    table: 'meta' as const,
+    key: `${LOCATION_USE_PREFIX}${l}/${bucket.record.bucket.name}`,
+    value: new Uint8Array(0),
+  }));
+}
+
 export function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new MeshError('INVALID_ARGUMENT', `${what} is required`);
   return value;

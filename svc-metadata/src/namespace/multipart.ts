@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { metadataV1Metadata, type metadataV1MetadataService } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
 import { conflict, prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
-import { FENCE_TTL_MS, clampMax, commitWithOplog, loadBucketForWrite, required, withRetry } from './common.js';
+import { FENCE_TTL_MS, clampMax, commitWithOplog, loadBucketForWrite, locationUseOps, required, withRetry } from './common.js';
 import { isPossibleObjectKey, isUploadId, newUploadId, partKey, partsPrefix, uploadKey, validateObjectKey } from './keys.js';
 import { checkConditions, checkCurrentLease, loadMaster, planWriteVersion, putEntry } from './objects.js';
 import { decodePart, decodeUploadRecord, encodePart, encodeUploadRecord, type UploadRecord } from './records.js';
@@ -258,6 +258,7 @@ export async function completeMultipartUpload(
         ...plan.ops,
         { type: 'delete', table: 'mpu', key: upload.entry.key, expectRevision: revision },
         ...entries.map((e): KvOp => ({ type: 'delete', table: 'parts', key: e.key, expectRevision: e.revision })),
+        ...locationUseOps(bucket, plan.version.data),
       ];
       await commitWithOplog(store, ops, [putEntry(plan.version)]);
       return { object: plan.version, unusedData, replacedData: plan.replacedData };

@@ -388,6 +388,31 @@ describe('versioned buckets on cloud locations', () => {
   });
 });
 
+describe('removing a location', () => {
+  it('is refused while a bucket keeps objects placed there by header; allowed once they are gone', async () => {
+    const s3Target = ['--type', 'aws_s3', '--endpoint', target.s3, '--access-key', 'accessKey1', '--secret-key', 'verySecretKey1'];
+    await addLocation('cloudp', ...s3Target, '--path-style', '--bucket', 'target');
+    await s3.send(new CreateBucketCommand({ Bucket: 'placing' }));
+    let placed = false;
+    for (let i = 0; i < 100 && !placed; i++) {
+      // The edge learns of the new location from the registry's change stream.
+      placed = await s3
+        .send(new PutObjectCommand({ Bucket: 'placing', Key: 'there', Body: 'x', Metadata: { 'scal-location-constraint': 'cloudp' } }))
+        .then(
+          () => true,
+          async () => (await new Promise((r) => setTimeout(r, 100)), false),
+        );
+    }
+    assert.ok(placed);
+    const refused = await zenkoCli(zenko, 'location', 'remove', 'cloudp');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /LOCATION_IN_USE.*placing/);
+    await s3.send(new DeleteObjectCommand({ Bucket: 'placing', Key: 'there' }));
+    const removed = await zenkoCli(zenko, 'location', 'remove', 'cloudp');
+    assert.equal(removed.code, 0, removed.stderr);
+  });
+});
+
 describe('one bucket, objects on three location types', () => {
   it('x-amz-meta-scal-location-constraint places each object; each reads back; copies cross location types', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'mixed' }));
