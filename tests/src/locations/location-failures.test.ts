@@ -1,8 +1,12 @@
-// Cloud location failures: a definition whose target refuses the credentials or
-// lacks the bucket is refused at `zenko location add` (the probe); a target that
-// goes away, or goes silent, makes a PUT answer 503 ServiceUnavailable and leaves
-// no object behind.
+// Location failures: a definition whose target refuses the credentials or lacks
+// the bucket is refused at `zenko location add` (the probe); a target that goes
+// away, or goes silent, makes a PUT answer 503 ServiceUnavailable and leaves no
+// object behind; so does svc-metadata dying after the data was written, and that
+// data is removed.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -14,6 +18,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { meshV1ServiceInfo } from '@zenko/gen';
+import { createClient, waitServing } from '@zenko/mesh';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, startTogether, type TestStack } from '../support/stack.js';
 import { zenkoCli } from '../support/zenko-cli.js';
@@ -211,5 +217,51 @@ describe('target down', () => {
     const read = await s3Error(s3.send(new GetObjectCommand({ Bucket: 'ondown', Key: 'before' })));
     assert.equal(read.status, 503);
     assert.equal(read.code, 'ServiceUnavailable');
+  });
+});
+
+describe('metadata service killed after the data write', () => {
+  it('the PUT fails, no object is visible, and the data it wrote is removed', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'meta-killed' }));
+    const pieces = (): number => {
+      const root = join(zenko.dataDir, 'data', 'us-east-1');
+      return readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name))
+        .reduce((n, e) => n + readdirSync(join(root, e.name)).length, 0);
+    };
+    const before = pieces();
+    const info = createClient(meshV1ServiceInfo.ServiceInfoServiceService, zenko.services['svc-metadata'].grpc, { deadlineMs: 2_000 });
+    const metadataPid = (await info.getServiceInfo({})).pid;
+    info.close();
+    // The body's first half is written to the location; then svc-metadata dies (the launcher is
+    // held so it cannot restart it yet), then the body ends and the edge would record the object.
+    const half = Buffer.alloc(512 * 1024, 7);
+    let finish: () => void = () => undefined;
+    const body = Readable.from(
+      (async function* () {
+        yield half;
+        await new Promise<void>((resolve) => (finish = resolve));
+        yield half;
+      })(),
+    );
+    const put = s3Error(s3.send(new PutObjectCommand({ Bucket: 'meta-killed', Key: 'k', Body: body, ContentLength: 2 * half.length })));
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(zenko.launcher.pid!, 'SIGSTOP');
+    try {
+      process.kill(metadataPid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      finish();
+      const err = await put;
+      assert.equal(err.status, 503, `answered ${err.code}`);
+      // No object (the edges read the store directly even with svc-metadata down), no data left.
+      assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'meta-killed', Key: 'k' })))).status, 404);
+      // Removed in the background once the edge has answered.
+      for (let i = 0; i < 50 && pieces() !== before; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(pieces(), before, 'the written data is removed');
+    } finally {
+      process.kill(zenko.launcher.pid!, 'SIGCONT');
+    }
+    assert.ok(await waitServing(zenko.services['svc-metadata'].grpc, 30_000), 'svc-metadata is restarted');
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'meta-killed', Key: 'k' })))).status, 404);
   });
 });
