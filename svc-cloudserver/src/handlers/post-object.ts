@@ -19,7 +19,7 @@ import { bucketName, isVersioned, loadBucket } from '../s3/access.js';
 import { objectUrl, sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, STORED_HEADERS } from '../s3/object-headers.js';
-import { checkKey, cleanupLater, parseTaggingHeader } from './put-object.js';
+import { checkKey, cleanupLater, parseTaggingHeader, refuseAclHeaders } from './put-object.js';
 import { parseTagging, tagsToRecord } from '../config/tagging.js';
 
 /** Fields a policy need not name. */
@@ -177,7 +177,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
     if (name.startsWith('x-amz-meta-') && name !== LOCATION_HEADER) meta[name.slice('x-amz-meta-'.length)] = value;
   const aclsDisabled = aclsDisabledFor(bucket);
   const canned = fields.get('acl');
-  if (aclsDisabled && canned !== undefined && canned !== 'bucket-owner-full-control') throw new S3Error('AccessControlListNotSupported');
+  if (aclsDisabled) refuseAclHeaders({ 'x-amz-acl': canned });
   const owner =
     identity === undefined || aclsDisabled
       ? { id: bucket.ownerId, displayName: bucket.ownerDisplayName }

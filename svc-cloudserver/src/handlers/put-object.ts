@@ -12,7 +12,7 @@ import {
   type ChecksumAlgorithm,
 } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
-import { pieceOf, type Expected, type PutResult } from '../data/placement.js';
+import { pieceOf, type Expected, type Location, type PutResult } from '../data/placement.js';
 import { authorizedBucket, isVersioned, objectKey, type Bucket } from '../s3/access.js';
 import { aclsDisabledFor, writerOwner } from '../s3/authorize.js';
 import { aclFromHeaders } from '../config/acl.js';
@@ -142,16 +142,18 @@ export function requireVersionKeeping(deps: S3Deps, locationName: string): void 
 export function objectLocation(ctx: S3Context, deps: S3Deps, bucket: Bucket): string {
   const requested = ctx.headers[LOCATION_HEADER];
   const name = requested === undefined || requested === '' ? bucket.location : requested;
+  let location: Location;
   try {
-    deps.data.location(name);
+    location = deps.data.location(name);
   } catch {
     throw new S3Error('InvalidArgument', {
       message: `Object Location Error: no location named ${name}`,
       fields: { ArgumentName: LOCATION_HEADER, ArgumentValue: name },
     });
   }
-  if (name !== bucket.location && isVersioned(bucket)) requireVersionKeeping(deps, name);
-  if (name !== bucket.location && deps.data.location(name).bucketMatch) {
+  if (name === bucket.location) return name;
+  if (isVersioned(bucket)) requireVersionKeeping(deps, name);
+  if (location.bucketMatch) {
     // It stores its bucket's objects under their own key: another bucket's would overwrite them.
     throw new S3Error('InvalidArgument', {
       message: `Object Location Error: location ${name} stores objects under their own key (bucket match) and takes only its bucket's objects`,
@@ -180,15 +182,20 @@ export function lockFields(ctx: S3Context, bucket: Bucket): Pick<metadataV1Metad
   };
 }
 
+/** A write to a bucket whose ACLs are disabled may carry no ACL but bucket-owner-full-control (AccessControlListNotSupported). */
+export function refuseAclHeaders(headers: Readonly<Record<string, string | undefined>>): void {
+  const canned = headers['x-amz-acl'];
+  const grants = Object.keys(headers).some((h) => h.startsWith('x-amz-grant-'));
+  if (grants || (canned !== undefined && canned !== 'bucket-owner-full-control')) throw new S3Error('AccessControlListNotSupported');
+}
+
 /**
  * The ACL of a new object from x-amz-acl / x-amz-grant-* (none: the implicit owner-only ACL).
  * With the bucket's ACLs disabled, only bucket-owner-full-control (or no ACL) is accepted.
  */
 export function aclField(ctx: S3Context, bucket: Bucket): string {
   if (aclsDisabledFor(bucket)) {
-    const canned = ctx.headers['x-amz-acl'];
-    const grants = Object.keys(ctx.headers).some((h) => h.startsWith('x-amz-grant-'));
-    if (grants || (canned !== undefined && canned !== 'bucket-owner-full-control')) throw new S3Error('AccessControlListNotSupported');
+    refuseAclHeaders(ctx.headers);
     return '';
   }
   const owner = { id: ctx.identity?.accountId ?? bucket.ownerId, displayName: ctx.identity?.displayName ?? bucket.ownerDisplayName };
