@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { accountV1AccountService, placementV1DataPlacementService } from '@zenko/gen';
 import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
-import { LOCAL_READS_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
+import { LOCAL_READS_SETTING, LOCAL_WRITES_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
 import { LocalData } from './azure/local-data.js';
 import { INLINE_SETTING, ReleaseQueue } from '@zenko/svc-cloudserver/local-data';
@@ -15,6 +15,7 @@ await runService({
     azurePort: port('ZENKO_AZURE_PORT', 'Azure Blob HTTP port', TOPOLOGY['svc-blobserver'].edge?.port),
     metadataAddress: peerAddress('svc-metadata'),
     localReads: LOCAL_READS_SETTING,
+    localWrites: LOCAL_WRITES_SETTING,
     cloudserverAddress: peerAddress('svc-cloudserver'),
     dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
     releaseRetryMs: int('ZENKO_RELEASE_RETRY_MS', 'pause between retries of deletes of released data that failed', 30_000, 100),
@@ -33,7 +34,11 @@ await runService({
     inlineMaxBytes: INLINE_SETTING,
   },
   async start({ config, logger, metrics, onClose }) {
-    const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), { logger, enabled: config.localReads });
+    const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), {
+      logger,
+      enabled: config.localReads,
+      writes: config.localWrites,
+    });
     const accounts = createClient(accountV1AccountService.AccountServiceService, config.metadataAddress, { metrics });
     const placement = createClient(placementV1DataPlacementService.DataPlacementServiceService, config.cloudserverAddress, {
       metrics,

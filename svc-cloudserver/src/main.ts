@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { accountV1AccountService, locationV1LocationRegistryService } from '@zenko/gen';
 import { createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
-import { LOCAL_READS_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
+import { LOCAL_READS_SETTING, LOCAL_WRITES_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement, INLINE_SETTING } from './data/placement.js';
@@ -18,6 +18,7 @@ await runService({
     s3Port: port('ZENKO_S3_PORT', 'S3 HTTP port', TOPOLOGY['svc-cloudserver'].edge?.port),
     metadataAddress: peerAddress('svc-metadata'),
     localReads: LOCAL_READS_SETTING,
+    localWrites: LOCAL_WRITES_SETTING,
     dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
     releaseRetryMs: int('ZENKO_RELEASE_RETRY_MS', 'pause between retries of deletes of released data that failed', 30_000, 100),
     endpoints: str(
@@ -30,7 +31,11 @@ await runService({
     inlineMaxBytes: INLINE_SETTING,
   },
   async start({ config, logger, metrics, onClose }) {
-    const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), { logger, enabled: config.localReads });
+    const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), {
+      logger,
+      enabled: config.localReads,
+      writes: config.localWrites,
+    });
     const accounts = createClient(accountV1AccountService.AccountServiceService, config.metadataAddress, { metrics });
     onClose(async () => {
       metadata.close();

@@ -1,14 +1,21 @@
 // Local reads: a process on the metadata service's host (the S3 and Azure edges) answers the
 // namespace's read RPCs (GetBucket, GetObject, GetMultipartUpload, the object, version, upload,
-// part and block listings) from the embedded LMDB store itself, opened read-only, with the same
-// namespace code the service runs. A read then costs microseconds instead of a gRPC round trip.
-// svc-metadata stays the only writer: every change still goes through its RPCs, and a change it
-// has acknowledged is visible to the next local read (each read starts on a fresh snapshot).
+// part and block listings) from the embedded LMDB store itself, with the same namespace code
+// the service runs. A read then costs microseconds instead of a gRPC round trip. A change any
+// process has acknowledged is visible to the next local read (each read starts on a fresh
+// snapshot).
 //
 // `GetLocalStore` names the store's directory and the id in its IDENTITY file; the store is
 // opened only where that file holds the same id, so a process on another host (or looking at
 // another data directory) keeps using the RPCs. Until the check has answered, and whenever it
 // fails, reads go through the RPCs. The check runs again every RECHECK_MS in the background.
+//
+// Local writes: with them on (the default), the edge opens the store to write too and commits
+// PutObject and DeleteObject itself, with the same namespace code and the same preconditions
+// checked inside the LMDB transaction (revisions, leases, object lock), durable when the
+// promise resolves, oplog entries included: svc-metadata sees them through its oplog poll. A
+// small PUT then costs one process and no gRPC round trip. Every other write still goes
+// through svc-metadata; on MongoDB, or from another host, every write does.
 import { bool, isMeshError, readIdentity, SpanKind, withSpan, type CallOptions, type Logger, type MetadataClient } from '@zenko/mesh';
 import * as ns from './namespace/index.js';
 import type { KvStore } from './store/kv.js';
@@ -26,10 +33,19 @@ export const LOCAL_READS_SETTING = bool(
   true,
 );
 
+/** The edges' setting that turns local object writes off (`writes` of withLocalReads). */
+export const LOCAL_WRITES_SETTING = bool(
+  'ZENKO_METADATA_LOCAL_WRITES',
+  'commit PutObject and DeleteObject to the embedded metadata store directly when reads are served from it',
+  true,
+);
+
 export interface LocalReadsOptions {
   logger: Logger;
   /** false: every read goes through the RPCs. */
   enabled?: boolean;
+  /** false: every write goes through the RPCs (true needs `enabled`). */
+  writes?: boolean;
 }
 
 export type LocalReadsClient = MetadataClient & {
@@ -45,7 +61,8 @@ export type LocalReadsClient = MetadataClient & {
  * failing the first requests of an edge that already says SERVING.
  */
 export function withLocalReads(client: MetadataClient, options: LocalReadsOptions): LocalReadsClient {
-  const reads = new LocalReads(client, options.logger, options.enabled ?? true);
+  const writes = options.writes ?? true;
+  const reads = new LocalReads(client, options.logger, options.enabled ?? true, writes);
   const local =
     <Req, Res>(method: string, rpc: (req: Req, opts?: CallOptions) => Promise<Res>, read: (store: KvStore, req: Req) => Promise<Res>) =>
     (req: Req, opts?: CallOptions): Promise<Res> => {
@@ -55,8 +72,19 @@ export function withLocalReads(client: MetadataClient, options: LocalReadsOption
         read(store, req),
       );
     };
+  const localWrite =
+    <Req, Res>(method: string, rpc: (req: Req, opts?: CallOptions) => Promise<Res>, write: (store: KvStore, req: Req) => Promise<Res>) =>
+    (req: Req, opts?: CallOptions): Promise<Res> => {
+      const store = writes ? reads.current() : undefined;
+      if (store === undefined) return rpc(req, opts);
+      return withSpan(`${SERVICE}/${method}`, { kind: SpanKind.INTERNAL, attributes: { 'zenko.metadata.local_write': true } }, () =>
+        write(store, req),
+      );
+    };
   return {
     ...client,
+    putObject: localWrite('PutObject', client.putObject, ns.putObjectRequest),
+    deleteObject: localWrite('DeleteObject', client.deleteObject, ns.deleteObject),
     getBucket: local('GetBucket', client.getBucket, ns.getBucket),
     getObject: local('GetObject', client.getObject, ns.getObject),
     listObjects: local('ListObjects', client.listObjects, ns.listObjects),
@@ -82,6 +110,7 @@ class LocalReads {
     private readonly client: MetadataClient,
     private readonly logger: Logger,
     private readonly enabled: boolean,
+    private readonly writes: boolean,
   ) {}
 
   /** The store to read now, or undefined (use the RPCs); starts a due check in the background. */
@@ -123,11 +152,11 @@ class LocalReads {
     await this.#drop();
     if (this.#closed) return;
     try {
-      this.#store = new LmdbStore({ path, readOnly: true });
+      this.#store = new LmdbStore({ path, readOnly: !this.writes });
       this.#identity = identity;
-      this.logger.info({ path }, 'metadata reads served from the local store');
+      this.logger.info({ path }, `metadata reads served from the local store${this.writes ? ', object writes committed to it' : ''}`);
     } catch (err) {
-      this.logger.warn({ err, path }, 'cannot open the metadata store read-only: reads go through svc-metadata');
+      this.logger.warn({ err, path }, 'cannot open the metadata store: reads and writes go through svc-metadata');
     }
   }
 

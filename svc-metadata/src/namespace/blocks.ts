@@ -11,7 +11,7 @@ import { MeshError } from '@zenko/mesh';
 import { prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { commitWithOplog, loadBucket, loadBucketForWrite, checkBucket, locationUseOps, required, withRetry } from './common.js';
 import { bucketBase, escapeKey, unescapeKey, validateObjectKey } from './keys.js';
-import { checkConditions, checkCurrentLease, loadMaster, planWriteVersion, putEntry, writeObject } from './objects.js';
+import { checkConditions, checkCurrentLease, loadMaster, planWriteVersion, putEntry, putObject, writeObject } from './objects.js';
 
 type Block = metadataV1Metadata.Block;
 type DataLocation = metadataV1Metadata.DataLocation;
@@ -171,6 +171,14 @@ export async function commitBlockList(
       replacedData: plan.replacedData.filter((p) => !used(p)),
     };
   });
+}
+
+/** The PutObject RPC: `discardBlocks` picks putObjectDiscardingBlocks. */
+export function putObjectRequest(
+  store: KvStore,
+  req: metadataV1MetadataService.PutObjectRequest,
+): Promise<metadataV1MetadataService.PutObjectResponse> {
+  return req.discardBlocks ? putObjectDiscardingBlocks(store, req) : putObject(store, req);
 }
 
 /**

@@ -12,6 +12,14 @@ export {
   listParts,
   putPart,
 } from './multipart.js';
-export { commitBlockList, discardBlocks, listBlockKeys, listBlocks, putBlock, putObjectDiscardingBlocks } from './blocks.js';
+export {
+  commitBlockList,
+  discardBlocks,
+  listBlockKeys,
+  listBlocks,
+  putBlock,
+  putObjectDiscardingBlocks,
+  putObjectRequest,
+} from './blocks.js';
 export { commitPosition, getPosition, listPositions, readOplog, trimOplog, watchOplog } from './oplog.js';
 export type { TrimOptions, WatchOptions } from './oplog.js';

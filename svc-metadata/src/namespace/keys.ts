@@ -9,6 +9,7 @@
 // Object keys may contain NUL: in keys where something follows the object key, NUL is escaped
 // as \0\x01 and the key ends with \0\0, which keeps UTF-8 byte order (a key sorts before every
 // longer key it is a prefix of) and makes the end of the object key unambiguous.
+import { randomBytes } from 'node:crypto';
 import { MeshError } from '@zenko/mesh';
 import { isWellFormedKey } from '../store/kv.js';
 
@@ -68,10 +69,20 @@ export const NULL_VERSION_ID = 'null';
 let lastMs = 0;
 let counter = 0;
 
+// Random bytes are drawn 4 KiB at a time: a call to the system's generator per id cost more
+// than the rest of the id.
+const RANDOM_POOL = 4096;
+let pool = Buffer.alloc(0);
+let poolUsed = 0;
+
 function randomHex(chars: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(Math.ceil(chars / 2))), (b) => b.toString(16).padStart(2, '0'))
-    .join('')
-    .slice(0, chars);
+  const bytes = Math.ceil(chars / 2);
+  if (poolUsed + bytes > pool.length) {
+    pool = randomBytes(RANDOM_POOL);
+    poolUsed = 0;
+  }
+  poolUsed += bytes;
+  return pool.toString('hex', poolUsed - bytes, poolUsed).slice(0, chars);
 }
 
 function parseVersionId(id: string): { ms: number; counter: number } {

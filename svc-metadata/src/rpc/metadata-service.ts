@@ -4,9 +4,6 @@ import { MeshError, batchHandler, service, type ServiceRegistration } from '@zen
 import * as ns from '../namespace/index.js';
 import type { KvStore } from '../store/kv.js';
 
-const putObject = (store: KvStore, req: metadataV1MetadataService.PutObjectRequest) =>
-  req.discardBlocks ? ns.putObjectDiscardingBlocks(store, req) : ns.putObject(store, req);
-
 /** The embedded store's directory and identity, for GetLocalStore (undefined on MongoDB). */
 export interface LocalStore {
   path: string;
@@ -20,13 +17,13 @@ export function metadataService(store: KvStore, local?: LocalStore): ServiceRegi
     deleteBucket: (req) => ns.deleteBucket(store, req),
     listBuckets: (req) => ns.listBuckets(store, req),
     updateBucket: (req) => ns.updateBucket(store, req),
-    putObject: (req) => putObject(store, req),
+    putObject: (req) => ns.putObjectRequest(store, req),
     getObject: (req) => ns.getObject(store, req),
     deleteObject: (req) => ns.deleteObject(store, req),
     updateObject: (req) => ns.updateObject(store, req),
     batchGetBuckets: batchHandler((req: metadataV1MetadataService.GetBucketRequest) => ns.getBucket(store, req)),
     batchGetObjects: batchHandler((req: metadataV1MetadataService.GetObjectRequest) => ns.getObject(store, req)),
-    batchPutObjects: batchHandler((req: metadataV1MetadataService.PutObjectRequest) => putObject(store, req)),
+    batchPutObjects: batchHandler((req: metadataV1MetadataService.PutObjectRequest) => ns.putObjectRequest(store, req)),
     listObjects: (req) => ns.listObjects(store, req),
     listObjectVersions: (req) => ns.listObjectVersions(store, req),
     searchObjects: () => Promise.reject(new MeshError('UNIMPLEMENTED', 'metadata search is not implemented yet')),

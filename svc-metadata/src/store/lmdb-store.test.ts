@@ -99,6 +99,73 @@ describe('lmdb store', () => {
     }
   });
 
+  it('two writer processes: every conditional commit is checked against the other, oplog sequences stay unique, listeners hear both', async () => {
+    const path = await tempDir();
+    // Each process adds 1 to a shared counter 150 times with read, then commit expecting the
+    // revision read (retried on CONFLICT), and logs each increment in the oplog.
+    const increments = async (store: LmdbStore, who: string): Promise<void> => {
+      for (let done = 0; done < 150;) {
+        const entry = await store.get('meta', 'counter');
+        const value = Buffer.from(String(Number(entry ? Buffer.from(entry.value).toString() : '0') + 1));
+        try {
+          const op = { type: 'put', table: 'meta', key: 'counter', value, expectRevision: entry ? entry.revision : 0 } as const;
+          await store.commit({ ops: [op], oplog: [Buffer.from(who)] });
+          done++;
+        } catch (err) {
+          if ((err as { reason?: string }).reason !== 'CONFLICT') throw err;
+        }
+      }
+    };
+    const other = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { LmdbStore } from ${JSON.stringify(new URL('./lmdb-store.js', import.meta.url).href)};
+        const store = new LmdbStore({ path: ${JSON.stringify(path)} });
+        await new Promise((resolve) => process.once('message', resolve));
+        await (${increments.toString()})(store, 'other');
+        process.send('done');
+        await new Promise((resolve) => process.once('message', resolve));
+        await store.commit({ ops: [], oplog: [Buffer.from('last')] });
+        await store.close();
+        process.disconnect();`,
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    const store = new LmdbStore({ path });
+    try {
+      const heard: number[] = [];
+      const stop = store.onOplog((last) => heard.push(last));
+      const exited = new Promise<number | null>((resolve) => other.once('exit', resolve));
+      const otherDone = new Promise((resolve) => other.once('message', resolve));
+      other.send('go');
+      await increments(store, 'this');
+      await otherDone;
+      // The other process's last commit, made while this one is idle, reaches this store's
+      // listener through its poll.
+      other.send('last');
+      assert.equal(await exited, 0);
+      for (let i = 0; i < 100 && heard.at(-1) !== 301; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(heard.at(-1), 301);
+      stop();
+      const counter = await store.get('meta', 'counter');
+      assert.equal(Buffer.from(counter!.value).toString(), '300');
+      assert.equal(counter!.revision, 300);
+      const records = await store.readOplog(1, 1000);
+      assert.deepEqual(
+        records.map((r) => r.sequence),
+        Array.from({ length: 301 }, (_, i) => i + 1),
+      );
+      const byWho = (who: string): number => records.filter((r) => Buffer.from(r.payload).toString() === who).length;
+      assert.deepEqual([byWho('this'), byWho('other')], [150, 150]);
+    } finally {
+      other.kill();
+      await store.close();
+      await rm(path, { recursive: true, force: true });
+    }
+  });
+
   it('reports a corrupted record as INTERNAL', async () => {
     const path = await tempDir();
     try {

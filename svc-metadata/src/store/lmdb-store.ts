@@ -13,10 +13,14 @@
 // Records are framed with a CRC (frame.ts): the revision in the frame, the timestamp for the
 // oplog.
 //
-// Read-only mode (local-reads.ts): another process on the host opens the same environment to
-// read it (LMDB serves any number of reader processes beside the one writer). lmdb-js keeps a
-// read transaction until a timer resets it, which would let a reader miss a commit it has
-// already been told about; a read-only store starts every get and scan on a fresh snapshot.
+// Other processes (local-reads.ts): the edges on the host open the same environment to read it,
+// and to commit object writes (LMDB serialises writer transactions across processes with a
+// robust mutex: a writer that dies mid-transaction is rolled back). lmdb-js keeps a read
+// transaction until a timer resets it, which would let a reader miss a commit it has already
+// been told about (by another process, or by a client that got the other process's answer);
+// every get and scan therefore starts on a fresh snapshot. Commits made by another process
+// reach `onOplog` listeners through a poll of the oplog's last sequence (OPLOG_POLL_MS) while
+// there are listeners; this process's own commits reach them at once.
 import { statfs } from 'node:fs/promises';
 import { open, type Database, type RangeOptions, type RootDatabase } from 'lmdb';
 import { MeshError } from '@zenko/mesh';
@@ -35,6 +39,9 @@ import {
   type Table,
 } from './kv.js';
 import { frame, unframe } from './frame.js';
+
+/** How often a store with oplog listeners looks for commits made by other processes. */
+const OPLOG_POLL_MS = 20;
 
 /** errno values and LMDB codes that mean "no room left". */
 const FULL_CODES = new Set([28 /* ENOSPC */, 122 /* EDQUOT */, -30792 /* MDB_MAP_FULL */]);
@@ -115,6 +122,9 @@ export class LmdbStore implements KvStore {
   readonly #path: string;
   readonly #listeners = new Set<(last: number) => void>();
   readonly #readOnly: boolean;
+  /** The last sequence listeners were told about. */
+  #notified = 0;
+  #poll: NodeJS.Timeout | undefined;
 
   constructor(options: LmdbStoreOptions) {
     this.#path = options.path;
@@ -178,15 +188,7 @@ export class LmdbStore implements KvStore {
     }
     if (!outcome.ok) throw conflict('commit precondition failed', { table: outcome.table, key: outcome.key });
     const last = outcome.sequences.at(-1);
-    if (last !== undefined) {
-      for (const listener of this.#listeners) {
-        try {
-          listener(last);
-        } catch {
-          // A listener's failure must not turn a durable commit into an error.
-        }
-      }
-    }
+    if (last !== undefined) this.#notify(last);
     return { revisions: outcome.revisions, sequences: outcome.sequences, timestamp };
   }
 
@@ -222,7 +224,7 @@ export class LmdbStore implements KvStore {
     });
     const sequences: number[] = [];
     if (payloads.length > 0) {
-      let last = this.#readNumber(LAST_KEY) ?? 0;
+      let last = this.#readNumber(LAST_KEY, false) ?? 0;
       for (const payload of payloads) {
         last += 1;
         const key = sequenceKey(last);
@@ -279,12 +281,40 @@ export class LmdbStore implements KvStore {
 
   onOplog(listener: (lastSequence: number) => void): () => void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    if (this.#poll === undefined) {
+      this.#notified = Math.max(this.#notified, this.#readNumber(LAST_KEY) ?? 0);
+      this.#poll = setInterval(() => {
+        const last = this.#readNumber(LAST_KEY) ?? 0;
+        if (last > this.#notified) this.#notify(last);
+      }, OPLOG_POLL_MS).unref();
+    }
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#stopPolling();
+    };
   }
 
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#stopPolling();
     await this.#root.close();
+  }
+
+  #notify(last: number): void {
+    if (last <= this.#notified) return;
+    this.#notified = last;
+    for (const listener of this.#listeners) {
+      try {
+        listener(last);
+      } catch {
+        // A listener's failure must not turn a durable commit into an error.
+      }
+    }
+  }
+
+  #stopPolling(): void {
+    clearInterval(this.#poll);
+    this.#poll = undefined;
   }
 
   #db(table: Table): Db {
@@ -294,15 +324,16 @@ export class LmdbStore implements KvStore {
   }
 
   #freshSnapshot(): void {
-    if (this.#readOnly) this.#root.resetReadTxn();
+    this.#root.resetReadTxn();
   }
 
   #writable(): void {
     if (this.#readOnly) throw new MeshError('INTERNAL', 'this metadata store is open read-only');
   }
 
-  #readNumber(key: Buffer): number | undefined {
-    this.#freshSnapshot();
+  /** `fresh`: false inside a write transaction, which reads its own state. */
+  #readNumber(key: Buffer, fresh = true): number | undefined {
+    if (fresh) this.#freshSnapshot();
     const raw = this.#sys.getBinary(key);
     return raw === undefined ? undefined : unframe(key, raw).number;
   }

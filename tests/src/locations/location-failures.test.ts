@@ -1,10 +1,11 @@
 // Location failures: a definition whose target refuses the credentials or lacks
 // the bucket is refused at `zenko location add` (the probe); a target that goes
 // away, or goes silent, makes a PUT answer 503 ServiceUnavailable and leaves no
-// object behind; so does svc-metadata dying after the data was written, and that
-// data is removed.
+// object behind; so does svc-metadata dying after the data was written when the
+// edges commit through it, and that data is removed (on one machine the edges commit
+// to the store themselves: the PUT succeeds).
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
@@ -19,7 +20,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { meshV1ServiceInfo } from '@zenko/gen';
-import { createClient, waitServing } from '@zenko/mesh';
+import { createClient, createMetadataClient, waitServing } from '@zenko/mesh';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, startTogether, type TestStack } from '../support/stack.js';
 import { zenkoCli } from '../support/zenko-cli.js';
@@ -220,48 +221,105 @@ describe('target down', () => {
   });
 });
 
-describe('metadata service killed after the data write', () => {
+/** Objects' data files of the default location of `stack`. */
+function pieces(stack: TestStack): number {
+  const root = join(stack.dataDir, 'data', 'us-east-1');
+  return readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name))
+    .reduce((n, e) => n + readdirSync(join(root, e.name)).length, 0);
+}
+
+/**
+ * Sends a 1 MiB PUT whose first half is written to the location; then svc-metadata dies (the
+ * launcher is held so it cannot restart it yet), then the body ends and the edge records the
+ * object. `check` runs before the launcher resumes; resolves once svc-metadata is back.
+ */
+async function killMetadataDuringPut(
+  stack: TestStack,
+  client: S3Client,
+  bucket: string,
+  check: (put: Promise<unknown>, body: Buffer) => Promise<void>,
+): Promise<void> {
+  const info = createClient(meshV1ServiceInfo.ServiceInfoServiceService, stack.services['svc-metadata'].grpc, { deadlineMs: 2_000 });
+  const metadataPid = (await info.getServiceInfo({})).pid;
+  info.close();
+  const half = Buffer.alloc(512 * 1024, 7);
+  let finish: () => void = () => undefined;
+  const body = Readable.from(
+    (async function* () {
+      yield half;
+      await new Promise<void>((resolve) => (finish = resolve));
+      yield half;
+    })(),
+  );
+  const put = client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: body, ContentLength: 2 * half.length }));
+  put.catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 500));
+  process.kill(stack.launcher.pid!, 'SIGSTOP');
+  try {
+    process.kill(metadataPid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    finish();
+    await check(put, Buffer.concat([half, half]));
+  } finally {
+    process.kill(stack.launcher.pid!, 'SIGCONT');
+  }
+  assert.ok(await waitServing(stack.services['svc-metadata'].grpc, 30_000), 'svc-metadata is restarted');
+}
+
+describe('metadata service killed after the data write, edges committing through it (ZENKO_METADATA_LOCAL_WRITES=false, as on Kubernetes)', () => {
+  let stack: TestStack;
+  let client: S3Client;
+  before(async () => {
+    stack = await startStack({ ZENKO_METADATA_LOCAL_WRITES: 'false' });
+    client = s3Client(stack);
+  });
+  after(async () => {
+    client?.destroy();
+    await stack?.stop();
+  });
+
   it('the PUT fails, no object is visible, and the data it wrote is removed', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'meta-killed' }));
-    const pieces = (): number => {
-      const root = join(zenko.dataDir, 'data', 'us-east-1');
-      return readdirSync(root, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name))
-        .reduce((n, e) => n + readdirSync(join(root, e.name)).length, 0);
-    };
-    const before = pieces();
-    const info = createClient(meshV1ServiceInfo.ServiceInfoServiceService, zenko.services['svc-metadata'].grpc, { deadlineMs: 2_000 });
-    const metadataPid = (await info.getServiceInfo({})).pid;
-    info.close();
-    // The body's first half is written to the location; then svc-metadata dies (the launcher is
-    // held so it cannot restart it yet), then the body ends and the edge would record the object.
-    const half = Buffer.alloc(512 * 1024, 7);
-    let finish: () => void = () => undefined;
-    const body = Readable.from(
-      (async function* () {
-        yield half;
-        await new Promise<void>((resolve) => (finish = resolve));
-        yield half;
-      })(),
-    );
-    const put = s3Error(s3.send(new PutObjectCommand({ Bucket: 'meta-killed', Key: 'k', Body: body, ContentLength: 2 * half.length })));
-    await new Promise((r) => setTimeout(r, 500));
-    process.kill(zenko.launcher.pid!, 'SIGSTOP');
-    try {
-      process.kill(metadataPid, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 200));
-      finish();
-      const err = await put;
+    await client.send(new CreateBucketCommand({ Bucket: 'meta-killed' }));
+    const before = pieces(stack);
+    await killMetadataDuringPut(stack, client, 'meta-killed', async (put) => {
+      const err = await s3Error(put);
       assert.equal(err.status, 503, `answered ${err.code}`);
       // No object (the edges read the store directly even with svc-metadata down), no data left.
-      assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'meta-killed', Key: 'k' })))).status, 404);
+      assert.equal((await s3Error(client.send(new HeadObjectCommand({ Bucket: 'meta-killed', Key: 'k' })))).status, 404);
       // Removed in the background once the edge has answered.
-      for (let i = 0; i < 50 && pieces() !== before; i++) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(pieces(), before, 'the written data is removed');
+      for (let i = 0; i < 50 && pieces(stack) !== before; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(pieces(stack), before, 'the written data is removed');
+    });
+    assert.equal((await s3Error(client.send(new HeadObjectCommand({ Bucket: 'meta-killed', Key: 'k' })))).status, 404);
+  });
+});
+
+describe('metadata service killed after the data write, edges committing to the local store (the default on one machine)', () => {
+  it('the PUT commits without svc-metadata: the object is stored whole and svc-metadata finds it when it is back', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'meta-killed' }));
+    const before = pieces(zenko);
+    let expected: Buffer = Buffer.alloc(0);
+    await killMetadataDuringPut(zenko, s3, 'meta-killed', async (put, body) => {
+      await put.catch((err: unknown) => {
+        const log = readFileSync(join(zenko.dataDir, 'logs', 'svc-cloudserver.log'), 'utf8')
+          .split('\n')
+          .slice(-15)
+          .join('\n');
+        throw new Error(`PUT failed: ${String(err)}; svc-cloudserver's last log lines:\n${log}`);
+      });
+      expected = body;
+      const got = await (await s3.send(new GetObjectCommand({ Bucket: 'meta-killed', Key: 'k' }))).Body!.transformToByteArray();
+      assert.ok(Buffer.from(got).equals(body));
+      assert.equal(pieces(zenko), before + 1);
+    });
+    // Through svc-metadata itself (an RPC read), once it is back.
+    const metadata = createMetadataClient(zenko.services['svc-metadata'].grpc);
+    try {
+      const { object } = await metadata.getObject({ bucket: 'meta-killed', key: 'k', versionId: '' });
+      assert.equal(object?.size, expected.length);
     } finally {
-      process.kill(zenko.launcher.pid!, 'SIGCONT');
+      metadata.close();
     }
-    assert.ok(await waitServing(zenko.services['svc-metadata'].grpc, 30_000), 'svc-metadata is restarted');
-    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'meta-killed', Key: 'k' })))).status, 404);
   });
 });

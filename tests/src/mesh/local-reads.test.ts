@@ -1,7 +1,8 @@
 // The edges read buckets, objects and listings from the embedded metadata store themselves when
-// they see it (GetLocalStore + IDENTITY), beside svc-metadata writing it: every write the
-// service acknowledged is seen by the very next read, through S3 and Azure alike. svc-metadata's
-// per-method counters show which path served the reads.
+// they see it (GetLocalStore + IDENTITY), and commit PutObject and DeleteObject to it, beside
+// svc-metadata writing it: every acknowledged write is seen by the very next read, through S3
+// and Azure alike, and reaches svc-metadata's oplog. svc-metadata's per-method counters show
+// which path served the reads and the writes.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createMetadataClient } from '@zenko/mesh';
 import { azureClient } from '../support/azure.js';
 import { find, parsePrometheus } from '../support/prometheus.js';
 import { s3Client, s3Error } from '../support/s3.js';
@@ -22,9 +24,11 @@ import { startStack, type TestStack } from '../support/stack.js';
 
 const READS = ['GetObject', 'BatchGetObjects', 'ListObjects', 'ListObjectVersions', 'ListBlocks', 'ListBlockKeys', 'ListParts'];
 
-async function metadataReads(stack: TestStack): Promise<number> {
+const WRITES = ['PutObject', 'BatchPutObjects', 'DeleteObject'];
+
+async function metadataReads(stack: TestStack, methods = READS): Promise<number> {
   const samples = parsePrometheus(await (await fetch(stack.services['svc-metadata'].metrics)).text());
-  return READS.reduce(
+  return methods.reduce(
     (n, method) =>
       n +
       (find(samples, 'grpc_server_started_total', { grpc_service: 'zenko.metadata.v1.MetadataService', grpc_method: method })?.value ?? 0),
@@ -38,9 +42,10 @@ async function logged(stack: TestStack, service: string, line: string): Promise<
   assert.ok(readFileSync(file, 'utf8').includes(line), `${service}: "${line}" not logged`);
 }
 
-for (const { mode, env, local } of [
-  { mode: 'on one machine', env: {}, local: true },
-  { mode: 'with ZENKO_METADATA_LOCAL_READS=false', env: { ZENKO_METADATA_LOCAL_READS: 'false' }, local: false },
+for (const { mode, env, local, localWrites } of [
+  { mode: 'on one machine', env: {}, local: true, localWrites: true },
+  { mode: 'with ZENKO_METADATA_LOCAL_WRITES=false', env: { ZENKO_METADATA_LOCAL_WRITES: 'false' }, local: true, localWrites: false },
+  { mode: 'with ZENKO_METADATA_LOCAL_READS=false', env: { ZENKO_METADATA_LOCAL_READS: 'false' }, local: false, localWrites: false },
 ]) {
   describe(`edge metadata reads, ${mode}`, () => {
     let stack: TestStack;
@@ -64,6 +69,7 @@ for (const { mode, env, local } of [
 
     it('every acknowledged write is seen by the next read, over S3', async () => {
       const before = await metadataReads(stack);
+      const writesBefore = await metadataReads(stack, WRITES);
       // Other requests keep the edge reading all along, so a read that began before a commit
       // would still be around when the writer's next request comes.
       let busy = true;
@@ -96,6 +102,42 @@ for (const { mode, env, local } of [
       const reads = (await metadataReads(stack)) - before;
       if (local) assert.equal(reads, 0, 'reads reached svc-metadata');
       else assert.ok(reads >= 250, `expected the reads to go through svc-metadata, saw ${reads}`);
+      // 200 PutObject (coalesced by 4 writers into at least 50 RPCs) and 50 DeleteObject.
+      const writes = (await metadataReads(stack, WRITES)) - writesBefore;
+      if (localWrites) assert.equal(writes, 0, 'object writes reached svc-metadata');
+      else assert.ok(writes >= 100, `expected the writes to go through svc-metadata, saw ${writes}`);
+    });
+
+    it("svc-metadata's oplog carries every write, whichever process committed it", async () => {
+      const client = createMetadataClient(stack.services['svc-metadata'].grpc);
+      const abort = new AbortController();
+      const seen: string[] = [];
+      let caughtUp: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (caughtUp = resolve));
+      const want = ['put-object oplog/s3', 'put-object oplog/azure', 'delete-object oplog/s3'];
+      try {
+        // Follows the oplog from its start; once the marker written now has come by, the
+        // entries that follow reach the watcher as they are committed, not from the backlog.
+        const watching = (async () => {
+          const stream = client.watchOplog({ fromSequence: 0, consumer: '', noFollow: false }, { signal: abort.signal });
+          for await (const { entry } of stream) {
+            if (entry?.bucket !== 'reads' || !entry.key.startsWith('oplog/')) continue;
+            if (entry.key === 'oplog/marker') caughtUp();
+            else seen.push(`${entry.type} ${entry.key}`);
+            if (want.every((w) => seen.includes(w))) return;
+          }
+        })();
+        await s3.send(new PutObjectCommand({ Bucket: 'reads', Key: 'oplog/marker', Body: 'm' }));
+        await started;
+        await s3.send(new PutObjectCommand({ Bucket: 'reads', Key: 'oplog/s3', Body: 'x' }));
+        await azureClient(stack).getContainerClient('reads').getBlockBlobClient('oplog/azure').upload('y', 1);
+        await s3.send(new DeleteObjectCommand({ Bucket: 'reads', Key: 'oplog/s3' }));
+        await watching;
+        assert.deepEqual(seen, want);
+      } finally {
+        abort.abort();
+        client.close();
+      }
     });
 
     it('every acknowledged write is seen by the next read, over Azure and across protocols', async () => {
