@@ -5,7 +5,7 @@ import { bool, createClient, createMetadataClient, int, peerAddress, port, runSe
 import { LOCAL_READS_SETTING, LOCAL_WRITES_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
 import { LocalData } from './azure/local-data.js';
-import { INLINE_SETTING, ReleaseQueue } from '@zenko/svc-cloudserver/local-data';
+import { INLINE_SETTING, ReleaseQueue, versionsReference } from '@zenko/svc-cloudserver/local-data';
 import { deletePiece } from './azure/release.js';
 import { createAzureHandler } from './server.js';
 
@@ -53,6 +53,7 @@ await runService({
     const local = new LocalData(placement, config.localData, config.inlineMaxBytes);
     const releases = new ReleaseQueue({
       delete: (p) => deletePiece(local, placement, p),
+      referenced: versionsReference(metadata),
       file: join(config.dataDir, 'releases', 'svc-blobserver.jsonl'),
       logger,
       retryMs: config.releaseRetryMs,

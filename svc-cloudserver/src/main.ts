@@ -7,7 +7,7 @@ import { followLocations } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement, INLINE_SETTING } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
-import { ReleaseQueue } from './data/release-queue.js';
+import { ReleaseQueue, versionsReference } from './data/release-queue.js';
 import { renderS3Failure, s3ClientErrorResponse } from './s3/errors.js';
 import { SecretCache } from './s3/secrets.js';
 import { createS3Handler } from './server.js';
@@ -55,6 +55,7 @@ await runService({
     const data = new DataPlacement(locations, config.inlineMaxBytes);
     const releases = new ReleaseQueue({
       delete: (p) => data.delete(p.location, p.key),
+      referenced: versionsReference(metadata),
       file: join(config.dataDir, 'releases', 'svc-cloudserver.jsonl'),
       logger,
       retryMs: config.releaseRetryMs,

@@ -52,7 +52,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
  */
 const THREADPOOL_SIZE = '32';
 
-/** The environment every child gets: its ports and every peer's address. */
+/** The environment every child gets: its ports and every peer's address (one set in `base` is kept: a proxy, another host). */
 export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     UV_THREADPOOL_SIZE: THREADPOOL_SIZE,
@@ -66,7 +66,7 @@ export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.P
     const p = config.ports[name];
     env[`${t.env}_GRPC_PORT`] = String(p.grpc);
     env[`${t.env}_METRICS_PORT`] = String(p.metrics);
-    env[`${t.env}_ADDRESS`] = `${host.includes(':') ? `[${host}]` : host}:${p.grpc}`;
+    env[`${t.env}_ADDRESS`] = base[`${t.env}_ADDRESS`] || `${host.includes(':') ? `[${host}]` : host}:${p.grpc}`;
     if (t.edge && p.edge !== undefined) env[t.edge.env] = String(p.edge);
   }
   return env;

@@ -276,7 +276,7 @@ export async function writeBlobVersion(
     if (res.object === undefined) throw new Error('PutObject answered no object');
     return res.object;
   } catch (err) {
-    releaseLater(deps, [stored.piece]);
+    void deps.releases.releaseFailedWrite([stored.piece], err, { bucket: fields.bucket, key: fields.key });
     throw preconditionError(err);
   }
 }

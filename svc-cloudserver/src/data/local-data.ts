@@ -7,4 +7,4 @@ export { FileBackend } from './file-backend.js';
 export { DataPlacement, INLINE_SETTING, pieceOf, type Location, type PutResult } from './placement.js';
 export { inlineBytes, pieceReads, type PieceRead } from './pieces.js';
 export { createHasher } from '../checksums/hasher.js';
-export { ReleaseQueue, type ReleasedPiece } from './release-queue.js';
+export { ReleaseQueue, versionsReference, type ReleasedPiece, type WrittenObject } from './release-queue.js';

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createLogger } from '@zenko/mesh';
-import { ReleaseQueue, type ReleasedPiece } from './release-queue.js';
+import { createLogger, MeshError } from '@zenko/mesh';
+import { ReleaseQueue, type ReleasedPiece, type WrittenObject } from './release-queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zenko-release-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,11 +23,12 @@ function target(): { down: boolean; deleted: string[]; delete: (p: ReleasedPiece
 }
 
 const logger = createLogger('test', 'silent');
+const nothing = async (): Promise<boolean> => false;
 
 test('failed deletes are journaled and retried until they succeed, also by the next process', async () => {
   const file = join(dir, 'releases', 'q.jsonl');
   const t = target();
-  const first = new ReleaseQueue({ delete: t.delete, file, logger, retryMs: 3_600_000 });
+  const first = new ReleaseQueue({ delete: t.delete, referenced: nothing, file, logger, retryMs: 3_600_000 });
   await first.start();
   // Up: deleted at once, once per distinct piece; an inline piece (no key) deletes nothing.
   await first.release([
@@ -50,7 +51,7 @@ test('failed deletes are journaled and retried until they succeed, also by the n
 
   // A restart: the next process finds the journal and deletes once the target is back.
   t.down = false;
-  const second = new ReleaseQueue({ delete: t.delete, file, logger, retryMs: 3_600_000 });
+  const second = new ReleaseQueue({ delete: t.delete, referenced: nothing, file, logger, retryMs: 3_600_000 });
   await second.start();
   await second.retry();
   assert.equal(second.pending, 0);
@@ -62,7 +63,7 @@ test('failed deletes are journaled and retried until they succeed, also by the n
 test('the timer retries on its own', async () => {
   const t = target();
   t.down = true;
-  const queue = new ReleaseQueue({ delete: t.delete, file: join(dir, 'timer.jsonl'), logger, retryMs: 50 });
+  const queue = new ReleaseQueue({ delete: t.delete, referenced: nothing, file: join(dir, 'timer.jsonl'), logger, retryMs: 50 });
   await queue.start();
   await queue.release([{ location: 'l', key: 'x' }]);
   t.down = false;
@@ -70,4 +71,47 @@ test('the timer retries on its own', async () => {
   assert.equal(queue.pending, 0);
   assert.deepEqual(t.deleted, ['l/x']);
   queue.close();
+});
+
+test('data of a write whose commit may have landed is deleted only once no version of its object is seen to reference it', async () => {
+  const t = target();
+  // What the object's versions reference; `undefined` while the metadata cannot be read.
+  let references: string[] | undefined = undefined;
+  const asked: string[] = [];
+  const referenced = async (object: WrittenObject, p: ReleasedPiece): Promise<boolean> => {
+    asked.push(`${object.bucket}/${object.key}`);
+    if (references === undefined) throw new MeshError('UNAVAILABLE', 'metadata unreachable');
+    return references.includes(p.key);
+  };
+  const file = join(dir, 'failed-writes.jsonl');
+  const queue = new ReleaseQueue({ delete: t.delete, referenced, file, logger, retryMs: 100 });
+  await queue.start();
+  queue.close(); // retries by hand below
+  const object = { bucket: 'b', key: 'k' };
+
+  // A definite refusal (the precondition failed): the commit did not happen, deleted at once.
+  await queue.releaseFailedWrite([{ location: 'l', key: 'refused' }], new MeshError('PRECONDITION_FAILED', 'no'), object);
+  assert.deepEqual(t.deleted, ['l/refused']);
+
+  // Lost answers: kept, journaled, and not even checked before a retry period has passed.
+  await queue.releaseFailedWrite([{ location: 'l', key: 'landed' }], new MeshError('UNAVAILABLE', 'gone'), object);
+  await queue.releaseFailedWrite([{ location: 'l', key: 'lost' }], new MeshError('DEADLINE_EXCEEDED', 'late'), object);
+  assert.equal(queue.pending, 2);
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 2);
+  await queue.retry();
+  assert.deepEqual([queue.pending, asked.length], [2, 0]);
+
+  // Past the period, with the metadata unreachable: nothing is decided.
+  await new Promise((r) => setTimeout(r, 150));
+  await queue.retry();
+  assert.equal(queue.pending, 2);
+  assert.deepEqual(t.deleted, ['l/refused']);
+
+  // The metadata answers: the commit that landed keeps its data, the other's is deleted.
+  references = ['landed'];
+  await queue.retry();
+  assert.equal(queue.pending, 0);
+  assert.deepEqual(t.deleted, ['l/refused', 'l/lost']);
+  assert.ok(asked.every((a) => a === 'b/k'));
+  assert.equal(readFileSync(file, 'utf8'), '');
 });

@@ -23,7 +23,7 @@ import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '.
 import { pieceOf } from '../data/placement.js';
 import { objectBytes } from '../s3/object-stream.js';
 import { loadVersion } from './get-object.js';
-import { aclField, checkKey, cleanupLater, lockFields, objectLocation, parseTaggingHeader } from './put-object.js';
+import { aclField, checkKey, cleanupLater, lockFields, objectLocation, parseTaggingHeader, releaseFailedWrite } from './put-object.js';
 
 export interface CopySource {
   bucket: Bucket;
@@ -159,7 +159,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
       leaseId: '',
     });
   } catch (err) {
-    cleanupLater(deps, [pieceOf(stored)]);
+    releaseFailedWrite(deps, [pieceOf(stored)], err, bucket.name, key);
     throw err;
   }
   cleanupLater(deps, res.replacedData);

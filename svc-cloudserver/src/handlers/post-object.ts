@@ -19,7 +19,7 @@ import { bucketName, isVersioned, loadBucket } from '../s3/access.js';
 import { objectUrl, sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, STORED_HEADERS } from '../s3/object-headers.js';
-import { checkKey, cleanupLater, parseTaggingHeader, refuseAclHeaders } from './put-object.js';
+import { checkKey, cleanupLater, parseTaggingHeader, refuseAclHeaders, releaseFailedWrite } from './put-object.js';
 import { parseTagging, tagsToRecord } from '../config/tagging.js';
 
 /** Fields a policy need not name. */
@@ -227,7 +227,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
       leaseId: '',
     });
   } catch (err) {
-    cleanupLater(deps, [pieceOf(stored)]);
+    releaseFailedWrite(deps, [pieceOf(stored)], err, bucket.name, key);
     throw err;
   }
   cleanupLater(deps, res.replacedData);

@@ -208,6 +208,17 @@ export function cleanupLater(deps: S3Deps, pieces: readonly metadataV1Metadata.D
   if (pieces.length > 0) void deps.releases.release(pieces);
 }
 
+/** Releases the data a write stored for `bucket`/`key` when its commit failed with `err` (kept while the commit may have landed). */
+export function releaseFailedWrite(
+  deps: S3Deps,
+  pieces: readonly metadataV1Metadata.DataLocation[],
+  err: unknown,
+  bucket: string,
+  key: string,
+): void {
+  void deps.releases.releaseFailedWrite(pieces, err, { bucket, key });
+}
+
 export const putObject: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
@@ -268,7 +279,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
     object = res.object;
     replaced = res.replacedData;
   } catch (err) {
-    cleanupLater(deps, [pieceOf(stored)]);
+    releaseFailedWrite(deps, [pieceOf(stored)], err, bucket.name, key);
     if (isMeshError(err, 'PRECONDITION_FAILED'))
       throw new S3Error('PreconditionFailed', { fields: { Condition: ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match' } });
     if (isMeshError(err, 'OBJECT_NOT_FOUND') && ctx.headers['if-match'] !== undefined) throw new S3Error('NoSuchKey');

@@ -3,12 +3,13 @@
 // away, or goes silent, makes a PUT answer 503 ServiceUnavailable and leaves no
 // object behind; so does svc-metadata dying after the data was written when the
 // edges commit through it, and that data is removed (on one machine the edges commit
-// to the store themselves: the PUT succeeds).
+// to the store themselves: the PUT succeeds). A commit that lands while its answer
+// is lost (a proxy drops it) fails the PUT but keeps the recorded version's data.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateBucketCommand,
@@ -21,6 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { meshV1ServiceInfo } from '@zenko/gen';
 import { createClient, createMetadataClient, waitServing } from '@zenko/mesh';
+import { freePorts } from '../support/ports.js';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, startTogether, type TestStack } from '../support/stack.js';
 import { zenkoCli } from '../support/zenko-cli.js';
@@ -267,31 +269,111 @@ async function killMetadataDuringPut(
   assert.ok(await waitServing(stack.services['svc-metadata'].grpc, 30_000), 'svc-metadata is restarted');
 }
 
-describe('metadata service killed after the data write, edges committing through it (ZENKO_METADATA_LOCAL_WRITES=false, as on Kubernetes)', () => {
+/**
+ * A TCP proxy in front of svc-metadata. `loseAnswers()`: requests still reach the service but
+ * nothing it answers comes back, and every connection is cut after `ms` — a commit that lands
+ * while its answer is lost.
+ */
+async function metadataProxy(target: number): Promise<{ port: number; loseAnswers(ms: number): Promise<void>; close(): void }> {
+  const pairs = new Set<[Socket, Socket]>();
+  let losing = false;
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    const close = (): void => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('data', (b) => upstream.write(b));
+    upstream.on('data', (b) => (losing ? undefined : client.write(b)));
+    for (const s of pair) {
+      s.on('error', close);
+      s.on('close', close);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async loseAnswers(ms) {
+      losing = true;
+      await new Promise((r) => setTimeout(r, ms));
+      for (const pair of [...pairs]) for (const s of pair) s.destroy();
+      losing = false;
+    },
+    close() {
+      for (const pair of pairs) for (const s of pair) s.destroy();
+      server.close();
+    },
+  };
+}
+
+describe('edges committing through svc-metadata (ZENKO_METADATA_LOCAL_WRITES=false, as on Kubernetes), reaching it through a proxy', () => {
   let stack: TestStack;
   let client: S3Client;
+  let proxy: Awaited<ReturnType<typeof metadataProxy>>;
   before(async () => {
-    stack = await startStack({ ZENKO_METADATA_LOCAL_WRITES: 'false' });
+    const [metadataPort] = await freePorts(1);
+    proxy = await metadataProxy(metadataPort!);
+    stack = await startStack({
+      ZENKO_METADATA_LOCAL_WRITES: 'false',
+      ZENKO_RELEASE_RETRY_MS: '500',
+      ZENKO_METADATA_GRPC_PORT: String(metadataPort),
+      ZENKO_METADATA_ADDRESS: `127.0.0.1:${proxy.port}`,
+    });
+    stack.services['svc-metadata'] = { ...stack.services['svc-metadata'], grpc: `127.0.0.1:${metadataPort}`, grpcPort: metadataPort! };
     client = s3Client(stack);
+    await client.send(new CreateBucketCommand({ Bucket: 'meta-killed' }));
   });
   after(async () => {
     client?.destroy();
     await stack?.stop();
+    proxy?.close();
   });
 
-  it('the PUT fails, no object is visible, and the data it wrote is removed', async () => {
-    await client.send(new CreateBucketCommand({ Bucket: 'meta-killed' }));
+  it('svc-metadata killed after the data write: the PUT fails, no object is visible, and the data it wrote is removed', async () => {
     const before = pieces(stack);
     await killMetadataDuringPut(stack, client, 'meta-killed', async (put) => {
       const err = await s3Error(put);
       assert.equal(err.status, 503, `answered ${err.code}`);
-      // No object (the edges read the store directly even with svc-metadata down), no data left.
+      // No object (the edges read the store directly even with svc-metadata down), no data left:
+      // removed in the background, once a retry period has passed and no version references it.
       assert.equal((await s3Error(client.send(new HeadObjectCommand({ Bucket: 'meta-killed', Key: 'k' })))).status, 404);
-      // Removed in the background once the edge has answered.
       for (let i = 0; i < 50 && pieces(stack) !== before; i++) await new Promise((r) => setTimeout(r, 100));
       assert.equal(pieces(stack), before, 'the written data is removed');
     });
     assert.equal((await s3Error(client.send(new HeadObjectCommand({ Bucket: 'meta-killed', Key: 'k' })))).status, 404);
+  });
+
+  it('the commit lands but its answer is lost: the PUT fails, yet the object it recorded keeps its data', async () => {
+    const body = Buffer.alloc(256 * 1024, 9);
+    let finish: () => void = () => undefined;
+    const put = client.send(
+      new PutObjectCommand({
+        Bucket: 'meta-killed',
+        Key: 'lost-answer',
+        ContentLength: 2 * body.length,
+        Body: Readable.from(
+          (async function* () {
+            yield body;
+            await new Promise<void>((resolve) => (finish = resolve));
+            yield body;
+          })(),
+        ),
+      }),
+    );
+    put.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const losing = proxy.loseAnswers(1_000);
+    finish();
+    await losing;
+    const err = await s3Error(put);
+    assert.equal(err.status, 503, `answered ${err.code}`);
+    // The version was recorded; several retry periods later its data is still there.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const got = await client.send(new GetObjectCommand({ Bucket: 'meta-killed', Key: 'lost-answer' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat([body, body])));
   });
 });
 
