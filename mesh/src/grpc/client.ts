@@ -90,6 +90,10 @@ export function createClient<D extends AnyServiceDefinition>(definition: D, addr
     'grpc.enable_retries': 1,
     'grpc.service_config': serviceConfig(definition, opts),
     'grpc.keepalive_time_ms': 30_000,
+    // A peer that went away (restarted, redeployed) is tried again every 2 s at most, not after
+    // grpc-js's backoff of up to 2 minutes: meanwhile every call fails at once (UNAVAILABLE).
+    'grpc.initial_reconnect_backoff_ms': 250,
+    'grpc.max_reconnect_backoff_ms': 2_000,
   }) as Client & Record<string, (...args: unknown[]) => unknown>;
   const out: Record<string, unknown> = { close: () => raw.close() };
   for (const [name, def] of Object.entries(definition)) out[name] = makeMethod(raw, name, def, opts);
