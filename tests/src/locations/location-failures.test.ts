@@ -352,11 +352,12 @@ describe('edges committing through svc-metadata (ZENKO_METADATA_LOCAL_WRITES=fal
     // restarted svc-metadata), so the next request needs no new connection while answers are lost.
     // (Until the edge has reconnected, its requests fail fast with 503: retried as an SDK would.)
     for (let i = 0; ; i++) {
-      const ok = await client.send(new PutObjectCommand({ Bucket: 'meta-killed', Key: 'warm', Body: 'w' })).then(
-        () => true,
-        (err: unknown) => (i < 50 ? false : Promise.reject(err)),
-      );
-      if (ok) break;
+      try {
+        await client.send(new PutObjectCommand({ Bucket: 'meta-killed', Key: 'warm', Body: 'w' }));
+        break;
+      } catch (err) {
+        if (i >= 50) throw err;
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
     const body = Buffer.alloc(256 * 1024, 9);
