@@ -1,11 +1,11 @@
 // svc-blobserver: the Azure Blob HTTP edge over the same namespace as the S3 edge.
 import { join } from 'node:path';
-import { accountV1AccountService, placementV1DataPlacementService } from '@zenko/gen';
+import { accountV1AccountService, locationV1LocationRegistryService, placementV1DataPlacementService } from '@zenko/gen';
 import { bool, createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { LOCAL_READS_SETTING, LOCAL_WRITES_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
 import { azureClientErrorResponse, renderAzureFailure } from './azure-response.js';
 import { LocalData } from './azure/local-data.js';
-import { INLINE_SETTING, ReleaseQueue, versionsReference } from '@zenko/svc-cloudserver/local-data';
+import { INLINE_SETTING, ReleaseQueue, registryUsage, versionsReference } from '@zenko/svc-cloudserver/local-data';
 import { deletePiece } from './azure/release.js';
 import { createAzureHandler } from './server.js';
 
@@ -44,13 +44,16 @@ await runService({
       metrics,
       idempotent: ['Delete'],
     });
+    // Direct writes to a `file` location with a size limit read its usage here.
+    const registry = createClient(locationV1LocationRegistryService.LocationRegistryServiceService, config.metadataAddress, { metrics });
     onClose(async () => {
       metadata.close();
       await metadata.closeLocal();
       accounts.close();
       placement.close();
+      registry.close();
     });
-    const local = new LocalData(placement, config.localData, config.inlineMaxBytes);
+    const local = new LocalData(placement, config.localData, config.inlineMaxBytes, registryUsage(registry));
     const releases = new ReleaseQueue({
       delete: (p) => deletePiece(local, placement, p),
       referenced: versionsReference(metadata),

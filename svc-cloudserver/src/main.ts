@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { accountV1AccountService, locationV1LocationRegistryService } from '@zenko/gen';
 import { createClient, createMetadataClient, int, peerAddress, port, runService, startHttpEdge, str, TOPOLOGY } from '@zenko/mesh';
 import { LOCAL_READS_SETTING, LOCAL_WRITES_SETTING, withLocalReads } from '@zenko/svc-metadata/local-reads';
-import { followLocations } from './data/location-watch.js';
+import { followLocations, registryUsage } from './data/location-watch.js';
 import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement, INLINE_SETTING } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
@@ -52,7 +52,7 @@ await runService({
     });
     // Serve only once every defined location is known.
     await followLocations(registry, locations, config.dataDir, logger, stopWatching.signal);
-    const data = new DataPlacement(locations, config.inlineMaxBytes);
+    const data = new DataPlacement(locations, config.inlineMaxBytes, registryUsage(registry));
     const releases = new ReleaseQueue({
       delete: (p) => data.delete(p.location, p.key),
       referenced: versionsReference(metadata),

@@ -192,13 +192,14 @@ export async function locationCommand(address: string, sub: string | undefined, 
         else
           out(
             table([
-              ['NAME', 'TYPE', 'TARGET', 'TRANSIENT', 'SIZE LIMIT GB', 'BUILT-IN'],
+              ['NAME', 'TYPE', 'TARGET', 'TRANSIENT', 'SIZE LIMIT GB', 'USED BYTES', 'BUILT-IN'],
               ...locations.map((l) => [
                 l.name,
                 typeName(l.type),
                 [l.details?.endpoint, l.details?.bucketName || l.details?.path].filter((x) => x).join(' ') || '-',
                 l.isTransient ? 'yes' : 'no',
                 l.sizeLimitGb ? String(l.sizeLimitGb) : '-',
+                String(l.usageBytes),
                 l.builtin ? 'yes' : 'no',
               ]),
             ]),

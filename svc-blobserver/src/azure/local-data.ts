@@ -9,7 +9,7 @@
 // does a read of a piece the direct read cannot open.
 import type { placementV1DataPlacementService } from '@zenko/gen';
 import type { PromiseClient } from '@zenko/mesh';
-import { DataPlacement, FileBackend } from '@zenko/svc-cloudserver/local-data';
+import { DataPlacement, FileBackend, type UsageReader } from '@zenko/svc-cloudserver/local-data';
 
 type PlacementClient = PromiseClient<typeof placementV1DataPlacementService.DataPlacementServiceService>;
 
@@ -32,6 +32,7 @@ export class LocalData {
     private readonly enabled: boolean,
     /** ZENKO_INLINE_MAX_BYTES, as svc-cloudserver reads it. */
     private readonly inlineMaxBytes = 0,
+    private readonly usage?: UsageReader,
   ) {}
 
   /** The location when this process reads and writes it directly, else undefined. */
@@ -54,7 +55,7 @@ export class LocalData {
           bucketMatch: false,
           backend,
         };
-        const placement = new DataPlacement({ get: (name) => (name === location ? resolved : undefined) }, this.inlineMaxBytes);
+        const placement = new DataPlacement({ get: (name) => (name === location ? resolved : undefined) }, this.inlineMaxBytes, this.usage);
         return { backend, placement };
       })
       .catch(() => undefined);

@@ -4,7 +4,8 @@
 // and which pieces of a version hold which bytes; the digests it computes (CRC-64/NVME for
 // x-ms-content-crc64 of a request body); the journaled release of data no version references.
 export { FileBackend } from './file-backend.js';
-export { DataPlacement, INLINE_SETTING, pieceOf, type Location, type PutResult } from './placement.js';
+export { DataPlacement, INLINE_SETTING, pieceOf, type Location, type PutResult, type UsageReader } from './placement.js';
+export { registryUsage } from './location-watch.js';
 export { inlineBytes, pieceReads, type PieceRead } from './pieces.js';
 export { createHasher } from '../checksums/hasher.js';
 export { ReleaseQueue, versionsReference, type ReleasedPiece, type WrittenObject } from './release-queue.js';

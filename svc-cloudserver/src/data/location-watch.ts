@@ -7,6 +7,7 @@ import type { DataBackend } from './backend.js';
 import { FileBackend } from './file-backend.js';
 import type { LocationSet } from './locations.js';
 import { MemBackend } from './mem-backend.js';
+import type { UsageReader } from './placement.js';
 
 type RegistryClient = PromiseClient<typeof loc.LocationRegistryServiceService>;
 
@@ -105,6 +106,11 @@ export async function applyLocation(
 
 export function typeName(t: loc.LocationType): string {
   return loc.LocationType[t].replace('LOCATION_TYPE_', '').toLowerCase();
+}
+
+/** A location's usage as the registry reports it (GetLocation's `usage_bytes`). */
+export function registryUsage(client: RegistryClient): UsageReader {
+  return async (name) => (await client.getLocation({ name })).location?.usageBytes ?? 0;
 }
 
 /** Follows the registry until `signal` aborts; resolves once the current set was applied. */

@@ -26,6 +26,21 @@ export interface LocationResolver {
   get(name: string): Location | undefined;
 }
 
+/**
+ * The bytes the namespace holds at a location (LocationRegistryService's `usage_bytes`), read
+ * before each write to a location with a size limit. Like Zenko's, the check is not exact under
+ * concurrent writes near the limit: writes in flight are not counted yet.
+ */
+export type UsageReader = (location: string) => Promise<number>;
+
+function limitExceeded(location: Location, used: number): MeshError {
+  return new MeshError(
+    'LOCATION_SIZE_LIMIT_EXCEEDED',
+    `The assigned storage space limit for location ${location.name} will be exceeded (limit ${location.sizeLimitBytes} bytes, ${used} in use)`,
+    { details: { location: location.name } },
+  );
+}
+
 export interface Expected {
   /** Base64 MD5 (Content-MD5). */
   md5?: string;
@@ -105,6 +120,8 @@ export class DataPlacement {
     private readonly locations: LocationResolver,
     /** INLINE_SETTING's value: 0, nothing is returned inline. */
     private readonly inlineMaxBytes = 0,
+    /** Without it, a size limit is checked against each write alone. */
+    private readonly usage?: UsageReader,
   ) {}
 
   location(name: string): Location {
@@ -115,21 +132,19 @@ export class DataPlacement {
 
   async put(locationName: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<PutResult> {
     const location = this.location(locationName);
-    if (location.sizeLimitBytes > 0 && opts.size > location.sizeLimitBytes) {
-      throw new MeshError('LOCATION_SIZE_LIMIT_EXCEEDED', `location ${location.name} accepts at most ${location.sizeLimitBytes} bytes`);
-    }
+    const limit = location.sizeLimitBytes;
+    const used = limit > 0 && this.usage !== undefined ? await this.usage(location.name) : 0;
+    if (limit > 0 && opts.size !== 0 && used + Math.max(0, opts.size) > limit) throw limitExceeded(location, used);
     const md5 = createHasher('md5');
     const hashers = new Map<ChecksumAlgorithm, Hasher>((opts.checksumAlgorithms ?? []).map((a) => [a, createHasher(a)]));
     let size = 0;
-    const limit = location.sizeLimitBytes;
     const checked = async function* (): AsyncGenerator<Uint8Array> {
       for await (const chunk of body) {
         md5.update(chunk);
         for (const h of hashers.values()) h.update(chunk);
         size += chunk.length;
         if (opts.size >= 0 && size > opts.size) throw new MeshError('INVALID_ARGUMENT', 'body longer than its declared length');
-        if (limit > 0 && size > limit)
-          throw new MeshError('LOCATION_SIZE_LIMIT_EXCEEDED', `location ${location.name} accepts at most ${limit} bytes`);
+        if (limit > 0 && used + size > limit) throw limitExceeded(location, used);
         yield chunk;
       }
       if (opts.size >= 0 && size !== opts.size) {

@@ -48,7 +48,7 @@ export const REASON_TO_S3 = {
   LOCATION_NOT_FOUND: 'InvalidLocationConstraint',
   LOCATION_ALREADY_EXISTS: 'InvalidRequest',
   LOCATION_IN_USE: 'InvalidRequest',
-  LOCATION_SIZE_LIMIT_EXCEEDED: 'EntityTooLarge',
+  LOCATION_SIZE_LIMIT_EXCEEDED: 'AccessDenied', // as Zenko answers a write past a location's sizeLimitGB
   LOCATION_PROBE_FAILED: 'InvalidRequest',
   BACKEND_UNAVAILABLE: 'ServiceUnavailable',
   BACKEND_ERROR: 'InternalError',

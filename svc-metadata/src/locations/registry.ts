@@ -5,8 +5,8 @@ import { EventEmitter } from 'node:events';
 import { locationV1LocationRegistryService as loc } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
 import type { SecretBox } from '../accounts/secret-box.js';
-import { LOCATION_USE_PREFIX, listBuckets, listObjectVersions } from '../namespace/index.js';
-import { prefixSuccessor, type KvStore } from '../store/kv.js';
+import { LOCATION_USAGE_PREFIX, LOCATION_USE_PREFIX, listBuckets, listObjectVersions, locationUsage } from '../namespace/index.js';
+import { counterValue, prefixSuccessor, type KvStore } from '../store/kv.js';
 
 type Location = loc.Location;
 type Details = loc.LocationDetails;
@@ -134,9 +134,10 @@ export class LocationRegistry {
     return view;
   }
 
+  /** The public view with the bytes the namespace holds there (`usage_bytes`). */
   async get(name: string): Promise<Location> {
     const { stored, revision } = await this.stored(name);
-    return publicView(stored, revision);
+    return { ...publicView(stored, revision), usageBytes: await locationUsage(this.store, name) };
   }
 
   async withSecrets(name: string): Promise<Location> {
@@ -151,7 +152,16 @@ export class LocationRegistry {
 
   async list(): Promise<Location[]> {
     const entries = await this.store.scan('locations', { gte: KEY, lt: 'location0', limit: 10_000 });
-    return entries.map((e) => publicView(decode(e.value), e.revision));
+    const counters = await this.store.scan('meta', {
+      gte: LOCATION_USAGE_PREFIX,
+      lt: prefixSuccessor(LOCATION_USAGE_PREFIX)!,
+      limit: 10_000,
+    });
+    const usage = new Map(counters.map((c) => [c.key.slice(LOCATION_USAGE_PREFIX.length), counterValue(c.value)]));
+    return entries.map((e) => {
+      const view = publicView(decode(e.value), e.revision);
+      return { ...view, usageBytes: usage.get(view.name) ?? 0 };
+    });
   }
 
   async update(l: Location, opts: { skipProbe?: boolean } = {}): Promise<Location> {
@@ -188,7 +198,13 @@ export class LocationRegistry {
         details: { location: name, buckets: users.join(',') },
       });
     }
-    await this.store.commit({ ops: [{ type: 'delete', table: 'locations', key: KEY + name, expectRevision: revision }] });
+    // Its usage counter goes with it: a location made again under this name starts empty.
+    await this.store.commit({
+      ops: [
+        { type: 'delete', table: 'locations', key: KEY + name, expectRevision: revision },
+        { type: 'delete', table: 'meta', key: `${LOCATION_USAGE_PREFIX}${name}` },
+      ],
+    });
     this.#events.emit('change', { event: 'delete', name } satisfies LocationEvent);
   }
 

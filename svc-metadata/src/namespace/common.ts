@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { metadataV1Metadata } from '@zenko/gen';
 import { MeshError, isLocked, isMeshError, leaseOf, sameLeaseId, type Reason } from '@zenko/mesh';
-import { conflict, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
+import { conflict, counterValue, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { isValidBucketName } from './keys.js';
 import { decodeBucketRecord, encodeBucketRecord, type BucketRecord } from './records.js';
 
@@ -142,6 +142,31 @@ export function locationUseOps(bucket: LoadedBucket, data: readonly metadataV1Me
     key: `${LOCATION_USE_PREFIX}${l}/${bucket.record.bucket.name}`,
     value: new Uint8Array(0),
   }));
+}
+
+/** Counters (table `meta`) of the bytes each location holds for the namespace: `location-usage/<location>`. */
+export const LOCATION_USAGE_PREFIX = 'location-usage/';
+
+/**
+ * `add` ops moving each location's usage by the sizes of the pieces a commit makes referenced
+ * (`added`) and unreferenced (`removed`). The bytes of multipart parts and staged blocks count
+ * once the object that holds them is committed, as in Zenko's location metrics.
+ */
+export function usageOps(added: readonly metadataV1Metadata.DataLocation[], removed: readonly metadataV1Metadata.DataLocation[]): KvOp[] {
+  const deltas = new Map<string, number>();
+  const move = (p: metadataV1Metadata.DataLocation, sign: number): void => {
+    if (p.location !== '' && p.size > 0) deltas.set(p.location, (deltas.get(p.location) ?? 0) + sign * p.size);
+  };
+  for (const p of added) move(p, 1);
+  for (const p of removed) move(p, -1);
+  return [...deltas]
+    .filter(([, delta]) => delta !== 0)
+    .map(([location, delta]) => ({ type: 'add' as const, table: 'meta' as const, key: `${LOCATION_USAGE_PREFIX}${location}`, delta }));
+}
+
+/** The bytes the namespace's versions hold at a location. */
+export async function locationUsage(store: KvStore, location: string): Promise<number> {
+  return counterValue((await store.get('meta', `${LOCATION_USAGE_PREFIX}${location}`))?.value);
 }
 
 export function required<T>(value: T | undefined, what: string): T {

@@ -18,6 +18,7 @@ import {
   loadBucketForWrite,
   required,
   withRetry,
+  usageOps,
   type LoadedBucket,
   type OplogDraft,
 } from './common.js';
@@ -203,11 +204,14 @@ export async function planWriteVersion(
   }
   const nullId = isNull ? internalId : master && !removed.has(master.record.nullId) ? master.record.nullId : '';
   ops.push(masterOp(name, key, master, { latestId: latest.id, nullId, latest: { ...latest.version, isLatest: true } }));
-  return {
-    ops,
-    version: { ...version, isLatest: latest.id === internalId },
-    replacedData: await unreferencedData(store, name, key, replacedData, removed, dataOf(version)),
-  };
+  const released = await unreferencedData(store, name, key, replacedData, removed, dataOf(version));
+  // Committed blocks a block list reuses from the current version are counted already.
+  const current = new Set(
+    master && !master.record.latest.isDeleteMarker ? master.record.latest.data.filter((p) => p.blockId !== '').map(pieceId) : [],
+  );
+  const added = dataOf(version).filter((p) => p.blockId === '' || !current.has(pieceId(p)));
+  ops.push(...usageOps(added, released));
+  return { ops, version: { ...version, isLatest: latest.id === internalId }, replacedData: released };
 }
 
 /** The Azure lease of the key's current (non delete marker) version: see checkLease. */
@@ -376,12 +380,13 @@ export async function deleteObject(
     }
     checkLock(version, req.bypassGovernanceRetention);
     const ops = await planRemoveVersion(store, req.bucket, req.key, master, id, entry);
-    await commitWithOplog(store, ops, [{ type: 'delete-object', bucket: req.bucket, key: req.key, versionId: version.versionId }]);
-    return {
-      deleteMarker: undefined,
-      deleted: version,
-      releasedData: await unreferencedData(store, req.bucket, req.key, dataOf(version), new Set([id])),
-    };
+    const released = await unreferencedData(store, req.bucket, req.key, dataOf(version), new Set([id]));
+    await commitWithOplog(
+      store,
+      [...ops, ...usageOps([], released)],
+      [{ type: 'delete-object', bucket: req.bucket, key: req.key, versionId: version.versionId }],
+    );
+    return { deleteMarker: undefined, deleted: version, releasedData: released };
   });
 }
 
@@ -431,6 +436,7 @@ export async function updateObject(
     if (req.replaceHeaders || req.replaceUserMetadata) next.lastModified = new Date();
     const isLatest = master.record.latestId === id;
     const ops: KvOp[] = [
+      ...(req.replaceData ? usageOps(dataOf(next), dataOf(current)) : []),
       { type: 'put', table: 'versions', key: entry.key, value: encodeVersion(next), expectRevision: entry.revision },
       isLatest
         ? masterOp(req.bucket, req.key, master, { ...master.record, latest: { ...next, isLatest: true } })

@@ -8,7 +8,7 @@ import { metadataV1Metadata, metadataV1MetadataService as svc } from '@zenko/gen
 import { MeshError, type Reason } from '@zenko/mesh';
 import * as ns from '../namespace/index.js';
 import { commonPrefix } from '../namespace/listing.js';
-import { prefixSuccessor, type CommitRequest, type KvEntry, type KvStore, type ScanOptions } from './kv.js';
+import { counterValue, prefixSuccessor, type CommitRequest, type KvEntry, type KvStore, type ScanOptions } from './kv.js';
 
 type ObjectVersion = metadataV1Metadata.ObjectVersion;
 const { VersioningState } = metadataV1Metadata;
@@ -283,6 +283,38 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
             [3, 'e3'],
           ],
         );
+      });
+
+      test('add ops keep counters: created at 0, every concurrent add counts, nothing applied when the commit fails', async (store) => {
+        const value = async (key: string): Promise<number> => counterValue((await store.get('meta', key))?.value);
+        assert.equal(await value('n'), 0);
+        const r = await store.commit({
+          ops: [
+            { type: 'add', table: 'meta', key: 'n', delta: 5 },
+            { type: 'add', table: 'meta', key: 'n', delta: -2 },
+          ],
+        });
+        assert.deepEqual(r.revisions, [1, 2], 'each add is a write');
+        assert.equal(await value('n'), 3);
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.commit({ ops: [{ type: 'add', table: 'meta', key: 'n', delta: i }], oplog: [bytes(`e${i}`)] }),
+          ),
+        );
+        assert.equal(await value('n'), 3 + 190);
+        await rejects(
+          store.commit({
+            ops: [
+              { type: 'add', table: 'meta', key: 'n', delta: 1000 },
+              { type: 'check', table: 'meta', key: 'absent', expectRevision: 4 },
+            ],
+          }),
+          'CONFLICT',
+        );
+        assert.equal(await value('n'), 193);
+        await store.commit({ ops: [{ type: 'delete', table: 'meta', key: 'n' }] });
+        await store.commit({ ops: [{ type: 'add', table: 'meta', key: 'n', delta: 0.5 }] });
+        assert.equal(await value('n'), 0.5, 'a deleted counter starts again at 0');
       });
 
       test('scan follows UTF-8 byte order with every bound', async (store) => {
@@ -808,6 +840,37 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         assert.equal((await get(store, 'conc', 'k')).versionId, res.versions[0]!.versionId);
         assert.deepEqual(new Set(res.versions.map((v) => v.versionId)), new Set(written.map((w) => w.object!.versionId)));
       });
+      test('location usage follows the pieces committed versions reference', async (store) => {
+        const usage = (location = 'loc'): Promise<number> => ns.locationUsage(store, location);
+        await makeBucket(store, 'usage-u');
+        await put(store, 'usage-u', 'a');
+        await put(store, 'usage-u', 'a');
+        await put(store, 'usage-u', 'b');
+        assert.equal(await usage(), 2, 'an overwrite in an unversioned bucket replaces the bytes');
+        await del(store, 'usage-u', 'a');
+        assert.equal(await usage(), 1);
+        await del(store, 'usage-u', 'a');
+        assert.equal(await usage(), 1, 'deleting nothing changes nothing');
+        const elsewhere = metadataV1Metadata.DataLocation.fromPartial({ location: 'other', key: 'far', size: 5 });
+        await put(store, 'usage-u', 'far', { object: { size: 5, data: [elsewhere] } });
+        assert.deepEqual([await usage(), await usage('other')], [1, 5], 'each location counts its own pieces');
+        const moved = metadataV1Metadata.DataLocation.fromPartial({ location: 'other', key: 'moved', size: 3 });
+        await ns.updateObject(
+          store,
+          svc.UpdateObjectRequest.fromPartial({ bucket: 'usage-u', key: 'b', replaceData: true, data: [moved] }),
+        );
+        assert.deepEqual([await usage(), await usage('other')], [0, 8], 'replacing data moves its bytes');
+
+        await makeBucket(store, 'usage-v', VersioningState.VERSIONING_STATE_ENABLED);
+        const first = await put(store, 'usage-v', 'k');
+        await put(store, 'usage-v', 'k');
+        await del(store, 'usage-v', 'k');
+        assert.equal(await usage(), 2, 'versions and delete markers: every version keeps its bytes');
+        await del(store, 'usage-v', 'k', first.object!.versionId);
+        assert.equal(await usage(), 1);
+        await rejects(put(store, 'usage-u', 'far', { ifMatchEtag: 'nope', object: { size: 5, data: [elsewhere] } }), 'PRECONDITION_FAILED');
+        assert.deepEqual([await usage(), await usage('other')], [1, 8], 'a refused write counts nothing');
+      });
     });
 
     describe('listings', () => {
@@ -1238,6 +1301,46 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'blob', maxBlocks: 0 })).blocks.length, 0);
         assert.equal((await ns.listBlocks(store, { bucket: 'blocks', key: 'other', maxBlocks: 0 })).blocks.length, 1);
         assert.equal((await get(store, 'blocks', 'blob')).etag, 'e');
+      });
+      test('committed blocks count once, however many block lists reuse them', async (store) => {
+        await makeBucket(store, 'usage-b');
+        const usage = (): Promise<number> => ns.locationUsage(store, 'loc');
+        const stage = (id: string) =>
+          ns.putBlock(store, {
+            bucket: 'usage-b',
+            key: 'blob',
+            block: metadataV1Metadata.Block.fromPartial({ blockId: id, size: 1, md5: '0'.repeat(32), data: dataFor(`block-${id}`) }),
+          });
+        const commit = (blocks: [string, 'committed' | 'uncommitted'][]) =>
+          ns.commitBlockList(
+            store,
+            svc.CommitBlockListRequest.fromPartial({
+              object: { bucket: 'usage-b', key: 'blob' },
+              blocks: blocks.map(([blockId, from]) => ({
+                blockId,
+                source:
+                  from === 'committed'
+                    ? svc.BlockListSource.BLOCK_LIST_SOURCE_COMMITTED
+                    : svc.BlockListSource.BLOCK_LIST_SOURCE_UNCOMMITTED,
+              })),
+            }),
+          );
+        await stage('QUE=');
+        await stage('QUI=');
+        assert.equal(await usage(), 0, 'staged blocks count once committed');
+        await commit([
+          ['QUE=', 'uncommitted'],
+          ['QUI=', 'uncommitted'],
+        ]);
+        assert.equal(await usage(), 2);
+        await stage('QUM=');
+        await commit([
+          ['QUE=', 'committed'],
+          ['QUM=', 'uncommitted'],
+        ]);
+        assert.equal(await usage(), 2, 'one block kept, one replaced, one added');
+        await del(store, 'usage-b', 'blob');
+        assert.equal(await usage(), 0);
       });
     });
 

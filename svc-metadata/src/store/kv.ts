@@ -11,6 +11,8 @@
 //   or majority-acknowledged). A failed precondition rejects with MeshError('CONFLICT') and
 //   changes nothing (no oplog sequence is consumed). A full disk rejects with STORE_FULL, any
 //   other storage failure with INTERNAL; the store stays usable.
+// - An `add` op adds its delta to a counter record (a float64, little-endian, created at 0),
+//   atomically with the commit and without a precondition: concurrent adds all count.
 // - A `check` op is a precondition only; it is validated atomically with the writes (so a
 //   concurrent writer of that record makes the commit fail).
 // - Oplog payloads get consecutive sequences (no gaps, strictly increasing, starting at 1) and
@@ -55,7 +57,20 @@ export interface ScanOptions extends KeyRange {
 export type KvOp =
   | { type: 'put'; table: Table; key: string; value: Uint8Array; expectRevision?: number }
   | { type: 'delete'; table: Table; key: string; expectRevision?: number }
-  | { type: 'check'; table: Table; key: string; expectRevision: number };
+  | { type: 'check'; table: Table; key: string; expectRevision: number }
+  | { type: 'add'; table: Table; key: string; delta: number; expectRevision?: undefined };
+
+/** The value of a counter record (what `add` ops keep); 0 when absent. */
+export function counterValue(value: Uint8Array | undefined): number {
+  if (value === undefined || value.length < 8) return 0;
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength).readDoubleLE(0);
+}
+
+export function encodeCounter(n: number): Buffer {
+  const out = Buffer.allocUnsafe(8);
+  out.writeDoubleLE(n, 0);
+  return out;
+}
 
 export interface CommitRequest {
   ops: readonly KvOp[];
@@ -64,7 +79,7 @@ export interface CommitRequest {
 }
 
 export interface CommitResult {
-  /** Per op: the new revision for a put, 0 for a delete, the checked revision for a check. */
+  /** Per op: the new revision for a put or an add, 0 for a delete, the checked revision for a check. */
   revisions: number[];
   /** The sequence assigned to each oplog payload. */
   sequences: number[];

@@ -27,6 +27,8 @@ import { MeshError } from '@zenko/mesh';
 import {
   TABLES,
   conflict,
+  counterValue,
+  encodeCounter,
   storeKey,
   type CommitRequest,
   type CommitResult,
@@ -175,7 +177,7 @@ export class LmdbStore implements KvStore {
   async commit(request: CommitRequest): Promise<CommitResult> {
     this.#writable();
     const prepared = request.ops.map((op) => ({ op, db: this.#db(op.table), key: storeKey(op.key) }));
-    const values = prepared.map(({ op }) => (op.type === 'put' ? op.value : undefined));
+    const values: (Uint8Array | undefined)[] = prepared.map(({ op }) => (op.type === 'put' ? op.value : undefined));
     const payloads = request.oplog ?? [];
     const timestamp = Date.now();
     let outcome: Outcome;
@@ -207,19 +209,32 @@ export class LmdbStore implements KvStore {
       const raw = db.getBinaryFast(key);
       return raw === undefined ? 0 : raw.readDoubleLE(5);
     };
+    // Counter values as the ops see them (an add after a put or add of the same record in this commit).
+    const counters = new Map<string, number>();
     const revisions: number[] = [];
-    for (const { op, db, key } of prepared) {
+    for (const [i, { op, db, key }] of prepared.entries()) {
       const revision = revisionOf(op.table, db, key);
       if (op.expectRevision !== undefined && op.expectRevision !== revision) {
         return { ok: false, table: op.table, key: op.key };
       }
-      const next = op.type === 'put' ? revision + 1 : op.type === 'delete' ? 0 : revision;
-      current.set(`${op.table}\0${key.toString('latin1')}`, next);
+      const id = `${op.table}\0${key.toString('latin1')}`;
+      const next = op.type === 'put' || op.type === 'add' ? revision + 1 : op.type === 'delete' ? 0 : revision;
+      if (op.type === 'add') {
+        const known = counters.get(id);
+        const base = known ?? (revision === 0 ? 0 : counterValue(this.#value(db, key)));
+        counters.set(id, base + op.delta);
+        values[i] = encodeCounter(base + op.delta);
+      } else if (op.type === 'put') {
+        counters.set(id, counterValue(op.value));
+      } else if (op.type === 'delete') {
+        counters.set(id, 0);
+      }
+      current.set(id, next);
       revisions.push(next);
     }
     prepared.forEach(({ op, db, key }, i) => {
       const value = values[i];
-      if (op.type === 'put' && value !== undefined) db.putSync(key, frame(key, revisions[i]!, value));
+      if ((op.type === 'put' || op.type === 'add') && value !== undefined) db.putSync(key, frame(key, revisions[i]!, value));
       else if (op.type === 'delete') db.removeSync(key);
     });
     const sequences: number[] = [];
@@ -329,6 +344,12 @@ export class LmdbStore implements KvStore {
 
   #writable(): void {
     if (this.#readOnly) throw new MeshError('INTERNAL', 'this metadata store is open read-only');
+  }
+
+  /** A record's value inside the write transaction (its own state). */
+  #value(db: Db, key: Buffer): Buffer | undefined {
+    const raw = db.getBinary(key);
+    return raw === undefined ? undefined : unframe(key, raw).value;
   }
 
   /** `fresh`: false inside a write transaction, which reads its own state. */

@@ -40,6 +40,8 @@ import { corrupted, frame, unframe } from './frame.js';
 import {
   TABLES,
   conflict,
+  counterValue,
+  encodeCounter,
   storeKey,
   type CommitRequest,
   type CommitResult,
@@ -310,18 +312,24 @@ export class MongoStore implements KvStore {
     timestamp: number,
   ): Promise<{ revisions: number[]; sequences: number[] }> {
     // 1. The current revision of every record the commit touches (one query per table).
-    const wanted = new Map<Table, Set<string>>();
+    // Tables with counters (`add` ops) are read with their values.
+    const wanted = new Map<Table, { keys: Set<string>; values: boolean }>();
     for (const { op } of prepared) {
-      const keys = wanted.get(op.table) ?? new Set<string>();
-      keys.add(op.key);
-      wanted.set(op.table, keys);
+      const w = wanted.get(op.table) ?? { keys: new Set<string>(), values: false };
+      w.keys.add(op.key);
+      w.values ||= op.type === 'add';
+      wanted.set(op.table, w);
     }
     const current = new Map<string, number>();
-    for (const [table, keys] of wanted) {
+    const counters = new Map<string, number>();
+    for (const [table, { keys, values }] of wanted) {
       const docs = await this.#table(table)
-        .find({ _id: { $in: [...keys] } }, { session, projection: { r: 1 } })
+        .find({ _id: { $in: [...keys] } }, { session, projection: values ? { r: 1, v: 1 } : { r: 1 } })
         .toArray();
-      for (const doc of docs) current.set(`${table}\0${doc._id}`, doc.r);
+      for (const doc of docs) {
+        current.set(`${table}\0${doc._id}`, doc.r);
+        if (values && doc.v !== undefined) counters.set(`${table}\0${doc._id}`, counterValue(entryOf(doc, storeKey(doc._id)).value));
+      }
     }
 
     // 2. Preconditions, op by op (one commit may touch a record several times).
@@ -342,6 +350,11 @@ export class MongoStore implements KvStore {
       if (op.type === 'put') {
         t.revision += 1;
         t.value = op.value;
+        t.written = true;
+      } else if (op.type === 'add') {
+        const base = t.written ? counterValue(t.value) : (counters.get(id) ?? 0);
+        t.revision += 1;
+        t.value = encodeCounter(base + op.delta);
         t.written = true;
       } else if (op.type === 'delete') {
         t.revision = 0;

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ContainerClient } from '@azure/storage-blob';
-import { DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
+import { DEV_ACCOUNT, DEV_KEY, azureClient, azureError } from '../support/azure.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, startTogether, type TestStack } from '../support/stack.js';
@@ -236,20 +236,42 @@ describe('aws_s3 location (another S3 server as the target)', () => {
     assert.deepEqual(await s3Error(placed), { code: 'InvalidArgument', status: 400 });
   });
 
-  it('sizeLimitGB refuses writes past the limit on a cloud location', async () => {
+  it('sizeLimitGB bounds the bytes a location holds: writes past it are refused until deletes free space', async () => {
+    // 0.000001 GiB: 1,074 bytes.
     await createBucketOn('limited', 'cloud1small');
-    await s3.send(new PutObjectCommand({ Bucket: 'limited', Key: 'fits', Body: bytes(1_000, 6) }));
-    assert.equal(
-      (await s3Error(s3.send(new PutObjectCommand({ Bucket: 'limited', Key: 'big', Body: bytes(2_000, 6) })))).code,
-      'EntityTooLarge',
+    const used = async (): Promise<number> => {
+      const res = await zenkoCli(zenko, 'location', 'show', 'cloud1small');
+      assert.equal(res.code, 0, res.stderr);
+      return Number((JSON.parse(res.stdout) as { usageBytes: number | string }).usageBytes);
+    };
+    const put = (key: string, n: number) => s3.send(new PutObjectCommand({ Bucket: 'limited', Key: key, Body: bytes(n, 6) }));
+    await put('a', 600);
+    assert.equal(await used(), 600);
+    const refused = await put('b', 600).then(
+      () => assert.fail('a write past the limit was accepted'),
+      (e: Error & { name: string; $metadata: { httpStatusCode?: number } }) => e,
     );
-    const message = await s3.send(new PutObjectCommand({ Bucket: 'limited', Key: 'big', Body: bytes(2_000, 6) })).then(
-      () => 'no error',
-      (e: Error) => e.message,
-    );
-    assert.match(message, /location cloud1small accepts at most \d+ bytes/, 'the error names the location and its limit');
-    assert.equal(await targetHas('target', 'limited/big'), false);
-    assert.equal(await targetHas('target', 'limited/fits'), true);
+    assert.deepEqual([refused.name, refused.$metadata.httpStatusCode], ['AccessDenied', 403], 'as Zenko answers');
+    assert.match(refused.message, /storage space limit for location cloud1small will be exceeded \(limit 1074 bytes, 600 in use\)/);
+    assert.equal(await targetHas('target', 'limited/b'), false, 'nothing written at the target');
+    assert.equal(await used(), 600);
+
+    await put('a', 400);
+    assert.equal(await used(), 400, 'an overwrite counts the new size only');
+    await put('b', 600);
+    assert.equal(await used(), 1000);
+    assert.equal((await s3Error(put('c', 100))).code, 'AccessDenied');
+    await s3.send(new DeleteObjectCommand({ Bucket: 'limited', Key: 'a' }));
+    assert.equal(await used(), 600, 'a delete frees its bytes');
+    // The Azure edge writes through the same placement (the account owning the bucket is the dev account's twin).
+    const blob = azureClient(zenko).getContainerClient('limited').getBlockBlobClient('from-azure');
+    assert.deepEqual(await azureError(blob.upload(bytes(500, 6), 500)), { code: 'RequestBodyTooLarge', status: 413 });
+    await put('c', 400);
+    assert.ok((await body(s3, 'limited', 'c')).equals(bytes(400, 6)));
+    assert.equal(await targetHas('target', 'limited/c'), true);
+
+    const listed = await zenkoCli(zenko, 'location', 'list');
+    assert.match(listed.stdout, /cloud1small\s.*\s1000\s/, 'the list shows the bytes in use');
   });
 });
 

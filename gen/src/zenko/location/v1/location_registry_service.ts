@@ -123,6 +123,11 @@ export interface Location {
   revision: number;
   /** Defined by the service's built-in configuration; cannot be removed. */
   builtin: boolean;
+  /**
+   * Output only: the bytes the namespace's object versions hold at this location (what
+   * size_limit_gb is checked against). Multipart parts and staged blocks count once committed.
+   */
+  usageBytes: number;
 }
 
 export interface CreateLocationRequest {
@@ -553,6 +558,7 @@ function createBaseLocation(): Location {
     secretsSet: [],
     revision: 0,
     builtin: false,
+    usageBytes: 0,
   };
 }
 
@@ -581,6 +587,9 @@ export const Location: MessageFns<Location> = {
     }
     if (message.builtin !== false) {
       writer.uint32(64).bool(message.builtin);
+    }
+    if (message.usageBytes !== 0) {
+      writer.uint32(72).int64(message.usageBytes);
     }
     return writer;
   },
@@ -662,6 +671,14 @@ export const Location: MessageFns<Location> = {
             message.builtin = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.usageBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -696,6 +713,11 @@ export const Location: MessageFns<Location> = {
         : [],
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
       builtin: isSet(object.builtin) ? globalThis.Boolean(object.builtin) : false,
+      usageBytes: isSet(object.usageBytes)
+        ? globalThis.Number(object.usageBytes)
+        : isSet(object.usage_bytes)
+        ? globalThis.Number(object.usage_bytes)
+        : 0,
     };
   },
 
@@ -725,6 +747,9 @@ export const Location: MessageFns<Location> = {
     if (message.builtin !== false) {
       obj.builtin = message.builtin;
     }
+    if (message.usageBytes !== 0) {
+      obj.usageBytes = Math.round(message.usageBytes);
+    }
     return obj;
   },
 
@@ -743,6 +768,7 @@ export const Location: MessageFns<Location> = {
     message.secretsSet = object.secretsSet?.map((e) => e) || [];
     message.revision = object.revision ?? 0;
     message.builtin = object.builtin ?? false;
+    message.usageBytes = object.usageBytes ?? 0;
     return message;
   },
 };
