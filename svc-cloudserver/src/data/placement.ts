@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { metadataV1Metadata } from '@zenko/gen';
 import { MeshError, int, sinkAll, type ChunkSink } from '@zenko/mesh';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from '../checksums/hasher.js';
+import { ThreadedHasher } from '../checksums/threaded-hasher.js';
 import type { ByteRange, DataBackend } from './backend.js';
 
 export interface Location {
@@ -21,6 +22,9 @@ export interface Location {
   readonly bucketMatch: boolean;
   readonly backend: DataBackend;
 }
+
+/** Bodies of at least this size have their MD5 computed on the hash thread. */
+const THREADED_MD5_MIN_BYTES = 4 * 1024 * 1024;
 
 export interface LocationResolver {
   get(name: string): Location | undefined;
@@ -135,20 +139,28 @@ export class DataPlacement {
     const limit = location.sizeLimitBytes;
     const used = limit > 0 && this.usage !== undefined ? await this.usage(location.name) : 0;
     if (limit > 0 && opts.size !== 0 && used + Math.max(0, opts.size) > limit) throw limitExceeded(location, used);
-    const md5 = createHasher('md5');
+    // A large body's MD5 runs on the hash thread, beside the event loop that moves its bytes.
+    const md5 = opts.size >= THREADED_MD5_MIN_BYTES ? new ThreadedHasher('md5') : createHasher('md5');
     const hashers = new Map<ChecksumAlgorithm, Hasher>((opts.checksumAlgorithms ?? []).map((a) => [a, createHasher(a)]));
     let size = 0;
+    let md5Digest: Buffer | undefined;
     const checked = async function* (): AsyncGenerator<Uint8Array> {
-      for await (const chunk of body) {
-        md5.update(chunk);
-        for (const h of hashers.values()) h.update(chunk);
-        size += chunk.length;
-        if (opts.size >= 0 && size > opts.size) throw new MeshError('INVALID_ARGUMENT', 'body longer than its declared length');
-        if (limit > 0 && used + size > limit) throw limitExceeded(location, used);
-        yield chunk;
-      }
-      if (opts.size >= 0 && size !== opts.size) {
-        throw new MeshError('INCOMPLETE_BODY', `received ${size} of ${opts.size} bytes`);
+      try {
+        for await (const chunk of body) {
+          md5.update(chunk);
+          for (const h of hashers.values()) h.update(chunk);
+          size += chunk.length;
+          if (opts.size >= 0 && size > opts.size) throw new MeshError('INVALID_ARGUMENT', 'body longer than its declared length');
+          if (limit > 0 && used + size > limit) throw limitExceeded(location, used);
+          yield chunk;
+          if (md5 instanceof ThreadedHasher) await md5.ready();
+        }
+        if (opts.size >= 0 && size !== opts.size) {
+          throw new MeshError('INCOMPLETE_BODY', `received ${size} of ${opts.size} bytes`);
+        }
+        md5Digest = await md5.digest();
+      } finally {
+        if (md5 instanceof ThreadedHasher) md5.abandon();
       }
       const expected = opts.expect?.() ?? {};
       if (expected.md5 !== undefined && expected.md5 !== md5Base64()) {
@@ -166,8 +178,7 @@ export class DataPlacement {
         }
       }
     };
-    let md5Digest: Buffer | undefined;
-    const md5Base64 = (): string => (md5Digest ??= md5.digest()).toString('base64');
+    const md5Base64 = (): string => md5Digest!.toString('base64');
     let checksumDigests: Map<ChecksumAlgorithm, string> | undefined;
     const digests = (): Map<ChecksumAlgorithm, string> =>
       (checksumDigests ??= new Map([...hashers].map(([a, h]) => [a, h.digest().toString('base64')])));
@@ -197,12 +208,12 @@ export class DataPlacement {
             ...(opts.part ? { part: opts.part } : {}),
             ...(opts.signal ? { signal: opts.signal } : {}),
           });
-    md5Base64();
+    if (md5Digest === undefined) throw new MeshError('INTERNAL', 'the body was not read to its end');
     return {
       location: location.name,
       key: stored.key,
       size: stored.size,
-      md5: md5Digest!.toString('hex'),
+      md5: md5Digest.toString('hex'),
       checksums: Object.fromEntries(digests()),
       ...(kept === undefined ? {} : { inline: kept }),
     };
