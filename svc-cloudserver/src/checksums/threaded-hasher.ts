@@ -11,8 +11,8 @@ import { Worker } from 'node:worker_threads';
 
 const BLOCK = 1024 * 1024;
 const MAX_IN_FLIGHT = 4;
-/** Blocks kept for reuse once the thread gives them back. */
-const POOL_MAX = 16;
+/** Blocks kept for reuse once the thread gives them back (what one body keeps circulating). */
+const POOL_MAX = MAX_IN_FLIGHT + 2;
 
 export type ThreadRequest =
   | { type: 'start'; id: number; algorithm: 'md5' | 'sha1' | 'sha256' }
@@ -32,7 +32,9 @@ let nextId = 1;
 
 function thread(): Worker {
   if (worker !== undefined) return worker;
-  const w = new Worker(new URL('./hash-thread.js', import.meta.url));
+  // The thread allocates next to nothing on its heap (it hashes transferred blocks): a small
+  // young generation keeps its resident memory small.
+  const w = new Worker(new URL('./hash-thread.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 2 } });
   w.on('message', (r: ThreadReply) => {
     if (r.type === 'hashed' && pool.length < POOL_MAX) pool.push(r.block);
     hashers.get(r.id)?.reply(r);
