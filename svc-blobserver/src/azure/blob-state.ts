@@ -155,7 +155,7 @@ export function blobHeaders(v: ObjectVersion): Record<string, string> {
   const out: Record<string, string> = {
     etag: blobEtag(v),
     'last-modified': formatRfc1123(v.lastModified ?? 0),
-    'x-ms-creation-time': formatRfc1123(v.lastModified ?? 0),
+    'x-ms-creation-time': formatRfc1123(v.created ?? v.lastModified ?? 0),
     'x-ms-blob-type': 'BlockBlob',
     ...leaseHeaders(effectiveLease(v.attributes)),
     ...copyHeaders(v.attributes),

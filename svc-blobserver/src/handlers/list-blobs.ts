@@ -44,7 +44,7 @@ export const listBlobs: AzureHandler = async (ctx, deps) => {
     .filter((v) => !v.isDeleteMarker)
     .map((v): BlobEntry => ({
       name: v.key,
-      creationTime: v.lastModified?.getTime() ?? 0,
+      creationTime: (v.created ?? v.lastModified)?.getTime() ?? 0,
       lastModified: v.lastModified?.getTime() ?? 0,
       etag: blobEtag(v),
       contentLength: v.size,

@@ -157,7 +157,15 @@ export async function commitBlockList(
       data,
       partsCount: req.blocks.length,
     };
-    const plan = await planWriteVersion(store, bucket, master, { ...version, isDeleteMarker: false }, '');
+    // The blob stays the same blob: its creation time is kept (as Azurite keeps it).
+    const plan = await planWriteVersion(
+      store,
+      bucket,
+      master,
+      { ...version, isDeleteMarker: false },
+      '',
+      current && (current.created ?? current.lastModified),
+    );
     const ops: KvOp[] = [
       ...plan.ops,
       ...entries.map((e): KvOp => ({ type: 'delete', table: 'parts', key: e.key, expectRevision: e.revision })),

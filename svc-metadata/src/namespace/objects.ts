@@ -156,6 +156,8 @@ export async function planWriteVersion(
   master: LoadedMaster | undefined,
   input: ObjectVersion,
   forcedId: string,
+  /** The creation time to keep (an Azure block list committed over a blob); else the write's time. */
+  created?: Date,
 ): Promise<WritePlan> {
   const { name } = bucket.record.bucket;
   const key = input.key;
@@ -178,12 +180,15 @@ export async function planWriteVersion(
     }
   }
 
+  const lastModified = forcedId !== '' && input.lastModified ? input.lastModified : new Date();
   const version: ObjectVersion = {
     ...input,
     bucket: name,
     versionId: isNull ? NULL_VERSION_ID : internalId,
     isLatest: false,
-    lastModified: forcedId !== '' && input.lastModified ? input.lastModified : new Date(),
+    lastModified,
+    // A version copied from another (replication) keeps the source's; a new one starts now.
+    created: created ?? (forcedId !== '' ? (input.created ?? lastModified) : lastModified),
     revision: 1,
   };
   ops.push({

@@ -261,6 +261,30 @@ export function azureScenario(target: () => AzureTarget): void {
       assert.equal(meta.contentType, 'text/csv');
     });
 
+    it('creation time: kept through metadata, properties and a block list over the blob; a new Put Blob starts it again', async () => {
+      const c = await containerOf('created');
+      const blob = c.getBlockBlobClient('t.txt');
+      const second = (): Promise<void> => new Promise((r) => setTimeout(r, 1_100)); // RFC 1123 dates count seconds
+      await blob.upload('first', 5);
+      const created = (await blob.getProperties()).createdOn;
+      assert.ok(created instanceof Date);
+      await second();
+      await blob.setMetadata({ a: '1' });
+      await blob.setHTTPHeaders({ blobContentType: 'text/plain' });
+      const changed = await blob.getProperties();
+      assert.equal(changed.createdOn?.getTime(), created.getTime(), 'metadata and properties leave the creation time');
+      assert.ok(changed.lastModified!.getTime() > created.getTime(), 'and move Last-Modified');
+      await second();
+      await blob.stageBlock(blockId(1), Buffer.from('staged'), 6);
+      await blob.commitBlockList([blockId(1)]);
+      assert.equal((await blob.getProperties()).createdOn?.getTime(), created.getTime(), 'a block list over the blob keeps it');
+      await second();
+      await blob.upload('replaced', 8);
+      const replaced = (await blob.getProperties()).createdOn;
+      assert.ok(replaced!.getTime() > created.getTime(), 'Put Blob over the blob makes a new one');
+      for await (const item of c.listBlobsFlat()) assert.equal(item.properties.createdOn?.getTime(), replaced!.getTime(), 'listed alike');
+    });
+
     it('blob index tags: x-ms-tags on upload, Set/Get Blob Tags, x-ms-tag-count, limits', async () => {
       const c = await containerOf('tags');
       const blob = c.getBlockBlobClient('t.txt');

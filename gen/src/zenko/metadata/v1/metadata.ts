@@ -250,6 +250,12 @@ export interface ObjectVersion {
    * or "FULL_OBJECT"; empty: FULL_OBJECT when `checksums` is not empty.
    */
   checksumType: string;
+  /**
+   * When this version's data was written (Azure's x-ms-creation-time): last_modified moves with
+   * metadata and property changes, this does not; an Azure Put Block List over a blob keeps the
+   * blob's. Unset on versions written before it existed (readers use last_modified).
+   */
+  created: Date | undefined;
 }
 
 export interface ObjectVersion_HeadersEntry {
@@ -1424,6 +1430,7 @@ function createBaseObjectVersion(): ObjectVersion {
     revision: 0,
     attributes: {},
     checksumType: "",
+    created: undefined,
   };
 }
 
@@ -1500,6 +1507,9 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
     });
     if (message.checksumType !== "") {
       writer.uint32(194).string(message.checksumType);
+    }
+    if (message.created !== undefined) {
+      Timestamp.encode(toTimestamp(message.created), writer.uint32(202).fork()).join();
     }
     return writer;
   },
@@ -1724,6 +1734,14 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
             message.checksumType = reader.string();
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1882,6 +1900,7 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
         : isSet(object.checksum_type)
         ? globalThis.String(object.checksum_type)
         : "",
+      created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
     };
   },
 
@@ -1989,6 +2008,9 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
     if (message.checksumType !== "") {
       obj.checksumType = message.checksumType;
     }
+    if (message.created !== undefined) {
+      obj.created = message.created.toISOString();
+    }
     return obj;
   },
 
@@ -2065,6 +2087,7 @@ export const ObjectVersion: MessageFns<ObjectVersion> = {
       {},
     );
     message.checksumType = object.checksumType ?? "";
+    message.created = object.created ?? undefined;
     return message;
   },
 };
