@@ -17,11 +17,16 @@ export function responseSink(res: ServerResponse, begin: () => void): ChunkSink 
   let begun = false;
   return (chunk) =>
     new Promise<void>((resolve, reject) => {
-      if (!begun) {
+      // The status line and headers leave in one write with the first chunk (corked), not in
+      // a write of their own: one system call (and one wake-up of the client) fewer per response.
+      const first = !begun;
+      if (first) {
         begun = true;
+        res.cork();
         begin();
       }
       if (res.destroyed) {
+        if (first) res.uncork();
         reject(new Error('the connection closed before the body was sent'));
         return;
       }
@@ -33,6 +38,7 @@ export function responseSink(res: ServerResponse, begin: () => void): ChunkSink 
         if (err) reject(err);
         else resolve();
       });
+      if (first) res.uncork();
     });
 }
 
