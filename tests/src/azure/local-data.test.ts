@@ -9,8 +9,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ContainerSASPermissions, RestError, type ContainerClient } from '@azure/storage-blob';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { azureClient } from '../support/azure.js';
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { azureClient, azureError } from '../support/azure.js';
+import { zenkoCli } from '../support/zenko-cli.js';
 import { s3Client, s3Error } from '../support/s3.js';
 import { find, parsePrometheus } from '../support/prometheus.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -43,6 +44,7 @@ async function eventually(what: string, check: () => boolean): Promise<void> {
 }
 
 const small = randomBytes(4096);
+const blockIdOf = (n: number): string => Buffer.from(`block-${n}`).toString('base64');
 const blocks = [randomBytes(1_000_000), randomBytes(700_001), randomBytes(5)];
 const big = Buffer.concat(blocks);
 
@@ -151,6 +153,36 @@ for (const { mode, env, direct, setup } of modes) {
       if (direct) assert.equal(deletes, 0);
       // The three blocks' files (the replaced 4 KiB blob was inline: nothing to delete).
       else assert.ok(deletes >= 3, `expected the releases to go through Delete, saw ${deletes} calls`);
+    });
+
+    it('a file location’s sizeLimitGB bounds what the Azure edge writes there', async () => {
+      const added = await zenkoCli(stack, 'location', 'add', 'tinydisk', '--type', 'file', '--size-limit-gb', '0.000001'); // 1,074 bytes
+      assert.equal(added.code, 0, added.stderr);
+      const s3 = s3Client(stack);
+      for (let i = 0; ; i++) {
+        // The edge follows the registry: the first request may race the change notification.
+        const made = await s3
+          .send(new CreateBucketCommand({ Bucket: 'tiny', CreateBucketConfiguration: { LocationConstraint: 'tinydisk' as never } }))
+          .then(
+            () => true,
+            (err: unknown) => (i < 50 ? false : Promise.reject(err)),
+          );
+        if (made) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const tiny = azureClient(stack).getContainerClient('tiny');
+      await tiny.getBlockBlobClient('a').upload(randomBytes(600), 600);
+      assert.deepEqual(await azureError(tiny.getBlockBlobClient('b').upload(randomBytes(600), 600)), {
+        code: 'RequestBodyTooLarge',
+        status: 413,
+      });
+      assert.deepEqual(await azureError(tiny.getBlockBlobClient('b').stageBlock(blockIdOf(1), randomBytes(600), 600)), {
+        code: 'RequestBodyTooLarge',
+        status: 413,
+      });
+      await tiny.getBlockBlobClient('a').delete();
+      await tiny.getBlockBlobClient('b').upload(randomBytes(600), 600);
+      s3.destroy();
     });
 
     it('a blob whose stored bytes are gone answers 500 InternalError on both protocols, not a cut body', async () => {
