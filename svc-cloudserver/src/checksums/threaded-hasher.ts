@@ -52,6 +52,11 @@ function thread(): Worker {
   return w;
 }
 
+/** Hashes started and neither finished nor abandoned (each holds the thread's process reference). */
+export function pendingThreadedHashes(): number {
+  return hashers.size;
+}
+
 function track(id: number, h: ThreadedHasher): void {
   if (hashers.size === 0) worker?.ref();
   hashers.set(id, h);

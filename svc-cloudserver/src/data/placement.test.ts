@@ -12,6 +12,7 @@ import { FileBackend } from './file-backend.js';
 import { LocationSet } from './locations.js';
 import { MemBackend } from './mem-backend.js';
 import { DataPlacement } from './placement.js';
+import { pendingThreadedHashes } from '../checksums/threaded-hasher.js';
 
 const INLINE_MAX_BYTES = 16 * 1024;
 import { dataPlacementService } from './placement-service.js';
@@ -56,6 +57,28 @@ after(async () => {
 });
 
 describe('data placement', () => {
+  it('a large body is hashed on the hash thread; no hash is left behind by a digest mismatch or a backend failing before it reads', async () => {
+    const large = Buffer.from(Array.from({ length: 5 * 1024 * 1024 + 7 }, (_, i) => (i * 7) % 251));
+    const md5 = createHash('md5').update(large).digest();
+    const stored = await placement.put(DEFAULT_LOCATION, body(large), { bucket: 'b', key: 'large', size: large.length });
+    assert.equal(stored.md5, md5.toString('hex'));
+    assert.ok((await readAll(await placement.get(DEFAULT_LOCATION, stored.key))).equals(large));
+    await assert.rejects(
+      placement.put(DEFAULT_LOCATION, body(large), {
+        bucket: 'b',
+        key: 'bad',
+        size: large.length,
+        expect: () => ({ md5: 'AAAAAAAAAAAAAAAAAAAAAA==' }),
+      }),
+      (err: unknown) => isMeshError(err, 'BAD_DIGEST'),
+    );
+    const failing = new MemBackend();
+    failing.put = () => Promise.reject(new Error('the target refused the connection'));
+    locations.add('refusing', 'mem', failing);
+    await assert.rejects(placement.put('refusing', body(large), { bucket: 'b', key: 'k', size: large.length }), /refused the connection/);
+    assert.equal(pendingThreadedHashes(), 0);
+  });
+
   it('computes MD5 and the requested checksums while storing', async () => {
     const r = await placement.put(DEFAULT_LOCATION, body(data), {
       bucket: 'b',

@@ -198,16 +198,22 @@ export class DataPlacement {
       }
       kept = Buffer.concat(chunks);
     }
-    const stored =
-      kept !== undefined
-        ? { key: '', size: kept.length }
-        : await location.backend.put(checked(), {
-            bucket: opts.bucket,
-            key: opts.key,
-            size: opts.size,
-            ...(opts.part ? { part: opts.part } : {}),
-            ...(opts.signal ? { signal: opts.signal } : {}),
-          });
+    let stored: { key: string; size: number };
+    try {
+      stored =
+        kept !== undefined
+          ? { key: '', size: kept.length }
+          : await location.backend.put(checked(), {
+              bucket: opts.bucket,
+              key: opts.key,
+              size: opts.size,
+              ...(opts.part ? { part: opts.part } : {}),
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+    } finally {
+      // A backend that failed before reading the body never ran `checked`, nor its cleanup.
+      if (md5 instanceof ThreadedHasher) md5.abandon();
+    }
     if (md5Digest === undefined) throw new MeshError('INTERNAL', 'the body was not read to its end');
     return {
       location: location.name,
