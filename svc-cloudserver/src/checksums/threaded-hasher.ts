@@ -111,9 +111,12 @@ export class ThreadedHasher {
 
   /** The digest, once the thread hashed every byte given. Call it once, after the last `update`. */
   digest(): Promise<Buffer> {
-    this.#finished = true;
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#failure !== undefined) {
+      this.#finish();
+      return Promise.reject(this.#failure);
+    }
     if (this.#used > 0) this.#send();
+    this.#finish();
     return new Promise<Buffer>((resolve, reject) => {
       this.#result = { resolve, reject };
       this.#post({ type: 'finish', id: this.#id });
@@ -123,7 +126,7 @@ export class ThreadedHasher {
   /** Drops a hash that will not be finished (a failed write); safe to call at any time. */
   abandon(): void {
     if (!untrack(this.#id)) return;
-    this.#finished = true;
+    this.#finish();
     this.#post({ type: 'abandon', id: this.#id });
   }
 
@@ -148,6 +151,13 @@ export class ThreadedHasher {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
+  }
+
+  /** No more updates: the block being filled goes back to the pool. */
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (pool.length < POOL_MAX) pool.push(this.#block.buffer as ArrayBuffer);
   }
 
   #send(): void {
