@@ -145,23 +145,19 @@ export class DataPlacement {
     let size = 0;
     let md5Digest: Buffer | undefined;
     const checked = async function* (): AsyncGenerator<Uint8Array> {
-      try {
-        for await (const chunk of body) {
-          md5.update(chunk);
-          for (const h of hashers.values()) h.update(chunk);
-          size += chunk.length;
-          if (opts.size >= 0 && size > opts.size) throw new MeshError('INVALID_ARGUMENT', 'body longer than its declared length');
-          if (limit > 0 && used + size > limit) throw limitExceeded(location, used);
-          yield chunk;
-          if (md5 instanceof ThreadedHasher) await md5.ready();
-        }
-        if (opts.size >= 0 && size !== opts.size) {
-          throw new MeshError('INCOMPLETE_BODY', `received ${size} of ${opts.size} bytes`);
-        }
-        md5Digest = await md5.digest();
-      } finally {
-        if (md5 instanceof ThreadedHasher) md5.abandon();
+      for await (const chunk of body) {
+        md5.update(chunk);
+        for (const h of hashers.values()) h.update(chunk);
+        size += chunk.length;
+        if (opts.size >= 0 && size > opts.size) throw new MeshError('INVALID_ARGUMENT', 'body longer than its declared length');
+        if (limit > 0 && used + size > limit) throw limitExceeded(location, used);
+        yield chunk;
+        if (md5 instanceof ThreadedHasher) await md5.ready();
       }
+      if (opts.size >= 0 && size !== opts.size) {
+        throw new MeshError('INCOMPLETE_BODY', `received ${size} of ${opts.size} bytes`);
+      }
+      md5Digest = await md5.digest();
       const expected = opts.expect?.() ?? {};
       if (expected.md5 !== undefined && expected.md5 !== md5Base64()) {
         throw new MeshError('BAD_DIGEST', 'the Content-MD5 you specified did not match what was received', {
@@ -190,16 +186,16 @@ export class DataPlacement {
       opts.size <= this.inlineMaxBytes &&
       location.backend.type === 'file';
     let kept: Buffer | undefined;
-    if (inline) {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of checked()) {
-        if (opts.signal?.aborted) throw opts.signal.reason;
-        chunks.push(chunk);
-      }
-      kept = Buffer.concat(chunks);
-    }
     let stored: { key: string; size: number };
     try {
+      if (inline) {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of checked()) {
+          if (opts.signal?.aborted) throw opts.signal.reason;
+          chunks.push(chunk);
+        }
+        kept = Buffer.concat(chunks);
+      }
       stored =
         kept !== undefined
           ? { key: '', size: kept.length }
@@ -211,7 +207,8 @@ export class DataPlacement {
               ...(opts.signal ? { signal: opts.signal } : {}),
             });
     } finally {
-      // A backend that failed before reading the body never ran `checked`, nor its cleanup.
+      // Whatever became of the body (read whole, cut off, never read by a failing backend), a
+      // threaded hash not finished by now never will be: the thread drops it (no-op once digested).
       if (md5 instanceof ThreadedHasher) md5.abandon();
     }
     if (md5Digest === undefined) throw new MeshError('INTERNAL', 'the body was not read to its end');
