@@ -94,7 +94,8 @@ async function walk<T>(store: KvStore, o: WalkOptions<T>): Promise<{ items: Item
     if (batch === FIRST_DELIMITED_PAGE) {
       // Where a common prefix may start (the listing's start, past a prefix), the next key alone
       // tells: a key-only seek, no value read, and one more seek to the prefix's successor.
-      const [next] = await store.scanKeys(o.table, seek(from, o.end, 1, first));
+      const options = seek(from, o.end, 1, first);
+      const [next] = store.scanKeysNow?.(o.table, options) ?? (await store.scanKeys(o.table, options));
       first = false;
       if (next === undefined) return { items, truncated: false };
       const prefix = commonPrefix(o.objectKey(next), o.prefix, o.delimiter);

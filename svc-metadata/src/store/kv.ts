@@ -106,6 +106,11 @@ export interface KvStore {
   scan(table: Table, options: ScanOptions): Promise<KvEntry[]>;
   /** The keys `scan` would return, without reading their values (a delimited listing's seeks). */
   scanKeys(table: Table, options: ScanOptions): Promise<string[]>;
+  /**
+   * `scanKeys` answered at once, for a store that reads in this process (LMDB): a delimited
+   * listing seeks once per common prefix, and a promise per seek costs more than the seek.
+   */
+  scanKeysNow?(table: Table, options: ScanOptions): string[];
   commit(request: CommitRequest): Promise<CommitResult>;
   /** Records from `fromSequence` (inclusive); OPLOG_POSITION_TRIMMED if it was trimmed. */
   readOplog(fromSequence: number, limit: number): Promise<OplogRecord[]>;
@@ -117,9 +122,20 @@ export interface KvStore {
   close(): Promise<void>;
 }
 
-/** Compares two keys in UTF-8 byte order (the order of every store). */
+/** Compares two keys (well-formed strings) in UTF-8 byte order (the order of every store). */
 export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  // Without encoding: UTF-16 code unit order is code point order (so UTF-8 byte order) except
+  // that surrogates (code points from U+10000) sort below U+E000–U+FFFF; shifting both ranges
+  // at the first difference puts them in code point order.
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 || y < 0xd800) return x - y;
+    return (x >= 0xe000 ? x - 0x800 : x + 0x2000) - (y >= 0xe000 ? y - 0x800 : y + 0x2000);
+  }
+  return a.length - b.length;
 }
 
 const MAX_CODE_POINT = 0x10ffff;
@@ -130,13 +146,18 @@ const MAX_CODE_POINT = 0x10ffff;
  * skips a whole common prefix in one step.
  */
 export function prefixSuccessor(prefix: string): string | undefined {
-  const points = Array.from(prefix);
-  while (points.length > 0) {
-    const last = points.pop()!.codePointAt(0)!;
+  // Code point by code point from the end (a surrogate pair is one), without splitting the
+  // whole prefix: a listing calls this once per common prefix, on keys of up to 1 KiB.
+  for (let end = prefix.length; end > 0;) {
+    const unit = prefix.charCodeAt(end - 1);
+    const paired = unit >= 0xdc00 && unit <= 0xdfff && end >= 2 && (prefix.charCodeAt(end - 2) & 0xfc00) === 0xd800;
+    const start = paired ? end - 2 : end - 1;
+    const last = prefix.codePointAt(start)!;
     if (last < MAX_CODE_POINT) {
       const next = last === 0xd7ff ? 0xe000 : last + 1;
-      return points.join('') + String.fromCodePoint(next);
+      return prefix.slice(0, start) + String.fromCodePoint(next);
     }
+    end = start;
   }
   return undefined;
 }

@@ -190,6 +190,29 @@ describe('lmdb store', () => {
     }
   });
 
+  it('key-only scans with long, multi-byte bounds find the same keys as scans (the string-keyed handle)', async () => {
+    const path = await tempDir();
+    const store = new LmdbStore({ path });
+    try {
+      // Keys of 900-1,500 UTF-8 bytes: lmdb-js copies each bound into a shared 8 KiB buffer, so
+      // consecutive seeks run off its end and must go on in a fresh one, never with a cut bound.
+      const keys = Array.from({ length: 60 }, (_, i) => `${String(i).padStart(3, '0')}/${'é'.repeat(300 + i * 5)}😀`).sort();
+      await store.commit({ ops: keys.map((key) => ({ type: 'put' as const, table: 'objects' as const, key, value: Buffer.from('v') })) });
+      for (let i = 0; i < keys.length; i++) {
+        const end = i + 2 < keys.length ? { lt: keys[i + 2]! } : {};
+        const bounds = { gte: keys[i]!, ...end, limit: 5 };
+        assert.deepEqual(await store.scanKeys('objects', bounds), keys.slice(i, i + 2), `from key ${i}`);
+        assert.deepEqual(store.scanKeysNow('objects', { ...bounds, gt: keys[i]! }), keys.slice(i + 1, i + 2), `after key ${i}`);
+        const scanned = (await store.scan('objects', bounds)).map((e) => e.key);
+        assert.deepEqual(scanned, keys.slice(i, i + 2));
+      }
+      assert.deepEqual(store.scanKeysNow('objects', { limit: 2, reverse: true }), keys.slice(-2).reverse());
+    } finally {
+      await store.close();
+      await rm(path, { recursive: true, force: true });
+    }
+  });
+
   it('rejects keys longer than LMDB allows with KEY_TOO_LONG', async () => {
     const path = await tempDir();
     const store = new LmdbStore({ path });

@@ -1,5 +1,6 @@
 // KvStore on LMDB (lmdb-js v3), one sub-database per table, binary keys (the UTF-8 bytes of
-// the string keys, so LMDB's memcmp order is UTF-8 byte order).
+// the string keys, so LMDB's memcmp order is UTF-8 byte order); key-only scans read the same
+// sub-databases through a second handle that takes and gives the keys as strings (UTF8_KEYS).
 //
 // Durability and group commit: lmdb-js runs every `transaction()` callback queued before the
 // write thread starts its next transaction in ONE LMDB transaction, committed with one fsync.
@@ -22,10 +23,11 @@
 // reach `onOplog` listeners through a poll of the oplog's last sequence (OPLOG_POLL_MS) while
 // there are listeners; this process's own commits reach them at once.
 import { statfs } from 'node:fs/promises';
-import { open, type Database, type RangeOptions, type RootDatabase } from 'lmdb';
+import { open, type Database, type DatabaseOptions, type RangeOptions, type RootDatabase } from 'lmdb';
 import { MeshError } from '@zenko/mesh';
 import {
   TABLES,
+  compareKeys,
   conflict,
   counterValue,
   encodeCounter,
@@ -65,33 +67,51 @@ const FIRST_KEY = Buffer.from('oplog.first');
 
 type Outcome = { ok: true; revisions: number[]; sequences: number[] } | { ok: false; table: Table; key: string };
 
+/** A key as lmdb-js is given it: the UTF-8 bytes, or the string for the string-keyed view (UTF8_KEYS). */
+type KeyLike = Buffer | string;
+
 /** One bound of a range: the tighter of the two a KeyRange may give on that side. */
-interface Bound {
-  key: Buffer;
+interface Bound<K extends KeyLike> {
+  key: K;
   inclusive: boolean;
 }
 
-function tighter(a: Bound | undefined, b: Bound | undefined, low: boolean): Bound | undefined {
+/** How a range's keys are given to lmdb-js: the UTF-8 bytes, or the strings (UTF8_KEYS). */
+interface KeyForm<K extends KeyLike> {
+  of(key: string): K;
+  compare(a: K, b: K): number;
+}
+
+const BINARY: KeyForm<Buffer> = { of: (key) => Buffer.from(key, 'utf8'), compare: (a, b) => Buffer.compare(a, b) };
+const STRINGS: KeyForm<string> = { of: (key) => key, compare: compareKeys };
+
+function tighter<K extends KeyLike>(
+  form: KeyForm<K>,
+  a: Bound<K> | undefined,
+  b: Bound<K> | undefined,
+  low: boolean,
+): Bound<K> | undefined {
   if (a === undefined || b === undefined) return a ?? b;
-  const order = Buffer.compare(a.key, b.key) * (low ? 1 : -1);
+  const order = form.compare(a.key, b.key) * (low ? 1 : -1);
   if (order !== 0) return order > 0 ? a : b;
   return a.inclusive ? b : a;
 }
 
-const bound = (key: string | undefined, inclusive: boolean): Bound | undefined =>
-  key === undefined ? undefined : { key: Buffer.from(key, 'utf8'), inclusive };
+function bound<K extends KeyLike>(form: KeyForm<K>, key: string | undefined, inclusive: boolean): Bound<K> | undefined {
+  return key === undefined ? undefined : { key: form.of(key), inclusive };
+}
 
 /**
  * The lmdb-js range of a scan, exact on both sides (lmdb-js's `start` is inclusive unless
  * `exclusiveStart`, its `end` exclusive unless `inclusiveEnd`; reversed, start is the high side),
  * so lmdb-js applies the limit itself. Undefined when the range is empty.
  */
-function lmdbRange(options: ScanOptions): RangeOptions | undefined {
+function lmdbRange<K extends KeyLike>(options: ScanOptions, form: KeyForm<K>): RangeOptions | undefined {
   if (options.limit <= 0) return undefined;
-  const low = tighter(bound(options.gt, false), bound(options.gte, true), true);
-  const high = tighter(bound(options.lt, false), bound(options.lte, true), false);
+  const low = tighter(form, bound(form, options.gt, false), bound(form, options.gte, true), true);
+  const high = tighter(form, bound(form, options.lt, false), bound(form, options.lte, true), false);
   if (low !== undefined && high !== undefined) {
-    const order = Buffer.compare(low.key, high.key);
+    const order = form.compare(low.key, high.key);
     if (order > 0 || (order === 0 && !(low.inclusive && high.inclusive))) return undefined;
   }
   const reverse = options.reverse === true;
@@ -109,6 +129,28 @@ function lmdbRange(options: ScanOptions): RangeOptions | undefined {
   return range;
 }
 
+/**
+ * Keys as strings, written into and read from lmdb-js's key buffer as UTF-8 (the same bytes as
+ * the binary keys, so the same order): a key-only scan (a delimited listing seeks once per common
+ * prefix) then makes one string per key, instead of a Buffer for each bound and a Buffer copy of
+ * each key turned into a string (the garbage, not the seek, was most of a seek's cost).
+ */
+const UTF8_KEYS = {
+  writeKey: (key: string | Uint8Array, target: Buffer, start: number): number => {
+    if (typeof key !== 'string') {
+      // lmdb-js's own bound of a range open at the start: a byte array.
+      target.set(key, start);
+      return start + key.length;
+    }
+    // lmdb-js expects a RangeError from a key that does not fit (it retries in a fresh buffer);
+    // Buffer#write would cut the key short instead.
+    const room = target.length - start;
+    if (key.length * 3 > room && Buffer.byteLength(key, 'utf8') > room) throw new RangeError('the key does not fit');
+    return start + target.write(key, start, 'utf8');
+  },
+  readKey: (source: Buffer, start: number, end: number): string => source.toString('utf8', start, end),
+};
+
 export interface LmdbStoreOptions {
   /** Directory holding data.mdb and lock.mdb; created if missing. */
   path: string;
@@ -119,6 +161,8 @@ export interface LmdbStoreOptions {
 export class LmdbStore implements KvStore {
   readonly #root: RootDatabase<Buffer, Buffer>;
   readonly #tables: ReadonlyMap<Table, Db>;
+  /** The same sub-databases with string keys (UTF8_KEYS), for key-only scans. */
+  readonly #keyTables: ReadonlyMap<Table, Database<Buffer, string>>;
   readonly #oplog: Db;
   readonly #sys: Db;
   readonly #path: string;
@@ -140,6 +184,13 @@ export class LmdbStore implements KvStore {
     });
     const sub = (name: string): Db => this.#root.openDB<Buffer, Buffer>(name, { keyEncoding: 'binary', encoding: 'binary' });
     this.#tables = new Map(TABLES.map((table) => [table, sub(table)]));
+    this.#keyTables = new Map(
+      // `keyEncoder` is documented by lmdb-js but missing from its DatabaseOptions type.
+      TABLES.map((table) => [
+        table,
+        this.#root.openDB<Buffer, string>(table, { keyEncoder: UTF8_KEYS, encoding: 'binary' } as DatabaseOptions),
+      ]),
+    );
     this.#oplog = sub('_oplog');
     this.#sys = sub('_sys');
   }
@@ -154,7 +205,7 @@ export class LmdbStore implements KvStore {
   }
 
   async scan(table: Table, options: ScanOptions): Promise<KvEntry[]> {
-    const range = lmdbRange(options);
+    const range = lmdbRange(options, BINARY);
     const out: KvEntry[] = [];
     if (range === undefined) return out;
     if (options.sameSnapshot !== true) this.#freshSnapshot();
@@ -166,11 +217,15 @@ export class LmdbStore implements KvStore {
   }
 
   async scanKeys(table: Table, options: ScanOptions): Promise<string[]> {
-    const range = lmdbRange(options);
-    const out: string[] = [];
-    if (range === undefined) return out;
+    return this.scanKeysNow(table, options);
+  }
+
+  scanKeysNow(table: Table, options: ScanOptions): string[] {
+    const range = lmdbRange(options, STRINGS);
+    if (range === undefined) return [];
     if (options.sameSnapshot !== true) this.#freshSnapshot();
-    for (const key of this.#db(table).getKeys(range)) out.push(key.toString('utf8'));
+    const out: string[] = [];
+    for (const key of this.#keyDb(table).getKeys(range)) out.push(key);
     return out;
   }
 
@@ -330,6 +385,12 @@ export class LmdbStore implements KvStore {
   #stopPolling(): void {
     clearInterval(this.#poll);
     this.#poll = undefined;
+  }
+
+  #keyDb(table: Table): Database<Buffer, string> {
+    const db = this.#keyTables.get(table);
+    if (db === undefined) throw new MeshError('INTERNAL', `unknown table ${String(table)}`);
+    return db;
   }
 
   #db(table: Table): Db {
