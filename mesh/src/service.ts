@@ -2,6 +2,7 @@
 // message naming the setting), telemetry, the gRPC server with health and
 // reflection, /metrics, and graceful shutdown on SIGTERM/SIGINT (NOT_SERVING,
 // drain, close stores, exit 0).
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type ConfigOf, type Schema } from './config.js';
 import { startGrpcServer, type GrpcServer, type ServiceRegistration } from './grpc/server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -41,7 +42,19 @@ export interface RunningService {
   shutdown(): Promise<void>;
 }
 
+/**
+ * V8's allocation-site pretenuring is off in service processes. It watches which allocation sites'
+ * objects survive young collections and, for sites where most do (while a service starts, or
+ * under a burst), allocates their later objects in the old generation directly. A request's
+ * objects die young: pretenured, they fill the old generation with garbage that points at young
+ * objects, so every scavenge walks those pointers (4-9 ms instead of under 0.5) and full
+ * collections come often. Measured: a delimited listing of 100 common prefixes went from 0.87 to
+ * 0.57 ms of CPU in svc-cloudserver, and an LMDB key seek from 2.2 to 0.9 µs.
+ */
+export const V8_FLAGS = '--no-allocation-site-pretenuring';
+
 export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promise<RunningService> {
+  setFlagsFromString(V8_FLAGS);
   let config: ServiceContext<ConfigOf<S>>['config'];
   try {
     config = loadConfig({ ...listenSettings(spec.name), ...spec.schema }) as ServiceContext<ConfigOf<S>>['config'];
