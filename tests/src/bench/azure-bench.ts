@@ -10,7 +10,7 @@ import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } f
 import { azureClient, DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { startStack } from '../support/stack.js';
-import { errorsOf, interleaved, mibps, printTable, rate, ratio, type Rate } from './measure.js';
+import { errorsOf, interleaved, mibps, printTable, rate, ratio, WARM_UP_SECONDS, type Rate } from './measure.js';
 import { drain, KiB, loadAverage, MiB, startCeiling } from './transfer.js';
 import { azureWire, expectResponse, occurrences, type WireClient } from './wire-client.js';
 
@@ -162,12 +162,12 @@ async function largeBlob(targets: [Target, Target], seconds: number): Promise<Ro
   const ups = await interleaved(
     '64 MiB uploadData',
     targets.map((t, n) => ({ name: t.name, op: upload(containers[n]!) })),
-    { concurrency: 1, seconds },
+    { concurrency: 1, seconds, warmUpSeconds: WARM_UP_SECONDS },
   );
   const downs = await interleaved(
     '64 MiB download',
     targets.map((t, n) => ({ name: t.name, op: () => getBlob(containers[n]!, 'big', LARGE) })),
-    { concurrency: 1, seconds },
+    { concurrency: 1, seconds, warmUpSeconds: WARM_UP_SECONDS },
   );
   const mb = (x: Rate) => mibps(x, LARGE);
   return [

@@ -16,7 +16,7 @@ import { startAzurite, type Azurite } from '../support/azurite.js';
 import { ACCESS_KEY, SECRET_KEY } from '../support/s3.js';
 import { startStack, startTogether, type TestStack } from '../support/stack.js';
 import { zenkoCli } from '../support/zenko-cli.js';
-import { interleaved, mibps, printTable, ratio, type Rate } from './measure.js';
+import { interleaved, mibps, printTable, ratio, WARM_UP_SECONDS, type Rate } from './measure.js';
 import { s3, SETTINGS } from './s3-bench.js';
 import { drain, generated, loadAverage, MiB, plainGet, rawDiskRate, startPlainServer } from './transfer.js';
 
@@ -74,7 +74,7 @@ function throughZenko(client: S3Client, bucket: string): { put: Subject; get: Su
   };
 }
 
-/** PUT and GET interleaved with their direct counterparts (Zenko first), after one warm-up PUT and GET each. */
+/** PUT and GET interleaved with their direct counterparts (Zenko first), after one PUT and GET each and an unmeasured run (WARM_UP_SECONDS). */
 async function compare(
   label: string,
   zenko: { put: Subject; get: Subject },
@@ -82,8 +82,9 @@ async function compare(
   seconds: number,
 ): Promise<{ label: string; put: Rate[]; get: Rate[] }> {
   for (const s of [zenko.put, direct.put, zenko.get, direct.get]) await s?.op();
-  const put = await interleaved(`${label} 64 MiB PUT`, [zenko.put, ...(direct.put ? [direct.put] : [])], { concurrency: 1, seconds });
-  const get = await interleaved(`${label} 64 MiB GET`, [zenko.get, direct.get], { concurrency: 1, seconds });
+  const opts = { concurrency: 1, seconds, warmUpSeconds: WARM_UP_SECONDS };
+  const put = await interleaved(`${label} 64 MiB PUT`, [zenko.put, ...(direct.put ? [direct.put] : [])], opts);
+  const get = await interleaved(`${label} 64 MiB GET`, [zenko.get, direct.get], opts);
   return { label, put, get };
 }
 

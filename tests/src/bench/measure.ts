@@ -73,16 +73,27 @@ export async function rate(
 
 const SLICES = 3;
 
+/** The unmeasured run of each subject before a measure of large transfers (see `interleaved`). */
+export const WARM_UP_SECONDS = 1;
+
 /**
  * Measures each subject for `seconds` in total, in SLICES alternating slices, so
  * that every subject sees the same (shared, noisy) machine. `i` counts each
  * subject's operations across slices; `maxOps` bounds a subject's total.
+ * `warmUpSeconds`: each subject first runs that long, unmeasured (with the indexes the measure
+ * then starts from again). Large transfers need it: a
+ * client reading 64 MiB responses allocates a 64 KiB buffer per socket read, and until its
+ * garbage collector has raised its external-memory limit it runs about three full collections
+ * per response, which doubled or tripled the client's CPU in whichever slices came first.
  */
 export async function interleaved(
   what: string,
   subjects: { name: string; op: (i: number) => Promise<unknown>; maxOps?: number }[],
-  opts: { concurrency: number; seconds: number },
+  opts: { concurrency: number; seconds: number; warmUpSeconds?: number },
 ): Promise<Rate[]> {
+  if (opts.warmUpSeconds !== undefined) {
+    for (const s of subjects) await rate(`${s.name} ${what} warm-up`, s.op, { concurrency: opts.concurrency, seconds: opts.warmUpSeconds });
+  }
   const totals: Rate[] = subjects.map(() => ({ ops: 0, seconds: 0, opsPerSecond: 0, errors: 0 }));
   for (let slice = 0; slice < SLICES; slice++) {
     for (const [n, s] of subjects.entries()) {

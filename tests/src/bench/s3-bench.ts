@@ -24,7 +24,7 @@ import { createClient, SERVICE_NAMES } from '@zenko/mesh';
 import { freePort } from '../support/ports.js';
 import { ACCESS_KEY, SECRET_KEY } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
-import { describeError as describe, errorsOf, interleaved, mibps, printTable, rate, ratio, type Rate } from './measure.js';
+import { describeError as describe, errorsOf, interleaved, mibps, printTable, rate, ratio, WARM_UP_SECONDS, type Rate } from './measure.js';
 import {
   type Child,
   drain,
@@ -263,7 +263,7 @@ async function largeObjects(targets: [Target, Target], stack: TestStack, seconds
   const [ourPut, refPut] = await interleaved(
     '64 MiB PUT',
     targets.map((t) => ({ name: t.name, op: put(t) })),
-    { concurrency: 1, seconds },
+    { concurrency: 1, seconds, warmUpSeconds: WARM_UP_SECONDS },
   );
   const plain = await startPlainServer(LARGE);
   const agent = new Agent({ keepAlive: true });
@@ -280,6 +280,7 @@ async function largeObjects(targets: [Target, Target], stack: TestStack, seconds
     gets = await interleaved('64 MiB GET', [{ name: 'plain http', op: getPlain }, ...targets.map((t) => ({ name: t.name, op: get(t) }))], {
       concurrency: 1,
       seconds,
+      warmUpSeconds: WARM_UP_SECONDS,
     });
   } finally {
     agent.destroy();
