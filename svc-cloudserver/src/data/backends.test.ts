@@ -98,19 +98,23 @@ describe('file backend identity (GetLocalRoot)', () => {
   });
 });
 
+/** The paths under `root` this process holds open. */
+function openUnder(root: string): string[] {
+  return readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((path) => path.startsWith(`${root}/`));
+}
+
 describe('file backend shard directories', () => {
   it('keeps the shard directories it fsyncs open until it closes; a put after close still works', async () => {
     const b = await FileBackend.open(newDir());
-    const openDirs = (): string[] =>
-      readdirSync('/proc/self/fd')
-        .map((fd) => {
-          try {
-            return readlinkSync(`/proc/self/fd/${fd}`);
-          } catch {
-            return '';
-          }
-        })
-        .filter((path) => path.startsWith(`${b.root}/`));
+    const openDirs = (): string[] => openUnder(b.root).filter((path) => !/[0-9a-f]{32}$/.test(path));
     const body = Buffer.from('small');
     const hint = { bucket: 'b', key: 'k', size: body.length };
     const one = async function* (): AsyncGenerator<Buffer> {
@@ -124,5 +128,48 @@ describe('file backend shard directories', () => {
     const { key } = await b.put(one(), hint);
     assert.ok((await readAll(await b.get(key))).equals(body));
     assert.deepEqual(openDirs(), []);
+  });
+});
+
+describe('file backend small-read descriptors', () => {
+  const one = (body: Buffer) =>
+    (async function* (): AsyncGenerator<Buffer> {
+      yield body;
+    })();
+  const read = async (b: FileBackend, key: string, start: number, end: number): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    await b.readTo(key, { start, end }, async (chunk) => void chunks.push(Buffer.from(chunk)));
+    return Buffer.concat(chunks);
+  };
+  const openFiles = (b: FileBackend): string[] => openUnder(b.root).filter((path) => /[0-9a-f]{32}$/.test(path));
+
+  it('keeps at most 256 small files open, least recently read closed first, none once deleted or closed; large files never', async () => {
+    const b = await FileBackend.open(newDir());
+    const bodies = Array.from({ length: 300 }, (_, i) => Buffer.from(`body ${i}`));
+    const keys: string[] = [];
+    for (const body of bodies) keys.push((await b.put(one(body), { bucket: 'b', key: 'k', size: body.length })).key);
+    for (const [i, key] of keys.entries()) assert.ok((await read(b, key, 0, bodies[i]!.length - 1)).equals(bodies[i]!));
+    const held = openFiles(b);
+    assert.equal(held.length, 256);
+    assert.deepEqual(new Set(held), new Set(keys.slice(-256).map((key) => join(b.root, key.slice(0, 2), key))));
+    // The first key was closed; read again, it is kept again (and the least recent one goes).
+    assert.ok((await read(b, keys[0]!, 5, 5)).equals(Buffer.from('0')));
+    assert.ok(openFiles(b).includes(join(b.root, keys[0]!.slice(0, 2), keys[0]!)));
+    assert.ok(!openFiles(b).includes(join(b.root, keys[44]!.slice(0, 2), keys[44]!)));
+    assert.equal(openFiles(b).length, 256);
+
+    await b.delete(keys[0]!);
+    assert.ok(!openFiles(b).some((path) => path.includes(keys[0]!)));
+    await assert.rejects(read(b, keys[0]!, 0, 3), (err: unknown) => err instanceof Error && /not found/.test(err.message));
+
+    const large = Buffer.alloc(200 * 1024, 7);
+    const { key: big } = await b.put(one(large), { bucket: 'b', key: 'big', size: large.length });
+    assert.ok((await read(b, big, 1000, 1099)).equals(large.subarray(1000, 1100)));
+    assert.ok(!openFiles(b).some((path) => path.endsWith(big)));
+
+    await b.close();
+    assert.deepEqual(openFiles(b), []);
+    assert.ok((await read(b, keys[299]!, 0, 3)).equals(Buffer.from('body')));
+    assert.deepEqual(openFiles(b), []);
   });
 });
