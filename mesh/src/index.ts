@@ -17,5 +17,6 @@ export { checkHealth, waitServing, type HealthStatus } from './grpc/health.js';
 export * from './request-id.js';
 export * from './azure-lease.js';
 export { responseSink, sinkAll, type ChunkSink } from './body-sink.js';
+export { LookupCache, type LookupCacheOptions } from './lookup-cache.js';
 export { parseXml, XmlElement, type ParseXmlOptions, type XmlErrors } from './xml/parser.js';
 export { BOM, escapeXml, escapeXmlText, XmlWriter, type XmlAttributes, type XmlScalar, type XmlWriterOptions } from './xml/writer.js';

@@ -1,7 +1,8 @@
 // Storage accounts for authentication and ownership, from AccountService, kept for a short
-// while so that a burst of requests costs one lookup.
+// while so that a burst of requests costs one lookup (and used a while longer if AccountService
+// cannot answer: LookupCache).
 import type { accountV1AccountService } from '@zenko/gen';
-import { isMeshError, type PromiseClient } from '@zenko/mesh';
+import { isMeshError, LookupCache, type LookupCacheOptions, type PromiseClient } from '@zenko/mesh';
 
 export interface StorageAccount {
   /** The storage account name (`devstoreaccount1`). */
@@ -18,24 +19,13 @@ export interface StorageAccount {
 type AccountClient = PromiseClient<typeof accountV1AccountService.AccountServiceService>;
 
 export class StorageAccountCache {
-  readonly #entries = new Map<string, { account: StorageAccount | undefined; expires: number }>();
+  readonly #cache: LookupCache<StorageAccount | undefined>;
 
-  constructor(
-    private readonly accounts: AccountClient,
-    private readonly ttlMs = 10_000,
-    private readonly maxEntries = 10_000,
-  ) {}
-
-  /** The storage account, `undefined` when no account has this storage account name. */
-  readonly get = async (name: string): Promise<StorageAccount | undefined> => {
-    const now = Date.now();
-    const hit = this.#entries.get(name);
-    if (hit !== undefined && hit.expires > now) return hit.account;
-    let account: StorageAccount | undefined;
-    try {
-      const res = await this.accounts.resolveStorageAccount({ storageAccountName: name });
-      account =
-        res.account === undefined
+  constructor(accounts: AccountClient, options: LookupCacheOptions = {}) {
+    this.#cache = new LookupCache(async (name) => {
+      try {
+        const res = await accounts.resolveStorageAccount({ storageAccountName: name });
+        return res.account === undefined
           ? undefined
           : {
               name,
@@ -44,17 +34,16 @@ export class StorageAccountCache {
               keys: res.keys.map((k) => Buffer.from(k, 'base64')),
               attributes: res.account.attributes,
             };
-    } catch (err) {
-      if (!isMeshError(err, 'ACCOUNT_NOT_FOUND') && !isMeshError(err, 'INVALID_ARGUMENT')) throw err;
-      account = undefined;
-    }
-    if (this.#entries.size >= this.maxEntries) this.#entries.clear();
-    this.#entries.set(name, { account, expires: now + this.ttlMs });
-    return account;
-  };
+      } catch (err) {
+        if (isMeshError(err, 'ACCOUNT_NOT_FOUND') || isMeshError(err, 'INVALID_ARGUMENT')) return undefined;
+        throw err;
+      }
+    }, options);
+  }
+
+  /** The storage account, `undefined` when no account has this storage account name. */
+  readonly get = (name: string): Promise<StorageAccount | undefined> => this.#cache.get(name);
 
   /** Forgets a storage account, so that the next request reads it anew (after this edge changed it). */
-  readonly invalidate = (name: string): void => {
-    this.#entries.delete(name);
-  };
+  readonly invalidate = (name: string): void => this.#cache.invalidate(name);
 }
