@@ -81,10 +81,10 @@ export const WARM_UP_SECONDS = 1;
  * that every subject sees the same (shared, noisy) machine. `i` counts each
  * subject's operations across slices; `maxOps` bounds a subject's total.
  * `warmUpSeconds`: each subject first runs that long, unmeasured (with the indexes the measure
- * then starts from again). Large transfers need it: a
- * client reading 64 MiB responses allocates a 64 KiB buffer per socket read, and until its
- * garbage collector has raised its external-memory limit it runs about three full collections
- * per response, which doubled or tripled the client's CPU in whichever slices came first.
+ * then starts from again). Large transfers need it: a client reading 64 MiB responses allocates
+ * a 64 KiB buffer per socket read, and until its garbage collector has raised its external-memory
+ * limit it runs about three full collections per response, which doubled or tripled the client's
+ * CPU in whichever slices came first.
  */
 export async function interleaved(
   what: string,
