@@ -58,6 +58,11 @@ export function isImmutable(v: ObjectVersion, now = Date.now()): boolean {
   return v.legalHold || (v.retention?.retainUntil !== undefined && v.retention.retainUntil.getTime() > now);
 }
 
+/** When the blob's data was written (Azure's creation time); versions from before `created` existed use their last change. */
+export function blobCreationTime(v: ObjectVersion): number {
+  return (v.created ?? v.lastModified)?.getTime() ?? 0;
+}
+
 export function blobEtag(v: ObjectVersion): string {
   const h = createHash('sha256')
     .update(
@@ -155,7 +160,7 @@ export function blobHeaders(v: ObjectVersion): Record<string, string> {
   const out: Record<string, string> = {
     etag: blobEtag(v),
     'last-modified': formatRfc1123(v.lastModified ?? 0),
-    'x-ms-creation-time': formatRfc1123(v.created ?? v.lastModified ?? 0),
+    'x-ms-creation-time': formatRfc1123(blobCreationTime(v)),
     'x-ms-blob-type': 'BlockBlob',
     ...leaseHeaders(effectiveLease(v.attributes)),
     ...copyHeaders(v.attributes),

@@ -2,7 +2,7 @@
 // previous page), `maxresults` and `include=metadata`, over the namespace's object listing:
 // S3 and Azure list the same keys.
 import { authorizedContainer } from '../azure/access.js';
-import { blobEtag, contentMd5, tagCount } from '../azure/blob-state.js';
+import { blobCreationTime, blobEtag, contentMd5, tagCount } from '../azure/blob-state.js';
 import { drain, sendXml } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
 import { copyHeaders } from '../azure/copy-state.js';
@@ -44,7 +44,7 @@ export const listBlobs: AzureHandler = async (ctx, deps) => {
     .filter((v) => !v.isDeleteMarker)
     .map((v): BlobEntry => ({
       name: v.key,
-      creationTime: (v.created ?? v.lastModified)?.getTime() ?? 0,
+      creationTime: blobCreationTime(v),
       lastModified: v.lastModified?.getTime() ?? 0,
       etag: blobEtag(v),
       contentLength: v.size,

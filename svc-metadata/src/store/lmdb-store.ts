@@ -151,6 +151,12 @@ const UTF8_KEYS = {
   readKey: (source: Buffer, start: number, end: number): string => source.toString('utf8', start, end),
 };
 
+function tableOf<D>(tables: ReadonlyMap<Table, D>, table: Table): D {
+  const db = tables.get(table);
+  if (db === undefined) throw new MeshError('INTERNAL', `unknown table ${String(table)}`);
+  return db;
+}
+
 export interface LmdbStoreOptions {
   /** Directory holding data.mdb and lock.mdb; created if missing. */
   path: string;
@@ -388,15 +394,11 @@ export class LmdbStore implements KvStore {
   }
 
   #keyDb(table: Table): Database<Buffer, string> {
-    const db = this.#keyTables.get(table);
-    if (db === undefined) throw new MeshError('INTERNAL', `unknown table ${String(table)}`);
-    return db;
+    return tableOf(this.#keyTables, table);
   }
 
   #db(table: Table): Db {
-    const db = this.#tables.get(table);
-    if (db === undefined) throw new MeshError('INTERNAL', `unknown table ${String(table)}`);
-    return db;
+    return tableOf(this.#tables, table);
   }
 
   #freshSnapshot(): void {
