@@ -10,7 +10,7 @@ import { checkContainerName } from '../protocol/names.js';
 import { OPERATIONS, type OperationName } from '../protocol/operations.js';
 import type { AzureContext } from './context.js';
 import type { AzureDeps } from './deps.js';
-import { containerAcl, type PublicAccess } from './container-state.js';
+import { effectivePublicAccess, type PublicAccess } from './container-state.js';
 
 export type Bucket = metadataV1Metadata.Bucket;
 
@@ -69,7 +69,7 @@ export async function authorizedContainer(ctx: AzureContext, deps: AzureDeps): P
   const bucket = await getBucket(deps, name);
   if (ctx.identity.kind === 'anonymous') {
     const needs = ANONYMOUS[ctx.operation];
-    const level = bucket === undefined ? undefined : containerAcl(bucket).publicAccess;
+    const level = bucket === undefined ? undefined : effectivePublicAccess(bucket);
     if (bucket === undefined || needs === undefined || level === undefined || (needs === 'container' && level !== 'container')) {
       // Azure does not tell an anonymous requester whether a private resource exists.
       throw new AzureError(needs === undefined ? 'NoAuthenticationInformation' : 'ResourceNotFound');

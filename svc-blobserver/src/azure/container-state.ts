@@ -1,7 +1,7 @@
 // What the Azure edge keeps about a container in its bucket record: two JSON sub-documents in the
 // bucket's `attributes`, `azure-metadata` ({ metadata, lastModified }) and `azure-acl`
-// ({ publicAccess, identifiers }); and how a bucket appears on the Azure wire (ETag,
-// Last-Modified, metadata and public access headers).
+// ({ publicAccess, identifiers }); the S3 edge's Block Public Access settings it honours; and how
+// a bucket appears on the Azure wire (ETag, Last-Modified, metadata and public access headers).
 import { createHash } from 'node:crypto';
 import type { metadataV1Metadata } from '@zenko/gen';
 import type { SignedIdentifier } from '../xml/request-bodies.js';
@@ -14,6 +14,8 @@ type Bucket = metadataV1Metadata.Bucket;
 
 export const METADATA_ATTRIBUTE = 'azure-metadata';
 export const ACL_ATTRIBUTE = 'azure-acl';
+/** The bucket's S3 Block Public Access settings (PutPublicAccessBlock), as svc-cloudserver stores them. */
+export const PUBLIC_ACCESS_BLOCK_ATTRIBUTE = 'publicAccessBlock';
 
 export type PublicAccess = 'container' | 'blob';
 
@@ -39,6 +41,28 @@ export function containerMetadata(bucket: Bucket): ContainerMetadata {
 
 export function containerAcl(bucket: Bucket): ContainerAcl {
   return parseJson<ContainerAcl>(bucket.attributes[ACL_ATTRIBUTE], { identifiers: [] });
+}
+
+interface PublicAccessBlock {
+  readonly blockPublicAcls?: boolean;
+  readonly ignorePublicAcls?: boolean;
+}
+
+function publicAccessBlock(bucket: Bucket): PublicAccessBlock {
+  return parseJson<PublicAccessBlock>(bucket.attributes[PUBLIC_ACCESS_BLOCK_ATTRIBUTE], {});
+}
+
+/**
+ * The public access anonymous requests get: the container's, unless the bucket's Block Public
+ * Access settings ignore public grants (IgnorePublicAcls: the container reads as private).
+ */
+export function effectivePublicAccess(bucket: Bucket): PublicAccess | undefined {
+  return publicAccessBlock(bucket).ignorePublicAcls === true ? undefined : containerAcl(bucket).publicAccess;
+}
+
+/** Setting public access on a container whose bucket blocks public ACLs (BlockPublicAcls) is refused, as on a storage account that disallows it. */
+export function refusePublicAccess(bucket: Bucket, publicAccess: PublicAccess | undefined): void {
+  if (publicAccess !== undefined && publicAccessBlock(bucket).blockPublicAcls === true) throw new AzureError('PublicAccessNotPermitted');
 }
 
 export function lastModified(bucket: Bucket): number {

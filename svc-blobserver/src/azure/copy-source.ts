@@ -24,7 +24,7 @@ import { OPERATIONS } from '../protocol/operations.js';
 import { getBucket, type Bucket } from './access.js';
 import { currentBlob } from './blob-data.js';
 import { blobConditionState } from './blob-state.js';
-import { containerAcl } from './container-state.js';
+import { effectivePublicAccess } from './container-state.js';
 import type { AzureContext } from './context.js';
 import type { AzureDeps } from './deps.js';
 import { checkReadLease, leaseOf } from './lease.js';
@@ -144,7 +144,7 @@ export async function resolveCopySource(ctx: AzureContext, deps: AzureDeps, opti
       ctx.account !== undefined &&
       ctx.account.name === sourceAccount.name &&
       owned;
-    allowed = caller || containerAcl(bucket).publicAccess !== undefined;
+    allowed = caller || effectivePublicAccess(bucket) !== undefined;
   } else {
     allowed = owned;
   }

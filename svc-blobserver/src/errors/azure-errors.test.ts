@@ -62,6 +62,7 @@ test('statuses of the codes clients branch on', () => {
     NoAuthenticationInformation: 401,
     NotImplemented: 501,
     OperationTimedOut: 500,
+    PublicAccessNotPermitted: 409,
     RequestBodyTooLarge: 413,
     ResourceNotFound: 404,
     ServerBusy: 503,

@@ -89,6 +89,7 @@ export const AZURE_ERRORS = {
     status: 400,
     message: 'One of the query parameters specified in the request URI is outside the permissible range.',
   },
+  PublicAccessNotPermitted: { status: 409, message: 'Public access is not permitted on this storage account.' },
   RequestBodyTooLarge: { status: 413, message: 'The request body is too large and exceeds the maximum permissible limit.' },
   RequestUrlFailedToParse: { status: 400, message: 'The URL in the request could not be parsed.' },
   ResourceAlreadyExists: { status: 409, message: 'The specified resource already exists.' },

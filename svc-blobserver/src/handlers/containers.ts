@@ -12,6 +12,7 @@ import {
   containerMetadata,
   lastModified,
   parsePublicAccess,
+  refusePublicAccess,
   storedMetadata,
   type ContainerAcl,
   type ContainerMetadata,
@@ -188,6 +189,7 @@ export const setContainerAcl: AzureHandler = async (ctx, deps) => {
   checkContainerConditions(ctx, bucket);
   checkContainerLeaseId(ctx, bucket);
   const publicAccess = parsePublicAccess(ctx.headers['x-ms-blob-public-access']);
+  refusePublicAccess(bucket, publicAccess);
   const { body } = await readVerifiedBody(ctx.headers, ctx.req, 64 * 1024);
   const identifiers = body.length === 0 ? [] : parseSignedIdentifiers(body);
   const { metadata } = containerMetadata(bucket);

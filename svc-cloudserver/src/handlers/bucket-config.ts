@@ -1,7 +1,8 @@
 // Bucket sub-resources kept as documents in the bucket record: tagging, CORS,
-// policy, lifecycle, replication, ownership controls and the object-lock
-// configuration (one table: how to parse, validate and render each), plus
-// versioning (a field of the bucket) and the bucket ACL.
+// policy, lifecycle, replication, ownership controls, Block Public Access and the
+// object-lock configuration (one table: how to parse, validate and render each), plus
+// versioning (a field of the bucket) and the bucket ACL; and the GETs of the
+// sub-resources whose writes are not implemented (what S3 says of a bucket without them).
 import { metadataV1Metadata } from '@zenko/gen';
 import { readCheckedBody, requireVersionKeeping } from './put-object.js';
 import { S3Error, type S3ErrorCode } from '../errors/s3-errors.js';
@@ -10,12 +11,13 @@ import { parseCors, renderCors } from '../config/cors.js';
 import { lifecycleStorageClasses, parseLifecycle, renderLifecycle } from '../config/lifecycle.js';
 import { parseObjectLockConfiguration, renderObjectLockConfiguration } from '../config/object-lock.js';
 import { parseOwnershipControls, renderOwnershipControls } from '../config/ownership.js';
+import { parsePublicAccessBlock, renderPublicAccessBlock } from '../config/public-access-block.js';
 import { isPublicPolicy, parsePolicy, renderPolicy, type BucketPolicy } from '../config/policy.js';
 import { parseReplication, renderReplication, replicationSites } from '../config/replication.js';
 import { parseTagging, renderTagging } from '../config/tagging.js';
 import { parseVersioning, renderVersioning } from '../config/versioning.js';
 import { authorizedBucket, type Bucket } from '../s3/access.js';
-import { bucketAcl } from '../s3/authorize.js';
+import { bucketAcl, refusePublicAcl, refusePublicPolicy } from '../s3/authorize.js';
 import { sendEmpty, sendXml } from '../s3/context.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
@@ -55,7 +57,11 @@ const SPECS = {
   policy: {
     attribute: 'policy',
     missing: 'NoSuchBucketPolicy',
-    parse: (body, bucket) => parsePolicy(body, { bucket: bucket.name }),
+    parse: (body, bucket) => {
+      const doc = parsePolicy(body, { bucket: bucket.name });
+      refusePublicPolicy(bucket, doc);
+      return doc;
+    },
     render: renderPolicy,
     contentType: 'application/json',
   },
@@ -96,6 +102,12 @@ const SPECS = {
     missing: 'OwnershipControlsNotFoundError',
     parse: (body) => parseOwnershipControls(body),
     render: renderOwnershipControls,
+  },
+  publicAccessBlock: {
+    attribute: 'publicAccessBlock',
+    missing: 'NoSuchPublicAccessBlockConfiguration',
+    parse: (body) => parsePublicAccessBlock(body),
+    render: renderPublicAccessBlock,
   },
   objectLock: {
     attribute: 'object-lock',
@@ -161,6 +173,10 @@ export const getBucketPolicy = getDoc(SPECS.policy);
 export const putBucketPolicy = putDoc(SPECS.policy);
 export const deleteBucketPolicy = deleteDoc(SPECS.policy);
 
+export const getPublicAccessBlock = getDoc(SPECS.publicAccessBlock);
+export const putPublicAccessBlock = putDoc(SPECS.publicAccessBlock);
+export const deletePublicAccessBlock = deleteDoc(SPECS.publicAccessBlock);
+
 /** GetBucketRequestPayment: the bucket owner pays (Requester Pays is not implemented: PutBucketRequestPayment is 501). */
 export const getBucketRequestPayment: S3Handler = async (ctx, deps) => {
   await authorizedBucket(ctx, deps);
@@ -168,6 +184,25 @@ export const getBucketRequestPayment: S3Handler = async (ctx, deps) => {
   w.open('RequestPaymentConfiguration', { xmlns: S3_XMLNS }).leaf('Payer', 'BucketOwner');
   sendXml(ctx, 200, w.close().end());
 };
+
+/** The GET of a sub-resource no bucket has here (its PUT is 501): S3's answer for a bucket without it. */
+function unconfigured(answer: { error: S3ErrorCode } | { emptyElement: string }): S3Handler {
+  return async (ctx, deps) => {
+    const bucket = await authorizedBucket(ctx, deps);
+    if ('error' in answer) throw new S3Error(answer.error, { fields: { BucketName: bucket.name } });
+    sendXml(ctx, 200, new XmlWriter().open(answer.emptyElement, { xmlns: S3_XMLNS }).close().end());
+  };
+}
+
+/** No default encryption configuration (objects are stored as written; see checkEncryptionHeaders). */
+export const getBucketEncryption = unconfigured({ error: 'ServerSideEncryptionConfigurationNotFoundError' });
+export const getBucketWebsite = unconfigured({ error: 'NoSuchWebsiteConfiguration' });
+/** Server access logging is off. */
+export const getBucketLogging = unconfigured({ emptyElement: 'BucketLoggingStatus' });
+/** No event notifications. */
+export const getBucketNotificationConfiguration = unconfigured({ emptyElement: 'NotificationConfiguration' });
+/** Transfer Acceleration was never configured: no Status. */
+export const getBucketAccelerateConfiguration = unconfigured({ emptyElement: 'AccelerateConfiguration' });
 
 /** GetBucketPolicyStatus: whether the bucket policy makes the bucket public (NoSuchBucketPolicy without one). */
 export const getBucketPolicyStatus: S3Handler = async (ctx, deps) => {
@@ -250,6 +285,7 @@ export const putBucketAcl: S3Handler = async (ctx, deps) => {
   if (ownership && (JSON.parse(ownership) as { objectOwnership?: string }).objectOwnership === 'BucketOwnerEnforced') {
     throw new S3Error('AccessControlListNotSupported');
   }
+  refusePublicAcl(bucket, acl);
   await deps.metadata.updateBucket({ name: bucket.name, expectedRevision: 0, attributes: { acl: JSON.stringify(acl) } });
   sendEmpty(ctx, 200);
 };

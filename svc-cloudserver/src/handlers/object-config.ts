@@ -8,7 +8,14 @@ import { renderAccessControlPolicy } from '../config/acl.js';
 import { parseLegalHold, parseRetention, renderLegalHold, renderRetention } from '../config/object-lock.js';
 import { parseTagging, renderTagging, tagsToRecord } from '../config/tagging.js';
 import { authorizedBucket, bucketForObjectRead, hideMissing, isVersioned, objectKey, type Bucket } from '../s3/access.js';
-import { aclsDisabledFor, authorizeObject, checkGovernanceBypass, objectAcl, type TagConditions } from '../s3/authorize.js';
+import {
+  aclsDisabledFor,
+  authorizeObject,
+  checkGovernanceBypass,
+  objectAcl,
+  refusePublicAcl,
+  type TagConditions,
+} from '../s3/authorize.js';
 import { sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { aclFromRequest } from './bucket-config.js';
@@ -93,6 +100,7 @@ export const putObjectAcl: S3Handler = async (ctx, deps) => {
   const { bucket, v } = await readable(ctx, deps);
   const acl = await aclFromRequest(ctx, { id: v.ownerId, displayName: v.ownerDisplayName });
   if (aclsDisabledFor(bucket)) throw new S3Error('AccessControlListNotSupported');
+  refusePublicAcl(bucket, acl);
   const updated = await update(ctx, deps, bucket, { acl: JSON.stringify(acl) });
   sendEmpty(ctx, 200, versionHeader(bucket, updated));
 };

@@ -14,7 +14,7 @@ import { deriveSigningKey } from '../auth/signing-key-cache.js';
 import { base64SignaturesEqual, sigV2Signature } from '../auth/sigv2.js';
 import { parseAmzDate } from '../auth/amz-date.js';
 import { aclFromHeaders } from '../config/acl.js';
-import { aclsDisabledFor, authorize } from '../s3/authorize.js';
+import { aclsDisabledFor, authorize, refusePublicAcl } from '../s3/authorize.js';
 import { bucketName, isVersioned, loadBucket } from '../s3/access.js';
 import { objectUrl, sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
@@ -185,6 +185,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
   const acl = aclsDisabled
     ? undefined
     : aclFromHeaders({ 'x-amz-acl': canned }, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } });
+  refusePublicAcl(bucket, acl);
   const location = fields.get(LOCATION_HEADER) || bucket.location;
   // The form's tag set is an XML <Tagging> document (a query string, as the header has it, is taken too).
   const tagging = fields.get('tagging')?.trim();

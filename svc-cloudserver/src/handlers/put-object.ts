@@ -14,7 +14,7 @@ import {
 import { S3Error } from '../errors/s3-errors.js';
 import { pieceOf, type Expected, type Location, type PutResult } from '../data/placement.js';
 import { authorizedBucket, isVersioned, objectKey, type Bucket } from '../s3/access.js';
-import { aclsDisabledFor, writerOwner } from '../s3/authorize.js';
+import { aclsDisabledFor, refusePublicAcl, writerOwner } from '../s3/authorize.js';
 import { aclFromHeaders } from '../config/acl.js';
 import { defaultRetentionFor, parseObjectLockHeaders, type ObjectLockConfiguration } from '../config/object-lock.js';
 import { parseTaggingHeader as parseTags, tagsToRecord } from '../config/tagging.js';
@@ -200,6 +200,7 @@ export function aclField(ctx: S3Context, bucket: Bucket): string {
   }
   const owner = { id: ctx.identity?.accountId ?? bucket.ownerId, displayName: ctx.identity?.displayName ?? bucket.ownerDisplayName };
   const acl = aclFromHeaders(ctx.headers, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } });
+  refusePublicAcl(bucket, acl);
   return acl === undefined ? '' : JSON.stringify(acl);
 }
 

@@ -57,6 +57,8 @@ describe('S3 routes', () => {
   });
 
   it('names what it does not support', () => {
+    assert.equal(r('GET', '/b?website').operation, 'GetBucketWebsite', 'what S3 says of a bucket without one');
+    assert.equal(r('PUT', '/b?publicAccessBlock').operation, 'PutPublicAccessBlock');
     const website = r('PUT', '/b?website');
     assert.equal(website.operation, undefined);
     assert.equal(website.unsupported, 'PUT ?website');

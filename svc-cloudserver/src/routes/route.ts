@@ -35,6 +35,14 @@ export const OPERATIONS = [
   'GetBucketOwnershipControls',
   'PutBucketOwnershipControls',
   'DeleteBucketOwnershipControls',
+  'GetPublicAccessBlock',
+  'PutPublicAccessBlock',
+  'DeletePublicAccessBlock',
+  'GetBucketEncryption',
+  'GetBucketWebsite',
+  'GetBucketLogging',
+  'GetBucketNotificationConfiguration',
+  'GetBucketAccelerateConfiguration',
   'ListObjects',
   'ListObjectsV2',
   'ListObjectVersions',
@@ -91,11 +99,19 @@ const UNSUPPORTED_BUCKET_SUBRESOURCES = [
   'logging',
   'metrics',
   'notification',
-  'publicAccessBlock',
   'requestPayment',
   'website',
   'metadataTable',
 ] as const;
+/** Their GET answers "not configured" (the bucket owner pays, for requestPayment). */
+const UNCONFIGURED_GETS: readonly [string, Operation][] = [
+  ['requestPayment', 'GetBucketRequestPayment'],
+  ['encryption', 'GetBucketEncryption'],
+  ['website', 'GetBucketWebsite'],
+  ['logging', 'GetBucketLogging'],
+  ['notification', 'GetBucketNotificationConfiguration'],
+  ['accelerate', 'GetBucketAccelerateConfiguration'],
+];
 const UNSUPPORTED_OBJECT_SUBRESOURCES = ['restore', 'select', 'torrent', 'renameObject'] as const;
 
 export class RouteError extends Error {
@@ -157,8 +173,9 @@ function bucketOperation(method: string, query: URLSearchParams, headers: Incomi
     for (const [sub, op] of table) if (has(sub)) return op;
     return fallback;
   };
-  // Requester Pays is not implemented, but the bucket owner paying can be told (s3cmd info asks).
-  if (method === 'GET' && has('requestPayment')) return 'GetBucketRequestPayment';
+  // Sub-resources whose writes are not implemented: a GET tells what S3 tells of a bucket
+  // without that configuration (s3cmd info, SDK tooling and infrastructure-as-code read them all).
+  if (method === 'GET') for (const [sub, op] of UNCONFIGURED_GETS) if (has(sub)) return op;
   for (const sub of UNSUPPORTED_BUCKET_SUBRESOURCES) if (has(sub)) return `${method} ?${sub}`;
   switch (method) {
     case 'GET':
@@ -175,6 +192,7 @@ function bucketOperation(method: string, query: URLSearchParams, headers: Incomi
           ['lifecycle', 'GetBucketLifecycleConfiguration'],
           ['replication', 'GetBucketReplication'],
           ['ownershipControls', 'GetBucketOwnershipControls'],
+          ['publicAccessBlock', 'GetPublicAccessBlock'],
           ['uploads', 'ListMultipartUploads'],
           ['versions', 'ListObjectVersions'],
         ],
@@ -192,6 +210,7 @@ function bucketOperation(method: string, query: URLSearchParams, headers: Incomi
           ['lifecycle', 'PutBucketLifecycleConfiguration'],
           ['replication', 'PutBucketReplication'],
           ['ownershipControls', 'PutBucketOwnershipControls'],
+          ['publicAccessBlock', 'PutPublicAccessBlock'],
         ],
         'CreateBucket',
       );
@@ -204,6 +223,7 @@ function bucketOperation(method: string, query: URLSearchParams, headers: Incomi
           ['lifecycle', 'DeleteBucketLifecycle'],
           ['replication', 'DeleteBucketReplication'],
           ['ownershipControls', 'DeleteBucketOwnershipControls'],
+          ['publicAccessBlock', 'DeletePublicAccessBlock'],
         ],
         'DeleteBucket',
       );

@@ -1,12 +1,16 @@
 // Who may do what: the bucket policy first (an explicit Deny wins, an Allow grants; the owner
 // keeps the policy operations whatever it says), then the bucket owner, then the ACL (the bucket's, or the object's for object
 // reads) unless Object Ownership BucketOwnerEnforced disabled ACLs. Each operation names its policy action and the ACL permission that
-// grants it; operations without one are for the owner (or a policy) only.
+// grants it; operations without one are for the owner (or a policy) only. The bucket's Block Public
+// Access settings apply on top: IgnorePublicAcls drops the grants to everyone from the ACLs
+// evaluated, RestrictPublicBuckets keeps a public policy's Allow for the owner's account alone, and
+// the writes of a public ACL or policy are refused (refusePublicAcl, refusePublicPolicy).
 import type { metadataV1Metadata } from '@zenko/gen';
 import { S3Error } from '../errors/s3-errors.js';
 import { aclAllows, type AccessControlPolicy, type AclPermission } from '../config/acl.js';
 import { aclsDisabled, type OwnershipControls } from '../config/ownership.js';
-import { evaluatePolicy, type BucketPolicy } from '../config/policy.js';
+import { evaluatePolicy, isPublicPolicy, type BucketPolicy } from '../config/policy.js';
+import { isPublicAcl, withoutPublicGrants, type PublicAccessBlock } from '../config/public-access-block.js';
 import { parseTaggingHeader, tagsToRecord } from '../config/tagging.js';
 import type { Operation } from '../routes/route.js';
 import type { S3Context } from './context.js';
@@ -54,6 +58,14 @@ export const OPERATION_RULES: Readonly<Record<Operation, Rule>> = {
   GetBucketOwnershipControls: b('s3:GetBucketOwnershipControls'),
   PutBucketOwnershipControls: b('s3:PutBucketOwnershipControls'),
   DeleteBucketOwnershipControls: b('s3:PutBucketOwnershipControls'),
+  GetPublicAccessBlock: b('s3:GetBucketPublicAccessBlock'),
+  PutPublicAccessBlock: b('s3:PutBucketPublicAccessBlock'),
+  DeletePublicAccessBlock: b('s3:PutBucketPublicAccessBlock'),
+  GetBucketEncryption: b('s3:GetEncryptionConfiguration'),
+  GetBucketWebsite: b('s3:GetBucketWebsite'),
+  GetBucketLogging: b('s3:GetBucketLogging'),
+  GetBucketNotificationConfiguration: b('s3:GetBucketNotification'),
+  GetBucketAccelerateConfiguration: b('s3:GetAccelerateConfiguration'),
   ListObjects: b('s3:ListBucket', 'READ'),
   ListObjectsV2: b('s3:ListBucket', 'READ'),
   ListObjectVersions: b('s3:ListBucketVersions', 'READ'),
@@ -111,6 +123,33 @@ function parseDoc<T>(raw: string | undefined): T | undefined {
  */
 export function aclsDisabledFor(bucket: Bucket): boolean {
   return aclsDisabled(parseDoc<OwnershipControls>(bucket.attributes['ownership']));
+}
+
+/** The bucket's Block Public Access settings (PutPublicAccessBlock), if any. */
+export function publicAccessBlock(bucket: Bucket): PublicAccessBlock | undefined {
+  return parseDoc<PublicAccessBlock>(bucket.attributes['publicAccessBlock']);
+}
+
+function accessDenied(setting: string, what: string): S3Error {
+  return new S3Error('AccessDenied', {
+    message: `Access Denied: public ${what} are blocked by the ${setting} block public access setting`,
+  });
+}
+
+/** BlockPublicAcls: an ACL a request sets on the bucket or one of its objects must not be public. */
+export function refusePublicAcl(bucket: Bucket, acl: AccessControlPolicy | undefined): void {
+  if (acl !== undefined && publicAccessBlock(bucket)?.blockPublicAcls === true && isPublicAcl(acl))
+    throw accessDenied('BlockPublicAcls', 'ACLs');
+}
+
+/** BlockPublicPolicy: a bucket policy must not be public. */
+export function refusePublicPolicy(bucket: Bucket, policy: BucketPolicy): void {
+  if (publicAccessBlock(bucket)?.blockPublicPolicy === true && isPublicPolicy(policy)) throw accessDenied('BlockPublicPolicy', 'policies');
+}
+
+/** The grants an ACL of `bucket` (or of one of its objects) gives: without those to everyone under IgnorePublicAcls. */
+function grantingAcl(acl: AccessControlPolicy, ignorePublic: boolean): AccessControlPolicy {
+  return ignorePublic ? withoutPublicGrants(acl) : acl;
 }
 
 /** The ACL that gives `owner` FULL_CONTROL and nobody anything. */
@@ -221,11 +260,12 @@ export interface DeferredDecision {
   readonly request: TagConditions['request'];
 }
 
-export type Decision = 'granted' | 'object-acl' | DeferredDecision;
+/** 'object-acl-private': the object's ACL decides, its grants to everyone ignored (IgnorePublicAcls). */
+export type Decision = 'granted' | 'object-acl' | 'object-acl-private' | DeferredDecision;
 
 /**
- * Decides a request on `bucket`. Throws AccessDenied when refused; answers 'object-acl' when the
- * object's own ACL decides (object reads), or a deferred decision when the policy's conditions
+ * Decides a request on `bucket`. Throws AccessDenied when refused; answers 'object-acl' (or
+ * 'object-acl-private') when the object's own ACL decides (object reads), or a deferred decision when the policy's conditions
  * name the object's tags, for the handler to call `authorizeObject` once it has the version.
  */
 export function authorize(
@@ -247,19 +287,21 @@ export function authorize(
   const decision = policyDecision(ctx, bucket, action, key, tags);
   if (decision === 'deny') throw new S3Error('AccessDenied');
   if (decision === 'allow') return 'granted';
+  const ignorePublic = publicAccessBlock(bucket)?.ignorePublicAcls === true;
+  const objectAclDecides = ignorePublic ? 'object-acl-private' : 'object-acl';
   if (isOwner) {
     // S3: with ACLs enabled, an object another account wrote is its own; the bucket owner reads
     // it (or its ACL) only if its ACL grants that (bucket-owner-read / -full-control).
-    return rule.acl?.on === 'object' && !aclsDisabledFor(bucket) ? 'object-acl' : 'granted';
+    return rule.acl?.on === 'object' && !aclsDisabledFor(bucket) ? objectAclDecides : 'granted';
   }
   if (aclsDisabledFor(bucket)) throw new S3Error('AccessDenied');
-  if (rule.acl?.on === 'object') return 'object-acl';
+  if (rule.acl?.on === 'object') return objectAclDecides;
   if (rule.acl !== undefined) {
     const query =
       ctx.identity === undefined
         ? { anonymous: true as const, permission: rule.acl.permission }
         : { requesterId: ctx.identity.accountId, permission: rule.acl.permission };
-    if (aclAllows(bucketAcl(bucket), query)) return 'granted';
+    if (aclAllows(grantingAcl(bucketAcl(bucket), ignorePublic), query)) return 'granted';
   }
   throw new S3Error('AccessDenied');
 }
@@ -283,6 +325,10 @@ function policyDecision(
     resource: key === undefined ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`,
     conditions: conditions(ctx, tags),
   });
+  if (decision === 'allow' && publicAccessBlock(bucket)?.restrictPublicBuckets === true && isPublicPolicy(policy)) {
+    // RestrictPublicBuckets: a public policy grants nothing outside the bucket owner's account.
+    return ctx.identity !== undefined && ctx.identity.accountId === bucket.ownerId ? 'allow' : undefined;
+  }
   return decision === 'allow' || decision === 'deny' ? decision : undefined;
 }
 
@@ -318,5 +364,5 @@ export function authorizeObject(
       ? { anonymous: true as const, permission: rule.acl.permission }
       : { requesterId: ctx.identity.accountId, permission: rule.acl.permission };
   // Never reached with ACLs disabled: authorize() decided then.
-  if (!aclAllows(objectAcl(v), query)) throw new S3Error('AccessDenied');
+  if (!aclAllows(grantingAcl(objectAcl(v), decision === 'object-acl-private'), query)) throw new S3Error('AccessDenied');
 }

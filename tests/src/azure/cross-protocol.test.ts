@@ -1,5 +1,6 @@
 // One namespace, two protocols: blobs written through Azure are objects S3 reads and lists with
-// their content headers and metadata, and the other way round.
+// their content headers and metadata, and the other way round; S3's Block Public Access settings
+// govern a container's public access.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -17,12 +18,14 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  PutPublicAccessBlockCommand,
   UploadPartCommand,
+  type PublicAccessBlockConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { BlobServiceClient } from '@azure/storage-blob';
-import { azureClient, azureError } from '../support/azure.js';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { azureClient, azureError, blobEndpoint } from '../support/azure.js';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -160,6 +163,29 @@ describe('S3 → Azure', () => {
       status: 409,
     });
     assert.deepEqual((await s3.send(new HeadObjectCommand({ Bucket: 's3-locked', Key: 'z-held' }))).Metadata, {});
+  });
+});
+
+describe('S3 Block Public Access', () => {
+  it("governs a container's public access: ignored for anonymous reads (IgnorePublicAcls), refused on Set Container ACL (BlockPublicAcls)", async () => {
+    const owner = azure.getContainerClient('az-public');
+    await owner.create({ access: 'blob' });
+    await owner.getBlockBlobClient('open.txt').upload('open', 4);
+    const anonymous = new BlobServiceClient(blobEndpoint(stack), undefined, { retryOptions: { maxTries: 1 } });
+    const open = anonymous.getContainerClient('az-public').getBlockBlobClient('open.txt');
+    assert.equal((await open.downloadToBuffer()).toString(), 'open');
+    const block = (config: PublicAccessBlockConfiguration) =>
+      s3.send(new PutPublicAccessBlockCommand({ Bucket: 'az-public', PublicAccessBlockConfiguration: config }));
+    await block({ IgnorePublicAcls: true });
+    const refused = await fetch(open.url);
+    assert.deepEqual([refused.status, refused.headers.get('x-ms-error-code')], [404, 'ResourceNotFound']);
+    assert.equal((await owner.getAccessPolicy()).blobPublicAccess, 'blob', 'the setting stays, ignored');
+    await block({ BlockPublicAcls: true });
+    assert.equal((await open.downloadToBuffer()).toString(), 'open');
+    assert.deepEqual(await azureError(owner.setAccessPolicy('container')), { code: 'PublicAccessNotPermitted', status: 409 });
+    assert.equal((await owner.getAccessPolicy()).blobPublicAccess, 'blob', 'the refused change wrote nothing');
+    await owner.setAccessPolicy(undefined);
+    assert.equal((await azureError(open.downloadToBuffer())).status, 404);
   });
 });
 

@@ -1,5 +1,5 @@
 // Versioning in all three states, tagging, DeleteObjects, ACLs and policies
-// (anonymous access included), CORS, object lock, and the stored configurations
+// (anonymous access included), Block Public Access, CORS, object lock, and the stored configurations
 // (lifecycle, replication with Zenko's multi-location StorageClass, ownership),
 // through the AWS SDK on a real stack.
 import assert from 'node:assert/strict';
@@ -12,6 +12,15 @@ import {
   CreateMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
+  DeletePublicAccessBlockCommand,
+  GetBucketAccelerateConfigurationCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLoggingCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketWebsiteCommand,
+  GetPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand,
+  type PublicAccessBlockConfiguration,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketAclCommand,
@@ -508,6 +517,90 @@ describe('access control', () => {
     assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'tag-policy', Key: 'none' })))).code, 'NoSuchKey');
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'tag-policy' }));
     assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'tag-policy', Key: 'closed' }))), 'closed');
+  });
+
+  it('Block Public Access: public ACLs and policies refused, public ACL grants ignored, a public policy restricted to the owner', async () => {
+    const anon = (path: string): Promise<number> => fetch(`${stack.s3}${path}`).then((r) => r.status);
+    const block = (config: PublicAccessBlockConfiguration) =>
+      s3.send(new PutPublicAccessBlockCommand({ Bucket: 'pab', PublicAccessBlockConfiguration: config }));
+    const denied = { code: 'AccessDenied', status: 403 };
+    await s3.send(new CreateBucketCommand({ Bucket: 'pab' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'pab', Key: 'open', Body: 'open', ACL: 'public-read' }));
+    assert.deepEqual(await s3Error(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'pab' }))), {
+      code: 'NoSuchPublicAccessBlockConfiguration',
+      status: 404,
+    });
+    assert.equal(await anon('/pab/open'), 200);
+
+    // IgnorePublicAcls: the public grants stay stored (and shown) but grant nothing.
+    await block({ IgnorePublicAcls: true });
+    assert.deepEqual((await s3.send(new GetPublicAccessBlockCommand({ Bucket: 'pab' }))).PublicAccessBlockConfiguration, {
+      BlockPublicAcls: false,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: false,
+    });
+    await s3.send(new PutBucketAclCommand({ Bucket: 'pab', ACL: 'public-read' }));
+    assert.equal(await anon('/pab/open'), 403);
+    assert.equal(await anon('/pab?list-type=2'), 403);
+    const objectGrants = (await s3.send(new GetObjectAclCommand({ Bucket: 'pab', Key: 'open' }))).Grants ?? [];
+    assert.ok(objectGrants.some((g) => g.Grantee?.URI === 'http://acs.amazonaws.com/groups/global/AllUsers'));
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'pab', Key: 'open' }))), 'open', 'the owner still reads');
+
+    // BlockPublicAcls and BlockPublicPolicy: every way of setting a public ACL or policy is refused, and writes nothing.
+    await block({ BlockPublicAcls: true, BlockPublicPolicy: true });
+    assert.equal(await anon('/pab/open'), 200, 'grants count again without IgnorePublicAcls');
+    assert.deepEqual(await s3Error(s3.send(new PutBucketAclCommand({ Bucket: 'pab', ACL: 'authenticated-read' }))), denied);
+    assert.deepEqual(await s3Error(s3.send(new PutObjectAclCommand({ Bucket: 'pab', Key: 'open', ACL: 'public-read-write' }))), denied);
+    assert.deepEqual(await s3Error(s3.send(new PutObjectCommand({ Bucket: 'pab', Key: 'new', Body: 'x', ACL: 'public-read' }))), denied);
+    assert.deepEqual(
+      await s3Error(s3.send(new CopyObjectCommand({ Bucket: 'pab', Key: 'new', CopySource: 'pab/open', ACL: 'public-read' }))),
+      denied,
+    );
+    assert.deepEqual(await s3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: 'pab', Key: 'new', ACL: 'public-read' }))), denied);
+    assert.deepEqual(await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'pab', Key: 'new' }))), { code: 'NotFound', status: 404 });
+    await s3.send(new PutObjectCommand({ Bucket: 'pab', Key: 'new', Body: 'x', ACL: 'bucket-owner-full-control' }));
+    await s3.send(new PutBucketAclCommand({ Bucket: 'pab', ACL: 'private' }));
+    const everyone = { Sid: 'all', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::pab/*' };
+    const policy = (statement: object) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+    assert.deepEqual(await s3Error(s3.send(new PutBucketPolicyCommand({ Bucket: 'pab', Policy: policy(everyone) }))), denied);
+    assert.deepEqual(await s3Error(s3.send(new GetBucketPolicyCommand({ Bucket: 'pab' }))), { code: 'NoSuchBucketPolicy', status: 404 });
+    const lan = { ...everyone, Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } } };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'pab', Policy: policy(lan) }));
+    assert.equal(await anon('/pab/new'), 200, 'a policy pinned to a network is not public');
+
+    // RestrictPublicBuckets: a public policy grants nothing outside the owner's account.
+    await block({ RestrictPublicBuckets: true });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'pab', Policy: policy(everyone) }));
+    assert.equal(await anon('/pab/new'), 403);
+    await block({ RestrictPublicBuckets: false });
+    assert.equal(await anon('/pab/new'), 200);
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: 'pab' }));
+    assert.equal((await s3Error(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'pab' })))).code, 'NoSuchPublicAccessBlockConfiguration');
+    assert.equal(await anon('/pab?publicAccessBlock'), 403, 'the settings are the owner’s to read');
+  });
+
+  it('the sub-resources whose writes are not implemented read as S3 reads a bucket without them', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'plain' }));
+    assert.deepEqual(await s3Error(s3.send(new GetBucketEncryptionCommand({ Bucket: 'plain' }))), {
+      code: 'ServerSideEncryptionConfigurationNotFoundError',
+      status: 404,
+    });
+    assert.deepEqual(await s3Error(s3.send(new GetBucketWebsiteCommand({ Bucket: 'plain' }))), {
+      code: 'NoSuchWebsiteConfiguration',
+      status: 404,
+    });
+    const logging = await s3.send(new GetBucketLoggingCommand({ Bucket: 'plain' }));
+    assert.deepEqual([logging.$metadata.httpStatusCode, logging.LoggingEnabled], [200, undefined]);
+    const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'plain' }));
+    assert.deepEqual(
+      [notification.TopicConfigurations, notification.QueueConfigurations, notification.EventBridgeConfiguration],
+      [undefined, undefined, undefined],
+    );
+    const accelerate = await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket: 'plain' }));
+    assert.deepEqual([accelerate.$metadata.httpStatusCode, accelerate.Status], [200, undefined]);
+    assert.equal((await s3Error(s3.send(new GetBucketLoggingCommand({ Bucket: 'nowhere-plain' })))).code, 'NoSuchBucket');
+    assert.equal((await fetch(`${stack.s3}/plain?logging`)).status, 403, 'anonymous requests are authorized as any other');
   });
 
   it('the owner keeps the policy operations under a Deny-all; version actions and the governance bypass are their own actions', async () => {

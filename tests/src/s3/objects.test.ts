@@ -17,7 +17,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   GetBucketLocationCommand,
-  GetBucketWebsiteCommand,
+  PutBucketWebsiteCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -735,7 +735,9 @@ describe('authentication', () => {
   });
 
   it('an unimplemented operation answers NotImplemented', async () => {
-    const err = await s3Error(s3.send(new GetBucketWebsiteCommand({ Bucket: 'b-auth' })));
+    const err = await s3Error(
+      s3.send(new PutBucketWebsiteCommand({ Bucket: 'b-auth', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } })),
+    );
     assert.equal(err.code, 'NotImplemented');
     assert.equal(err.status, 501);
   });
