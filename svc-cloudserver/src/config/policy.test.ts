@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { S3Error, type S3ErrorCode } from '../errors/s3-errors.js';
-import { evaluatePolicy, isPublicPolicy, parsePolicy, renderPolicy, type BucketPolicy, type PolicyRequest } from './policy.js';
+import {
+  evaluatePolicy,
+  isPublicPolicy,
+  parsePolicy,
+  renderPolicy,
+  wildcardMatch,
+  type BucketPolicy,
+  type PolicyRequest,
+} from './policy.js';
 
 function throwsCode(code: S3ErrorCode, fn: () => unknown): void {
   assert.throws(fn, (err: unknown) => err instanceof S3Error && err.code === code);
@@ -124,6 +132,39 @@ test('wildcard actions and resources in the bucket are accepted', () => {
   assert.ok(parse(policy(statement({ Action: '*', Resource: 'arn:aws:s3:::*' }))));
   assert.ok(parse(policy(statement({ Action: ['s3:GetObject', 's3:ListBucket'], Resource: 'arn:aws:s3:::photo?*' }))));
   assert.ok(parse(policy(statement({ Action: 'S3:getobject' }))));
+});
+
+test('wildcards: * is any run, ? one character, the whole value matched', () => {
+  const cases: [string, string, boolean][] = [
+    ['*', '', true],
+    ['*', 'anything', true],
+    ['?', '', false],
+    ['a?c', 'abc', true],
+    ['a?c', 'ac', false],
+    ['a*c', 'ac', true],
+    ['a*c', 'abxc', true],
+    ['a*c', 'abcd', false],
+    ['a*b*c', 'axbxbxc', true],
+    ['a*b*c', 'axcxb', false],
+    ['*.jpg', 'dir/x.jpg', true],
+    ['*.jpg', 'dir/x.jpgx', false],
+    ['**?', 'x', true],
+    ['**?', '', false],
+    ['pre/*/*', 'pre/a/b/c', true],
+    ['exact', 'exact', true],
+    ['exact', 'exact!', false],
+  ];
+  for (const [pattern, value, expected] of cases) assert.equal(wildcardMatch(pattern, value), expected, `${pattern} ~ ${value}`);
+  assert.equal(wildcardMatch('S3:Get*', 's3:getobject', true), true);
+  assert.equal(wildcardMatch('S3:Get*', 's3:getobject'), false);
+});
+
+test('patterns a regular expression would backtrack on exponentially are answered at once', () => {
+  // `*?` repeated was `.*.` repeated: 12 pairs stalled the service for minutes (validation against the action list).
+  throwsCode('MalformedPolicy', () => parse(policy(statement({ Action: `s3:${'*?'.repeat(40)}x` }))));
+  const doc = parse(policy(statement({ Resource: `arn:aws:s3:::${BUCKET}/${'*a'.repeat(40)}b` })));
+  assert.equal(evaluatePolicy(doc, req({ resource: `arn:aws:s3:::${BUCKET}/${'a'.repeat(1024)}` })), 'default');
+  assert.equal(evaluatePolicy(doc, req({ resource: `arn:aws:s3:::${BUCKET}/${'a'.repeat(1024)}b` })), 'allow');
 });
 
 function req(extra: Partial<PolicyRequest> = {}): PolicyRequest {

@@ -65,16 +65,39 @@ function stringList(v: unknown, what: string): string[] {
   return list;
 }
 
-/** `*` (any run) and `?` (one character) wildcards, anchored. */
-function wildcardRegExp(pattern: string, flags = ''): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\*?]/g, (c) => (c === '*' ? '.*' : c === '?' ? '.' : `\\${c}`));
-  return new RegExp(`^${body}$`, `s${flags}`);
-}
-
-function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?'))
-    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
-  return wildcardRegExp(pattern, ignoreCase ? 'i' : '').test(value);
+/**
+ * Whether `value` matches `pattern` whole, where `*` is any run of characters and `?` one
+ * (UTF-16 code unit). Greedy, going back only to the last `*` seen: at most
+ * pattern × value steps whatever the pattern, where a regular expression (`.*.` per `*?`)
+ * backtracks exponentially — a policy of a few `*?` stalled the service for minutes.
+ */
+export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  if (ignoreCase) {
+    pattern = pattern.toLowerCase();
+    value = value.toLowerCase();
+  }
+  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
+  let p = 0;
+  let v = 0;
+  let star = -1;
+  let resume = 0;
+  while (v < value.length) {
+    const c = pattern.charCodeAt(p);
+    if (c === 0x2a /* * */) {
+      star = p++;
+      resume = v;
+    } else if (p < pattern.length && (c === 0x3f /* ? */ || c === value.charCodeAt(v))) {
+      p++;
+      v++;
+    } else if (star >= 0) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern.charCodeAt(p) === 0x2a) p++;
+  return p === pattern.length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,9 +148,8 @@ function actionsMatching(pattern: string): ActionResourceType[] {
   const exact = S3_ACTIONS.get(p);
   if (exact !== undefined) return [exact];
   if (!p.includes('*') && !p.includes('?')) return [];
-  const re = wildcardRegExp(p);
   const kinds = new Set<ActionResourceType>();
-  for (const [action, kind] of S3_ACTIONS) if (re.test(action)) kinds.add(kind);
+  for (const [action, kind] of S3_ACTIONS) if (wildcardMatch(p, action)) kinds.add(kind);
   return [...kinds];
 }
 
@@ -143,7 +165,7 @@ function resourceTypes(resource: string, bucket: string): ActionResourceType[] {
   if (keyPart === undefined) {
     // A wildcard may span the '/' and so address objects too.
     if (bucketPart.includes('*')) {
-      if (!wildcardRegExp(bucketPart).test(bucket) && !wildcardRegExp(bucketPart).test(`${bucket}/x`)) {
+      if (!wildcardMatch(bucketPart, bucket) && !wildcardMatch(bucketPart, `${bucket}/x`)) {
         throw malformedPolicy('Policy has invalid resource');
       }
       return ['bucket', 'object'];
