@@ -36,6 +36,9 @@ test('where: what Azure refuses is InvalidQueryParameterValue', () => {
     `"a" = 'b`,
     `"a" = 'b' AND`,
     Array.from({ length: 11 }, (_, i) => `"k${i}" = 'v'`).join(' AND '),
+    // Nesting far beyond the stack: refused, not a RangeError.
+    `${'('.repeat(5000)}"a" = 'b'${')'.repeat(5000)}`,
+    Array.from({ length: 5000 }, () => `"a" = 'b'`).join(' AND '),
   ]) {
     assert.equal(
       code(() => parseTagQuery(bad, 'where')),
@@ -52,6 +55,18 @@ test('x-ms-if-tags: OR, <> and parentheses; errors are InvalidHeaderValue', () =
   assert.equal(matchesTags(q.expression, { b: '2', c: '3' }, 'x'), false);
   assert.equal(
     code(() => parseTagQuery(`@container = 'x'`, 'if-tags')),
+    'InvalidHeaderValue',
+  );
+  assert.equal(
+    code(() => parseTagQuery(`${'('.repeat(64)}"a" = 'b'${')'.repeat(64)}`, 'if-tags')),
+    undefined,
+  );
+  assert.equal(
+    code(() => parseTagQuery(`${'('.repeat(5000)}"a" = 'b'${')'.repeat(5000)}`, 'if-tags')),
+    'InvalidHeaderValue',
+  );
+  assert.equal(
+    code(() => parseTagQuery(Array.from({ length: 5000 }, () => `"a" = 'b'`).join(' OR '), 'if-tags')),
     'InvalidHeaderValue',
   );
 });

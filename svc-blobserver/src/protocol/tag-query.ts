@@ -32,9 +32,12 @@ export interface TagQuery {
 const TAG_CHARS = /^[A-Za-z0-9 +\-./:=_]*$/;
 const BARE_KEY = /^[A-Za-z0-9_]+$/;
 const MAX_TAGS_IN_QUERY = 10;
+/** Parentheses and chained and/or nest at most this deep (far above what ten tags need): deeper is refused, never a stack overflow. */
+const MAX_DEPTH = 64;
 
 class Parser {
   #pos = 0;
+  #depth = 0;
   constructor(
     private readonly text: string,
     private readonly mode: TagQueryMode,
@@ -78,22 +81,32 @@ class Parser {
     return expression;
   }
 
+  /** Runs one level of the recursive descent, refusing an expression nested deeper than MAX_DEPTH. */
+  private nested<T>(parse: () => T): T {
+    if (++this.#depth > MAX_DEPTH) this.fail();
+    try {
+      return parse();
+    } finally {
+      this.#depth--;
+    }
+  }
+
   private or(): TagExpression {
     const left = this.and();
     if (!this.keyword('or')) return left;
     if (this.mode === 'where') this.fail();
-    return { kind: 'or', left, right: this.or() };
+    return { kind: 'or', left, right: this.nested(() => this.or()) };
   }
 
   private and(): TagExpression {
     const left = this.group();
     if (!this.keyword('and')) return left;
-    return { kind: 'and', left, right: this.and() };
+    return { kind: 'and', left, right: this.nested(() => this.and()) };
   }
 
   private group(): TagExpression {
     if (this.char('(')) {
-      const inner = this.or();
+      const inner = this.nested(() => this.or());
       if (!this.char(')')) this.fail();
       return inner;
     }
