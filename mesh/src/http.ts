@@ -64,6 +64,21 @@ export interface HttpEdge {
 const idBytes = Buffer.alloc(4096);
 let idOffset = idBytes.length;
 
+/** What no header value may hold (node refuses it when the head is written): controls but HTAB, DEL, and characters beyond one byte. */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Text that arrived as UTF-8 (a query parameter, a form field) as a header value: its UTF-8
+ * bytes, one character per byte, as node writes header strings and reads received header
+ * bytes; undefined when it holds a control character (CR and LF among them), which no header
+ * may carry.
+ */
+export function utf8HeaderValue(text: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  const value = /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+  return INVALID_HEADER_VALUE.test(value) ? undefined : value;
+}
+
 export function newRequestId(): string {
   if (idOffset === idBytes.length) {
     randomFillSync(idBytes);
@@ -126,7 +141,17 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
           res.destroy(err instanceof Error ? err : undefined);
           return;
         }
-        opts.onError(err, req, res, ctx);
+        // A handler that failed in writeHead (a header value node refused) left its status text,
+        // which writeHead would keep for the error's status ("500 OK").
+        res.statusMessage = '';
+        try {
+          opts.onError(err, req, res, ctx);
+        } catch (renderErr) {
+          // The error answer itself cannot be written (headers a wrapper adds on every head):
+          // closing the connection is the answer left, and never an unhandled rejection.
+          ctx.logger.error({ err: renderErr, cause: err }, 'the error response could not be written; closing the connection');
+          res.destroy();
+        }
       };
       // A slow answer is not the client's fault: without a listener here, Node would destroy the
       // socket of a complete request still being answered (its own timeouts bound the handler).

@@ -21,6 +21,7 @@
  * AuthorizationResourceTypeMismatch, `sp` without a required letter →
  * AuthorizationPermissionMismatch, an operation no SAS of this kind may call → AuthorizationFailure.
  */
+import { utf8HeaderValue } from '@zenko/mesh';
 import { AzureError } from '../errors/azure-errors.js';
 import { parseIso8601 } from '../protocol/dates.js';
 import { queryParams } from './canonical-query.js';
@@ -230,13 +231,25 @@ async function checkSignature(options: VerifySasOptions, account: string, sas: S
   if (!matchesAnySignature(provided, keys, [stringToSign])) throw mismatch();
 }
 
+const RESPONSE_HEADERS = [
+  ['rscc', 'cache-control'],
+  ['rscd', 'content-disposition'],
+  ['rsce', 'content-encoding'],
+  ['rscl', 'content-language'],
+  ['rsct', 'content-type'],
+] as const;
+
+/** The response headers a service SAS sets: the UTF-8 bytes of its values; a control character no header may carry is refused. */
 function responseHeaders(sas: SasParameters): SasResponseHeaders {
   const out: Record<string, string> = {};
-  if (sas.rscc !== undefined) out['cache-control'] = sas.rscc;
-  if (sas.rscd !== undefined) out['content-disposition'] = sas.rscd;
-  if (sas.rsce !== undefined) out['content-encoding'] = sas.rsce;
-  if (sas.rscl !== undefined) out['content-language'] = sas.rscl;
-  if (sas.rsct !== undefined) out['content-type'] = sas.rsct;
+  for (const [param, header] of RESPONSE_HEADERS) {
+    const value = sas[param];
+    if (value === undefined) continue;
+    const sent = utf8HeaderValue(value);
+    if (sent === undefined)
+      throw new AzureError('InvalidQueryParameterValue', { fields: { QueryParameterName: param, QueryParameterValue: value } });
+    out[header] = sent;
+  }
   return out;
 }
 

@@ -74,9 +74,13 @@ test('service properties: CORS rules validated, absent sections left out', () =>
     `<StorageServiceProperties><Cors><CorsRule><AllowedOrigins>*</AllowedOrigins><AllowedMethods>GET</AllowedMethods><AllowedHeaders>${headers}</AllowedHeaders><ExposedHeaders/><MaxAgeInSeconds>1</MaxAgeInSeconds></CorsRule></Cors></StorageServiceProperties>`;
   const names = (n: number): string => Array.from({ length: n }, (_, i) => `x-h${i}`).join(',');
   assert.equal(parseServiceProperties(withHeaders(`${names(64)},x-a*,x-b*`)).cors?.[0]?.allowedHeaders.length, 66);
-  for (const refused of [names(65), 'x-a*,x-b*,x-c*', 'x'.repeat(257)]) {
+  for (const refused of [names(65), 'x-a*,x-b*,x-c*', 'x'.repeat(257), 'aé☃', 'x&#13;&#10;y', 'two words']) {
     rejects('InvalidXmlNodeValue', () => parseServiceProperties(withHeaders(refused)));
   }
+  const exposing = (headers: string): string => withHeaders('').replace('<ExposedHeaders/>', `<ExposedHeaders>${headers}</ExposedHeaders>`);
+  assert.deepEqual(parseServiceProperties(exposing('x-ms-meta-*,etag')).cors?.[0]?.exposedHeaders, ['x-ms-meta-*', 'etag']);
+  for (const refused of ['aé☃', 'x&#13;&#10;y']) rejects('InvalidXmlNodeValue', () => parseServiceProperties(exposing(refused)));
+  rejects('InvalidXmlNodeValue', () => parseServiceProperties(withHeaders('').replace('<AllowedOrigins>*', '<AllowedOrigins>http://a b')));
   rejects('InvalidXmlDocument', () =>
     parseServiceProperties(
       `<StorageServiceProperties><Cors><CorsRule><AllowedOrigins>*</AllowedOrigins></CorsRule></Cors></StorageServiceProperties>`,

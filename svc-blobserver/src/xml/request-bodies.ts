@@ -159,11 +159,17 @@ function parseRetention(element: XmlElement): RetentionPolicy {
   return { enabled, days: parseInteger(element, 'Days', 1, 365) };
 }
 
-/** A CORS rule's header list: at most 64 names and 2 prefixes (`x-ms-meta-*`), each at most 256 characters (Azure's limits). */
+/** An HTTP header name (RFC 9110 token; `*` and a `prefix*` are tokens too). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A CORS rule's header list: at most 64 names and 2 prefixes (`x-ms-meta-*`), each at most 256
+ * characters (Azure's limits), each a header name (the exposed ones are sent back in a header).
+ */
 function corsHeaders(rule: XmlElement, element: 'AllowedHeaders' | 'ExposedHeaders'): string[] {
   const headers = list(rule.textOf(element));
   const prefixes = headers.filter((h) => h.endsWith('*') && h !== '*');
-  if (headers.length - prefixes.length > 64 || prefixes.length > 2 || headers.some((h) => h.length > 256)) {
+  if (headers.length - prefixes.length > 64 || prefixes.length > 2 || headers.some((h) => h.length > 256 || !HEADER_NAME.test(h))) {
     throw invalidNode(element, headers.join(','));
   }
   return headers;
@@ -173,6 +179,7 @@ function parseCorsRule(rule: XmlElement): CorsRule {
   const allowedOrigins = list(rule.requireText('AllowedOrigins'));
   const allowedMethods = list(rule.requireText('AllowedMethods'));
   if (allowedOrigins.length === 0) throw invalidNode('AllowedOrigins', '');
+  for (const o of allowedOrigins) if (!/^[\x21-\x7e]+$/.test(o)) throw invalidNode('AllowedOrigins', o);
   for (const m of allowedMethods) if (!CORS_METHODS.has(m)) throw invalidNode('AllowedMethods', m);
   if (allowedMethods.length === 0) throw invalidNode('AllowedMethods', '');
   const allowedHeaders = corsHeaders(rule, 'AllowedHeaders');

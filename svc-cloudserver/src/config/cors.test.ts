@@ -59,6 +59,11 @@ test('validation errors', () => {
   throwsCode('InvalidRequest', () => parseCors(rule('<AllowedMethod>GET</AllowedMethod><AllowedOrigin>https://*.*.com</AllowedOrigin>')));
   throwsCode('InvalidRequest', () => parseCors(rule(`${ok}<AllowedHeader>x-*-*</AllowedHeader>`)));
   throwsCode('InvalidRequest', () => parseCors(rule(`${ok}<ExposeHeader>x-amz-*</ExposeHeader>`)));
+  // Names that are not header names (an exposed one would be sent back in a header).
+  for (const name of ['x&#13;&#10;Set-Cookie: a', 'aé☃', 'two words']) {
+    throwsCode('InvalidRequest', () => parseCors(rule(`${ok}<ExposeHeader>${name}</ExposeHeader>`)));
+    throwsCode('InvalidRequest', () => parseCors(rule(`${ok}<AllowedHeader>${name}</AllowedHeader>`)));
+  }
   throwsCode('InvalidRequest', () => parseCors(rule(`<ID>${'i'.repeat(256)}</ID>${ok}`)));
   assert.equal(parseCors(rule(`<ID>${'i'.repeat(255)}</ID>${ok}`)).rules[0]?.id?.length, 255);
   const rules = (n: number): string => `<CORSConfiguration>${`<CORSRule>${ok}</CORSRule>`.repeat(n)}</CORSConfiguration>`;

@@ -31,6 +31,9 @@ export interface CorsConfiguration {
 
 const RULE_FIELDS = ['ID', 'AllowedMethod', 'AllowedOrigin', 'AllowedHeader', 'ExposeHeader', 'MaxAgeSeconds'];
 
+/** An HTTP header name (RFC 9110 token), `*` included. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 function wildcards(s: string): number {
   return s.split('*').length - 1;
 }
@@ -55,11 +58,14 @@ function parseRule(el: XmlElement): CorsRule {
   }
   for (const h of headers) {
     if (wildcards(h) > 1) throw invalidRequest(`AllowedHeader "${h}" can not have more than one wildcard.`);
+    if (!HEADER_NAME.test(h)) throw invalidRequest(`AllowedHeader "${h}" is not a valid header name.`);
   }
   for (const h of expose) {
     if (h.includes('*')) {
       throw invalidRequest(`ExposeHeader "${h}" contains wildcard. We currently do not support wildcard for ExposeHeader.`);
     }
+    // Sent back in Access-Control-Expose-Headers: a name that is no header name cannot be.
+    if (!HEADER_NAME.test(h)) throw invalidRequest(`ExposeHeader "${h}" is not a valid header name.`);
   }
   const maxAgeSeconds = integerText(el, 'MaxAgeSeconds', { min: 0 }, () => malformed('<MaxAgeSeconds> out of range'));
   return {

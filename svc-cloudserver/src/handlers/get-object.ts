@@ -1,7 +1,7 @@
 // GetObject and HeadObject: the latest version or a given one, with conditional
 // headers, a byte range or a part number, and response-* overrides.
 import type { metadataV1Metadata, metadataV1MetadataService } from '@zenko/gen';
-import { isMeshError, responseSink } from '@zenko/mesh';
+import { isMeshError, responseSink, utf8HeaderValue } from '@zenko/mesh';
 import { CHECKSUM_ALGORITHMS, checksumHeaderName } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import type { ByteRange } from '../data/backend.js';
@@ -129,7 +129,14 @@ const getOrHead: S3Handler = async (ctx, deps) => {
     if (value === null) continue;
     if (ctx.identity === undefined)
       throw new S3Error('InvalidRequest', { message: 'Request specific response headers cannot be used for anonymous GET requests.' });
-    headers[name] = value;
+    // Sent as the UTF-8 bytes the client percent-encoded; a control character cannot be sent at all.
+    const sent = utf8HeaderValue(value);
+    if (sent === undefined)
+      throw new S3Error('InvalidArgument', {
+        message: `${param} holds a character no header may carry`,
+        fields: { ArgumentName: param, ArgumentValue: value },
+      });
+    headers[name] = sent;
   }
 
   let range: ByteRange | undefined;

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { metadataV1Metadata } from '@zenko/gen';
+import { utf8HeaderValue } from '@zenko/mesh';
 import { pieceOf } from '../data/placement.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
@@ -18,13 +19,26 @@ import { aclsDisabledFor, authorize, refusePublicAcl } from '../s3/authorize.js'
 import { bucketName, isVersioned, loadBucket } from '../s3/access.js';
 import { objectUrl, sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
-import { LOCATION_HEADER, quoteEtag, STORED_HEADERS } from '../s3/object-headers.js';
+import { LOCATION_HEADER, quoteEtag, STORED_HEADERS, userMetadata } from '../s3/object-headers.js';
 import { checkKey, cleanupLater, parseTaggingHeader, refuseAclHeaders, releaseFailedWrite } from './put-object.js';
 import { parseTagging, tagsToRecord } from '../config/tagging.js';
 
 /** Fields a policy need not name. */
 const IGNORED = new Set(['x-amz-signature', 'signature', 'file', 'policy', 'awsaccesskeyid', 'x-amz-security-token']);
 const MAX_FORM_FIELDS_BYTES = 20 * 1024;
+/** A (lower-cased) header name: what an `x-amz-meta-*` field's name must be to be sent back. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/** A form field kept as a header value: its UTF-8 bytes, as a PUT's header would arrive; a control character is refused. */
+function headerField(name: string, value: string): string {
+  const sent = utf8HeaderValue(value);
+  if (sent === undefined)
+    throw new S3Error('InvalidArgument', {
+      message: `The form field ${name} holds a character no header may carry`,
+      fields: { ArgumentName: name, ArgumentValue: value },
+    });
+  return sent;
+}
 
 type Condition = { op: 'eq' | 'starts-with'; field: string; value: string } | { op: 'range'; min: number; max: number };
 
@@ -132,8 +146,11 @@ function readForm(ctx: S3Context): Promise<{ fields: Map<string, string>; file: 
     }
     const fields = new Map<string, string>();
     let done = false;
-    bb.on('field', (name, value) => {
-      if (!done) fields.set(name.toLowerCase(), value);
+    bb.on('field', (name, value, info) => {
+      if (done) return;
+      // A field cut at the size limit is refused, never stored cut.
+      if (info.nameTruncated || info.valueTruncated) reject(new S3Error('MaxPostPreDataLengthExceededError'));
+      fields.set(name.toLowerCase(), value);
     });
     bb.on('file', (name, file, info) => {
       if (done || name.toLowerCase() !== 'file') {
@@ -169,12 +186,16 @@ export const postObject: S3Handler = async (ctx, deps) => {
   const headers: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
     const v = fields.get(name);
-    if (v !== undefined) headers[name] = v;
+    if (v !== undefined) headers[name] = headerField(name, v);
   }
   headers['content-type'] ??= 'binary/octet-stream';
-  const meta: Record<string, string> = {};
-  for (const [name, value] of fields)
-    if (name.startsWith('x-amz-meta-') && name !== LOCATION_HEADER) meta[name.slice('x-amz-meta-'.length)] = value;
+  const metaFields: Record<string, string> = {};
+  for (const [name, value] of fields) {
+    if (!name.startsWith('x-amz-meta-') || name === LOCATION_HEADER) continue;
+    if (!HEADER_NAME.test(name)) throw new S3Error('InvalidArgument', { message: `${name} is not a valid metadata name` });
+    metaFields[name] = headerField(name, value);
+  }
+  const meta = userMetadata(metaFields);
   const aclsDisabled = aclsDisabledFor(bucket);
   const canned = fields.get('acl');
   if (aclsDisabled) refuseAclHeaders({ 'x-amz-acl': canned });
@@ -235,7 +256,8 @@ export const postObject: S3Handler = async (ctx, deps) => {
   const out: Record<string, string> = { etag: quoteEtag(stored.md5), location: objectUrl(ctx, bucket.name, key) };
   if (isVersioned(bucket) && res.object) out['x-amz-version-id'] = res.object.versionId;
   const redirect = fields.get('success_action_redirect') ?? fields.get('redirect');
-  if (redirect) {
+  // A value that is no URL is ignored, as S3 does: the upload succeeded and says so.
+  if (redirect && URL.canParse(redirect)) {
     const url = new URL(redirect);
     url.searchParams.set('bucket', bucket.name);
     url.searchParams.set('key', key);

@@ -148,6 +148,20 @@ describe('put, get, properties, metadata, delete', () => {
     assert.deepEqual(await azureError(orphan.upload('x', 1)), { code: 'ContainerNotFound', status: 404 });
   });
 
+  it("a service SAS's response headers (rscd, rsct): UTF-8 sent as its bytes, control characters refused", async () => {
+    const blob = container.getBlockBlobClient('sas-headers');
+    await blob.upload('s', 1);
+    const disposition = 'attachment; filename="☃ é.txt"';
+    const sas = (overrides: { contentDisposition?: string; contentType?: string }) =>
+      blob.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3600_000), ...overrides });
+    const res = await fetch(await sas({ contentDisposition: disposition, contentType: 'application/x-over' }));
+    assert.equal(res.status, 200);
+    assert.equal(Buffer.from(res.headers.get('content-disposition') ?? '', 'latin1').toString('utf8'), disposition);
+    assert.equal(res.headers.get('content-type'), 'application/x-over');
+    const refused = await fetch(await sas({ contentType: 'text/plain\r\nX-Injected: 1' }));
+    assert.deepEqual([refused.status, refused.headers.get('x-ms-error-code')], [400, 'InvalidQueryParameterValue']);
+  });
+
   it('an empty blob', async () => {
     const blob = container.getBlockBlobClient('empty');
     await blob.upload(Buffer.alloc(0), 0);

@@ -156,6 +156,28 @@ describe('objects', () => {
     assert.equal(head.ETag, put.ETag);
   });
 
+  it('response-* parameters override the content headers: UTF-8 sent as its bytes, control characters refused', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'overridden', Body: 'o', ContentType: 'text/plain' }));
+    const disposition = 'attachment; filename="☃ é.txt"';
+    const got = await s3.send(
+      new GetObjectCommand({
+        Bucket: 'b-obj',
+        Key: 'overridden',
+        ResponseContentDisposition: disposition,
+        ResponseContentType: 'application/x-over',
+        ResponseCacheControl: 'no-store',
+      }),
+    );
+    assert.equal(Buffer.from(got.ContentDisposition ?? '', 'latin1').toString('utf8'), disposition);
+    assert.deepEqual([got.ContentType, got.CacheControl], ['application/x-over', 'no-store']);
+    assert.deepEqual(
+      await s3Error(
+        s3.send(new GetObjectCommand({ Bucket: 'b-obj', Key: 'overridden', ResponseContentType: 'text/plain\r\nX-Injected: 1' })),
+      ),
+      { code: 'InvalidArgument', status: 400 },
+    );
+  });
+
   it('serves ranges, suffix ranges and refuses unsatisfiable ones', async () => {
     const body = Buffer.from('0123456789abcdefghij');
     await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'range', Body: body }));

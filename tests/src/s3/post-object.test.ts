@@ -89,6 +89,49 @@ describe('PostObject', () => {
     assert.equal(res.headers.get('location'), `${stack.s3}/forms/created`);
   });
 
+  it('fields become header values: UTF-8 sent back as sent, control characters, bad names and oversized fields refused; a redirect that is no URL is ignored', async () => {
+    const { url, fields } = await createPresignedPost(s3, {
+      Bucket: 'forms',
+      Key: 'hdr/${filename}',
+      Conditions: [
+        ['starts-with', '$key', 'hdr/'],
+        ['starts-with', '$Content-Disposition', ''],
+        ['starts-with', '$x-amz-meta-name', ''],
+        ['starts-with', '$x-amz-meta-a b', ''],
+        ['starts-with', '$success_action_redirect', ''],
+      ],
+      Expires: 300,
+    });
+    const target = url.replace(/\/$/, '') + (url.includes('/forms') ? '' : '/forms');
+    const latin1ToUtf8 = (v: string | undefined): string | undefined => (v === undefined ? v : Buffer.from(v, 'latin1').toString('utf8'));
+    const disposition = 'attachment; filename="☃ é.txt"';
+    const ok = await post(
+      target,
+      { ...fields, 'Content-Disposition': disposition, 'x-amz-meta-name': 'Zoë ☃' },
+      new Blob(['u']),
+      'utf8.txt',
+    );
+    assert.equal(ok.status, 204, await ok.clone().text());
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'forms', Key: 'hdr/utf8.txt' }));
+    assert.equal(latin1ToUtf8(head.ContentDisposition), disposition);
+    assert.equal(latin1ToUtf8(head.Metadata?.['name']), 'Zoë ☃');
+
+    const refusals: [Record<string, string>, string, string][] = [
+      [{ 'Content-Disposition': 'inline\r\nX-Injected: 1' }, 'crlf.txt', 'InvalidArgument'],
+      [{ 'x-amz-meta-a b': 'v' }, 'name.txt', 'InvalidArgument'],
+      [{ 'x-amz-meta-name': 'x'.repeat(30_000) }, 'long.txt', 'MaxPostPreDataLengthExceededError'],
+    ];
+    for (const [extra, filename, expected] of refusals) {
+      const res = await post(target, { ...fields, ...extra }, new Blob(['x']), filename);
+      assert.deepEqual([res.status, await code(res)], [400, expected], filename);
+      assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'forms', Key: `hdr/${filename}` })))).status, 404, filename);
+    }
+
+    const redirected = await post(target, { ...fields, success_action_redirect: 'not a url' }, new Blob(['r']), 'redirect.txt');
+    assert.equal(redirected.status, 204, 'stored, and told so');
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'forms', Key: 'hdr/redirect.txt' }))).Body?.transformToString(), 'r');
+  });
+
   it('takes a SigV2-signed policy (what older SDKs send) and a tag set as XML', async () => {
     const policy = Buffer.from(
       JSON.stringify({
