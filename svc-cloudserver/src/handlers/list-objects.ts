@@ -6,7 +6,7 @@ import { CHECKSUM_ALGORITHMS } from '../checksums/hasher.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket } from '../s3/access.js';
-import { sendXml, type S3Context } from '../s3/context.js';
+import { pageSizeParam, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { isoDate, quoteEtag } from '../s3/object-headers.js';
 
@@ -16,16 +16,7 @@ function urlEncode(value: string): string {
 }
 
 function listParams(ctx: S3Context): { prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string } {
-  const raw = ctx.query.get('max-keys');
-  let maxKeys = 1000;
-  if (raw !== null) {
-    if (!/^\d+$/.test(raw))
-      throw new S3Error('InvalidArgument', {
-        message: 'Provided max-keys not an integer or within integer range',
-        fields: { ArgumentName: 'max-keys', ArgumentValue: raw },
-      });
-    maxKeys = Math.min(1000, Number(raw));
-  }
+  const maxKeys = pageSizeParam(ctx, 'max-keys', 1000, 1000);
   const encoding = ctx.query.get('encoding-type');
   if (encoding !== null && encoding !== 'url')
     throw new S3Error('InvalidArgument', {

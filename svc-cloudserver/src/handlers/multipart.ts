@@ -17,7 +17,7 @@ import { parseCompleteMultipartUpload, type CompletedPart } from '../config/comp
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { authorizedBucket, isVersioned, objectKey } from '../s3/access.js';
 import { writerOwner } from '../s3/authorize.js';
-import { objectUrl, sendEmpty, sendXml, type S3Context } from '../s3/context.js';
+import { objectUrl, pageSizeParam, sendEmpty, sendXml, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
 import {
@@ -419,22 +419,11 @@ export const abortMultipartUpload: S3Handler = async (ctx, deps) => {
   sendEmpty(ctx, 204);
 };
 
-function intParam(ctx: S3Context, name: string, def: number, max: number): number {
-  const raw = ctx.query.get(name);
-  if (raw === null) return def;
-  if (!/^\d+$/.test(raw))
-    throw new S3Error('InvalidArgument', {
-      message: `Provided ${name} not an integer or within integer range`,
-      fields: { ArgumentName: name, ArgumentValue: raw },
-    });
-  return Math.min(max, Number(raw));
-}
-
 export const listParts: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const key = objectKey(ctx);
-  const maxParts = intParam(ctx, 'max-parts', 1000, 1000);
-  const marker = intParam(ctx, 'part-number-marker', 0, MAX_PARTS);
+  const maxParts = pageSizeParam(ctx, 'max-parts', 1000, 1000);
+  const marker = pageSizeParam(ctx, 'part-number-marker', 0, MAX_PARTS);
   // max-parts=0 lists no part, but the upload must still exist (the store reads 0 as its default).
   const found = await deps.metadata
     .listParts({ bucket: bucket.name, key, uploadId: uploadId(ctx), partNumberMarker: marker, maxParts: Math.max(1, maxParts) })
@@ -479,7 +468,7 @@ export const listMultipartUploads: S3Handler = async (ctx, deps) => {
   const keyMarker = ctx.query.get('key-marker') ?? '';
   // S3 ignores upload-id-marker without key-marker.
   const uploadIdMarker = keyMarker === '' ? '' : (ctx.query.get('upload-id-marker') ?? '');
-  const maxUploads = intParam(ctx, 'max-uploads', 1000, 1000);
+  const maxUploads = pageSizeParam(ctx, 'max-uploads', 1000, 1000);
   // max-uploads=0 asks for nothing (the store would read 0 as its default page size).
   const res = await (
     maxUploads === 0

@@ -5,6 +5,7 @@ import type { EdgeRequestContext } from '@zenko/mesh';
 import type { TrailingChecksum } from '../auth/chunked.js';
 import type { PayloadMode } from '../auth/types.js';
 import type { Operation, Route } from '../routes/route.js';
+import { S3Error } from '../errors/s3-errors.js';
 
 export interface Identity {
   readonly accountId: string;
@@ -76,4 +77,19 @@ export function objectUrl(ctx: S3Context, bucket: string, key: string): string {
   const path = key.split('/').map(encodeURIComponent).join('/');
   const pathStyle = ctx.route.rawPath === `/${bucket}` || ctx.route.rawPath.startsWith(`/${bucket}/`);
   return `http://${ctx.headers['host'] ?? 'localhost'}/${pathStyle ? `${bucket}/` : ''}${path}`;
+}
+
+/**
+ * A page-size parameter (max-keys, max-parts, max-uploads): `def` when absent, at most `max`;
+ * anything but a decimal 32-bit signed integer is InvalidArgument, as S3 answers.
+ */
+export function pageSizeParam(ctx: S3Context, name: string, def: number, max: number): number {
+  const raw = ctx.query.get(name);
+  if (raw === null) return def;
+  if (!/^\d+$/.test(raw) || Number(raw) > 2_147_483_647)
+    throw new S3Error('InvalidArgument', {
+      message: `Provided ${name} not an integer or within integer range`,
+      fields: { ArgumentName: name, ArgumentValue: raw },
+    });
+  return Math.min(max, Number(raw));
 }

@@ -423,6 +423,10 @@ describe('listings', () => {
       assert.equal(page.MaxKeys, 0, name);
     }
     assert.deepEqual([v1.Contents, v2.Contents, v2.KeyCount, versions.Versions], [undefined, undefined, 0, undefined]);
+    // Beyond a 32-bit integer is not "within integer range"; 2^31 - 1 is, and is capped at 1,000.
+    const tooMany = await s3Error(s3.send(new ListObjectsV2Command({ Bucket: 'b-list', MaxKeys: 2 ** 31 })));
+    assert.deepEqual(tooMany, { code: 'InvalidArgument', status: 400 });
+    assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'b-list', MaxKeys: 2 ** 31 - 1 }))).MaxKeys, 1000);
   });
 });
 
