@@ -107,14 +107,14 @@ function asciiJson(value: unknown): string {
 /** Longest detail value sent (UTF-16 units): a trailer must stay far below HTTP/2 header limits. */
 export const MAX_DETAIL_CHARS = 1024;
 
+/** A string cut to MAX_DETAIL_CHARS (never in the middle of a surrogate pair). */
+function bounded(v: string): string {
+  return v.length <= MAX_DETAIL_CHARS ? v : v.slice(0, MAX_DETAIL_CHARS).replace(/[\ud800-\udbff]$/, '');
+}
+
 /** Details with over-long values cut (a key or marker of 100 KB would not fit in a trailer). */
 function boundedDetails(details: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(details).map(([k, v]) => [
-      k,
-      v.length <= MAX_DETAIL_CHARS ? v : v.slice(0, MAX_DETAIL_CHARS).replace(/[\ud800-\udbff]$/, ''),
-    ]),
-  );
+  return Object.fromEntries(Object.entries(details).map(([k, v]) => [k, bounded(v)]));
 }
 
 export class MeshError extends Error {
@@ -138,7 +138,9 @@ export class MeshError extends Error {
     const metadata = new Metadata();
     metadata.set(REASON_TRAILER, this.reason);
     if (Object.keys(this.details).length > 0) metadata.set(DETAILS_TRAILER, asciiJson(boundedDetails(this.details)));
-    return { code: this.code, details: this.message, metadata };
+    // The message travels in the grpc-message trailer too: one naming a 100 KB key stalled the
+    // call (and the connection behind it) until its deadline.
+    return { code: this.code, details: bounded(this.message), metadata };
   }
 
   /** The form of this error inside a batch answer (one failed item of a successful RPC). */

@@ -3,7 +3,7 @@
 // a key is created, and never read back.
 import { accountV1AccountService as acc, locationV1LocationRegistryService as loc } from '@zenko/gen';
 import { createClient } from '../grpc/client.js';
-import { flag, positional, str, table, UsageError, type Args } from './args.js';
+import { flag, nonNegativeNumber, positional, str, table, UsageError, type Args } from './args.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -137,7 +137,7 @@ function locationFromArgs(args: Args, current?: loc.Location): loc.Location {
     name: positional(args, 0, 'location name'),
     type,
     isTransient: on('transient', current?.isTransient),
-    sizeLimitGb: Number(text('size-limit-gb', String(current?.sizeLimitGb ?? 0))),
+    sizeLimitGb: nonNegativeNumber(args, 'size-limit-gb', current?.sizeLimitGb ?? 0),
     details: {
       bucketName: text('bucket', text('container', d?.bucketName)),
       bucketMatch: on('bucket-match', d?.bucketMatch),

@@ -36,9 +36,21 @@ export function str(args: Args, name: string, fallback = ''): string {
   return v === undefined ? fallback : v === true ? 'true' : v;
 }
 
+/** A flag: given bare or as `=true` / `=false`; any other value is a usage error. */
 export function flag(args: Args, name: string): boolean {
   const v = args.options.get(name);
-  return v === true || v === 'true';
+  if (v === undefined || v === 'false') return false;
+  if (v === true || v === 'true') return true;
+  throw new UsageError(`--${name} takes no value, or =true / =false (got ${JSON.stringify(v)})`);
+}
+
+/** A non-negative decimal number option (e.g. 1.5); `fallback` when absent, a usage error otherwise. */
+export function nonNegativeNumber(args: Args, name: string, fallback: number): number {
+  const v = args.options.get(name);
+  if (v === undefined) return fallback;
+  const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} needs a number such as 10 or 0.5 (got ${JSON.stringify(v === true ? '' : v)})`);
+  return n;
 }
 
 export function positional(args: Args, index: number, what: string): string {

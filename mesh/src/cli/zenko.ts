@@ -3,7 +3,7 @@
 // from the same variables the services read (ZENKO_<SERVICE>_ADDRESS), with the
 // local defaults.
 import { meshV1ServiceInfo } from '@zenko/gen';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { createClient } from '../grpc/client.js';
 import { checkHealth } from '../grpc/health.js';
 import { isMeshError } from '../errors.js';
@@ -148,4 +148,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  // A bad setting (an address that is none) is the operator's to fix: its message, no stack.
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`zenko: ${err.message}\n`);
+  process.exitCode = 2;
+}

@@ -143,22 +143,30 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
     return { metadata, grpcOpts, end };
   }
 
-  function bindAbort(signal: AbortSignal | undefined, call: { cancel(): void }): void {
-    if (signal === undefined) return;
-    if (signal.aborted) call.cancel();
-    else signal.addEventListener('abort', () => call.cancel(), { once: true });
+  /** Cancels the call when `signal` aborts; the returned function unbinds it (a long-lived signal must not collect a listener per call). */
+  function bindAbort(signal: AbortSignal | undefined, call: { cancel(): void }): () => void {
+    if (signal === undefined) return () => undefined;
+    if (signal.aborted) {
+      call.cancel();
+      return () => undefined;
+    }
+    const onAbort = (): void => call.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
   }
 
   if (type === 'unary') {
     return (request: unknown, callOpts?: CallOptions) =>
       new Promise((resolve, reject) => {
         const { metadata, grpcOpts, end } = begin(callOpts);
+        let unbind = (): void => undefined;
         const call = fn.call(raw, request, metadata, grpcOpts, (err: ServiceError | null, response: unknown) => {
+          unbind();
           const e = end(err ?? undefined);
           if (e) reject(e);
           else resolve(response);
         }) as { cancel(): void };
-        bindAbort(callOpts?.signal, call);
+        unbind = bindAbort(callOpts?.signal, call);
       });
   }
 
@@ -167,7 +175,7 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
       async *[Symbol.asyncIterator]() {
         const { metadata, grpcOpts, end } = begin(callOpts);
         const call = fn.call(raw, request, metadata, grpcOpts) as ClientReadableStream<unknown>;
-        bindAbort(callOpts?.signal, call);
+        const unbind = bindAbort(callOpts?.signal, call);
         let ended = false;
         try {
           for await (const message of call) yield message;
@@ -177,6 +185,7 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
           ended = true;
           throw end(err as ServiceError) ?? err;
         } finally {
+          unbind();
           if (!ended) {
             call.cancel();
             end();
@@ -198,7 +207,8 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
         }) as ClientWritableStream<unknown>;
       });
       const stream = call as unknown as ClientWritableStream<unknown>;
-      bindAbort(callOpts?.signal, stream);
+      const unbind = bindAbort(callOpts?.signal, stream);
+      void result.then(unbind, unbind);
       try {
         for await (const message of requests) {
           if (!stream.write(message)) await Promise.race([once(stream, 'drain'), result]);

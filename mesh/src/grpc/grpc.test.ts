@@ -33,6 +33,7 @@ before(async () => {
           if (req.name === 'flaky' && calls.getBucket < 3) throw new MeshError('UNAVAILABLE', 'try again');
           if (req.name.startsWith('missing')) throw new MeshError('BUCKET_NOT_FOUND', 'no such bucket', { details: { bucket: req.name } });
           if (req.name === 'boom') throw new Error('secret internal detail');
+          if (req.name.startsWith('named-')) throw new MeshError('BUCKET_NOT_FOUND', `no bucket named ${req.name}`);
           return { bucket: bucket(req.name) };
         },
         createBucket: async () => {
@@ -89,6 +90,17 @@ describe('gRPC errors and calls', () => {
     c.close();
     assert.ok(isMeshError(err, 'BUCKET_NOT_FOUND'));
     assert.equal(err.details['bucket'], name.slice(0, MAX_DETAIL_CHARS));
+    assert.equal(after.bucket?.name, 'ok');
+  });
+
+  it('an over-long message is cut too: the call answers at once, and the connection keeps working', async () => {
+    const c = client();
+    const name = `named-${'x'.repeat(100_000)}`;
+    const err = await c.getBucket({ name }).catch((e: unknown) => e);
+    const after = await c.getBucket({ name: 'ok' });
+    c.close();
+    assert.ok(isMeshError(err, 'BUCKET_NOT_FOUND'), String(err));
+    assert.equal(err.message, `no bucket named ${name}`.slice(0, MAX_DETAIL_CHARS));
     assert.equal(after.bucket?.name, 'ok');
   });
 

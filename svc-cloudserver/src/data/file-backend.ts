@@ -28,7 +28,7 @@ import {
 } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MeshError, ensureIdentity, readIdentity, type ChunkSink } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
@@ -152,6 +152,29 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * `mkdir -p` that always ends: node's recursive mkdir retries forever where mkdir answers ENOENT
+ * under a parent that exists (procfs does, e.g. for `/proc/1/x`), which hung the location's setup.
+ */
+export async function makeDirectory(path: string): Promise<void> {
+  const isDirectory = async (): Promise<boolean> => (await stat(path).catch(() => undefined))?.isDirectory() === true;
+  try {
+    await mkdir(path);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await isDirectory())) return;
+    if (code !== 'ENOENT' || dirname(path) === path) throw err;
+  }
+  await makeDirectory(dirname(path));
+  try {
+    await mkdir(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory())) return;
+    throw err;
+  }
+}
+
 /** The writer name of the process that owns a location's directory (svc-cloudserver). */
 export const OWNER = 'svc-cloudserver';
 
@@ -181,7 +204,7 @@ export class FileBackend implements DataBackend {
   static async open(root: string): Promise<FileBackend> {
     const backend = new FileBackend(resolve(root), OWNER);
     // Files directly in tmp/ are what a version before per-writer tmp directories left.
-    await mkdir(join(backend.root, 'tmp'), { recursive: true });
+    await makeDirectory(join(backend.root, 'tmp'));
     for (const entry of await readdir(join(backend.root, 'tmp'), { withFileTypes: true })) {
       if (!entry.isDirectory()) await rm(join(backend.root, 'tmp', entry.name), { force: true });
     }

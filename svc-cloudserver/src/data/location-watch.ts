@@ -2,7 +2,7 @@
 // at start, then every change, reconnecting when the stream breaks.
 import { isAbsolute, join } from 'node:path';
 import { locationV1LocationRegistryService as loc } from '@zenko/gen';
-import { MeshError, type Logger, type PromiseClient } from '@zenko/mesh';
+import { isMeshError, MeshError, type Logger, type PromiseClient } from '@zenko/mesh';
 import type { DataBackend } from './backend.js';
 import { FileBackend } from './file-backend.js';
 import type { LocationSet } from './locations.js';
@@ -25,10 +25,8 @@ export async function backendFor(l: loc.Location, dataDir: string, secrets?: Sec
   switch (l.type) {
     case loc.LocationType.LOCATION_TYPE_MEM:
       return new MemBackend();
-    case loc.LocationType.LOCATION_TYPE_FILE: {
-      const path = l.details?.path || join('data', l.name);
-      return FileBackend.open(isAbsolute(path) ? path : join(dataDir, path));
-    }
+    case loc.LocationType.LOCATION_TYPE_FILE:
+      return FileBackend.open(fileLocationPath(l, dataDir));
     case loc.LocationType.LOCATION_TYPE_AWS_S3:
     case loc.LocationType.LOCATION_TYPE_GCP: {
       const d = await detailsWithSecrets(l, secrets);
@@ -68,6 +66,12 @@ export async function backendFor(l: loc.Location, dataDir: string, secrets?: Sec
   }
 }
 
+/** The directory of a `file` location: its `path` (relative to the data directory unless absolute), or `data/<name>`. */
+export function fileLocationPath(l: loc.Location, dataDir: string): string {
+  const path = l.details?.path || join('data', l.name);
+  return isAbsolute(path) ? path : join(dataDir, path);
+}
+
 async function detailsWithSecrets(l: loc.Location, secrets: SecretsReader | undefined): Promise<loc.LocationDetails> {
   const full = secrets ? await secrets(l.name) : l;
   return full.details ?? loc.LocationDetails.fromPartial({});
@@ -104,8 +108,23 @@ export async function applyLocation(
   if (existing) await existing.backend.close();
 }
 
+/**
+ * Applies one location of the watch; one this process cannot build (a directory it may not
+ * create, a definition its SDK refuses) is logged and left as it was, and never stops the watch:
+ * the locations after it still apply and the service still becomes ready.
+ */
+async function applyOrSkip(set: LocationSet, l: loc.Location, dataDir: string, logger: Logger, secrets: SecretsReader): Promise<void> {
+  try {
+    await applyLocation(set, l, dataDir, logger, secrets);
+  } catch (err) {
+    // The registry out of reach (reading the secrets): the watch reconnects and applies it again.
+    if (isMeshError(err, 'UNAVAILABLE') || isMeshError(err, 'DEADLINE_EXCEEDED')) throw err;
+    logger.error({ err, location: l.name }, 'location could not be set up; it is not served until it is fixed');
+  }
+}
+
 export function typeName(t: loc.LocationType): string {
-  return loc.LocationType[t].replace('LOCATION_TYPE_', '').toLowerCase();
+  return (loc.LocationType[t] ?? 'UNRECOGNIZED').replace('LOCATION_TYPE_', '').toLowerCase();
 }
 
 /** A location's usage as the registry reports it (GetLocation's `usage_bytes`). */
@@ -133,7 +152,7 @@ export function followLocations(
           for await (const e of client.watchLocations({}, { deadlineMs: Infinity, signal })) {
             if (e.event === 'synced') synced();
             else if (e.event === 'delete') await set.remove(e.name);
-            else if (e.location) await applyLocation(set, e.location, dataDir, logger, secrets);
+            else if (e.location) await applyOrSkip(set, e.location, dataDir, logger, secrets);
           }
         } catch (err) {
           if (signal.aborted) return;

@@ -4,8 +4,10 @@
 import { MeshError, service, type ServiceRegistration } from '@zenko/mesh';
 import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums/hasher.js';
 import type { ByteRange } from './backend.js';
-import { backendFor, typeName } from './location-watch.js';
-import { FileBackend } from './file-backend.js';
+import { access } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { backendFor, fileLocationPath, typeName } from './location-watch.js';
+import { FileBackend, makeDirectory } from './file-backend.js';
 import type { DataPlacement } from './placement.js';
 import { locationV1LocationRegistryService as loc, placementV1DataPlacementService as placement } from '@zenko/gen';
 
@@ -21,11 +23,28 @@ function rangeOf(start: number, end: number): ByteRange | undefined {
 /** Checks a location definition (with its secrets) against its target; nothing is kept. */
 export async function probeLocation(l: loc.Location, dataDir: string): Promise<string> {
   const type = typeName(l.type);
-  // Local types have nothing to reach; their directory is created when the location is applied.
-  if (l.type === loc.LocationType.LOCATION_TYPE_MEM || l.type === loc.LocationType.LOCATION_TYPE_FILE) return type;
-  const backend = await backendFor(l, dataDir);
-  if (backend === undefined)
-    throw new MeshError('LOCATION_PROBE_FAILED', `${l.name}: type ${type} is not served`, { details: { location: l.name } });
+  const failed = (why: string, cause?: unknown): MeshError =>
+    new MeshError('LOCATION_PROBE_FAILED', `${l.name}: ${why}`, { details: { location: l.name }, cause });
+  if (l.type === loc.LocationType.LOCATION_TYPE_MEM) return type;
+  if (l.type === loc.LocationType.LOCATION_TYPE_FILE) {
+    // The directory this process will write to (created when the location is applied, now if need be).
+    const path = fileLocationPath(l, dataDir);
+    try {
+      await makeDirectory(path);
+      await access(path, constants.W_OK);
+    } catch (err) {
+      throw failed(`cannot write to ${path}: ${(err as Error).message}`, err);
+    }
+    return type;
+  }
+  let backend: Awaited<ReturnType<typeof backendFor>>;
+  try {
+    backend = await backendFor(l, dataDir);
+  } catch (err) {
+    // The SDK refused the definition itself (an endpoint that is no URL, a key that is no base64).
+    throw err instanceof MeshError ? err : failed(`invalid definition: ${(err as Error).message}`, err);
+  }
+  if (backend === undefined) throw failed(`type ${type} is not served`);
   try {
     await backend.probe?.();
   } finally {
@@ -52,12 +71,23 @@ export function dataPlacementService(data: DataPlacement, opts: { dataDir: strin
       const algorithms = [
         ...new Set([...header.checksumAlgorithms.map(algorithm), ...(Object.keys(expectedChecksums) as ChecksumAlgorithm[])]),
       ];
+      const cancelled = (): MeshError => new MeshError('INCOMPLETE_BODY', 'the caller cancelled the Put before its last chunk');
+      const read = async (): Promise<IteratorResult<placement.PutRequest>> => {
+        try {
+          return await iterator.next();
+        } catch (err) {
+          // A cancelled call ends its request stream early: the body is incomplete, not a server failure.
+          throw ctx.signal.aborted ? cancelled() : err;
+        }
+      };
       const chunks = async function* (): AsyncGenerator<Uint8Array> {
-        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+        for (let next = await read(); next.done !== true; next = await read()) {
           const msg = next.value.msg;
           if (msg?.$case !== 'chunk') throw new MeshError('INVALID_ARGUMENT', 'only chunks may follow the header');
           yield msg.value;
         }
+        // A stream that ended because the call was cancelled is no complete body (size -1 cannot tell).
+        if (ctx.signal.aborted) throw cancelled();
       };
       const md5 = header.contentMd5;
       const result = await data.put(header.location, chunks(), {
@@ -69,6 +99,11 @@ export function dataPlacementService(data: DataPlacement, opts: { dataDir: strin
         expect: () => ({ ...(md5 ? { md5 } : {}), checksums: expectedChecksums }),
         inline: header.inline,
       });
+      if (ctx.signal.aborted) {
+        // Cancelled as the data became durable: nobody will record it, so it goes now.
+        if (result.key !== '') await data.delete(result.location, result.key).catch(() => undefined);
+        throw cancelled();
+      }
       return {
         location: result.location,
         key: result.key,

@@ -245,6 +245,45 @@ describe('data placement', () => {
     client.close();
   });
 
+  it('a Put the caller cancels mid-body leaves no data, whether or not it declared its size', async () => {
+    const client = createClient(placementV1DataPlacementService.DataPlacementServiceService, server.address);
+    const root = join(dir, 'data', DEFAULT_LOCATION);
+    const stored = (): string[] =>
+      readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name !== 'IDENTITY' && !e.parentPath.includes(`${root}/tmp`))
+        .map((e) => join(e.parentPath, e.name));
+    const before = stored();
+    for (const size of [-1, 3 * 1024 * 1024]) {
+      for (const chunks of [0, 1]) {
+        const controller = new AbortController();
+        const requests = async function* () {
+          const header = {
+            location: DEFAULT_LOCATION,
+            bucket: 'b',
+            key: 'k',
+            size,
+            contentMd5: '',
+            checksumAlgorithms: [],
+            headers: {},
+            userMetadata: {},
+            expectedChecksums: {},
+            inline: false,
+          };
+          yield { msg: { $case: 'header' as const, value: header } };
+          for (let i = 0; i < chunks; i++) yield { msg: { $case: 'chunk' as const, value: data.subarray(0, 1024 * 1024) } };
+          // The rest never comes: the caller gives up.
+          setTimeout(() => controller.abort(), 200);
+          await new Promise((resolve) => controller.signal.addEventListener('abort', resolve));
+        };
+        await assert.rejects(client.put(requests(), { signal: controller.signal }));
+      }
+    }
+    // The server sees the cancellation a moment after the caller does: a leftover would be there by then.
+    await new Promise((r) => setTimeout(r, 1_000));
+    client.close();
+    assert.deepEqual(stored(), before);
+  });
+
   it('ProbeLocation: local types answer at once; an unreachable cloud target is LOCATION_PROBE_FAILED', async () => {
     const client = createClient(placementV1DataPlacementService.DataPlacementServiceService, server.address);
     try {
@@ -275,6 +314,31 @@ describe('data placement', () => {
         await assert.rejects(client.probeLocation({ location: cloud }), (e: unknown) => isMeshError(e, 'LOCATION_PROBE_FAILED'));
       }
       await assert.rejects(client.probeLocation({ location: undefined }), (e: unknown) => isMeshError(e, 'INVALID_ARGUMENT'));
+      // Definitions the SDK or the file system refuses are probe failures, never INTERNAL.
+      const refused = [
+        {
+          name: 'bad-url',
+          type: loc.LocationType.LOCATION_TYPE_AZURE,
+          details: { endpoint: '::::', bucketName: 'c', accountName: 'a', accountKey: 'k' },
+        },
+        { name: 'empty', type: loc.LocationType.LOCATION_TYPE_AZURE, details: {} },
+        { name: 'unknown', type: 99 as loc.LocationType },
+        { name: 'unwritable', type: loc.LocationType.LOCATION_TYPE_FILE, details: { path: '/proc/1/forbidden' } },
+        { name: 'nul', type: loc.LocationType.LOCATION_TYPE_FILE, details: { path: 'a\0b' } },
+      ];
+      for (const l of refused) {
+        await assert.rejects(
+          client.probeLocation({ location: loc.Location.fromPartial(l) }),
+          (e: unknown) => isMeshError(e, 'LOCATION_PROBE_FAILED'),
+          l.name,
+        );
+      }
+      const file = loc.Location.fromPartial({
+        name: 'f',
+        type: loc.LocationType.LOCATION_TYPE_FILE,
+        details: { path: join(dir, 'probed') },
+      });
+      assert.deepEqual(await client.probeLocation({ location: file }), { type: 'file' });
     } finally {
       client.close();
     }

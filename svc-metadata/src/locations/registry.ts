@@ -30,6 +30,8 @@ export type LocationProbe = (l: Location) => Promise<void>;
 export type LocationEvent = { event: 'put'; location: Location } | { event: 'delete'; name: string };
 
 const KEY = 'location/';
+/** The largest size limit: 2^53 bytes, in GiB. */
+const MAX_SIZE_LIMIT_GB = 2 ** 53 / 1024 ** 3;
 
 function validate(l: Location): void {
   if (!NAME_RULE.test(l.name)) throw new MeshError('INVALID_ARGUMENT', 'location names are 1-63 lower-case letters, digits and . _ -');
@@ -48,10 +50,16 @@ function validate(l: Location): void {
       if (d.accountName === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.account_name is required`);
       break;
     case Type.LOCATION_TYPE_UNSPECIFIED:
-    case Type.UNRECOGNIZED:
       throw new MeshError('INVALID_ARGUMENT', `${l.name}: a location type is required`);
+    case Type.UNRECOGNIZED:
+    default:
+      // Or a number the enum does not name (protobuf keeps unknown enum values).
+      throw new MeshError('INVALID_ARGUMENT', `${l.name}: unknown location type ${String(l.type)}`);
   }
-  if (l.sizeLimitGb < 0) throw new MeshError('INVALID_ARGUMENT', `${l.name}: size_limit_gb cannot be negative`);
+  // In bytes, the limit must stay an exact integer (2^53 bytes is 8,388,608 GiB).
+  if (!Number.isFinite(l.sizeLimitGb) || l.sizeLimitGb < 0 || l.sizeLimitGb > MAX_SIZE_LIMIT_GB) {
+    throw new MeshError('INVALID_ARGUMENT', `${l.name}: size_limit_gb must be a number from 0 to ${MAX_SIZE_LIMIT_GB}`);
+  }
 }
 
 interface Stored {

@@ -11,6 +11,7 @@ import { MeshError } from '@zenko/mesh';
 import { prefixSuccessor, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { commitWithOplog, loadBucket, loadBucketForWrite, checkBucket, locationUseOps, required, withRetry } from './common.js';
 import { bucketBase, escapeKey, unescapeKey, validateObjectKey } from './keys.js';
+import { checkText } from './listing.js';
 import { checkConditions, checkCurrentLease, loadMaster, planWriteVersion, putEntry, putObject, writeObject } from './objects.js';
 
 type Block = metadataV1Metadata.Block;
@@ -89,6 +90,10 @@ export async function listBlockKeys(
   req: metadataV1MetadataService.ListBlockKeysRequest,
 ): Promise<metadataV1MetadataService.ListBlockKeysResponse> {
   await loadBucket(store, req.bucket);
+  // Bounds longer than any key would overflow the store's keys (and match nothing anyway).
+  checkText(req.prefix, 'prefix', 'INVALID_ARGUMENT');
+  checkText(req.marker, 'marker', 'INVALID_MARKER');
+  checkText(req.endBefore, 'end_before', 'INVALID_ARGUMENT');
   const base = blocksOfBucket(req.bucket);
   const end = prefixSuccessor(base + escapeKey(req.prefix))!;
   const max = req.maxKeys > 0 ? Math.min(req.maxKeys, 1000) : 1000;

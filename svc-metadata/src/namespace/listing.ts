@@ -130,7 +130,8 @@ async function walk<T>(store: KvStore, o: WalkOptions<T>): Promise<{ items: Item
   }
 }
 
-function checkText(value: string, what: string, reason: 'INVALID_ARGUMENT' | 'INVALID_MARKER'): void {
+/** A listing bound (prefix, delimiter, marker): well-formed text of at most an object key's length. */
+export function checkText(value: string, what: string, reason: 'INVALID_ARGUMENT' | 'INVALID_MARKER'): void {
   if (!isWellFormedKey(value) || Buffer.byteLength(value, 'utf8') > MAX_OBJECT_KEY_BYTES) {
     throw new MeshError(reason, `invalid ${what}`, { details: { [what]: value } });
   }

@@ -15,6 +15,7 @@ import {
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { s3Client, s3Error } from '../support/s3.js';
 import { REPO_ROOT, startStack, type TestStack } from '../support/stack.js';
@@ -39,6 +40,24 @@ function zenko(...args: string[]): Promise<{ code: number; stdout: string; stder
       },
     );
   });
+}
+
+/**
+ * Creates a bucket on a location just added; the edge follows the registry, so the first
+ * requests may race the change notification (tried for up to 5 s). Whether it was created.
+ */
+async function createBucketOn(s3: S3Client, bucket: string, location: string): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    const done = await s3
+      .send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: location as never } }))
+      .then(
+        () => true,
+        () => false,
+      );
+    if (done) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 describe('zenko account and key', () => {
@@ -144,20 +163,7 @@ describe('zenko location', () => {
     const added = await zenko('location', 'add', 'scratch', '--type', 'file', '--path', 'data/scratch');
     assert.equal(added.code, 0, added.stderr);
     const s3 = s3Client(stack);
-    // The edge follows the registry; the first request may race the change notification.
-    let created = false;
-    for (let i = 0; i < 50 && !created; i++) {
-      created = await s3
-        .send(new CreateBucketCommand({ Bucket: 'on-scratch', CreateBucketConfiguration: { LocationConstraint: 'scratch' as never } }))
-        .then(
-          () => true,
-          async () => {
-            await new Promise((r) => setTimeout(r, 100));
-            return false;
-          },
-        );
-    }
-    assert.ok(created, 'bucket created on the new location');
+    assert.ok(await createBucketOn(s3, 'on-scratch', 'scratch'), 'bucket created on the new location');
     assert.equal((await s3.send(new GetBucketLocationCommand({ Bucket: 'on-scratch' }))).LocationConstraint, 'scratch');
     await s3.send(new PutObjectCommand({ Bucket: 'on-scratch', Key: 'k', Body: 'on scratch' }));
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'on-scratch', Key: 'k' }))).Body?.transformToString(), 'on scratch');
@@ -166,6 +172,40 @@ describe('zenko location', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /LOCATION_IN_USE/);
     assert.match(refused.stderr, /on-scratch/);
+  });
+
+  it('a location this stack cannot set up is refused by the probe, and, added anyway, stops no other location', async () => {
+    const broken = ['location', 'add', 'aaa-broken', '--type', 'file', '--path', '/proc/1/forbidden'];
+    const probed = await zenko(...broken);
+    assert.equal(probed.code, 1);
+    assert.match(probed.stderr, /LOCATION_PROBE_FAILED/);
+    assert.equal((await zenko(...broken, '--skip-probe')).code, 0);
+    // Sorted after the broken one, applied after it by the edge's watch.
+    assert.equal((await zenko('location', 'add', 'zzz-after', '--type', 'mem')).code, 0);
+    const s3 = s3Client(stack);
+    const created = await createBucketOn(s3, 'after-broken', 'zzz-after');
+    s3.destroy();
+    assert.ok(created, 'the location after the broken one is served');
+    assert.equal((await zenko('location', 'remove', 'aaa-broken')).code, 0);
+  });
+
+  it('junk numbers, flag values and addresses are usage errors, without a stack trace', async () => {
+    for (const junk of [['--size-limit-gb', 'abc'], ['--size-limit-gb', ''], ['--size-limit-gb', '1e400'], ['--transient=maybe']]) {
+      const res = await zenko('location', 'add', 'junk', '--type', 'mem', ...junk);
+      assert.equal(res.code, 2, `${junk.join(' ')}: ${res.stderr}`);
+    }
+    assert.equal((await zenko('location', 'show', 'junk')).code, 1, 'nothing was added');
+    const badAddress = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(REPO_ROOT, 'mesh/bin/zenko.js'), 'location', 'list'],
+        { env: { ...stack.env, ZENKO_METADATA_ADDRESS: 'not an address' }, timeout: 30_000 },
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    assert.equal(badAddress.code, 2);
+    assert.match(badAddress.stderr, /^zenko: invalid configuration: ZENKO_METADATA_ADDRESS/);
+    assert.doesNotMatch(badAddress.stderr, /\n\s+at /, 'no stack trace');
   });
 
   it('secrets are write-only', async () => {

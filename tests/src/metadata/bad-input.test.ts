@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { metadataV1Metadata, metadataV1MetadataService as svc } from '@zenko/gen';
+import { locationV1LocationRegistryService as locs, metadataV1Metadata, metadataV1MetadataService as svc } from '@zenko/gen';
 import { MeshError, TOPOLOGY, createClient, waitServing, type Reason } from '@zenko/mesh';
 import { freePorts } from '../support/ports.js';
 import { REPO_ROOT } from '../support/stack.js';
@@ -17,6 +17,7 @@ type Client = ReturnType<typeof createClient<typeof svc.MetadataServiceService>>
 let child: ChildProcess;
 let dataDir: string;
 let client: Client;
+let address = '';
 let output = '';
 
 before(async () => {
@@ -36,7 +37,7 @@ before(async () => {
   });
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const address = `127.0.0.1:${grpcPort}`;
+  address = `127.0.0.1:${grpcPort}`;
   assert.ok(await waitServing(address, 30_000), `svc-metadata did not start:\n${output}`);
   client = createClient(svc.MetadataServiceService, address, { deadlineMs: 10_000 });
 });
@@ -383,6 +384,45 @@ describe('svc-metadata: bad input over gRPC', () => {
       'INVALID_ARGUMENT',
       'negative sequence',
     );
+  });
+
+  it('uncommitted-block listings: bounds longer than any key', async () => {
+    const long = 'a'.repeat(2000);
+    for (const [field, reason] of [
+      ['prefix', 'INVALID_ARGUMENT'],
+      ['marker', 'INVALID_MARKER'],
+      ['endBefore', 'INVALID_ARGUMENT'],
+    ] as const) {
+      await failsWith(client.listBlockKeys(svc.ListBlockKeysRequest.fromPartial({ bucket: PLAIN, [field]: long })), reason, field);
+    }
+  });
+
+  it('location definitions: unknown types and sizes that are no byte count', async () => {
+    const registry = createClient(locs.LocationRegistryServiceService, address, { deadlineMs: 10_000 });
+    const create = (extra: Partial<locs.Location>) =>
+      registry.createLocation(
+        locs.CreateLocationRequest.fromPartial({
+          location: { name: 'fz', type: locs.LocationType.LOCATION_TYPE_MEM, ...extra },
+          skipProbe: true,
+        }),
+      );
+    try {
+      await failsWith(create({ type: 99 as locs.LocationType }), 'INVALID_ARGUMENT', 'type 99');
+      for (const sizeLimitGb of [Number.NaN, Number.POSITIVE_INFINITY, 1e300, -1]) {
+        await failsWith(create({ sizeLimitGb }), 'INVALID_ARGUMENT', `size ${sizeLimitGb}`);
+      }
+      await failsWith(registry.getLocation({ name: 'fz' }), 'LOCATION_NOT_FOUND', 'nothing was created');
+      await create({ sizeLimitGb: 2 ** 53 / 1024 ** 3 });
+      await failsWith(
+        registry.updateLocation(
+          locs.UpdateLocationRequest.fromPartial({ location: { name: 'fz', type: 99 as locs.LocationType }, skipProbe: true }),
+        ),
+        'INVALID_ARGUMENT',
+        'update to type 99',
+      );
+    } finally {
+      registry.close();
+    }
   });
 
   it('the service logged no internal error', () => {
