@@ -6,6 +6,7 @@ import { accountV1AccountService } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
 import type { KvOp, KvStore } from '../store/kv.js';
 import { prefixSuccessor } from '../store/kv.js';
+import { listBuckets } from '../namespace/buckets.js';
 import type { SecretBox } from './secret-box.js';
 
 type Account = accountV1AccountService.Account;
@@ -40,6 +41,7 @@ const KEY = 'key/';
 const BY_ACCOUNT = 'account/';
 
 const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+const ACCOUNT_ID = /^[0-9a-f]{64}$/;
 /** Azure storage account names: 3-24 lower-case letters and digits. */
 const STORAGE_RULE = /^[a-z0-9]{3,24}$/;
 const ACCESS_KEY_RULE = /^[A-Za-z0-9]{3,128}$/;
@@ -85,7 +87,7 @@ export class Accounts {
 
   private async record(account: string): Promise<{ record: AccountRecord; revision: number }> {
     let id = account;
-    if (!/^[0-9a-f]{64}$/.test(account)) {
+    if (!ACCOUNT_ID.test(account)) {
       const byName = await this.store.get('accounts', NAME + account);
       if (byName === undefined) throw new MeshError('ACCOUNT_NOT_FOUND', `no account ${account}`, { details: { account } });
       id = Buffer.from(byName.value).toString('utf8');
@@ -97,6 +99,8 @@ export class Accounts {
 
   async create(req: accountV1AccountService.CreateAccountRequest, storageKey?: string): Promise<Account> {
     if (!NAME_RULE.test(req.name)) throw new MeshError('INVALID_ARGUMENT', 'account names are 1-64 letters, digits and ._@+-');
+    // Lookups take 64 hex digits for an account id: such a name could never be reached by name.
+    if (ACCOUNT_ID.test(req.name)) throw new MeshError('INVALID_ARGUMENT', 'an account name cannot be 64 hex digits (the form of an account id)');
     const storageAccountName =
       req.storageAccountName ||
       `${req.name
@@ -159,6 +163,13 @@ export class Accounts {
     const { record, revision } = await this.record(account);
     const keys = await this.keysOf(record.id);
     if (keys.length > 0) throw new MeshError('ACCOUNT_NOT_EMPTY', `account ${record.name} still has ${keys.length} access key(s)`);
+    const { buckets } = await listBuckets(this.store, { ownerId: record.id });
+    if (buckets.length > 0) {
+      const names = buckets.slice(0, 10).map((b) => b.name);
+      throw new MeshError('ACCOUNT_NOT_EMPTY', `account ${record.name} still owns ${buckets.length} bucket(s): ${names.join(', ')}`, {
+        details: { buckets: names.join(',') },
+      });
+    }
     await this.store.commit({
       ops: [
         { type: 'delete', table: 'accounts', key: ID + record.id, expectRevision: revision },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetBucketLocationCommand,
   GetObjectAclCommand,
@@ -77,7 +78,6 @@ describe('zenko account and key', () => {
       (await alice.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name),
       ['alice-bucket'],
     );
-    alice.destroy();
 
     const list = await zenko('key', 'list', 'alice');
     assert.match(list.stdout, new RegExp(accessKeyId));
@@ -94,6 +94,9 @@ describe('zenko account and key', () => {
     const refused = await zenko('account', 'delete', 'alice');
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /ACCOUNT_NOT_EMPTY/);
+    // An account that owns buckets is not deleted either: its buckets go first.
+    await alice.send(new DeleteBucketCommand({ Bucket: 'alice-bucket' }));
+    alice.destroy();
     for (const id of [accessKeyId, second.accessKeyId]) assert.equal((await zenko('key', 'delete', id)).code, 0);
     assert.equal((await zenko('account', 'delete', 'alice')).code, 0);
     assert.doesNotMatch((await zenko('account', 'list')).stdout, /alice/);

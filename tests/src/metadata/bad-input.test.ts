@@ -7,7 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { locationV1LocationRegistryService as locs, metadataV1Metadata, metadataV1MetadataService as svc } from '@zenko/gen';
+import {
+  accountV1AccountService as acct,
+  locationV1LocationRegistryService as locs,
+  metadataV1Metadata,
+  metadataV1MetadataService as svc,
+} from '@zenko/gen';
 import { MeshError, TOPOLOGY, createClient, waitServing, type Reason } from '@zenko/mesh';
 import { freePorts } from '../support/ports.js';
 import { REPO_ROOT } from '../support/stack.js';
@@ -422,6 +427,25 @@ describe('svc-metadata: bad input over gRPC', () => {
       );
     } finally {
       registry.close();
+    }
+  });
+
+  it('accounts: a name shaped like an account id; deleting one that still owns a bucket', async () => {
+    const accounts = createClient(acct.AccountServiceService, address, { deadlineMs: 10_000 });
+    try {
+      await failsWith(
+        accounts.createAccount(acct.CreateAccountRequest.fromPartial({ name: 'ab'.repeat(32) })),
+        'INVALID_ARGUMENT',
+        'hex name',
+      );
+      const owner = (await accounts.createAccount(acct.CreateAccountRequest.fromPartial({ name: 'bucket-owner' }))).account!;
+      await client.createBucket(svc.CreateBucketRequest.fromPartial({ name: 'owned-by-account', ownerId: owner.id, location: 'memory' }));
+      await failsWith(accounts.deleteAccount({ account: owner.name }), 'ACCOUNT_NOT_EMPTY', 'owns a bucket');
+      assert.equal((await accounts.getAccount({ account: owner.id })).account?.name, 'bucket-owner', 'still there');
+      await client.deleteBucket(svc.DeleteBucketRequest.fromPartial({ name: 'owned-by-account' }));
+      await accounts.deleteAccount({ account: owner.name });
+    } finally {
+      accounts.close();
     }
   });
 
