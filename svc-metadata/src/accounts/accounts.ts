@@ -100,7 +100,8 @@ export class Accounts {
   async create(req: accountV1AccountService.CreateAccountRequest, storageKey?: string): Promise<Account> {
     if (!NAME_RULE.test(req.name)) throw new MeshError('INVALID_ARGUMENT', 'account names are 1-64 letters, digits and ._@+-');
     // Lookups take 64 hex digits for an account id: such a name could never be reached by name.
-    if (ACCOUNT_ID.test(req.name)) throw new MeshError('INVALID_ARGUMENT', 'an account name cannot be 64 hex digits (the form of an account id)');
+    if (ACCOUNT_ID.test(req.name))
+      throw new MeshError('INVALID_ARGUMENT', 'an account name cannot be 64 hex digits (the form of an account id)');
     const storageAccountName =
       req.storageAccountName ||
       `${req.name
