@@ -270,6 +270,14 @@ export async function writeObject(
 ): Promise<metadataV1MetadataService.PutObjectResponse> {
   const input = required(req.object, 'object');
   validateObjectKey(input.key);
+  // Sizes feed the locations' usage counters: a negative (or fractional) one would corrupt them.
+  if (
+    !Number.isSafeInteger(input.size) ||
+    input.size < 0 ||
+    input.data.some((p) => !Number.isSafeInteger(p.size) || p.size < 0 || p.start < 0)
+  ) {
+    throw new MeshError('INVALID_ARGUMENT', 'object and data sizes are whole numbers of bytes, never negative');
+  }
   if (req.forceVersionId !== '' && req.forceVersionId !== NULL_VERSION_ID && !isVersionId(req.forceVersionId)) {
     throw new MeshError('INVALID_VERSION_ID', 'invalid forced version id', { details: { versionId: req.forceVersionId } });
   }

@@ -391,6 +391,26 @@ describe('svc-metadata: bad input over gRPC', () => {
     );
   });
 
+  it('object sizes: negative sizes are refused (they feed the usage counters)', async () => {
+    for (const [what, extra] of [
+      ['negative size', { size: -5 }],
+      ['negative piece', { data: [{ location: 'memory', key: 'data-neg', size: -1 }] }],
+    ] as const) {
+      await failsWith(
+        client.putObject(
+          svc.PutObjectRequest.fromPartial({ object: object(PLAIN, 'sized', extra as Partial<metadataV1Metadata.ObjectVersion>) }),
+        ),
+        'INVALID_ARGUMENT',
+        what,
+      );
+    }
+    await failsWith(
+      client.getObject(svc.GetObjectRequest.fromPartial({ bucket: PLAIN, key: 'sized' })),
+      'OBJECT_NOT_FOUND',
+      'nothing written',
+    );
+  });
+
   it('uncommitted-block listings: bounds longer than any key', async () => {
     const long = 'a'.repeat(2000);
     for (const [field, reason] of [
