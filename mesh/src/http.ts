@@ -64,6 +64,23 @@ export interface HttpEdge {
 const idBytes = Buffer.alloc(4096);
 let idOffset = idBytes.length;
 
+export function newRequestId(): string {
+  if (idOffset === idBytes.length) {
+    randomFillSync(idBytes);
+    idOffset = 0;
+  }
+  idOffset += 8;
+  return idBytes.toString('hex', idOffset - 8, idOffset).toUpperCase();
+}
+
+/** An HTTP header name (RFC 9110 token; `*` is a token character, so `x-ms-meta-*` is one too). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Whether `name` can be sent as a header name (CORS header lists, metadata names). */
+export function isHeaderName(name: string): boolean {
+  return HEADER_NAME.test(name);
+}
+
 /** What no header value may hold (node refuses it when the head is written): controls but HTAB, DEL, and characters beyond one byte. */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -77,15 +94,6 @@ export function utf8HeaderValue(text: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   const value = /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
   return INVALID_HEADER_VALUE.test(value) ? undefined : value;
-}
-
-export function newRequestId(): string {
-  if (idOffset === idBytes.length) {
-    randomFillSync(idBytes);
-    idOffset = 0;
-  }
-  idOffset += 8;
-  return idBytes.toString('hex', idOffset - 8, idOffset).toUpperCase();
 }
 
 export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {

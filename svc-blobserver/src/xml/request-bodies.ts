@@ -4,6 +4,7 @@
  * CORS rules in detail) and Set Blob Tags (`Tags`). Syntax errors → InvalidXmlDocument; a well-formed
  * document with a wrong value → InvalidXmlNodeValue (or the operation's own code).
  */
+import { isHeaderName } from '@zenko/mesh';
 import { AzureError } from '../errors/azure-errors.js';
 import { checkBlockListIds } from '../protocol/block-id.js';
 import { parseIso8601 } from '../protocol/dates.js';
@@ -159,9 +160,6 @@ function parseRetention(element: XmlElement): RetentionPolicy {
   return { enabled, days: parseInteger(element, 'Days', 1, 365) };
 }
 
-/** An HTTP header name (RFC 9110 token; `*` and a `prefix*` are tokens too). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 /**
  * A CORS rule's header list: at most 64 names and 2 prefixes (`x-ms-meta-*`), each at most 256
  * characters (Azure's limits), each a header name (the exposed ones are sent back in a header).
@@ -169,7 +167,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 function corsHeaders(rule: XmlElement, element: 'AllowedHeaders' | 'ExposedHeaders'): string[] {
   const headers = list(rule.textOf(element));
   const prefixes = headers.filter((h) => h.endsWith('*') && h !== '*');
-  if (headers.length - prefixes.length > 64 || prefixes.length > 2 || headers.some((h) => h.length > 256 || !HEADER_NAME.test(h))) {
+  if (headers.length - prefixes.length > 64 || prefixes.length > 2 || headers.some((h) => h.length > 256 || !isHeaderName(h))) {
     throw invalidNode(element, headers.join(','));
   }
   return headers;

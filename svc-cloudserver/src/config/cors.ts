@@ -7,6 +7,7 @@
  * most one `*` in an AllowedOrigin or AllowedHeader, none in an ExposeHeader (InvalidRequest);
  * ID ≤ 255 characters (InvalidRequest); MaxAgeSeconds a non-negative integer.
  */
+import { isHeaderName } from '@zenko/mesh';
 import type { XmlElement } from '../xml/parser.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import { container, integerText, invalidRequest, malformed, optionalText, rootElement, valueOf } from './xml-input.js';
@@ -30,9 +31,6 @@ export interface CorsConfiguration {
 }
 
 const RULE_FIELDS = ['ID', 'AllowedMethod', 'AllowedOrigin', 'AllowedHeader', 'ExposeHeader', 'MaxAgeSeconds'];
-
-/** An HTTP header name (RFC 9110 token), `*` included. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function wildcards(s: string): number {
   return s.split('*').length - 1;
@@ -58,14 +56,14 @@ function parseRule(el: XmlElement): CorsRule {
   }
   for (const h of headers) {
     if (wildcards(h) > 1) throw invalidRequest(`AllowedHeader "${h}" can not have more than one wildcard.`);
-    if (!HEADER_NAME.test(h)) throw invalidRequest(`AllowedHeader "${h}" is not a valid header name.`);
+    if (!isHeaderName(h)) throw invalidRequest(`AllowedHeader "${h}" is not a valid header name.`);
   }
   for (const h of expose) {
     if (h.includes('*')) {
       throw invalidRequest(`ExposeHeader "${h}" contains wildcard. We currently do not support wildcard for ExposeHeader.`);
     }
     // Sent back in Access-Control-Expose-Headers: a name that is no header name cannot be.
-    if (!HEADER_NAME.test(h)) throw invalidRequest(`ExposeHeader "${h}" is not a valid header name.`);
+    if (!isHeaderName(h)) throw invalidRequest(`ExposeHeader "${h}" is not a valid header name.`);
   }
   const maxAgeSeconds = integerText(el, 'MaxAgeSeconds', { min: 0 }, () => malformed('<MaxAgeSeconds> out of range'));
   return {

@@ -257,18 +257,7 @@ describe('data placement', () => {
       for (const chunks of [0, 1]) {
         const controller = new AbortController();
         const requests = async function* () {
-          const header = {
-            location: DEFAULT_LOCATION,
-            bucket: 'b',
-            key: 'k',
-            size,
-            contentMd5: '',
-            checksumAlgorithms: [],
-            headers: {},
-            userMetadata: {},
-            expectedChecksums: {},
-            inline: false,
-          };
+          const header = placementV1DataPlacementService.PutHeader.fromPartial({ location: DEFAULT_LOCATION, bucket: 'b', key: 'k', size });
           yield { msg: { $case: 'header' as const, value: header } };
           for (let i = 0; i < chunks; i++) yield { msg: { $case: 'chunk' as const, value: data.subarray(0, 1024 * 1024) } };
           // The rest never comes: the caller gives up.

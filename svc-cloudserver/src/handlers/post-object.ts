@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { metadataV1Metadata } from '@zenko/gen';
-import { utf8HeaderValue } from '@zenko/mesh';
+import { isHeaderName, utf8HeaderValue } from '@zenko/mesh';
 import { pieceOf } from '../data/placement.js';
 import { S3Error } from '../errors/s3-errors.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
@@ -26,8 +26,6 @@ import { parseTagging, tagsToRecord } from '../config/tagging.js';
 /** Fields a policy need not name. */
 const IGNORED = new Set(['x-amz-signature', 'signature', 'file', 'policy', 'awsaccesskeyid', 'x-amz-security-token']);
 const MAX_FORM_FIELDS_BYTES = 20 * 1024;
-/** A (lower-cased) header name: what an `x-amz-meta-*` field's name must be to be sent back. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 /** A form field kept as a header value: its UTF-8 bytes, as a PUT's header would arrive; a control character is refused. */
 function headerField(name: string, value: string): string {
@@ -192,7 +190,7 @@ export const postObject: S3Handler = async (ctx, deps) => {
   const metaFields: Record<string, string> = {};
   for (const [name, value] of fields) {
     if (!name.startsWith('x-amz-meta-') || name === LOCATION_HEADER) continue;
-    if (!HEADER_NAME.test(name)) throw new S3Error('InvalidArgument', { message: `${name} is not a valid metadata name` });
+    if (!isHeaderName(name)) throw new S3Error('InvalidArgument', { message: `${name} is not a valid metadata name` });
     metaFields[name] = headerField(name, value);
   }
   const meta = userMetadata(metaFields);
