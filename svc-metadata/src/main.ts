@@ -69,7 +69,7 @@ await runService({
     trimmer.unref();
     onClose(() => clearInterval(trimmer));
     return {
-      services: [metadataService(store, local), accountService(accounts), locationService(locations)],
+      services: [metadataService(store, { accounts, locations, local }), accountService(accounts), locationService(locations)],
     };
   },
 });

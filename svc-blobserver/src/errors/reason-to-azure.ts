@@ -48,6 +48,7 @@ export const REASON_TO_AZURE = {
   ACCESS_KEY_NOT_FOUND: 'AuthenticationFailed',
   ACCESS_KEY_DISABLED: 'AccountIsDisabled',
   ACCOUNT_NOT_EMPTY: 'InvalidInput',
+  ACCESS_KEY_ALREADY_EXISTS: 'InvalidInput',
 
   LOCATION_NOT_FOUND: 'InternalError',
   LOCATION_ALREADY_EXISTS: 'InvalidInput',

@@ -44,6 +44,7 @@ export const REASON_TO_S3 = {
   ACCESS_KEY_NOT_FOUND: 'InvalidAccessKeyId',
   ACCESS_KEY_DISABLED: 'InvalidAccessKeyId',
   ACCOUNT_NOT_EMPTY: 'InvalidRequest',
+  ACCESS_KEY_ALREADY_EXISTS: 'InvalidRequest',
 
   LOCATION_NOT_FOUND: 'InvalidLocationConstraint',
   LOCATION_ALREADY_EXISTS: 'InvalidRequest',

@@ -7,6 +7,8 @@ import { MeshError, isMeshError } from '@zenko/mesh';
 import type { KvOp, KvStore } from '../store/kv.js';
 import { prefixSuccessor } from '../store/kv.js';
 import { listBuckets } from '../namespace/buckets.js';
+import { finalError, withRetry } from '../namespace/common.js';
+import { dependOn, guardRevision, removeGuard } from '../store/guards.js';
 import type { SecretBox } from './secret-box.js';
 
 type Account = accountV1AccountService.Account;
@@ -74,8 +76,8 @@ function toKey(r: KeyRecord): AccessKey {
   };
 }
 
-function conflictToExists(err: unknown, reason: 'ACCOUNT_ALREADY_EXISTS' | 'INVALID_ARGUMENT', message: string): never {
-  if (isMeshError(err, 'CONFLICT')) throw new MeshError(reason, message);
+function conflictToExists(err: unknown, message: string): never {
+  if (isMeshError(err, 'CONFLICT')) throw new MeshError('ACCOUNT_ALREADY_EXISTS', message);
   throw err;
 }
 
@@ -127,9 +129,7 @@ export class Accounts {
           { type: 'put', table: 'accounts', key: STORAGE + storageAccountName, value: Buffer.from(record.id), expectRevision: 0 },
         ],
       })
-      .catch((err: unknown) =>
-        conflictToExists(err, 'ACCOUNT_ALREADY_EXISTS', `an account named ${req.name} or storage account ${storageAccountName} exists`),
-      );
+      .catch((err: unknown) => conflictToExists(err, `an account named ${req.name} or storage account ${storageAccountName} exists`));
     return toAccount(record);
   }
 
@@ -160,8 +160,22 @@ export class Accounts {
     return keys.flatMap((e) => (e === undefined ? [] : [toKey(decode<KeyRecord>(e.value))]));
   }
 
+  /** Ops making a bucket's creation depend on its owner, an account id (ACCOUNT_NOT_FOUND without one: store/guards.ts). */
+  async bucketOwnerOps(ownerId: string): Promise<KvOp[]> {
+    if (!ACCOUNT_ID.test(ownerId))
+      throw new MeshError('ACCOUNT_NOT_FOUND', `a bucket owner is an account id, not ${JSON.stringify(ownerId.slice(0, 80))}`);
+    const { revision } = await this.record(ownerId);
+    return dependOn('account', ownerId, { table: 'accounts', key: ID + ownerId, revision });
+  }
+
   async delete(account: string): Promise<void> {
+    // A CONFLICT: a key or a bucket of the account committed while we looked (store/guards.ts).
+    await withRetry(() => this.#delete(account));
+  }
+
+  async #delete(account: string): Promise<void> {
     const { record, revision } = await this.record(account);
+    const guard = await guardRevision(this.store, 'account', record.id);
     const keys = await this.keysOf(record.id);
     if (keys.length > 0) throw new MeshError('ACCOUNT_NOT_EMPTY', `account ${record.name} still has ${keys.length} access key(s)`);
     const { buckets } = await listBuckets(this.store, { ownerId: record.id });
@@ -176,25 +190,36 @@ export class Accounts {
         { type: 'delete', table: 'accounts', key: ID + record.id, expectRevision: revision },
         { type: 'delete', table: 'accounts', key: NAME + record.name },
         { type: 'delete', table: 'accounts', key: STORAGE + record.storageAccountName },
+        ...removeGuard('account', record.id, guard),
       ],
     });
   }
 
   async createKey(req: accountV1AccountService.CreateAccessKeyRequest): Promise<accountV1AccountService.CreateAccessKeyResponse> {
-    const { record } = await this.record(req.account);
     const accessKeyId = req.accessKeyId || `AK${randomBytes(9).toString('hex').toUpperCase()}`;
     const secret = req.secretAccessKey || randomBytes(30).toString('base64').replace(/[+/=]/g, '').slice(0, 40);
     if (!ACCESS_KEY_RULE.test(accessKeyId)) throw new MeshError('INVALID_ARGUMENT', 'access key ids are 3-128 letters and digits');
     if (secret.length < 8) throw new MeshError('INVALID_ARGUMENT', 'secret keys have at least 8 characters');
-    const key: KeyRecord = { accessKeyId, accountId: record.id, active: true, createdAt: Date.now(), sealedSecret: this.box.seal(secret) };
-    const ops: KvOp[] = [
-      { type: 'check', table: 'accounts', key: ID + record.id, expectRevision: (await this.record(record.id)).revision },
-      { type: 'put', table: 'keys', key: KEY + accessKeyId, value: encode(key), expectRevision: 0 },
-      { type: 'put', table: 'keys', key: `${BY_ACCOUNT}${record.id}/${accessKeyId}`, value: new Uint8Array(0) },
-    ];
-    await this.store
-      .commit({ ops })
-      .catch((err: unknown) => conflictToExists(err, 'INVALID_ARGUMENT', `access key ${accessKeyId} exists or the account changed`));
+    const sealedSecret = this.box.seal(secret);
+    const key = await withRetry(async () => {
+      const { record, revision } = await this.record(req.account);
+      const key: KeyRecord = { accessKeyId, accountId: record.id, active: true, createdAt: Date.now(), sealedSecret };
+      const ops: KvOp[] = [
+        ...dependOn('account', record.id, { table: 'accounts', key: ID + record.id, revision }),
+        { type: 'put', table: 'keys', key: KEY + accessKeyId, value: encode(key), expectRevision: 0 },
+        { type: 'put', table: 'keys', key: `${BY_ACCOUNT}${record.id}/${accessKeyId}`, value: new Uint8Array(0) },
+      ];
+      try {
+        await this.store.commit({ ops });
+      } catch (err) {
+        // Else the account changed meanwhile: run again.
+        if (isMeshError(err, 'CONFLICT') && (await this.store.get('keys', KEY + accessKeyId)) !== undefined) {
+          throw finalError('ACCESS_KEY_ALREADY_EXISTS', `access key ${accessKeyId} exists`);
+        }
+        throw err;
+      }
+      return key;
+    });
     return { accessKey: toKey(key), secretAccessKey: secret };
   }
 

@@ -6,7 +6,9 @@ import { locationV1LocationRegistryService as loc } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
 import type { SecretBox } from '../accounts/secret-box.js';
 import { LOCATION_USAGE_PREFIX, LOCATION_USE_PREFIX, listBuckets, listObjectVersions, locationUsage } from '../namespace/index.js';
-import { counterValue, prefixSuccessor, type KvStore } from '../store/kv.js';
+import { dependOn, guardRevision, removeGuard } from '../store/guards.js';
+import { counterValue, prefixSuccessor, type KvOp, type KvStore } from '../store/kv.js';
+import { withRetry } from '../namespace/common.js';
 
 type Location = loc.Location;
 type Details = loc.LocationDetails;
@@ -195,9 +197,23 @@ export class LocationRegistry {
     return view;
   }
 
+  /** Ops making a bucket's creation depend on its location (LOCATION_NOT_FOUND without one: store/guards.ts). */
+  async bucketOps(name: string): Promise<KvOp[]> {
+    if (name === '') throw new MeshError('INVALID_ARGUMENT', 'a bucket needs a location');
+    const { revision } = await this.stored(name);
+    return dependOn('location', name, { table: 'locations', key: KEY + name, revision });
+  }
+
   async delete(name: string): Promise<void> {
+    // A CONFLICT: a bucket or a placement on it committed while we looked (store/guards.ts).
+    await withRetry(() => this.#delete(name));
+    this.#events.emit('change', { event: 'delete', name } satisfies LocationEvent);
+  }
+
+  async #delete(name: string): Promise<void> {
     const { stored, revision } = await this.stored(name);
     if (stored.location.builtin) throw new MeshError('LOCATION_IN_USE', `${name} is a built-in location`, { details: { location: name } });
+    const guard = await guardRevision(this.store, 'location', name);
     const { buckets } = await listBuckets(this.store, { ownerId: '' });
     const users = buckets.filter((b) => b.location === name).map((b) => b.name);
     users.push(...(await this.#placingBuckets(name)));
@@ -211,9 +227,9 @@ export class LocationRegistry {
       ops: [
         { type: 'delete', table: 'locations', key: KEY + name, expectRevision: revision },
         { type: 'delete', table: 'meta', key: `${LOCATION_USAGE_PREFIX}${name}` },
+        ...removeGuard('location', name, guard),
       ],
     });
-    this.#events.emit('change', { event: 'delete', name } satisfies LocationEvent);
   }
 
   /**

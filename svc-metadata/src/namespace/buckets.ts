@@ -1,7 +1,7 @@
 // Buckets: create, get, delete (refused unless empty), list by owner, update with CAS.
 import { metadataV1Metadata, type metadataV1MetadataService } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
-import type { KvStore } from '../store/kv.js';
+import type { KvOp, KvStore } from '../store/kv.js';
 import { checkLease, commitWithOplog, finalError, loadBucket, loadBucketForWrite, withRetry } from './common.js';
 import { bucketBase, bucketEnd, isValidBucketName } from './keys.js';
 import { decodeBucketRecord, encodeBucketRecord } from './records.js';
@@ -13,9 +13,15 @@ function withoutEmpty(attributes: Record<string, string>): Record<string, string
   return Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== ''));
 }
 
+/**
+ * `dependencies` gives, for each attempt, the ops that make the commit depend on the records
+ * the bucket names (its owner, its location: store/guards.ts); the RPC layer checks them, the
+ * store's contract tests name neither.
+ */
 export async function createBucket(
   store: KvStore,
   req: metadataV1MetadataService.CreateBucketRequest,
+  dependencies: () => Promise<KvOp[]> = async () => [],
 ): Promise<metadataV1MetadataService.CreateBucketResponse> {
   if (!isValidBucketName(req.name)) {
     throw new MeshError('INVALID_BUCKET_NAME', 'invalid bucket name', { details: { bucket: req.name } });
@@ -35,6 +41,7 @@ export async function createBucket(
     ingestion: req.ingestion,
   };
   return withRetry(async () => {
+    const depends = await dependencies();
     try {
       await commitWithOplog(
         store,
@@ -46,6 +53,7 @@ export async function createBucket(
             value: encodeBucketRecord({ bucket, fencedAt: 0 }),
             expectRevision: 0,
           },
+          ...depends,
         ],
         [{ type: 'put-bucket', bucket: bucket.name, value: { $case: 'bucketValue', value: bucket } }],
       );

@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { metadataV1Metadata } from '@zenko/gen';
 import { MeshError, isLocked, isMeshError, leaseOf, sameLeaseId, type Reason } from '@zenko/mesh';
+import { dependOn } from '../store/guards.js';
 import { conflict, counterValue, type KvEntry, type KvOp, type KvStore } from '../store/kv.js';
 import { isValidBucketName } from './keys.js';
 import { decodeBucketRecord, encodeBucketRecord, type BucketRecord } from './records.js';
@@ -130,18 +131,22 @@ export const LOCATION_USE_PREFIX = 'location-use/';
 /**
  * Blind puts of the markers `location-use/<location>/<bucket>` for the pieces of a version stored
  * outside its bucket's location (per-object placement, replicas): a location a marker names
- * cannot be removed while that bucket still has data there (registry.ts). Blind, so concurrent
- * writes never conflict on them.
+ * cannot be removed while that bucket still has data there (registry.ts), and a removal running
+ * meanwhile sees the location's guard move (store/guards.ts). Blind, so concurrent writes never
+ * conflict on them.
  */
 export function locationUseOps(bucket: LoadedBucket, data: readonly metadataV1Metadata.DataLocation[]): KvOp[] {
   const own = bucket.record.bucket.location;
   const elsewhere = new Set(data.map((p) => p.location).filter((l) => l !== '' && l !== own));
-  return [...elsewhere].map((l) => ({
-    type: 'put' as const,
-    table: 'meta' as const,
-    key: `${LOCATION_USE_PREFIX}${l}/${bucket.record.bucket.name}`,
-    value: new Uint8Array(0),
-  }));
+  return [...elsewhere].flatMap((l) => [
+    {
+      type: 'put' as const,
+      table: 'meta' as const,
+      key: `${LOCATION_USE_PREFIX}${l}/${bucket.record.bucket.name}`,
+      value: new Uint8Array(0),
+    },
+    ...dependOn('location', l),
+  ]);
 }
 
 /** Counters (table `meta`) of the bytes each location holds for the namespace: `location-usage/<location>`. */

@@ -1,6 +1,8 @@
 // MetadataService over gRPC: each RPC is one namespace function on the store.
 import { metadataV1MetadataService } from '@zenko/gen';
 import { MeshError, batchHandler, service, type ServiceRegistration } from '@zenko/mesh';
+import type { Accounts } from '../accounts/accounts.js';
+import type { LocationRegistry } from '../locations/registry.js';
 import * as ns from '../namespace/index.js';
 import type { KvStore } from '../store/kv.js';
 
@@ -10,9 +12,18 @@ export interface LocalStore {
   identity: string;
 }
 
-export function metadataService(store: KvStore, local?: LocalStore): ServiceRegistration {
+export function metadataService(
+  store: KvStore,
+  deps: { accounts: Accounts; locations: LocationRegistry; local?: LocalStore | undefined },
+): ServiceRegistration {
+  const { accounts, locations, local } = deps;
   return service(metadataV1MetadataService.MetadataServiceService, {
-    createBucket: (req) => ns.createBucket(store, req),
+    // A bucket names an existing account and location, and neither is removed under it.
+    createBucket: (req) =>
+      ns.createBucket(store, req, async () => [
+        ...(await accounts.bucketOwnerOps(req.ownerId)),
+        ...(await locations.bucketOps(req.location)),
+      ]),
     getBucket: (req) => ns.getBucket(store, req),
     deleteBucket: (req) => ns.deleteBucket(store, req),
     listBuckets: (req) => ns.listBuckets(store, req),

@@ -1,8 +1,8 @@
 // The metadata section: svc-metadata as its own process, driven over gRPC. Put and
 // get rates, list pages at the start, middle and end of a small and a large
 // bucket, and a delimiter listing that must jump over whole prefixes.
-import { metadataV1Metadata } from '@zenko/gen';
-import { createMetadataClient, type MetadataClient } from '@zenko/mesh';
+import { accountV1AccountService as acct, metadataV1Metadata } from '@zenko/gen';
+import { createClient, createMetadataClient, type MetadataClient } from '@zenko/mesh';
 import { measureRate, printTable } from './measure.js';
 import { startService } from './service-process.js';
 
@@ -24,10 +24,13 @@ const put = (c: Client, bucket: string, key: string): Promise<unknown> =>
 
 const keyOf = (i: number): string => `key-${String(i).padStart(8, '0')}`;
 
+/** The bootstrap account's id: a bucket's owner is an existing account. */
+let ownerId = '';
+
 async function bucket(c: Client, name: string): Promise<void> {
   await c.createBucket({
     name,
-    ownerId: 'bench',
+    ownerId,
     ownerDisplayName: 'bench',
     location: 'us-east-1',
     objectLockEnabled: false,
@@ -64,6 +67,9 @@ export async function metadataBench(seconds: number): Promise<void> {
   const c = createMetadataClient(svc.address, { deadlineMs: 120_000 });
   const single = createMetadataClient(svc.address, { deadlineMs: 120_000, coalesce: false });
   try {
+    const accounts = createClient(acct.AccountServiceService, svc.address, { deadlineMs: 10_000 });
+    ownerId = (await accounts.getAccount({ account: 'zenko' })).account!.id;
+    accounts.close();
     await bucket(c, 'rate');
     let n = 0;
     const putC1 = await measureRate(() => put(c, 'rate', `c1-${n++}`), { concurrency: 1, seconds });

@@ -86,6 +86,9 @@ describe('zenko account and key', () => {
     assert.doesNotMatch(show.stdout, new RegExp(secretAccessKey));
 
     const second = JSON.parse((await zenko('key', 'create', 'alice', '--json')).stdout) as { accessKeyId: string; secretAccessKey: string };
+    const taken = await zenko('key', 'create', 'alice', '--access-key', second.accessKeyId);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /ACCESS_KEY_ALREADY_EXISTS/, 'an access key id names one key');
     assert.equal((await zenko('key', 'disable', second.accessKeyId)).code, 0);
     const disabled = s3Client(stack, second);
     assert.equal((await s3Error(disabled.send(new ListBucketsCommand({})))).code, 'InvalidAccessKeyId');

@@ -24,6 +24,8 @@ let dataDir: string;
 let client: Client;
 let address = '';
 let output = '';
+/** The bootstrap account's id: buckets belong to an existing account. */
+let ownerId = '';
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'zenko-bad-input-'));
@@ -45,6 +47,9 @@ before(async () => {
   address = `127.0.0.1:${grpcPort}`;
   assert.ok(await waitServing(address, 30_000), `svc-metadata did not start:\n${output}`);
   client = createClient(svc.MetadataServiceService, address, { deadlineMs: 10_000 });
+  const accounts = createClient(acct.AccountServiceService, address, { deadlineMs: 10_000 });
+  ownerId = (await accounts.getAccount({ account: 'zenko' })).account!.id;
+  accounts.close();
 });
 
 after(async () => {
@@ -90,11 +95,11 @@ describe('svc-metadata: bad input over gRPC', () => {
   let uploadId = '';
 
   before(async () => {
-    await client.createBucket(svc.CreateBucketRequest.fromPartial({ name: VERSIONED, ownerId: 'owner', location: 'memory' }));
+    await client.createBucket(svc.CreateBucketRequest.fromPartial({ name: VERSIONED, ownerId, location: 'memory' }));
     await client.updateBucket(
       svc.UpdateBucketRequest.fromPartial({ name: VERSIONED, versioning: metadataV1Metadata.VersioningState.VERSIONING_STATE_ENABLED }),
     );
-    await client.createBucket(svc.CreateBucketRequest.fromPartial({ name: PLAIN, ownerId: 'owner', location: 'memory' }));
+    await client.createBucket(svc.CreateBucketRequest.fromPartial({ name: PLAIN, ownerId, location: 'memory' }));
     versionId = (await client.putObject(svc.PutObjectRequest.fromPartial({ object: object(VERSIONED, 'k') }))).object!.versionId;
     uploadId = (
       await client.createMultipartUpload(
@@ -121,7 +126,7 @@ describe('svc-metadata: bad input over gRPC', () => {
       'é-bucket',
     ]) {
       await failsWith(
-        client.createBucket(svc.CreateBucketRequest.fromPartial({ name, ownerId: 'owner', location: 'memory' })),
+        client.createBucket(svc.CreateBucketRequest.fromPartial({ name, ownerId, location: 'memory' })),
         'INVALID_BUCKET_NAME',
         `create ${JSON.stringify(name)}`,
       );
@@ -131,6 +136,20 @@ describe('svc-metadata: bad input over gRPC', () => {
       'INVALID_ARGUMENT',
       'create without an owner',
     );
+    for (const owner of ['owner', 'f'.repeat(64)]) {
+      await failsWith(
+        client.createBucket(svc.CreateBucketRequest.fromPartial({ name: 'good-name', ownerId: owner, location: 'memory' })),
+        'ACCOUNT_NOT_FOUND',
+        `create owned by ${owner}`,
+      );
+    }
+    for (const location of ['', 'no-such-location']) {
+      await failsWith(
+        client.createBucket(svc.CreateBucketRequest.fromPartial({ name: 'good-name', ownerId, location })),
+        location === '' ? 'INVALID_ARGUMENT' : 'LOCATION_NOT_FOUND',
+        `create on ${JSON.stringify(location)}`,
+      );
+    }
     // A name no bucket can have is simply not found, whatever its size.
     for (const name of ['', 'A-bucket', 'a'.repeat(300), 'é'.repeat(10_000)]) {
       await failsWith(client.getBucket({ name }), 'BUCKET_NOT_FOUND', `get ${JSON.stringify(name)}`);
@@ -465,6 +484,58 @@ describe('svc-metadata: bad input over gRPC', () => {
       await client.deleteBucket(svc.DeleteBucketRequest.fromPartial({ name: 'owned-by-account' }));
       await accounts.deleteAccount({ account: owner.name });
     } finally {
+      accounts.close();
+    }
+  });
+
+  it('a location or an account removed while a bucket (or key) is created on it: exactly one of the two wins', async () => {
+    const registry = createClient(locs.LocationRegistryServiceService, address, { deadlineMs: 10_000 });
+    const accounts = createClient(acct.AccountServiceService, address, { deadlineMs: 10_000 });
+    const outcome = (p: Promise<unknown>): Promise<string> =>
+      p.then(
+        () => 'ok',
+        (err: unknown) => (err instanceof MeshError ? err.reason : String(err)),
+      );
+    try {
+      for (let i = 0; i < 30; i++) {
+        const location = `racy-${i}`;
+        await registry.createLocation(
+          locs.CreateLocationRequest.fromPartial({
+            location: { name: location, type: locs.LocationType.LOCATION_TYPE_MEM },
+            skipProbe: true,
+          }),
+        );
+        const owner = (await accounts.createAccount(acct.CreateAccountRequest.fromPartial({ name: `racer-${i}` }))).account!;
+        const bucket = `racy-bucket-${i}`;
+        // Each side starts from 0 to 3 ms after the other, in every combination over the rounds.
+        const later = <T>(ms: number, call: () => Promise<T>): Promise<T> => new Promise((r) => setTimeout(r, ms)).then(call);
+        const [creating, removing] = [i % 4, Math.floor(i / 4) % 4];
+        const [created, locationRemoved, accountRemoved, keyMade] = await Promise.all([
+          outcome(
+            later(creating, () => client.createBucket(svc.CreateBucketRequest.fromPartial({ name: bucket, ownerId: owner.id, location }))),
+          ),
+          outcome(later(removing, () => registry.deleteLocation({ name: location }))),
+          outcome(later(removing, () => accounts.deleteAccount({ account: owner.id }))),
+          outcome(later(creating, () => accounts.createAccessKey(acct.CreateAccessKeyRequest.fromPartial({ account: owner.id })))),
+        ]);
+        const bucketExists = await outcome(client.getBucket({ name: bucket }));
+        const locationExists = await outcome(registry.getLocation({ name: location }));
+        const accountExists = await outcome(accounts.getAccount({ account: owner.id }));
+        if (created === 'ok') {
+          assert.equal(bucketExists, 'ok');
+          assert.equal(locationRemoved, 'LOCATION_IN_USE', `round ${i}: the location stays under its bucket`);
+          assert.equal(accountRemoved, 'ACCOUNT_NOT_EMPTY', `round ${i}: the owner stays`);
+        } else {
+          assert.ok(['LOCATION_NOT_FOUND', 'ACCOUNT_NOT_FOUND'].includes(created), `round ${i}: create ${created}`);
+          assert.equal(bucketExists, 'BUCKET_NOT_FOUND');
+        }
+        assert.equal(locationExists, locationRemoved === 'ok' ? 'LOCATION_NOT_FOUND' : 'ok', `round ${i}`);
+        assert.equal(accountExists, accountRemoved === 'ok' ? 'ACCOUNT_NOT_FOUND' : 'ok', `round ${i}`);
+        if (keyMade === 'ok') assert.equal(accountRemoved, 'ACCOUNT_NOT_EMPTY', `round ${i}: the key's account stays`);
+        if (created === 'ok') await client.deleteBucket(svc.DeleteBucketRequest.fromPartial({ name: bucket }));
+      }
+    } finally {
+      registry.close();
       accounts.close();
     }
   });
