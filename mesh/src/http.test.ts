@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { newRequestId, startHttpEdge, utf8HeaderValue } from './http.js';
 import { createLogger } from './logger.js';
 import { metrics } from './metrics.js';
@@ -61,5 +62,44 @@ function get(port: number, path: string): Promise<{ status: number; statusText: 
     })
       .on('error', reject)
       .end();
+  });
+}
+
+test('an HTTP/1.1 request without Host gets the protocol error and a closed connection; an unknown Expect is ignored', async () => {
+  const edge = await startHttpEdge({
+    host: '127.0.0.1',
+    port: 0,
+    logger: createLogger('http-test', 'silent'),
+    metrics: metrics('http_test_host'),
+    handler: async (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`handled ${req.headers.expect ?? ''}`);
+    },
+    onError: (_err, _req, res) => res.writeHead(500).end(),
+    clientErrorResponse: (kind, requestId) => ({ status: 400, headers: { 'x-request-id': requestId }, body: `<Error>${kind}</Error>` }),
+  });
+  try {
+    const noHost = await raw(edge.port, 'GET /x HTTP/1.1\r\n\r\n');
+    assert.match(noHost, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(noHost, /\r\nx-request-id: [0-9A-F]{16}\r\n/);
+    assert.match(noHost, /\r\nConnection: close\r\n/i);
+    assert.ok(noHost.endsWith('\r\n\r\n<Error>bad-request</Error>'), noHost);
+    const http10 = await raw(edge.port, 'GET /x HTTP/1.0\r\n\r\n');
+    assert.match(http10, /^HTTP\/1\.1 200 OK\r\n[^]*handled $/);
+    const expect = await raw(edge.port, 'GET /x HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\nConnection: close\r\n\r\n');
+    assert.match(expect, /^HTTP\/1\.1 200 OK\r\n[^]*\r\nhandled something-else\r\n/);
+  } finally {
+    await edge.close();
+  }
+});
+
+/** Sends `request` as is on a new connection and returns everything the server wrote until it closed. */
+function raw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
   });
 }

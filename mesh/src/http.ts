@@ -100,9 +100,26 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
   const { logger, metrics } = opts;
   // Idle keep-alive connections stay open a minute: clients (SDK connection pools) reuse them, and a
   // short timeout races with a request sent just as the server closes (ECONNRESET on the client).
+  // requireHostHeader off: node would answer an HTTP/1.1 request without Host with an empty 400;
+  // the handler below answers it with the protocol's error instead.
   const server = createServer(
-    { maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 66_000 },
+    {
+      maxHeaderSize: opts.maxHeaderSize ?? 16 * 1024,
+      keepAliveTimeout: 65_000,
+      requestTimeout: 0,
+      headersTimeout: 66_000,
+      requireHostHeader: false,
+    },
     (req, res) => {
+      if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+        // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host.
+        const { status, headers, body } = opts.clientErrorResponse('bad-request', newRequestId());
+        metrics.httpRequests.inc({ operation: 'unknown', status: String(status) });
+        res.shouldKeepAlive = false;
+        res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) }).end(body);
+        req.resume();
+        return;
+      }
       const parent = extractContext(req.headers);
       const span = tracer().startSpan(
         `${req.method ?? 'GET'}`,
@@ -174,6 +191,9 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
       void context.with(trace.setSpan(parent, span), () => withRequestId(requestId, () => opts.handler(req, res, ctx).catch(onError)));
     },
   );
+  // An expectation other than 100-continue: node answers an empty 417 unless told otherwise. RFC
+  // 9110 §10.1.1 lets a server ignore it, which is what S3 and Azure clients expect of a store.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
     // The request being answered lost the rest of its body (the client closed its side mid-body,
