@@ -9,7 +9,7 @@ import { authorizedContainer, blobName } from '../azure/access.js';
 import { loadBlob } from '../azure/blob-data.js';
 import { drain, sendEmpty, sendXml, type AzureContext } from '../azure/context.js';
 import type { AzureHandler } from '../azure/deps.js';
-import { checkReadLease, leaseOf } from '../azure/lease.js';
+import { checkReadLease, checkWriteLease, leaseOf } from '../azure/lease.js';
 import { AzureError } from '../errors/azure-errors.js';
 import { matchesTags, parseTagQuery } from '../protocol/tag-query.js';
 import { readVerifiedBody } from '../azure/blob-state.js';
@@ -47,8 +47,8 @@ export const setBlobTags: AzureHandler = async (ctx, deps) => {
   const tags = parseBlobTags(body);
   const v = await loadBlob(deps, bucket.name, key);
   checkIfTags(ctx, v);
-  // x-ms-lease-id is optional here; when given, the blob's active lease must have that id.
-  checkReadLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
+  // A write: a leased blob's tags change only with its lease id (Azure's SDK tests expect the refusal).
+  checkWriteLease(leaseOf(v.attributes), ctx.headers['x-ms-lease-id'], 'blob');
   try {
     await deps.metadata.updateObject(
       metadataV1MetadataService.UpdateObjectRequest.fromPartial({

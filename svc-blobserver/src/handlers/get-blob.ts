@@ -48,7 +48,8 @@ export const getBlob: AzureHandler = async (ctx, deps) => {
     requested === undefined || (v.size === 0 && requested.start === 0 && requested.header === 'range')
       ? undefined
       : resolveRange(requested, v.size);
-  const digest = rangeDigest(ctx.headers, range);
+  // The range digests are Get Blob's: Get Blob Properties ignores them, as it ignores ranges.
+  const digest = isHead ? undefined : rangeDigest(ctx.headers, range);
   headers['content-length'] = String(range?.length ?? v.size);
   if (range !== undefined) {
     headers['content-range'] = range.contentRange;

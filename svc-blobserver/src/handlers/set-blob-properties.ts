@@ -74,7 +74,19 @@ async function updateBlob(
 }
 
 export const setBlobProperties: AzureHandler = (ctx, deps) =>
-  updateBlob(ctx, deps, (c) => ({ replaceHeaders: true, headers: headersFromRequest(c.headers, false) }), [COPY_ATTRIBUTE]);
+  updateBlob(
+    ctx,
+    deps,
+    (c) => {
+      // Resizing and sequence numbers are page-blob properties; every blob here is a block blob. Refused
+      // rather than ignored: the request would otherwise clear every content header it does not name.
+      if (c.headers['x-ms-blob-content-length'] !== undefined || c.headers['x-ms-sequence-number-action'] !== undefined) {
+        throw new AzureError('InvalidBlobType');
+      }
+      return { replaceHeaders: true, headers: headersFromRequest(c.headers, false) };
+    },
+    [COPY_ATTRIBUTE],
+  );
 
 export const setBlobMetadata: AzureHandler = (ctx, deps) =>
   updateBlob(ctx, deps, (c) => ({ replaceUserMetadata: true, userMetadata: storedMetadata(extractMetadata(c.req.rawHeaders)) }));

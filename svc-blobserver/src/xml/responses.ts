@@ -145,34 +145,47 @@ function writeBlobName(w: XmlWriter, name: string): XmlWriter {
   return NOT_IN_XML.test(name) ? w.leaf('Name', encodeURIComponent(name), { Encoded: 'true' }) : w.leaf('Name', name);
 }
 
+/** Whether `a` sorts before `b` in the namespace's order (their UTF-8 bytes). */
+function utf8Before(a: string, b: string): boolean {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')) < 0;
+}
+
+function writeBlob(w: XmlWriter, b: BlobEntry): void {
+  writeBlobName(w.open('Blob'), b.name).open('Properties');
+  // Azure lists a blob's Etag without the quotes of its ETag header (containers keep them).
+  w.leaf('Creation-Time', formatRfc1123(b.creationTime))
+    .leaf('Last-Modified', formatRfc1123(b.lastModified))
+    .leaf('Etag', b.etag.replace(/^"(.*)"$/, '$1'));
+  w.leaf('Content-Length', b.contentLength).leaf('Content-Type', b.contentType ?? 'application/octet-stream');
+  w.leaf('Content-Encoding', b.contentEncoding ?? '').leaf('Content-Language', b.contentLanguage ?? '');
+  w.leaf('Content-CRC64', '').leaf('Content-MD5', b.contentMd5 ?? '');
+  w.leaf('Cache-Control', b.cacheControl ?? '').leaf('Content-Disposition', b.contentDisposition ?? '');
+  w.leaf('BlobType', 'BlockBlob');
+  w.leaf('AccessTier', b.accessTier ?? 'Hot').leaf('AccessTierInferred', b.accessTier === undefined);
+  w.leaf('LeaseStatus', b.leaseStatus ?? 'unlocked').leaf('LeaseState', b.leaseState ?? 'available');
+  w.optionalLeaf('LeaseDuration', b.leaseDuration);
+  for (const [element, header] of COPY_ELEMENTS) w.optionalLeaf(element, b.copy?.[header]);
+  w.leaf('ServerEncrypted', true).optionalLeaf('TagCount', b.tagCount);
+  w.close();
+  writeMetadata(w, b.metadata);
+  if (b.tags !== undefined) writeTags(w, b.tags);
+  w.close();
+}
+
 export function listBlobsXml(r: ListBlobsResult): Buffer {
   const w = new XmlWriter();
   w.open('EnumerationResults', { ServiceEndpoint: r.serviceEndpoint, ContainerName: r.containerName });
   writePaging(w, r);
   w.optionalLeaf('Delimiter', r.delimiter);
   w.open('Blobs');
+  // Blobs and prefixes in one name order, as Azure lists them.
+  const prefixes = r.blobPrefixes ?? [];
+  let p = 0;
   for (const b of r.blobs) {
-    writeBlobName(w.open('Blob'), b.name).open('Properties');
-    // Azure lists a blob's Etag without the quotes of its ETag header (containers keep them).
-    w.leaf('Creation-Time', formatRfc1123(b.creationTime))
-      .leaf('Last-Modified', formatRfc1123(b.lastModified))
-      .leaf('Etag', b.etag.replace(/^"(.*)"$/, '$1'));
-    w.leaf('Content-Length', b.contentLength).leaf('Content-Type', b.contentType ?? 'application/octet-stream');
-    w.leaf('Content-Encoding', b.contentEncoding ?? '').leaf('Content-Language', b.contentLanguage ?? '');
-    w.leaf('Content-CRC64', '').leaf('Content-MD5', b.contentMd5 ?? '');
-    w.leaf('Cache-Control', b.cacheControl ?? '').leaf('Content-Disposition', b.contentDisposition ?? '');
-    w.leaf('BlobType', 'BlockBlob');
-    w.leaf('AccessTier', b.accessTier ?? 'Hot').leaf('AccessTierInferred', b.accessTier === undefined);
-    w.leaf('LeaseStatus', b.leaseStatus ?? 'unlocked').leaf('LeaseState', b.leaseState ?? 'available');
-    w.optionalLeaf('LeaseDuration', b.leaseDuration);
-    for (const [element, header] of COPY_ELEMENTS) w.optionalLeaf(element, b.copy?.[header]);
-    w.leaf('ServerEncrypted', true).optionalLeaf('TagCount', b.tagCount);
-    w.close();
-    writeMetadata(w, b.metadata);
-    if (b.tags !== undefined) writeTags(w, b.tags);
-    w.close();
+    for (; p < prefixes.length && utf8Before(prefixes[p]!, b.name); p++) writeBlobName(w.open('BlobPrefix'), prefixes[p]!).close();
+    writeBlob(w, b);
   }
-  for (const p of r.blobPrefixes ?? []) writeBlobName(w.open('BlobPrefix'), p).close();
+  for (; p < prefixes.length; p++) writeBlobName(w.open('BlobPrefix'), prefixes[p]!).close();
   return w.close().leaf('NextMarker', r.nextMarker).close().endBytes();
 }
 
@@ -260,11 +273,12 @@ function writeMetrics(w: XmlWriter, name: string, m: MetricsSettings): void {
 export function servicePropertiesXml(p: ServiceProperties): Buffer {
   const w = new XmlWriter();
   w.open('StorageServiceProperties');
+  // The schema's order: Delete, Read, Write.
   w.open('Logging')
     .leaf('Version', p.logging.version)
+    .leaf('Delete', p.logging.delete)
     .leaf('Read', p.logging.read)
-    .leaf('Write', p.logging.write)
-    .leaf('Delete', p.logging.delete);
+    .leaf('Write', p.logging.write);
   writeRetention(w, 'RetentionPolicy', p.logging.retentionPolicy);
   w.close();
   writeMetrics(w, 'HourMetrics', p.hourMetrics);

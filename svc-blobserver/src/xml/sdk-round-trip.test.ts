@@ -255,3 +255,17 @@ test('request bodies written by the SDK are decoded', async () => {
     ],
   );
 });
+
+test('List Blobs with a delimiter lists blobs and prefixes in one name order', () => {
+  const blob = (name: string) => ({ name, creationTime: T, lastModified: T, etag: '"0x8D"', contentLength: 1n });
+  const xml = listBlobsXml({
+    serviceEndpoint: 'http://127.0.0.1/devstoreaccount1/',
+    containerName: 'c',
+    delimiter: '/',
+    blobs: [blob('a'), blob('c'), blob('é')],
+    blobPrefixes: ['b/', 'd/', 'z/'],
+    nextMarker: '',
+  }).toString();
+  const names = [...xml.matchAll(/<(Blob|BlobPrefix)><Name>([^<]*)<\/Name>/g)].map((m) => `${m[1]}:${m[2]}`);
+  assert.deepEqual(names, ['Blob:a', 'BlobPrefix:b/', 'Blob:c', 'BlobPrefix:d/', 'BlobPrefix:z/', 'Blob:é']);
+});

@@ -259,6 +259,25 @@ describe('features Zenko does not have', () => {
     const missing = container.getBlockBlobClient('no-such-blob');
     assert.deepEqual(await azureError(missing.setAccessTier('Hot')), { code: 'BlobNotFound', status: 404 });
   });
+
+  it('page-blob properties on Set Blob Properties are InvalidBlobType, and clear nothing', async () => {
+    const blob = container.getBlockBlobClient('block-only');
+    await blob.upload('x', 1, { blobHTTPHeaders: { blobContentType: 'text/plain', blobCacheControl: 'no-cache' } });
+    const url = new URL(
+      await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('rw'), expiresOn: new Date(Date.now() + 3600_000) }),
+    );
+    url.searchParams.set('comp', 'properties');
+    for (const header of [{ 'x-ms-blob-content-length': '512' }, { 'x-ms-sequence-number-action': 'increment' }]) {
+      const res = await fetch(url, { method: 'PUT', headers: { 'x-ms-version': '2025-01-05', ...header } });
+      assert.deepEqual([res.status, res.headers.get('x-ms-error-code')], [409, 'InvalidBlobType'], JSON.stringify(header));
+    }
+    const props = await blob.getProperties();
+    assert.deepEqual([props.contentType, props.cacheControl], ['text/plain', 'no-cache']);
+    // Get Blob Properties ignores Get Blob's range digest header, as it ignores ranges.
+    url.searchParams.delete('comp');
+    const head = await fetch(url, { method: 'HEAD', headers: { 'x-ms-version': '2025-01-05', 'x-ms-range-get-content-md5': 'true' } });
+    assert.deepEqual([head.status, head.headers.get('content-length')], [200, '1']);
+  });
 });
 
 describe('listing names XML cannot carry', () => {

@@ -161,6 +161,8 @@ describe('Lease Blob', () => {
     assert.deepEqual(await azureError(blob.stageBlock(blockId(1), 'abc', 3, wrong)), mismatch);
     assert.deepEqual(await azureError(blob.delete()), missing);
     assert.deepEqual(await azureError(blob.delete(wrong)), mismatch);
+    assert.deepEqual(await azureError(blob.setTags({ stage: 'final' })), missing);
+    assert.deepEqual(await azureError(blob.setTags({ stage: 'final' }, wrong)), mismatch);
     // Reads need no id; a wrong one is refused.
     assert.deepEqual(await blob.downloadToBuffer(), body);
     assert.deepEqual(await azureError(blob.download(0, undefined, wrong)), mismatch);
@@ -175,6 +177,8 @@ describe('Lease Blob', () => {
 
     // With the id: the writes succeed and the lease stays across an overwrite.
     await blob.setMetadata({ a: 'b' }, right);
+    await blob.setTags({ stage: 'final' }, right);
+    assert.deepEqual((await blob.getTags()).tags, { stage: 'final' });
     await blob.setHTTPHeaders({ blobContentType: 'text/plain' }, right);
     await blob.stageBlock(blockId(1), 'abc', 3, right);
     await blob.commitBlockList([blockId(1)], right);

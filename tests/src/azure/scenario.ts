@@ -379,6 +379,27 @@ export function azureScenario(target: () => AzureTarget): void {
       assert.equal(both.status, 400);
     });
 
+    it('Put Blob checks the body against x-ms-blob-content-md5 too; Set Blob Tags on a leased blob needs the lease id', async () => {
+      const c = await containerOf('blob-md5');
+      const blob = c.getBlockBlobClient('checked');
+      const body = Buffer.from('the real content');
+      const wrong = createHash('md5').update('something else').digest();
+      assert.deepEqual(await failure(blob.upload(body, body.length, { blobHTTPHeaders: { blobContentMD5: wrong } })), {
+        status: 400,
+        code: 'Md5Mismatch',
+      });
+      assert.equal(await blob.exists(), false, 'nothing written');
+      await blob.upload(body, body.length, { blobHTTPHeaders: { blobContentMD5: createHash('md5').update(body).digest() } });
+      assert.deepEqual(Buffer.from((await blob.getProperties()).contentMD5 ?? []), createHash('md5').update(body).digest());
+
+      const lease = blob.getBlobLeaseClient();
+      await lease.acquireLease(-1);
+      assert.deepEqual(await failure(blob.setTags({ stage: 'final' })), { status: 412, code: 'LeaseIdMissing' });
+      await blob.setTags({ stage: 'final' }, { conditions: { leaseId: lease.leaseId } });
+      assert.deepEqual((await blob.getTags()).tags, { stage: 'final' });
+      await lease.releaseLease();
+    });
+
     it('x-ms-delete-snapshots: only deletes the snapshots (none here), not the blob; a bad value is refused', async () => {
       const c = await containerOf('snapshots');
       const blob = c.getBlockBlobClient('kept');
