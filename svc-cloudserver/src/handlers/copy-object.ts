@@ -143,7 +143,8 @@ export const copyObject: S3Handler = async (ctx, deps) => {
         size: stored.size,
         etag,
         ...writerOwner(ctx, bucket),
-        storageClass: newStorageClass ? storageClass(ctx.headers) : src.storageClass,
+        // S3: a copy is STANDARD unless x-amz-storage-class says otherwise, whatever the source.
+        storageClass: storageClass(ctx.headers),
         headers: directive === 'REPLACE' ? storedHeaders(ctx.headers) : src.headers,
         userMetadata: directive === 'REPLACE' ? userMetadata(ctx.headers) : src.userMetadata,
         tags: taggingDirective === 'REPLACE' ? parseTaggingHeader(ctx.headers['x-amz-tagging']) : src.tags,

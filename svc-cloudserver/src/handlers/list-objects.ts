@@ -15,19 +15,24 @@ function urlEncode(value: string): string {
   return encodeURIComponent(value).replace(/%2F/g, '/').replace(/%20/g, '+');
 }
 
-function listParams(ctx: S3Context): { prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string } {
-  const maxKeys = pageSizeParam(ctx, 'max-keys', 1000, 1000);
+/** A listing's `encoding-type`: how it writes keys, prefixes and markers (`url` or as they are). */
+export function listEncoding(ctx: S3Context): (v: string) => string {
   const encoding = ctx.query.get('encoding-type');
   if (encoding !== null && encoding !== 'url')
     throw new S3Error('InvalidArgument', {
       message: 'Invalid Encoding Method specified in Request',
       fields: { ArgumentName: 'encoding-type', ArgumentValue: encoding },
     });
+  return encoding === 'url' ? urlEncode : (v) => v;
+}
+
+function listParams(ctx: S3Context): { prefix: string; delimiter: string; maxKeys: number; encode: (v: string) => string } {
+  const maxKeys = pageSizeParam(ctx, 'max-keys', 1000, 1000);
   return {
     prefix: ctx.query.get('prefix') ?? '',
     delimiter: ctx.query.get('delimiter') ?? '',
     maxKeys,
-    encode: encoding === 'url' ? urlEncode : (v) => v,
+    encode: listEncoding(ctx),
   };
 }
 

@@ -33,6 +33,7 @@ import {
   readCheckedBody,
 } from './put-object.js';
 import { copySource } from './copy-object.js';
+import { listEncoding } from './list-objects.js';
 import { objectBytes } from '../s3/object-stream.js';
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -469,6 +470,7 @@ export const listMultipartUploads: S3Handler = async (ctx, deps) => {
   // S3 ignores upload-id-marker without key-marker.
   const uploadIdMarker = keyMarker === '' ? '' : (ctx.query.get('upload-id-marker') ?? '');
   const maxUploads = pageSizeParam(ctx, 'max-uploads', 1000, 1000);
+  const encode = listEncoding(ctx);
   // max-uploads=0 asks for nothing (the store would read 0 as its default page size).
   const res = await (
     maxUploads === 0
@@ -481,21 +483,22 @@ export const listMultipartUploads: S3Handler = async (ctx, deps) => {
   const w = new XmlWriter();
   w.open('ListMultipartUploadsResult', { xmlns: S3_XMLNS })
     .leaf('Bucket', bucket.name)
-    .leaf('KeyMarker', keyMarker)
+    .leaf('KeyMarker', encode(keyMarker))
     .leaf('UploadIdMarker', uploadIdMarker);
-  if (res.isTruncated) w.leaf('NextKeyMarker', res.nextKeyMarker).leaf('NextUploadIdMarker', res.nextUploadIdMarker);
-  w.leaf('Prefix', prefix);
-  if (delimiter) w.leaf('Delimiter', delimiter);
+  if (res.isTruncated) w.leaf('NextKeyMarker', encode(res.nextKeyMarker)).leaf('NextUploadIdMarker', res.nextUploadIdMarker);
+  w.leaf('Prefix', encode(prefix));
+  if (delimiter) w.leaf('Delimiter', encode(delimiter));
   w.leaf('MaxUploads', maxUploads).leaf('IsTruncated', res.isTruncated);
   for (const u of res.uploads) {
-    w.open('Upload').leaf('Key', u.key).leaf('UploadId', u.uploadId);
+    w.open('Upload').leaf('Key', encode(u.key)).leaf('UploadId', u.uploadId);
     w.open('Initiator').leaf('ID', u.ownerId).leaf('DisplayName', u.ownerDisplayName).close();
     w.open('Owner').leaf('ID', u.ownerId).leaf('DisplayName', u.ownerDisplayName).close();
     w.leaf('StorageClass', u.storageClass || 'STANDARD')
       .leaf('Initiated', isoDate(u.initiatedAt))
       .close();
   }
-  for (const cp of res.commonPrefixes) w.open('CommonPrefixes').leaf('Prefix', cp).close();
+  for (const cp of res.commonPrefixes) w.open('CommonPrefixes').leaf('Prefix', encode(cp)).close();
+  if (ctx.query.get('encoding-type') === 'url') w.leaf('EncodingType', 'url');
   w.close();
   sendXml(ctx, 200, w.end());
 };

@@ -25,8 +25,9 @@ function parseDate(value: string | undefined): number | undefined {
 }
 
 /**
- * 'ok' to proceed, 'not-modified' for a 304 (reads only). Throws PreconditionFailed.
- * `etag` without quotes; dates compared at second precision.
+ * 'ok' to proceed, 'not-modified' for a 304 (reads only). Throws PreconditionFailed; for a copy
+ * source (`read` false), also when it was not modified since the If-Modified-Since date, which S3
+ * ignores when that date is in the future. `etag` without quotes; dates compared at second precision.
  */
 export function evaluateConditions(c: Conditional, etag: string, lastModified: Date, read: boolean): 'ok' | 'not-modified' {
   const modified = Math.floor(lastModified.getTime() / 1000);
@@ -43,9 +44,12 @@ export function evaluateConditions(c: Conditional, etag: string, lastModified: D
       if (read) return 'not-modified';
       throw new S3Error('PreconditionFailed', { fields: { Condition: 'If-None-Match' } });
     }
-  } else if (read) {
+  } else {
     const since = parseDate(c.ifModifiedSince);
-    if (since !== undefined && modified <= Math.floor(since / 1000)) return 'not-modified';
+    if (since !== undefined && modified <= Math.floor(since / 1000)) {
+      if (read) return 'not-modified';
+      if (since <= Date.now()) throw new S3Error('PreconditionFailed', { fields: { Condition: 'x-amz-copy-source-If-Modified-Since' } });
+    }
   }
   return 'ok';
 }

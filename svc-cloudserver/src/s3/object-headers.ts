@@ -17,18 +17,14 @@ export const STORED_HEADERS = [
 const META_PREFIX = 'x-amz-meta-';
 /** AWS: user metadata (names and values) is limited to 2 KB. */
 const MAX_USER_METADATA = 2048;
-export const STORAGE_CLASSES = [
-  'STANDARD',
-  'REDUCED_REDUNDANCY',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-  'GLACIER_IR',
-  'OUTPOSTS',
-  'EXPRESS_ONEZONE',
-];
+/**
+ * The storage classes an object may be written with: labels, stored and echoed, whose objects
+ * read at once. GLACIER and DEEP_ARCHIVE are refused (InvalidStorageClass): on S3 their objects
+ * cannot be read before a RestoreObject, which Zenko does not implement, so accepting them would
+ * promise an archive tier that does not exist. OUTPOSTS and EXPRESS_ONEZONE belong to other kinds
+ * of buckets, which S3 refuses the same way for a general-purpose bucket.
+ */
+export const STORAGE_CLASSES = ['STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR'];
 /** Zenko's per-object placement header. */
 export const LOCATION_HEADER = 'x-amz-meta-scal-location-constraint';
 

@@ -285,6 +285,57 @@ describe('objects', () => {
     );
   });
 
+  it('copy-source conditions, If-Modified-Since among them (412 unless modified since, ignored in the future); a copy is STANDARD unless told', async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'cond-src', Body: 'conditional', StorageClass: 'STANDARD_IA' }));
+    const modified = (await s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key: 'cond-src' }))).LastModified!;
+    const copy = (Key: string, extra: Partial<ConstructorParameters<typeof CopyObjectCommand>[0]>) =>
+      s3.send(new CopyObjectCommand({ Bucket: 'b-obj', Key, CopySource: 'b-obj/cond-src', ...extra }));
+    const refused = { code: 'PreconditionFailed', status: 412 };
+    assert.deepEqual(await s3Error(copy('c1', { CopySourceIfModifiedSince: modified })), refused);
+    assert.deepEqual(await s3Error(copy('c1', { CopySourceIfMatch: '"nope"' })), refused);
+    assert.deepEqual(await s3Error(copy('c1', { CopySourceIfNoneMatch: put.ETag })), refused);
+    assert.deepEqual(await s3Error(copy('c1', { CopySourceIfUnmodifiedSince: new Date(modified.getTime() - 60_000) })), refused);
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key: 'c1' })))).status, 404, 'nothing copied');
+    await copy('c1', { CopySourceIfModifiedSince: new Date(modified.getTime() - 60_000) });
+    await copy('c2', { CopySourceIfModifiedSince: new Date(Date.now() + 3_600_000) });
+    // If-Match that holds wins over a failing If-Unmodified-Since (S3's documented pair).
+    await copy('c3', { CopySourceIfMatch: put.ETag, CopySourceIfUnmodifiedSince: new Date(modified.getTime() - 60_000) });
+    const classes = await Promise.all(['c1', 'c2', 'c3'].map((Key) => s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key }))));
+    assert.deepEqual(
+      classes.map((h) => h.StorageClass),
+      [undefined, undefined, undefined],
+      'STANDARD (not sent), not the source class',
+    );
+    await copy('c4', { StorageClass: 'ONEZONE_IA' });
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key: 'c4' }))).StorageClass, 'ONEZONE_IA');
+    const mpu = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-obj', Key: 'c5' }));
+    assert.deepEqual(
+      await s3Error(
+        s3.send(
+          new UploadPartCopyCommand({
+            Bucket: 'b-obj',
+            Key: 'c5',
+            UploadId: mpu.UploadId,
+            PartNumber: 1,
+            CopySource: 'b-obj/cond-src',
+            CopySourceIfModifiedSince: modified,
+          }),
+        ),
+      ),
+      refused,
+    );
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'b-obj', Key: 'c5', UploadId: mpu.UploadId }));
+    // Archive classes would need RestoreObject before a read: refused rather than pretended.
+    for (const StorageClass of ['GLACIER', 'DEEP_ARCHIVE'] as const) {
+      assert.deepEqual(await s3Error(s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'archived', Body: 'x', StorageClass }))), {
+        code: 'InvalidStorageClass',
+        status: 400,
+      });
+      assert.equal((await s3Error(copy('archived', { StorageClass }))).code, 'InvalidStorageClass');
+    }
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'b-obj', Key: 'archived' })))).status, 404);
+  });
+
   it("a copy keeps the source's checksum algorithm, or takes x-amz-checksum-algorithm's (also copying an object onto itself)", async () => {
     const body = Buffer.from('checksummed copy');
     await s3.send(new PutObjectCommand({ Bucket: 'b-obj', Key: 'sum-src', Body: body, ChecksumAlgorithm: 'CRC32' }));
@@ -506,6 +557,19 @@ describe('multipart uploads', () => {
     assert.deepEqual([noParts.Parts, noParts.IsTruncated, noParts.MaxParts], [undefined, false, 0]);
     const noUploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'b-mpu', MaxUploads: 0 }));
     assert.deepEqual([noUploads.Uploads, noUploads.IsTruncated, noUploads.MaxUploads], [undefined, false, 0]);
+    const odd = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'k+x y/z' }));
+    const encoded = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'b-mpu', Prefix: 'k+', EncodingType: 'url' }));
+    assert.deepEqual([encoded.EncodingType, encoded.Prefix, encoded.Uploads?.map((u) => u.Key)], ['url', 'k%2B', ['k%2Bx+y/z']]);
+    const grouped = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'b-mpu', Prefix: 'k+', Delimiter: '/', EncodingType: 'url' }));
+    assert.deepEqual(
+      grouped.CommonPrefixes?.map((p) => p.Prefix),
+      ['k%2Bx+y/'],
+    );
+    assert.equal(
+      (await s3Error(s3.send(new ListMultipartUploadsCommand({ Bucket: 'b-mpu', EncodingType: 'base64' as never })))).code,
+      'InvalidArgument',
+    );
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'b-mpu', Key: 'k+x y/z', UploadId: odd.UploadId }));
     const unknown = await s3Error(s3.send(new ListPartsCommand({ Bucket: 'b-mpu', Key: 'manual', UploadId: 'nope', MaxParts: 0 })));
     assert.equal(unknown.code, 'NoSuchUpload');
     const small = await s3Error(
