@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client as GrpcClient, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { metadataV1Metadata, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
 import { MAX_DETAIL_CHARS, MeshError, isMeshError } from '../errors.js';
 import { createLogger } from '../logger.js';
@@ -102,6 +103,48 @@ describe('gRPC errors and calls', () => {
     assert.ok(isMeshError(err, 'BUCKET_NOT_FOUND'), String(err));
     assert.equal(err.message, `no bucket named ${name}`.slice(0, MAX_DETAIL_CHARS));
     assert.equal(after.bucket?.name, 'ok');
+  });
+
+  it('a request message that does not decode is INVALID_ARGUMENT with its cause, in every kind of call', async () => {
+    const raw = new GrpcClient(server.address, credentials.createInsecure());
+    // Field 1 with wire type 7, which does not exist.
+    const junk = Buffer.from([0x0f, 0x01]);
+    const same = (b: Buffer): Buffer => b;
+    const path = (svc: { [m: string]: { path: string } }, m: string): string => svc[m]!.path;
+    const handled = calls.getBucket;
+    try {
+      const unary = await new Promise<ServiceError>((resolve) => {
+        raw.makeUnaryRequest(path(metadataV1MetadataService.MetadataServiceService, 'getBucket'), same, same, junk, (err) => resolve(err!));
+      });
+      const streamed = await new Promise<ServiceError>((resolve) => {
+        const call = raw.makeServerStreamRequest(path(metadataV1MetadataService.MetadataServiceService, 'watchOplog'), same, same, junk);
+        call.on('data', () => undefined);
+        call.on('error', resolve);
+      });
+      const uploaded = await new Promise<ServiceError>((resolve) => {
+        const call = raw.makeClientStreamRequest(
+          path(placementV1DataPlacementService.DataPlacementServiceService, 'put'),
+          same,
+          same,
+          (err) => resolve(err!),
+        );
+        call.write(
+          Buffer.from(placementV1DataPlacementService.PutRequest.encode({ msg: { $case: 'chunk', value: Buffer.from('ok') } }).finish()),
+        );
+        call.write(junk);
+        call.end();
+      });
+      for (const [kind, err] of Object.entries({ unary, streamed, uploaded })) {
+        assert.equal(err.code, status.INVALID_ARGUMENT, `${kind}: ${err.message}`);
+        assert.match(err.details, /request message could not be decoded: .*wire type 7/, kind);
+      }
+      assert.equal(calls.getBucket, handled, 'the handler never saw the junk');
+    } finally {
+      raw.close();
+    }
+    const c = client();
+    assert.equal((await c.getBucket({ name: 'ok' })).bucket?.name, 'ok', 'the server still answers');
+    c.close();
   });
 
   it('an unexpected error becomes INTERNAL; its cause is logged, never sent', async () => {

@@ -85,6 +85,46 @@ function reflectionPackageDefinition(): PackageDefinition {
   return reflectionPackages;
 }
 
+/**
+ * A request message that did not decode. grpc-js answers a deserializer's throw with a bare
+ * INTERNAL ("Error deserializing request"); the wrapped deserializer returns this instead, and
+ * the call fails with INVALID_ARGUMENT naming the cause, the error a malformed request deserves.
+ */
+class Undecodable {
+  constructor(readonly message: string) {}
+}
+
+function undecodableError(m: Undecodable): MeshError {
+  return new MeshError('INVALID_ARGUMENT', `the request message could not be decoded: ${m.message.slice(0, 200)}`);
+}
+
+/** The definition with deserializers that never throw (see Undecodable). */
+function tolerantDefinition(definition: AnyServiceDefinition): AnyServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(definition).map(([name, def]) => [
+      name,
+      {
+        ...def,
+        requestDeserialize: (bytes: Buffer): unknown => {
+          try {
+            return def.requestDeserialize(bytes);
+          } catch (err) {
+            return new Undecodable(err instanceof Error ? err.message : String(err));
+          }
+        },
+      },
+    ]),
+  ) as AnyServiceDefinition;
+}
+
+/** A request stream that fails with INVALID_ARGUMENT at its first undecodable message. */
+async function* checkedMessages(stream: AsyncIterable<unknown>): AsyncGenerator<unknown> {
+  for await (const message of stream) {
+    if (message instanceof Undecodable) throw undecodableError(message);
+    yield message;
+  }
+}
+
 function statusName(code: Status): string {
   return Status[code] ?? String(code);
 }
@@ -129,7 +169,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       const handler = svc.handlers[methodName] as ((...args: unknown[]) => unknown) | undefined;
       impl[methodName] = wrap(def, handler);
     }
-    server.addService(svc.definition, impl);
+    server.addService(tolerantDefinition(svc.definition), impl);
   }
 
   const health = new HealthImplementation({
@@ -222,9 +262,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
             return;
           }
           if (type === 'unary' || type === 'client_stream') {
-            const input = type === 'unary' ? call.request : (call as unknown as ServerReadableStream<unknown, unknown>);
+            const input = type === 'unary' ? call.request : checkedMessages(call as unknown as ServerReadableStream<unknown, unknown>);
             Promise.resolve()
-              .then(() => handler(input, ctx))
+              .then(() => {
+                if (input instanceof Undecodable) throw undecodableError(input);
+                return handler(input, ctx);
+              })
               .then(
                 (response) => {
                   finish(Status.OK);
@@ -239,9 +282,10 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
             return;
           }
           const stream = call as unknown as ServerDuplexStream<unknown, unknown>;
-          const input = type === 'server_stream' ? call.request : stream;
+          const input = type === 'server_stream' ? call.request : checkedMessages(stream);
           void (async () => {
             try {
+              if (input instanceof Undecodable) throw undecodableError(input);
               for await (const message of handler(input, ctx) as AsyncIterable<unknown>) {
                 if (abort.signal.aborted) break;
                 if (!stream.write(message)) await once(stream, 'drain', { signal: abort.signal });
