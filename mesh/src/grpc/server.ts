@@ -100,7 +100,7 @@ function undecodableError(m: Undecodable): MeshError {
 
 /** The definition with deserializers that never throw (see Undecodable). */
 function tolerantDefinition(definition: AnyServiceDefinition): AnyServiceDefinition {
-  return Object.fromEntries(
+  return Object.fromEntries<AnyMethod>(
     Object.entries(definition).map(([name, def]) => [
       name,
       {
@@ -114,7 +114,7 @@ function tolerantDefinition(definition: AnyServiceDefinition): AnyServiceDefinit
         },
       },
     ]),
-  ) as AnyServiceDefinition;
+  );
 }
 
 /** A request stream that fails with INVALID_ARGUMENT at its first undecodable message. */
