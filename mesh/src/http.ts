@@ -32,6 +32,8 @@ export interface HttpEdgeOptions {
    * (headers too large, malformed request line); the connection is closed after it.
    */
   clientErrorResponse: (err: EdgeClientError, requestId: string) => { status: number; headers: Record<string, string>; body: string };
+  /** Told of every request the handler gets, when it arrives and when its response closes (extra metrics). */
+  observer?: EdgeObserver;
   maxHeaderSize?: number;
   /** A request whose body stalls this long is answered with an EdgeTimeoutError (default 30 s). */
   idleTimeoutMs?: number;
@@ -51,6 +53,12 @@ class EdgeRequestAbandonedError extends Error {
 }
 
 export type EdgeClientError = 'headers-too-large' | 'bad-request';
+
+export interface EdgeObserver {
+  started(req: IncomingMessage): void;
+  /** The response closed: the routed operation, its status (499 when none was sent) and its duration. */
+  completed(req: IncomingMessage, done: { operation: string; status: number; seconds: number }): void;
+}
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
 
@@ -135,6 +143,7 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
       };
       const stopTimer = metrics.httpDuration.startTimer();
       const startedMs = performance.now();
+      opts.observer?.started(req);
       res.on('close', () => {
         // A response that ends before its request's body did (an error answer, the idle timeout) leaves
         // nothing to end that body: node neither ends nor aborts a request it has answered. Aborting it
@@ -151,6 +160,7 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
         );
         metrics.httpRequests.inc({ operation: ctx.operation, status: String(status) });
         stopTimer({ operation: ctx.operation });
+        opts.observer?.completed(req, { operation: ctx.operation, status, seconds: (performance.now() - startedMs) / 1000 });
         span.updateName(ctx.operation);
         span.setAttribute('http.response.status_code', status);
         if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });

@@ -5,6 +5,9 @@ import { createServer, type Server } from 'node:http';
 import { status as Status } from '@grpc/grpc-js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The metric types, for a service's own series in its registry. */
+export { Counter, Gauge, Histogram, Summary } from 'prom-client';
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class Metrics {

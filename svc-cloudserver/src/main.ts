@@ -8,6 +8,7 @@ import { DEFAULT_LOCATION, LocationSet } from './data/locations.js';
 import { DataPlacement, INLINE_SETTING } from './data/placement.js';
 import { dataPlacementService } from './data/placement-service.js';
 import { ReleaseQueue, versionsReference } from './data/release-queue.js';
+import { cloudserverCompatMetrics } from './s3/compat-metrics.js';
 import { renderS3Failure, s3ClientErrorResponse } from './s3/errors.js';
 import { SecretCache } from './s3/secrets.js';
 import { createS3Handler } from './server.js';
@@ -67,6 +68,7 @@ await runService({
       port: config.s3Port,
       logger,
       metrics,
+      observer: cloudserverCompatMetrics(metrics),
       handler: createS3Handler({
         metadata,
         accounts,

@@ -7,13 +7,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListBucketsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { BlobServiceClient, RestError, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { meshV1ServiceInfo } from '@zenko/gen';
 import { createClient, SERVICE_NAMES, type ServiceName } from '@zenko/mesh';
 import { callUnary, describeMethod, listServices } from '../support/grpc-reflection.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
 import { find, parsePrometheus } from '../support/prometheus.js';
+import { s3Client } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 const EXPECTED_SERVICES: Record<ServiceName, string[]> = {
@@ -113,6 +121,26 @@ describe('metrics', () => {
       assert.ok(histogram && histogram.value >= 1, `${name}: no grpc_server_handling_seconds`);
       assert.ok(find(samples, 'process_resident_memory_bytes', {}), `${name}: no process metrics`);
     }
+  });
+
+  it("svc-cloudserver also keeps CloudServer's s3_cloudserver_* request series, for Zenko's dashboards", async () => {
+    const s3 = s3Client(stack);
+    await s3.send(new CreateBucketCommand({ Bucket: 'compat-metrics' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'compat-metrics', Key: 'k', Body: Buffer.alloc(1000, 1) }));
+    await (await s3.send(new GetObjectCommand({ Bucket: 'compat-metrics', Key: 'k' }))).Body?.transformToByteArray();
+    await s3.send(new GetObjectCommand({ Bucket: 'compat-metrics', Key: 'missing' })).catch(() => undefined);
+    s3.destroy();
+    const text = await (await fetch(stack.services['svc-cloudserver'].metrics)).text();
+    const samples = parsePrometheus(text);
+    const value = (name: string, labels: Record<string, string>): number | undefined => find(samples, name, labels)?.value;
+    assert.equal(value('s3_cloudserver_http_requests_total', { method: 'PUT', action: 'bucketPut', code: '200' }), 1);
+    assert.equal(value('s3_cloudserver_http_requests_total', { method: 'PUT', action: 'objectPut', code: '200' }), 1);
+    assert.equal(value('s3_cloudserver_http_requests_total', { method: 'GET', action: 'objectGet', code: '404' }), 1);
+    assert.ok((value('s3_cloudserver_http_request_duration_seconds_count', { method: 'GET', action: 'objectGet', code: '200' }) ?? 0) >= 1);
+    assert.equal(value('s3_cloudserver_http_request_size_bytes_sum', { method: 'PUT', action: 'objectPut', code: '200' }), 1000);
+    const responseBytes = value('s3_cloudserver_http_response_size_bytes_sum', { method: 'GET', action: 'objectGet', code: '200' }) ?? 0;
+    assert.ok(responseBytes > 1000 && responseBytes < 3000, `the body and its head: ${responseBytes}`);
+    assert.equal(value('s3_cloudserver_http_active_requests', {}), 0, 'nothing in flight');
   });
 });
 
