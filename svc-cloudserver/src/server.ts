@@ -10,7 +10,7 @@ import { S3Error } from './errors/s3-errors.js';
 import { HANDLERS } from './handlers/index.js';
 import { route, RouteError } from './routes/route.js';
 import { emptyVersionId } from './s3/access.js';
-import type { Identity, S3Context } from './s3/context.js';
+import type { Identity, S3Context, SignatureInfo } from './s3/context.js';
 import type { S3Deps } from './s3/deps.js';
 
 /** Lower-case header names; repeated headers joined with ',' (what signers sign). */
@@ -57,6 +57,14 @@ export function createS3Handler(deps: S3Deps): EdgeHandler {
       auth.kind === 'anonymous'
         ? undefined
         : { accountId: auth.identity.accountId, displayName: auth.identity.displayName, accessKeyId: auth.accessKeyId };
+    const signature: SignatureInfo | undefined =
+      auth.kind === 'anonymous'
+        ? undefined
+        : {
+            version: auth.kind.startsWith('sigv4') ? 'AWS4-HMAC-SHA256' : 'AWS',
+            authType: auth.kind.endsWith('-query') ? 'REST-QUERY-STRING' : 'REST-HEADER',
+            signedAtMs: auth.signedAtMs,
+          };
 
     const operation = routed.operation;
     const handler = operation === undefined ? undefined : HANDLERS[operation];
@@ -105,6 +113,7 @@ export function createS3Handler(deps: S3Deps): EdgeHandler {
       query: routed.query,
       headers,
       identity,
+      signature,
       payload: auth.payload,
       bodyLength: declaredLength(headers, chunked),
       body,

@@ -491,6 +491,11 @@ test('temporary credentials need their session token', async () => {
   assert.equal((await authenticate(onTheWire(await sign('token-1')), options(at(NOW)))).kind, 'sigv4-header');
   await rejectsWith(authenticate(onTheWire(await sign('token-2')), options(at(NOW))), 'InvalidToken');
   await rejectsWith(authenticate(onTheWire(await sign()), options(at(NOW))), 'InvalidToken');
+  // A long-term key with a (stale) token: refused too, as S3 does.
+  const longTerm = await signer('us-east-1', SECRET, AKID, 'stale').sign(sdkRequest({ method: 'GET', path: '/b' }), {
+    signingDate: SIGNING_DATE,
+  });
+  await rejectsWith(authenticate(onTheWire(longTerm), options(at(NOW))), 'InvalidToken');
 });
 
 test('anonymous requests', async () => {
@@ -636,6 +641,26 @@ test('presigned requests may not carry unsigned x-amz-* headers', async () => {
   );
   assert.equal(signedAcl.headers['x-amz-acl'], 'public-read');
   assert.equal((await authenticate(signedAcl, options(at(NOW)))).kind, 'sigv4-query');
+});
+
+test('header-signed requests may not carry unsigned x-amz-* headers either; x-amz-content-sha256 may be unsigned', async () => {
+  const req = await signed({ method: 'PUT', path: '/b/k', body: 'x' });
+  const opts = options(at(NOW));
+  const err = await rejectsWith(
+    authenticate({ ...req, headers: { ...req.headers, 'x-amz-acl': 'public-read', 'x-amz-meta-added': '1' } }, opts),
+    'AccessDenied',
+  );
+  assert.equal(err.fields['HeadersNotSigned'], 'x-amz-acl, x-amz-meta-added');
+  // A client that leaves x-amz-content-sha256 out of SignedHeaders is let through (the body is checked against it).
+  const lax = onTheWire(
+    await signer().sign(sdkRequest({ method: 'PUT', path: '/b/k', body: 'x' }), {
+      signingDate: SIGNING_DATE,
+      unsignableHeaders: new Set(['x-amz-content-sha256']),
+    }),
+  );
+  assert.ok(lax.headers['x-amz-content-sha256'] !== undefined);
+  assert.doesNotMatch(lax.headers['authorization']!, /x-amz-content-sha256/);
+  assert.equal((await authenticate(lax, opts)).kind, 'sigv4-header');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -12,7 +12,12 @@ export async function lookupSecret<T extends SecretRecord>(
 ): Promise<T> {
   const record = await getSecret(accessKeyId);
   if (record === undefined) throw new S3Error('InvalidAccessKeyId', { fields: { AWSAccessKeyId: accessKeyId } });
-  if (record.sessionToken !== undefined && (sessionToken === undefined || !stringsEqual(record.sessionToken, sessionToken))) {
+  // A key with a session token needs it; a long-term key takes none (S3 refuses a stale token sent with one).
+  if (
+    record.sessionToken === undefined
+      ? sessionToken !== undefined
+      : sessionToken === undefined || !stringsEqual(record.sessionToken, sessionToken)
+  ) {
     throw new S3Error('InvalidToken');
   }
   return record;

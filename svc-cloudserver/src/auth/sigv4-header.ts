@@ -5,6 +5,7 @@ import { checkSkew, lookupSecret, missingDate, withoutSecret } from './credentia
 import { defaultSigningKeyCache } from './signing-key-cache.js';
 import {
   canonicalRequest,
+  checkAmzHeadersSigned,
   checkContentSha256,
   hmacHex,
   parseCredential,
@@ -85,6 +86,7 @@ export async function authenticateSigV4Header<T extends SecretRecord>(
     });
   }
   checkSkew(requestMs, (options.now ?? Date.now)());
+  checkAmzHeadersSigned(req.headers, signedHeaders);
 
   const record = await lookupSecret(options.getSecret, credential.accessKeyId, req.headers['x-amz-security-token']);
   const cache = options.signingKeyCache ?? defaultSigningKeyCache;
@@ -111,5 +113,6 @@ export async function authenticateSigV4Header<T extends SecretRecord>(
     payload: payloadModeFor(contentSha256, { signingKey, amzDate, scope: credential.scope, seedSignature: computed }),
     region: credential.region,
     signedHeaders,
+    signedAtMs: requestMs,
   };
 }

@@ -5,6 +5,7 @@ import { lookupSecret, withoutSecret } from './credentials.js';
 import { defaultSigningKeyCache } from './signing-key-cache.js';
 import {
   canonicalRequest,
+  checkAmzHeadersSigned,
   checkContentSha256,
   hmacHex,
   MAX_PRESIGN_EXPIRES_SECONDS,
@@ -97,15 +98,7 @@ export async function authenticateSigV4Query<T extends SecretRecord>(
     });
   }
 
-  // Every x-amz-* header the client sends must have been signed.
-  const signed = new Set(signedHeaders);
-  const unsigned = Object.keys(req.headers).filter((h) => h.startsWith('x-amz-') && !signed.has(h) && req.headers[h] !== undefined);
-  if (unsigned.length > 0) {
-    throw new S3Error('AccessDenied', {
-      message: 'There were headers present in the request which were not signed',
-      fields: { HeadersNotSigned: unsigned.sort().join(', ') },
-    });
-  }
+  checkAmzHeadersSigned(req.headers, signedHeaders);
 
   // The payload hash: X-Amz-Content-Sha256 (query, then header), else UNSIGNED-PAYLOAD.
   const payloadHash = single(params, 'X-Amz-Content-Sha256', true) ?? req.headers['x-amz-content-sha256'] ?? UNSIGNED_PAYLOAD;
@@ -138,5 +131,6 @@ export async function authenticateSigV4Query<T extends SecretRecord>(
     payload: payloadModeFor(payloadHash, { signingKey, amzDate, scope: credential.scope, seedSignature: computed }),
     region: credential.region,
     signedHeaders,
+    signedAtMs: requestMs,
   };
 }

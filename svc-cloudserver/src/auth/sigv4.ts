@@ -165,6 +165,24 @@ export function hmacHex(key: Uint8Array, data: string): string {
 }
 
 /** Constant-time comparison of a computed signature with the client's (lower-case hex). */
+/**
+ * Every x-amz-* header a SigV4 request carries must be signed (AccessDenied with
+ * HeadersNotSigned, as S3 answers), so none can be added on the way. x-amz-content-sha256 is let
+ * through unsigned, as S3 does: the payload is checked against it anyway.
+ */
+export function checkAmzHeadersSigned(headers: Readonly<Record<string, string | undefined>>, signedHeaders: readonly string[]): void {
+  const signed = new Set(signedHeaders);
+  const unsigned = Object.keys(headers).filter(
+    (h) => h.startsWith('x-amz-') && h !== 'x-amz-content-sha256' && !signed.has(h) && headers[h] !== undefined,
+  );
+  if (unsigned.length > 0) {
+    throw new S3Error('AccessDenied', {
+      message: 'There were headers present in the request which were not signed',
+      fields: { HeadersNotSigned: unsigned.sort().join(', ') },
+    });
+  }
+}
+
 export function signaturesEqual(computed: string, provided: string): boolean {
   if (!SIGNATURE_HEX.test(provided) || computed.length !== provided.length) return false;
   return timingSafeEqual(Buffer.from(computed, 'latin1'), Buffer.from(provided, 'latin1'));

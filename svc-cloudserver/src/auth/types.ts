@@ -75,6 +75,8 @@ export interface AuthenticatedResult<T extends SecretRecord> {
   readonly region?: string;
   /** SigV4: the signed header names, as listed by the client. */
   readonly signedHeaders?: readonly string[];
+  /** SigV4: when the request was signed (its X-Amz-Date), in ms; `s3:signatureAge` counts from it. */
+  readonly signedAtMs?: number;
 }
 
 export type AuthResult<T extends SecretRecord> = AnonymousResult | AuthenticatedResult<T>;

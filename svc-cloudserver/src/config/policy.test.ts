@@ -286,6 +286,11 @@ test('evaluation: condition operators', () => {
   const any = withCondition({ 'ForAnyValue:StringLike': { 's3:RequestObjectTagKeys': 'team*' } }, 's3:PutObject');
   assert.equal(evaluatePolicy(any, req({ action: 's3:PutObject', conditions: { 's3:RequestObjectTagKeys': ['x', 'team-a'] } })), 'allow');
   assert.equal(evaluatePolicy(any, req({ action: 's3:PutObject', conditions: { 's3:RequestObjectTagKeys': ['x'] } })), 'default');
+  // An absent key: ForAnyValue holds for no operator, negated or not; a plain negated operator holds.
+  const anyNot = withCondition({ 'ForAnyValue:StringNotEquals': { 'aws:Referer': 'https://example.com/' } });
+  assert.equal(ev(anyNot, {}), 'default');
+  assert.equal(ev(anyNot, { 'aws:Referer': 'https://other.example/' }), 'allow');
+  assert.equal(ev(withCondition({ StringNotEquals: { 'aws:Referer': 'https://example.com/' } }), {}), 'allow');
 
   const date = withCondition({ DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } });
   assert.equal(ev(date, { 'aws:CurrentTime': '2029-12-31T23:59:59Z' }), 'allow');

@@ -515,8 +515,9 @@ function conditionHolds(op: string, key: string, values: OneOrMany<ConditionValu
   }
   const { op: base, negated } = positive(parsed.base);
   if (actual === undefined || actual.length === 0) {
-    // Absent key: IfExists and ForAllValues hold vacuously; negated operators hold (nothing equals).
-    return parsed.ifExists || parsed.qualifier === 'ForAllValues' || negated;
+    // Absent key: IfExists and ForAllValues hold vacuously; ForAnyValue never holds (no value to
+    // match, even a negated operator); a single-valued negated operator holds (nothing equals).
+    return parsed.ifExists || parsed.qualifier === 'ForAllValues' || (negated && parsed.qualifier !== 'ForAnyValue');
   }
   const one = (a: string): boolean => {
     const hit = expected.some((e) => compare(base, a, e, ctx, variables));

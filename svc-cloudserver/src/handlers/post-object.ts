@@ -17,7 +17,7 @@ import { parseAmzDate } from '../auth/amz-date.js';
 import { aclFromHeaders } from '../config/acl.js';
 import { aclsDisabledFor, authorize, refusePublicAcl } from '../s3/authorize.js';
 import { bucketName, isVersioned, loadBucket } from '../s3/access.js';
-import { objectUrl, sendEmpty, sendXml, type Identity, type S3Context } from '../s3/context.js';
+import { objectUrl, sendEmpty, sendXml, type Identity, type S3Context, type SignatureInfo } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, STORED_HEADERS, userMetadata } from '../s3/object-headers.js';
 import { checkKey, cleanupLater, parseTaggingHeader, refuseAclHeaders, releaseFailedWrite } from './put-object.js';
@@ -101,7 +101,7 @@ async function authenticateForm(
   ctx: S3Context,
   deps: Parameters<S3Handler>[1],
   fields: Map<string, string>,
-): Promise<Identity | undefined> {
+): Promise<{ identity: Identity; signature: SignatureInfo } | undefined> {
   const policy = fields.get('policy');
   const v4 = fields.get('x-amz-signature');
   const v2 = fields.get('signature');
@@ -115,19 +115,26 @@ async function authenticateForm(
       throw new S3Error('InvalidArgument', { message: 'Bucket POST: x-amz-algorithm must be AWS4-HMAC-SHA256' });
     const credential = parseCredential(fields.get('x-amz-credential') ?? '', 'InvalidArgument');
     const amzDate = fields.get('x-amz-date') ?? '';
-    if (parseAmzDate(amzDate) === undefined) throw new S3Error('InvalidArgument', { message: 'Bucket POST: invalid x-amz-date' });
+    const signedAtMs = parseAmzDate(amzDate);
+    if (signedAtMs === undefined) throw new S3Error('InvalidArgument', { message: 'Bucket POST: invalid x-amz-date' });
     const secret = await deps.secrets.get(credential.accessKeyId);
     if (secret === undefined) throw new S3Error('InvalidAccessKeyId');
     const key = deriveSigningKey(secret.secretKey, credential.date, credential.region, credential.service);
     if (!signaturesEqual(hmacHex(key, policy), v4)) throw new S3Error('SignatureDoesNotMatch');
-    return { accountId: secret.accountId, displayName: secret.displayName, accessKeyId: credential.accessKeyId };
+    return {
+      identity: { accountId: secret.accountId, displayName: secret.displayName, accessKeyId: credential.accessKeyId },
+      signature: { version: 'AWS4-HMAC-SHA256', authType: 'POST', signedAtMs },
+    };
   }
   if (v2 !== undefined) {
     const accessKeyId = fields.get('awsaccesskeyid') ?? '';
     const secret = await deps.secrets.get(accessKeyId);
     if (secret === undefined) throw new S3Error('InvalidAccessKeyId');
     if (!base64SignaturesEqual(sigV2Signature(secret.secretKey, policy), v2)) throw new S3Error('SignatureDoesNotMatch');
-    return { accountId: secret.accountId, displayName: secret.displayName, accessKeyId };
+    return {
+      identity: { accountId: secret.accountId, displayName: secret.displayName, accessKeyId },
+      signature: { version: 'AWS', authType: 'POST' },
+    };
   }
   throw new S3Error('InvalidArgument', { message: 'Bucket POST must contain a signature' });
 }
@@ -169,8 +176,9 @@ function readForm(ctx: S3Context): Promise<{ fields: Map<string, string>; file: 
 export const postObject: S3Handler = async (ctx, deps) => {
   const bucket = await loadBucket(ctx, deps);
   const { fields, file, filename } = await readForm(ctx);
-  const identity = await authenticateForm(ctx, deps, fields);
-  const signed: S3Context = { ...ctx, identity, operation: 'PutObject' };
+  const signer = await authenticateForm(ctx, deps, fields);
+  const identity = signer?.identity;
+  const signed: S3Context = { ...ctx, identity, signature: signer?.signature, operation: 'PutObject' };
   const rawKey = fields.get('key');
   if (rawKey === undefined || rawKey === '')
     throw new S3Error('InvalidArgument', { message: "Bucket POST must contain a field named 'key'." });

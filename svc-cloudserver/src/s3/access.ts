@@ -100,8 +100,9 @@ function applyCors(ctx: S3Context, bucket: Bucket): void {
   if (origin === undefined || ctx.operation === 'CorsPreflight') return;
   const doc = corsDoc(bucket);
   if (doc === undefined) return;
-  for (const [name, value] of Object.entries(matchCors(doc, { origin, method: ctx.req.method ?? 'GET' }) ?? {}))
-    ctx.res.setHeader(name, value);
+  // As S3 does: an Access-Control-Request-Method header, even on an actual request, is the method matched.
+  const method = ctx.headers['access-control-request-method'] ?? ctx.req.method ?? 'GET';
+  for (const [name, value] of Object.entries(matchCors(doc, { origin, method }) ?? {})) ctx.res.setHeader(name, value);
 }
 
 /** `?versionId=` with no id: S3 refuses it (it never means "the latest version"). */

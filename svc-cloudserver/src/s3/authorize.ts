@@ -210,11 +210,22 @@ function requestTags(ctx: S3Context): Record<string, string> | undefined {
 }
 
 function conditions(ctx: S3Context, tags: TagConditions = {}): Record<string, string | string[]> {
+  const now = Date.now();
   const out: Record<string, string | string[]> = {
     'aws:SourceIp': (ctx.req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     'aws:SecureTransport': 'false',
-    'aws:CurrentTime': new Date().toISOString(),
+    'aws:CurrentTime': new Date(now).toISOString(),
+    'aws:EpochTime': String(Math.floor(now / 1000)),
+    // Every principal is an account (its root credentials), or nobody.
+    'aws:PrincipalType': ctx.identity === undefined ? 'Anonymous' : 'Account',
   };
+  if (ctx.identity !== undefined) out['aws:PrincipalAccount'] = ctx.identity.accountId;
+  const signature = ctx.signature;
+  if (signature !== undefined) {
+    out['s3:signatureversion'] = signature.version;
+    out['s3:authType'] = signature.authType;
+    if (signature.signedAtMs !== undefined) out['s3:signatureAge'] = String(Math.max(0, now - signature.signedAtMs));
+  }
   for (const [header, key] of [
     ['user-agent', 'aws:UserAgent'],
     ['referer', 'aws:Referer'],

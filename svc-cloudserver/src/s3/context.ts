@@ -13,6 +13,14 @@ export interface Identity {
   readonly accessKeyId: string;
 }
 
+/** How a request was signed, for the policy condition keys s3:signatureversion, s3:authType and s3:signatureAge. */
+export interface SignatureInfo {
+  readonly version: 'AWS4-HMAC-SHA256' | 'AWS';
+  readonly authType: 'REST-HEADER' | 'REST-QUERY-STRING' | 'POST';
+  /** SigV4: when it was signed, in ms. */
+  readonly signedAtMs?: number | undefined;
+}
+
 export interface S3Context {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -26,6 +34,8 @@ export interface S3Context {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** undefined: an anonymous request. */
   readonly identity: Identity | undefined;
+  /** undefined: an anonymous request. */
+  readonly signature?: SignatureInfo | undefined;
   readonly payload: PayloadMode;
   /** Size of the decoded body, -1 when the client did not say. */
   readonly bodyLength: number;

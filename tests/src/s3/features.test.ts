@@ -3,7 +3,7 @@
 // (lifecycle, replication with Zenko's multi-location StorageClass, ownership),
 // through the AWS SDK on a real stack.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   CopyObjectCommand,
@@ -58,6 +58,7 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -450,6 +451,61 @@ describe('access control', () => {
     assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'policy', Key: 'secret/b' }))), 'secret b');
   });
 
+  it('policy conditions on the signature: s3:signatureversion, s3:authType, s3:signatureAge, aws:PrincipalType', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'sigpolicy' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'sigpolicy', Key: 'k', Body: 'signed' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'sigpolicy', Key: 'q/k', Body: 'header only' }));
+    const all = ['arn:aws:s3:::sigpolicy', 'arn:aws:s3:::sigpolicy/*'];
+    const deny = (Sid: string, Resource: string | string[], Condition: object) => ({
+      Sid,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource,
+      Condition,
+    });
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        // AWS's own examples: SigV4 only, presigned URLs at most ten minutes old, no query auth under q/.
+        deny('v4only', all, { StringNotEquals: { 's3:signatureversion': 'AWS4-HMAC-SHA256' } }),
+        deny('fresh', all, { NumericGreaterThan: { 's3:signatureAge': '600000' } }),
+        deny('noquery', 'arn:aws:s3:::sigpolicy/q/*', { StringEquals: { 's3:authType': 'REST-QUERY-STRING' } }),
+        {
+          Sid: 'anon',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:ListBucket',
+          Resource: all[0],
+          Condition: { StringEquals: { 'aws:PrincipalType': 'Anonymous' } },
+        },
+      ],
+    };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'sigpolicy', Policy: JSON.stringify(policy) }));
+    // Header-signed SigV4, fresh: every key.
+    assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: 'sigpolicy', Key: 'q/k' }))), 'header only');
+    // Presigned: fresh outside q/, refused inside; twenty minutes old, refused everywhere.
+    const presign = (Key: string, signingDate?: Date) =>
+      getSignedUrl(s3, new GetObjectCommand({ Bucket: 'sigpolicy', Key }), { expiresIn: 3600, ...(signingDate ? { signingDate } : {}) });
+    assert.equal(await (await fetch(await presign('k'))).text(), 'signed');
+    assert.equal((await fetch(await presign('q/k'))).status, 403);
+    assert.equal((await fetch(await presign('k', new Date(Date.now() - 20 * 60_000)))).status, 403);
+    // SigV2 with the same key: refused by the SigV4-only statement.
+    const date = new Date().toUTCString();
+    const v2 = createHmac('sha1', 'verySecretKey1').update(`GET\n\n\n${date}\n/sigpolicy/k`).digest('base64');
+    const viaV2 = await fetch(`${stack.s3}/sigpolicy/k`, { headers: { date, authorization: `AWS accessKey1:${v2}` } });
+    assert.equal(viaV2.status, 403);
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'sigpolicy' }));
+    assert.equal((await fetch(`${stack.s3}/sigpolicy/k`, { headers: { date, authorization: `AWS accessKey1:${v2}` } })).status, 200);
+    // aws:PrincipalType Anonymous granted anonymous listing while the policy stood.
+    await s3.send(
+      new PutBucketPolicyCommand({ Bucket: 'sigpolicy', Policy: JSON.stringify({ ...policy, Statement: [policy.Statement[3]] }) }),
+    );
+    assert.equal((await fetch(`${stack.s3}/sigpolicy?list-type=2`)).status, 200);
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'sigpolicy' }));
+    assert.equal((await fetch(`${stack.s3}/sigpolicy?list-type=2`)).status, 403);
+  });
+
   it("policy conditions on object tags: the version's tags (s3:ExistingObjectTag) and the tags a request sets (s3:RequestObjectTag)", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'tag-policy' }));
     for (const [Key, Tagging] of [
@@ -702,11 +758,23 @@ describe('access control', () => {
   it('CORS: preflight answered from the configuration, headers on actual requests', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'cors' }));
     await s3.send(new PutObjectCommand({ Bucket: 'cors', Key: 'k', Body: 'x', ACL: 'public-read' }));
-    const refused = await fetch(`${stack.s3}/cors/k`, {
-      method: 'OPTIONS',
-      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
-    });
-    assert.equal(refused.status, 403);
+    // S3's recorded answers: no Origin, 400; no configuration or no bucket, 403 saying which.
+    const preflight = async (path: string, headers: Record<string, string>): Promise<[number, string]> => {
+      const res = await fetch(`${stack.s3}${path}`, { method: 'OPTIONS', headers });
+      const body = await res.text();
+      return [
+        res.status,
+        [/<Message>([^<]*)/, /<Method>([^<]*)/, /<ResourceType>([^<]*)/].map((r) => r.exec(body)?.[1] ?? '-').join(' | '),
+      ];
+    };
+    const fromApp = { origin: 'https://app.example', 'access-control-request-method': 'GET' };
+    assert.deepEqual(await preflight('/cors/k', {}), [400, 'Insufficient information. Origin request header needed. | - | -']);
+    assert.deepEqual(await preflight('/cors/k', fromApp), [403, 'CORSResponse: CORS is not enabled for this bucket. | GET | BUCKET']);
+    assert.deepEqual(await preflight('/cors/k', { origin: 'https://app.example' }), [
+      403,
+      'CORSResponse: CORS is not enabled for this bucket. | OPTIONS | BUCKET',
+    ]);
+    assert.deepEqual(await preflight('/no-such-cors-bucket/k', fromApp), [403, 'CORSResponse: Bucket not found | GET | BUCKET']);
     await s3.send(
       new PutBucketCorsCommand({
         Bucket: 'cors',
@@ -729,9 +797,16 @@ describe('access control', () => {
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
     });
     assert.equal(other.status, 403);
+    assert.equal((await preflight('/cors/k', { ...fromApp, origin: 'https://evil.example' }))[1].split(' | ')[2], 'OBJECT');
     const actual = await fetch(`${stack.s3}/cors/k`, { headers: { origin: 'https://app.example' } });
     assert.equal(actual.status, 200);
     assert.equal(actual.headers.get('access-control-allow-origin'), 'https://app.example');
+    // On an actual request too, Access-Control-Request-Method is the method matched (S3 does so).
+    const asDelete = await fetch(`${stack.s3}/cors/k`, {
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'DELETE' },
+    });
+    assert.equal(asDelete.status, 200);
+    assert.equal(asDelete.headers.get('access-control-allow-origin'), null);
   });
 });
 
