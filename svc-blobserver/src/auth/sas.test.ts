@@ -219,6 +219,25 @@ test('service SAS bound to a stored access policy (si), with and without fields 
   await rejectsWith('InvalidQueryParameterValue', verify(request(blobUrl, both)));
   const unknown = generateBlobSASQueryParameters({ containerName: 'photos', identifier: 'nope' }, credential);
   await rejectsWith('AuthenticationFailed', verify(request(blobUrl, unknown)));
+
+  // A blob SAS naming the container's policy: the policy's `l` does not apply to a blob, and is no error.
+  const forBlob = generateBlobSASQueryParameters(
+    { containerName: 'photos', blobName: '2030/summer/ünïcode & spaces+.jpg', identifier: 'readers' },
+    credential,
+  );
+  const blobVerified = await verify(request(blobUrl, forBlob));
+  assert.deepEqual([blobVerified.resource, blobVerified.permissions], ['b', 'r']);
+  assertSasAllows(blobVerified, OPERATIONS.GetBlob.sas);
+});
+
+test('a lease is broken with write or delete; its other actions need write', async () => {
+  const deleteOnly = generateBlobSASQueryParameters(
+    { containerName: 'photos', blobName: '2030/summer/ünïcode & spaces+.jpg', permissions: BlobSASPermissions.parse('d'), expiresOn },
+    credential,
+  );
+  const sas = await verify(request(blobUrl, deleteOnly));
+  assertSasAllows(sas, OPERATIONS.LeaseBlob.sas, { leaseBreak: true });
+  throwsWith('AuthorizationPermissionMismatch', () => assertSasAllows(sas, OPERATIONS.LeaseBlob.sas));
 });
 
 test('expired, not yet valid, tampered and malformed SAS → AuthenticationFailed', async () => {
@@ -234,6 +253,22 @@ test('expired, not yet valid, tampered and malformed SAS → AuthenticationFaile
   );
   await verify(request(blobUrl, sas, {}), T0);
   await rejectsWith('AuthenticationFailed', verify(request(blobUrl, sas), expiresOn.getTime() + 1000));
+  // Azure's wording, with RFC 1123 dates; without a start, an expired SAS ends before it starts (now).
+  await assert.rejects(verify(request(blobUrl, sas), expiresOn.getTime() + 1000), (err: AzureError) =>
+    String(err.fields['AuthenticationErrorDetail']).includes(
+      `Start [${startsOn.toUTCString()}] - Expiry [${expiresOn.toUTCString()}] - Current [`,
+    ),
+  );
+  const noStart = generateBlobSASQueryParameters(
+    { containerName: 'photos', blobName: '2030/summer/ünïcode & spaces+.jpg', permissions: BlobSASPermissions.parse('r'), expiresOn },
+    credential,
+  );
+  const later = expiresOn.getTime() + 60_000;
+  await assert.rejects(verify(request(blobUrl, noStart), later), (err: AzureError) =>
+    String(err.fields['AuthenticationErrorDetail']).includes(
+      `Signed expiry time [${expiresOn.toUTCString()}] must be after signed start time [${new Date(later).toUTCString()}]`,
+    ),
+  );
   await rejectsWith('AuthenticationFailed', verify(request(blobUrl, sas), startsOn.getTime() - 1000));
 
   const raw = sas.toString();

@@ -204,12 +204,16 @@ function checkTimeWindow(start: string | undefined, expiry: string | undefined, 
   const expiryMs = parseIso8601(expiry);
   const startMs = start === undefined ? undefined : parseIso8601(start);
   if (expiryMs === undefined || (start !== undefined && startMs === undefined)) throw notWellFormed('st or se is invalid.');
-  if (startMs !== undefined && expiryMs < startMs) {
-    throw AzureError.authenticationFailed(`Signed expiry time [${expiry}] must be after signed start time [${start}]`);
+  // Azure's wording, dates in RFC 1123; a SAS without a start starts now, so once expired it ends before it starts.
+  const date = (ms: number): string => new Date(ms).toUTCString();
+  if (expiryMs < (startMs ?? now)) {
+    throw AzureError.authenticationFailed(
+      `Signed expiry time [${date(expiryMs)}] must be after signed start time [${date(startMs ?? now)}]`,
+    );
   }
   if (now > expiryMs || (startMs !== undefined && now < startMs)) {
     throw AzureError.authenticationFailed(
-      `Signature not valid in the specified time frame: Start [${start ?? ''}] - Expiry [${expiry}] - Current [${new Date(now).toUTCString()}]`,
+      `Signature not valid in the specified time frame: Start [${date(startMs ?? now)}] - Expiry [${date(expiryMs)}] - Current [${date(now)}]`,
     );
   }
 }
@@ -304,10 +308,14 @@ async function verifyServiceSas(req: AuthRequest, target: SasTarget, sas: SasPar
         });
       }
     }
-    permissions = sas.sp ?? (policy.permission === '' ? undefined : policy.permission);
     start = sas.st ?? (policy.start === '' ? undefined : policy.start);
     expiry = sas.se ?? (policy.expiry === '' ? undefined : policy.expiry);
-    if (permissions !== undefined && !isLetterSet(permissions, letters)) throw notWellFormed('stored permissions are invalid.');
+    if (sas.sp === undefined && policy.permission !== undefined && policy.permission !== '') {
+      // The policy is the container's, in the container alphabet: a blob SAS naming it gets its
+      // blob letters (`l` and `f`, container-only, simply do not apply to a blob).
+      if (!isLetterSet(policy.permission, CONTAINER_SAS_PERMISSIONS)) throw notWellFormed('stored permissions are invalid.');
+      permissions = [...policy.permission].filter((l) => letters.includes(l)).join('');
+    }
   }
   checkTimeWindow(start, expiry, (options.clock ?? Date.now)());
   checkNetwork(req, sas);
@@ -348,11 +356,15 @@ export interface SasRequirement {
    * `c` alone may create but not overwrite, so `w` is required when the target already exists.
    */
   readonly overwriteNeedsWrite?: boolean;
+  /** Lease operations: the `sp` letters any of which suffices to break a lease (write or delete). */
+  readonly breakAnyOf?: string;
 }
 
 export interface SasCheckContext {
   /** Whether the blob the operation writes already exists (for `overwriteNeedsWrite`). */
   readonly targetExists?: boolean;
+  /** The lease action is `break` (for `breakAnyOf`). */
+  readonly leaseBreak?: boolean;
 }
 
 /** Allows the operation, or throws the Authorization* error Azure answers. */
@@ -367,6 +379,7 @@ export function assertSasAllows(sas: VerifiedSas, requirement: SasRequirement, c
     if (requirement.service === undefined) throw new AzureError('AuthorizationFailure');
     anyOf = requirement.service.anyOf;
   }
+  if (context.leaseBreak === true && requirement.breakAnyOf !== undefined) anyOf = requirement.breakAnyOf;
   if (!grantsAny(sas.permissions, anyOf)) throw new AzureError('AuthorizationPermissionMismatch');
   if (requirement.overwriteNeedsWrite === true && context.targetExists === true && !sas.permissions.includes('w')) {
     throw new AzureError('AuthorizationPermissionMismatch');

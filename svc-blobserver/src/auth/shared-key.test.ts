@@ -249,6 +249,10 @@ test('string-to-sign layout (documented example shape)', () => {
   );
   // Before 2015-02-21 a zero Content-Length is signed.
   assert.match(sharedKeyStringToSign({ ...req, headers: { ...req.headers, 'x-ms-version': '2014-02-14' } }, 'myaccount'), /^PUT\n\n\n0\n/);
+  // Headers with empty values are signed since 2016-05-31, left out before.
+  const empty = { ...req.headers, 'x-ms-meta-e': '' };
+  assert.match(sharedKeyStringToSign({ ...req, headers: empty }, 'myaccount'), /\nx-ms-meta-e:\n/);
+  assert.doesNotMatch(sharedKeyStringToSign({ ...req, headers: { ...empty, 'x-ms-version': '2015-12-11' } }, 'myaccount'), /x-ms-meta-e/);
 });
 
 test('Shared Key Lite: string-to-sign and verification', async () => {

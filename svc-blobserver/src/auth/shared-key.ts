@@ -86,9 +86,12 @@ function contentLengthToSign(req: AuthRequest): string {
 
 /** `name:value\n` for every `x-ms-*` header; `collapse` folds runs of whitespace in values. */
 export function canonicalizedHeaders(req: AuthRequest, collapse = false): string {
+  // Before 2016-05-31, headers with empty values were left out of the string to sign.
+  const version = req.headers['x-ms-version'];
+  const omitEmpty = version !== undefined && version < '2016-05-31';
   const names = Object.keys(req.headers)
     .map((n) => n.toLowerCase())
-    .filter((n) => n.startsWith('x-ms-') && req.headers[n] !== undefined)
+    .filter((n) => n.startsWith('x-ms-') && req.headers[n] !== undefined && !(omitEmpty && req.headers[n].trim() === ''))
     .sort(compareHeaderNames);
   let out = '';
   let previous: string | undefined;

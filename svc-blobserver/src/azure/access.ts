@@ -51,7 +51,10 @@ export function requireAccount(ctx: AzureContext): NonNullable<AzureContext['acc
 /** Checks the operation against the request's SAS, if any (`targetExists` for overwrites). */
 export function authorizeSas(ctx: AzureContext, targetExists?: boolean): void {
   if (ctx.identity.kind !== 'accountSas' && ctx.identity.kind !== 'serviceSas') return;
-  assertSasAllows(ctx.identity, OPERATIONS[ctx.operation].sas, targetExists === undefined ? {} : { targetExists });
+  assertSasAllows(ctx.identity, OPERATIONS[ctx.operation].sas, {
+    ...(targetExists === undefined ? {} : { targetExists }),
+    leaseBreak: ctx.headers['x-ms-lease-action'] === 'break',
+  });
 }
 
 export async function getBucket(deps: AzureDeps, name: string): Promise<Bucket | undefined> {

@@ -25,7 +25,7 @@ const service = (anyOf: string) => ({ anyOf });
 const read = { account: account('o', 'r'), service: service('r') };
 const write = { account: account('o', 'w'), service: service('w') };
 const create = { account: account('o', 'cw'), service: service('cw'), overwriteNeedsWrite: true };
-const lease = { account: account('o', 'w'), service: service('w') };
+const lease = { account: account('o', 'w'), service: service('w'), breakAnyOf: 'wd' };
 const accountOnly = (resourceTypes: string, anyOf: string) => ({ account: account(resourceTypes, anyOf), service: none });
 const noSas = { account: none, service: none };
 const anyAccountPermission = {
@@ -55,7 +55,7 @@ export const OPERATIONS = {
   GetContainerACL: { supported: true, sas: noSas },
   SetContainerACL: { supported: true, sas: noSas },
   DeleteContainer: { supported: true, sas: accountOnly('c', 'd') },
-  LeaseContainer: { supported: true, sas: accountOnly('c', 'w') },
+  LeaseContainer: { supported: true, sas: { ...accountOnly('c', 'w'), breakAnyOf: 'wd' } },
   ListBlobs: { supported: true, sas: { account: account('c', 'l'), service: service('l') } },
   FindBlobsByTagsInContainer: { supported: true, sas: { account: account('c', 'f'), service: service('f') } },
   RestoreContainer: { supported: false, sas: accountOnly('c', 'w') },
