@@ -21,6 +21,7 @@ import { bucketAcl, refusePublicAcl, refusePublicPolicy } from '../s3/authorize.
 import { sendEmpty, sendXml } from '../s3/context.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
+import { resolveEmailGrantees } from '../s3/grantees.js';
 
 const { VersioningState } = metadataV1Metadata;
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -260,17 +261,19 @@ export const putBucketVersioning: S3Handler = async (ctx, deps) => {
 };
 
 /** The ACL a PUT ?acl sets: the body or the x-amz-acl / x-amz-grant-* headers, not both. */
+/** The ACL of a Put*Acl request (body or headers), its email grantees resolved. */
 export async function aclFromRequest(
   ctx: Parameters<S3Handler>[0],
+  deps: Parameters<S3Handler>[1],
   owner: { id: string; displayName: string },
 ): Promise<AccessControlPolicy> {
   const body = await readCheckedBody(ctx, MAX_CONFIG_BYTES);
   const fromHeaders = aclFromHeaders(ctx.headers, { owner });
   if (body.length > 0 && fromHeaders !== undefined)
     throw new S3Error('UnexpectedContent', { message: 'This request does not support content' });
-  if (body.length > 0) return parseAccessControlPolicy(body);
+  if (body.length > 0) return resolveEmailGrantees(parseAccessControlPolicy(body), deps);
   if (fromHeaders === undefined) throw new S3Error('MissingRequestBodyError');
-  return fromHeaders;
+  return resolveEmailGrantees(fromHeaders, deps);
 }
 
 export const getBucketAcl: S3Handler = async (ctx, deps) => {
@@ -281,7 +284,7 @@ export const getBucketAcl: S3Handler = async (ctx, deps) => {
 export const putBucketAcl: S3Handler = async (ctx, deps) => {
   const bucket = await authorizedBucket(ctx, deps);
   const ownership = bucket.attributes['ownership'];
-  const acl = await aclFromRequest(ctx, { id: bucket.ownerId, displayName: bucket.ownerDisplayName });
+  const acl = await aclFromRequest(ctx, deps, { id: bucket.ownerId, displayName: bucket.ownerDisplayName });
   if (ownership && (JSON.parse(ownership) as { objectOwnership?: string }).objectOwnership === 'BucketOwnerEnforced') {
     throw new S3Error('AccessControlListNotSupported');
   }

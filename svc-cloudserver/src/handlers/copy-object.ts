@@ -122,7 +122,7 @@ export const copyObject: S3Handler = async (ctx, deps) => {
   // The copy is a new object: its lock (headers, else the bucket's default retention) and ACL
   // come from this request, as PutObject's do; the source's are not copied.
   const lock = lockFields(ctx, bucket);
-  const acl = aclField(ctx, bucket);
+  const acl = await aclField(ctx, deps, bucket);
   const stored = await deps.data.put(location, objectBytes(deps.data, src.data), {
     bucket: bucket.name,
     key,

@@ -76,7 +76,7 @@ export const createMultipartUpload: S3Handler = async (ctx, deps) => {
   const { algorithm, type } = uploadChecksum(ctx);
   // As PutObject: lock headers (else the bucket's default retention) and ACL headers reach the object.
   const lock = lockFields(ctx, bucket);
-  const acl = aclField(ctx, bucket);
+  const acl = await aclField(ctx, deps, bucket);
   const { upload } = await deps.metadata.createMultipartUpload({
     upload: metadataV1Metadata.MultipartUpload.fromPartial({
       bucket: bucket.name,

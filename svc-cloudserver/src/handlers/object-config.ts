@@ -98,7 +98,7 @@ export const getObjectAcl: S3Handler = async (ctx, deps) => {
 
 export const putObjectAcl: S3Handler = async (ctx, deps) => {
   const { bucket, v } = await readable(ctx, deps);
-  const acl = await aclFromRequest(ctx, { id: v.ownerId, displayName: v.ownerDisplayName });
+  const acl = await aclFromRequest(ctx, deps, { id: v.ownerId, displayName: v.ownerDisplayName });
   if (aclsDisabledFor(bucket)) throw new S3Error('AccessControlListNotSupported');
   refusePublicAcl(bucket, acl);
   const updated = await update(ctx, deps, bucket, { acl: JSON.stringify(acl) });

@@ -22,6 +22,7 @@ import { sendEmpty, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
 import { readBody } from '../xml/read-xml-body.js';
+import { resolveEmailGrantees } from '../s3/grantees.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
 
@@ -193,13 +194,16 @@ export function refuseAclHeaders(headers: Readonly<Record<string, string | undef
  * The ACL of a new object from x-amz-acl / x-amz-grant-* (none: the implicit owner-only ACL).
  * With the bucket's ACLs disabled, only bucket-owner-full-control (or no ACL) is accepted.
  */
-export function aclField(ctx: S3Context, bucket: Bucket): string {
+export async function aclField(ctx: S3Context, deps: S3Deps, bucket: Bucket): Promise<string> {
   if (aclsDisabledFor(bucket)) {
     refuseAclHeaders(ctx.headers);
     return '';
   }
   const owner = { id: ctx.identity?.accountId ?? bucket.ownerId, displayName: ctx.identity?.displayName ?? bucket.ownerDisplayName };
-  const acl = aclFromHeaders(ctx.headers, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } });
+  const acl = await resolveEmailGrantees(
+    aclFromHeaders(ctx.headers, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } }),
+    deps,
+  );
   refusePublicAcl(bucket, acl);
   return acl === undefined ? '' : JSON.stringify(acl);
 }
@@ -232,7 +236,7 @@ export const putObject: S3Handler = async (ctx, deps) => {
   const klass = storageClass(ctx.headers);
   const tags = parseTaggingHeader(ctx.headers['x-amz-tagging']);
   const lock = lockFields(ctx, bucket);
-  const acl = aclField(ctx, bucket);
+  const acl = await aclField(ctx, deps, bucket);
   const location = objectLocation(ctx, deps, bucket);
   const { algorithms, expected } = digestsOf(ctx);
   // S3 wants an integrity header on any upload that sets a retention period or a legal hold.

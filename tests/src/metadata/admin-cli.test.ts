@@ -10,9 +10,12 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   GetBucketLocationCommand,
+  GetBucketAclCommand,
   GetObjectAclCommand,
   GetObjectCommand,
   ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketAclCommand,
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
@@ -149,6 +152,36 @@ describe('objects another account writes', () => {
     await owner.send(new DeleteObjectCommand({ Bucket: 'drop-box', Key: 'private' }));
     writer.destroy();
     owner.destroy();
+  });
+
+  it('an ACL grant by email names the account with that email; an email no account has is refused', async () => {
+    const reader = JSON.parse((await zenko('account', 'create', 'reader', '--email', 'Reader@Example.com', '--json')).stdout) as {
+      id: string;
+    };
+    const key = JSON.parse((await zenko('key', 'create', 'reader', '--json')).stdout) as { accessKeyId: string; secretAccessKey: string };
+    const owner = s3Client(stack);
+    const other = s3Client(stack, key);
+    await owner.send(new CreateBucketCommand({ Bucket: 'by-email' }));
+    assert.equal((await s3Error(other.send(new ListObjectsV2Command({ Bucket: 'by-email' })))).code, 'AccessDenied');
+    await owner.send(new PutBucketAclCommand({ Bucket: 'by-email', GrantRead: 'emailAddress="reader@example.com"' }));
+    const grants = (await owner.send(new GetBucketAclCommand({ Bucket: 'by-email' }))).Grants ?? [];
+    assert.deepEqual(
+      grants.map((g) => [g.Grantee?.Type, g.Grantee?.ID, g.Permission]),
+      [['CanonicalUser', reader.id, 'READ']],
+      'stored as the canonical user, as S3 does',
+    );
+    assert.equal((await other.send(new ListObjectsV2Command({ Bucket: 'by-email' }))).KeyCount, 0, 'the grant works');
+    const unknown = await s3Error(
+      owner.send(new PutBucketAclCommand({ Bucket: 'by-email', GrantRead: 'emailAddress="nobody@example.com"' })),
+    );
+    assert.deepEqual(unknown, { code: 'UnresolvableGrantByEmailAddress', status: 400 });
+    const viaObject = await s3Error(
+      owner.send(new PutObjectCommand({ Bucket: 'by-email', Key: 'k', Body: 'x', GrantRead: 'emailAddress="nobody@example.com"' })),
+    );
+    assert.equal(viaObject.code, 'UnresolvableGrantByEmailAddress');
+    assert.equal((await s3Error(owner.send(new GetObjectCommand({ Bucket: 'by-email', Key: 'k' })))).code, 'NoSuchKey', 'nothing written');
+    owner.destroy();
+    other.destroy();
   });
 });
 
