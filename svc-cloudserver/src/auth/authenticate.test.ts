@@ -368,7 +368,12 @@ test('tampering is detected: SignatureDoesNotMatch', async () => {
     body: 'x',
   });
   const opts = options(at(NOW));
-  await rejectsWith(authenticate({ ...req, method: 'POST' }, opts), 'SignatureDoesNotMatch');
+  const mismatch = await rejectsWith(authenticate({ ...req, method: 'POST' }, opts), 'SignatureDoesNotMatch');
+  // What the server signed, as text and as S3's space-separated hex bytes.
+  const { StringToSign, StringToSignBytes, CanonicalRequest, CanonicalRequestBytes } = mismatch.fields;
+  assert.match(String(CanonicalRequest), /^POST\n\/bucket\/key\n/);
+  assert.equal(StringToSignBytes, Buffer.from(String(StringToSign)).toString('hex').match(/../g)!.join(' '));
+  assert.equal(CanonicalRequestBytes, Buffer.from(String(CanonicalRequest)).toString('hex').match(/../g)!.join(' '));
   await rejectsWith(authenticate({ ...req, path: '/bucket/key2' }, opts), 'SignatureDoesNotMatch');
   await rejectsWith(authenticate({ ...req, query: 'acl' }, opts), 'SignatureDoesNotMatch');
   await rejectsWith(authenticate({ ...req, headers: { ...req.headers, 'x-amz-meta-a': '2' } }, opts), 'SignatureDoesNotMatch');

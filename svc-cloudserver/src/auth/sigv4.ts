@@ -188,13 +188,23 @@ export function signaturesEqual(computed: string, provided: string): boolean {
   return timingSafeEqual(Buffer.from(computed, 'latin1'), Buffer.from(provided, 'latin1'));
 }
 
+/** Space-separated hex of the UTF-8 bytes, as S3's `*Bytes` elements show them. */
+function hexBytes(text: string): string {
+  return Buffer.from(text, 'utf8')
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
+}
+
+/** S3's SignatureDoesNotMatch, with what the server signed, so a client can tell where it differs. */
 export function signatureMismatch(accessKeyId: string, provided: string, toSign: string, canonical: string): S3Error {
   return new S3Error('SignatureDoesNotMatch', {
     fields: {
       AWSAccessKeyId: accessKeyId,
       StringToSign: toSign,
       SignatureProvided: provided,
+      StringToSignBytes: hexBytes(toSign),
       CanonicalRequest: canonical,
+      CanonicalRequestBytes: hexBytes(canonical),
     },
   });
 }
