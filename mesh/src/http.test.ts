@@ -103,3 +103,39 @@ function raw(port: number, request: string): Promise<string> {
     socket.on('error', reject);
   });
 }
+
+test('a body node cannot parse (broken chunked framing) gets the protocol error, and the handler reading it fails', async () => {
+  let bodyRead: string | undefined;
+  const edge = await startHttpEdge({
+    host: '127.0.0.1',
+    port: 0,
+    logger: createLogger('http-test', 'silent'),
+    metrics: metrics('http_test_chunked'),
+    handler: async (req, res) => {
+      try {
+        for await (const _chunk of req) {
+          // read it all
+        }
+        bodyRead = 'complete';
+      } catch (err) {
+        bodyRead = `failed: ${(err as Error).name}`;
+        throw err;
+      }
+      res.writeHead(200).end('stored');
+    },
+    onError: (_err, _req, res) => res.writeHead(500).end(),
+    clientErrorResponse: (kind) => ({ status: 400, headers: { 'content-type': 'application/xml' }, body: `<Error>${kind}</Error>` }),
+  });
+  try {
+    const broken = await raw(edge.port, 'PUT /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n');
+    assert.match(broken, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(broken, /\r\nConnection: close\r\n/i);
+    assert.ok(broken.endsWith('\r\n\r\n<Error>bad-request</Error>'), broken);
+    for (let i = 0; i < 50 && bodyRead === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(bodyRead ?? 'never', /^failed/, 'the handler does not take the body for complete');
+    const fine = await raw(edge.port, 'PUT /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc');
+    assert.match(fine, /^HTTP\/1\.1 200 OK\r\n[^]*\r\nstored\r\n/);
+  } finally {
+    await edge.close();
+  }
+});

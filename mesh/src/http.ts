@@ -206,16 +206,26 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    const midBody = current?.req !== undefined && !current.req.complete;
     // The request being answered lost the rest of its body (the client closed its side mid-body,
-    // HPE_INVALID_EOF_STATE): closing the connection aborts it, so the handler's body read fails
-    // at once and its partial data is removed, instead of waiting for a body that cannot come.
-    if (!socket.writable || (current?.req !== undefined && !current.req.complete)) {
+    // HPE_INVALID_EOF_STATE), or its answer has begun: closing the connection aborts it, so the
+    // handler's body read fails at once and its partial data is removed, instead of waiting for a
+    // body that cannot come.
+    if (!socket.writable || (midBody && (err.code === 'HPE_INVALID_EOF_STATE' || current.headersSent))) {
       socket.destroy();
       return;
     }
     const kind: EdgeClientError = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : 'bad-request';
     const requestId = newRequestId();
     const { status, headers, body } = opts.clientErrorResponse(kind, requestId);
+    if (midBody) {
+      // A body node cannot parse (broken chunked framing): that request gets the protocol's 400 and
+      // the connection closes; once answered, its body is aborted (the 'close' listener above), so
+      // the handler stops and removes what it wrote. Its own answer, if it tries one, is dropped.
+      current.shouldKeepAlive = false;
+      current.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) }).end(body);
+      return;
+    }
     const reply = (): void => {
       metrics.httpRequests.inc({ operation: 'unknown', status: String(status) });
       const head = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
