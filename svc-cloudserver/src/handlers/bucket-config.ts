@@ -21,7 +21,7 @@ import { bucketAcl, refusePublicAcl, refusePublicPolicy } from '../s3/authorize.
 import { sendEmpty, sendXml } from '../s3/context.js';
 import { S3_XMLNS, XmlWriter } from '../xml/writer.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
-import { resolveEmailGrantees } from '../s3/grantees.js';
+import { resolveGrantees } from '../s3/grantees.js';
 
 const { VersioningState } = metadataV1Metadata;
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -271,9 +271,9 @@ export async function aclFromRequest(
   const fromHeaders = aclFromHeaders(ctx.headers, { owner });
   if (body.length > 0 && fromHeaders !== undefined)
     throw new S3Error('UnexpectedContent', { message: 'This request does not support content' });
-  if (body.length > 0) return resolveEmailGrantees(parseAccessControlPolicy(body), deps);
+  if (body.length > 0) return resolveGrantees(parseAccessControlPolicy(body), deps);
   if (fromHeaders === undefined) throw new S3Error('MissingRequestBodyError');
-  return resolveEmailGrantees(fromHeaders, deps);
+  return resolveGrantees(fromHeaders, deps);
 }
 
 export const getBucketAcl: S3Handler = async (ctx, deps) => {

@@ -13,7 +13,7 @@ import { sendEmpty, sendXml } from '../s3/context.js';
 import type { S3Handler } from '../s3/deps.js';
 import { isoDate } from '../s3/object-headers.js';
 import { decodeToken, encodeToken } from './list-objects.js';
-import { resolveEmailGrantees } from '../s3/grantees.js';
+import { hasGrantHeaders, resolveGrantees } from '../s3/grantees.js';
 
 const MAX_BUCKETS = 10_000;
 
@@ -93,10 +93,8 @@ export const createBucket: S3Handler = async (ctx, deps) => {
       });
     }
   }
-  const acl = await resolveEmailGrantees(
-    aclFromHeaders(ctx.headers, { owner: { id: identity.accountId, displayName: identity.displayName } }),
-    deps,
-  );
+  const headerAcl = aclFromHeaders(ctx.headers, { owner: { id: identity.accountId, displayName: identity.displayName } });
+  const acl = hasGrantHeaders(ctx.headers) ? await resolveGrantees(headerAcl, deps) : headerAcl;
   const attributes: Record<string, string> = acl === undefined ? {} : { acl: JSON.stringify(acl) };
   const ownership = ctx.headers['x-amz-object-ownership'];
   if (ownership !== undefined) {

@@ -22,7 +22,7 @@ import { sendEmpty, type S3Context } from '../s3/context.js';
 import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
 import { readBody } from '../xml/read-xml-body.js';
-import { resolveEmailGrantees } from '../s3/grantees.js';
+import { hasGrantHeaders, resolveGrantees } from '../s3/grantees.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
 
@@ -200,10 +200,9 @@ export async function aclField(ctx: S3Context, deps: S3Deps, bucket: Bucket): Pr
     return '';
   }
   const owner = { id: ctx.identity?.accountId ?? bucket.ownerId, displayName: ctx.identity?.displayName ?? bucket.ownerDisplayName };
-  const acl = await resolveEmailGrantees(
-    aclFromHeaders(ctx.headers, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } }),
-    deps,
-  );
+  const headerAcl = aclFromHeaders(ctx.headers, { owner, bucketOwner: { id: bucket.ownerId, displayName: bucket.ownerDisplayName } });
+  // Only grant headers name accounts to look up; a canned ACL names the owners.
+  const acl = hasGrantHeaders(ctx.headers) ? await resolveGrantees(headerAcl, deps) : headerAcl;
   refusePublicAcl(bucket, acl);
   return acl === undefined ? '' : JSON.stringify(acl);
 }

@@ -180,6 +180,15 @@ describe('objects another account writes', () => {
     );
     assert.equal(viaObject.code, 'UnresolvableGrantByEmailAddress');
     assert.equal((await s3Error(owner.send(new GetObjectCommand({ Bucket: 'by-email', Key: 'k' })))).code, 'NoSuchKey', 'nothing written');
+    // A canonical id must be an account's too (S3: InvalidArgument "Invalid id"); a known one gets its display name.
+    const unknownId = await s3Error(owner.send(new PutBucketAclCommand({ Bucket: 'by-email', GrantRead: `id="${'f'.repeat(64)}"` })));
+    assert.deepEqual(unknownId, { code: 'InvalidArgument', status: 400 });
+    await owner.send(new PutBucketAclCommand({ Bucket: 'by-email', GrantRead: `id="${reader.id}"` }));
+    const byId = (await owner.send(new GetBucketAclCommand({ Bucket: 'by-email' }))).Grants ?? [];
+    assert.deepEqual(
+      byId.map((g) => [g.Grantee?.ID, g.Grantee?.DisplayName]),
+      [[reader.id, 'reader']],
+    );
     owner.destroy();
     other.destroy();
   });
