@@ -14,7 +14,7 @@ import { ZENKO_VERSION } from './version.js';
 export interface ServiceContext<C> {
   readonly name: ServiceName;
   readonly version: string;
-  readonly config: C & { host: string; grpcPort: number; metricsPort: number };
+  readonly config: C & { host: string; grpcHost: string; grpcPort: number; metricsPort: number; logLevel: string };
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracing: Tracing;
@@ -66,7 +66,7 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
     throw err;
   }
   const tracing = setupTracing(spec.name, ZENKO_VERSION);
-  const logger = createLogger(spec.name);
+  const logger = createLogger(spec.name, config.logLevel);
   const metrics = processMetrics(spec.name);
   const closers: (() => Promise<void> | void)[] = [];
 
@@ -97,7 +97,7 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
     logger,
     metrics,
     services: started.services,
-    host: config.host,
+    host: config.grpcHost,
     port: config.grpcPort,
     endpoints: () => [{ kind: 'metrics', address: `http://${config.host}:${metricsPort}/metrics` }, ...(started.endpoints ?? [])],
   });

@@ -1,6 +1,8 @@
 // `npm start`: the whole mesh on one machine with embedded defaults.
 import { ConfigError } from '../config.js';
-import { SERVICE_NAMES, TOPOLOGY } from '../topology.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SERVICE_NAMES, TOPOLOGY, dialHost } from '../topology.js';
 import { ZENKO_VERSION } from '../version.js';
 import { Stack, loadStackConfig } from './stack.js';
 
@@ -39,6 +41,8 @@ const stop = (code: number): void => {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
+// The account and its key pair are made at a data directory's first start (embedded metadata).
+const firstStart = !existsSync(join(config.dataDir, 'metadata'));
 out(`zenko ${ZENKO_VERSION}: starting ${SERVICE_NAMES.length} services (data directory ${config.dataDir})`);
 try {
   await stack.start();
@@ -48,7 +52,8 @@ try {
 }
 if (!stopping) {
   const host = config.host;
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const shown = dialHost(host);
+  const grpcShown = dialHost(config.grpcHost);
   out('');
   out('zenko: all services SERVING');
   out('');
@@ -60,17 +65,26 @@ if (!stopping) {
   out('  service           gRPC               metrics');
   for (const name of SERVICE_NAMES) {
     const p = config.ports[name];
-    out(`  ${name.padEnd(17)} ${`${shown}:${p.grpc}`.padEnd(18)} http://${shown}:${p.metrics}/metrics`);
+    out(`  ${name.padEnd(17)} ${`${grpcShown}:${p.grpc}`.padEnd(18)} http://${shown}:${p.metrics}/metrics`);
   }
   out('');
-  const accessKey = process.env['ZENKO_ACCESS_KEY'] || 'accessKey1';
-  const secretKey = process.env['ZENKO_SECRET_KEY'] || 'verySecretKey1';
-  out(`  S3 credentials     access key ${accessKey}, secret key ${secretKey} (account created at first start)`);
+  const { accessKey, secretKey } = config;
+  const development = accessKey === 'accessKey1' && secretKey === 'verySecretKey1';
+  // A secret of the operator's own is never echoed; the pair applies only where it was made.
+  const secretShown = development ? `secret key ${secretKey}` : 'secret key from ZENKO_SECRET_KEY';
+  out(
+    firstStart
+      ? `  S3 credentials     access key ${accessKey}, ${secretShown} (account "zenko", made now)`
+      : `  S3 credentials     the keys of account "zenko" made at this data directory's first start (npm run zenko -- key list zenko)`,
+  );
   out('  Azure account      devstoreaccount1 with the well-known development key (UseDevelopmentStorage=true)');
-  if (accessKey === 'accessKey1' && secretKey === 'verySecretKey1' && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
     err(
-      `WARNING: the S3 and Azure edges listen on ${host} with the public development credentials; set ZENKO_ACCESS_KEY and ZENKO_SECRET_KEY`,
+      `WARNING: the S3 and Azure edges listen on ${host}: the Azure development account (devstoreaccount1) has a public key${development ? ', and so do the default S3 credentials (set ZENKO_ACCESS_KEY and ZENKO_SECRET_KEY before the first start)' : ''}`,
     );
+  }
+  if (!['127.0.0.1', 'localhost', '::1'].includes(config.grpcHost)) {
+    err(`WARNING: the gRPC servers listen on ${config.grpcHost}: the internal API has no authentication; keep that network private`);
   }
   out('');
   out(`  data directory     ${config.dataDir}`);

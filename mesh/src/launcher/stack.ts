@@ -7,20 +7,31 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, port, str, type Setting } from '../config.js';
 import { waitServing } from '../grpc/health.js';
-import { DEFAULT_HOST, SERVICE_NAMES, TOPOLOGY, type ServiceName } from '../topology.js';
+import { DEFAULT_HOST, SERVICE_NAMES, TOPOLOGY, dialHost, grpcHostSetting, logLevelSetting, type ServiceName } from '../topology.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface StackConfig {
   dataDir: string;
   host: string;
+  /** Where the gRPC servers listen (loopback unless ZENKO_GRPC_HOST says otherwise). */
+  grpcHost: string;
+  /** The key pair svc-metadata gives the account it creates at a data directory's first start. */
+  accessKey: string;
+  secretKey: string;
   ports: Record<ServiceName, { grpc: number; metrics: number; edge?: number }>;
 }
 
 export function stackSchema(): Record<string, Setting<unknown>> {
   const schema: Record<string, Setting<unknown>> = {
     dataDir: str('ZENKO_DATA_DIR', 'data directory', './.zenko'),
-    host: str('ZENKO_HOST', 'address every listener binds to', DEFAULT_HOST),
+    host: str('ZENKO_HOST', 'address the S3 and Azure edges and /metrics bind to', DEFAULT_HOST),
+    grpcHost: grpcHostSetting(),
+    // Checked here too: a bad one would stop every service, over and over as they are restarted.
+    logLevel: logLevelSetting(),
+    // The settings svc-metadata reads (svc-metadata/src/main.ts), for the banner.
+    accessKey: str('ZENKO_ACCESS_KEY', 'access key of the account created at first start', 'accessKey1'),
+    secretKey: str('ZENKO_SECRET_KEY', 'secret key of the account created at first start', 'verySecretKey1'),
   };
   for (const name of SERVICE_NAMES) {
     const t = TOPOLOGY[name];
@@ -43,7 +54,14 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       ...(edge === undefined ? {} : { edge }),
     };
   }
-  return { dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir), host: String(raw['host']), ports };
+  return {
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),
+    host: String(raw['host']),
+    grpcHost: String(raw['grpcHost']),
+    accessKey: String(raw['accessKey']),
+    secretKey: String(raw['secretKey']),
+    ports,
+  };
 }
 
 /**
@@ -59,14 +77,15 @@ export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.P
     ...base,
     ZENKO_DATA_DIR: config.dataDir,
     ZENKO_HOST: config.host,
+    ZENKO_GRPC_HOST: config.grpcHost,
   };
-  const host = config.host === '0.0.0.0' || config.host === '::' ? DEFAULT_HOST : config.host;
+  const host = dialHost(config.grpcHost);
   for (const name of SERVICE_NAMES) {
     const t = TOPOLOGY[name];
     const p = config.ports[name];
     env[`${t.env}_GRPC_PORT`] = String(p.grpc);
     env[`${t.env}_METRICS_PORT`] = String(p.metrics);
-    env[`${t.env}_ADDRESS`] = base[`${t.env}_ADDRESS`] || `${host.includes(':') ? `[${host}]` : host}:${p.grpc}`;
+    env[`${t.env}_ADDRESS`] = base[`${t.env}_ADDRESS`] || `${host}:${p.grpc}`;
     if (t.edge && p.edge !== undefined) env[t.edge.env] = String(p.edge);
   }
   return env;
@@ -102,7 +121,7 @@ export class Stack {
     const taken = await takenPorts(this.config);
     if (taken.length > 0) {
       throw new Error(
-        `ports in use on ${this.config.host} (is another Zenko running? stop it or set other ports):\n` +
+        `ports in use (is another Zenko running? stop it, or set other ports and ZENKO_DATA_DIR):\n` +
           taken.map((t) => `  ${String(t.port).padEnd(6)} ${t.what.padEnd(26)} ${t.setting}`).join('\n'),
       );
     }
@@ -125,8 +144,7 @@ export class Stack {
   }
 
   address(name: ServiceName): string {
-    const host = this.config.host === '0.0.0.0' ? DEFAULT_HOST : this.config.host;
-    return `${host}:${this.config.ports[name].grpc}`;
+    return `${dialHost(this.config.grpcHost)}:${this.config.ports[name].grpc}`;
   }
 
   pids(): number[] {
@@ -202,7 +220,9 @@ async function takenPorts(config: StackConfig): Promise<{ port: number; what: st
       ...(t.edge && p.edge !== undefined ? [{ port: p.edge, what: `${t.edge.protocol} edge`, setting: t.edge.env }] : []),
     ];
   });
-  const free = await Promise.all(wanted.map((w) => (w.port === 0 ? Promise.resolve(true) : bindable(config.host, w.port))));
+  const free = await Promise.all(
+    wanted.map((w) => (w.port === 0 ? Promise.resolve(true) : bindable(w.what.startsWith('gRPC') ? config.grpcHost : config.host, w.port))),
+  );
   return wanted.filter((_, i) => !free[i]);
 }
 

@@ -57,6 +57,39 @@ describe('local stack lifecycle', () => {
   });
 });
 
+describe('listening addresses', () => {
+  it('ZENKO_HOST opens the edges and /metrics; the gRPC servers (the internal API) stay on loopback unless ZENKO_GRPC_HOST says otherwise', async () => {
+    const [grpcPort, metricsPort] = await freePorts(2);
+    const dataDir = mkdtempSync(join(tmpdir(), 'zenko-hosts-'));
+    const t = TOPOLOGY['svc-cosmos'];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'svc-cosmos/dist/main.js')], {
+      env: {
+        ...process.env,
+        ZENKO_DATA_DIR: dataDir,
+        ZENKO_HOST: '0.0.0.0',
+        ZENKO_LOG_LEVEL: 'warn',
+        [`${t.env}_GRPC_PORT`]: String(grpcPort),
+        [`${t.env}_METRICS_PORT`]: String(metricsPort),
+      },
+      stdio: 'ignore',
+    });
+    try {
+      const address = `127.0.0.1:${grpcPort}`;
+      assert.ok(await waitServing(address, 30_000));
+      const client = createClient(meshV1ServiceInfo.ServiceInfoServiceService, address, { deadlineMs: 2_000 });
+      const info = await client.getServiceInfo({});
+      client.close();
+      const endpoint = (kind: string): string | undefined => info.endpoints.find((e) => e.kind === kind)?.address;
+      assert.equal(endpoint('grpc'), address, 'gRPC bound to loopback');
+      assert.equal(endpoint('metrics'), `http://0.0.0.0:${metricsPort}/metrics`, '/metrics on every interface');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 function runOnce(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, script)], {
@@ -93,6 +126,13 @@ describe('configuration', () => {
     const { code, stderr } = await runOnce('mesh/dist/launcher/main.js', { ZENKO_AZURE_PORT: '-1' });
     assert.equal(code, 2);
     assert.match(stderr, /ZENKO_AZURE_PORT/);
+    // A log level pino does not know: refused by name, by the launcher and by a service alone.
+    for (const script of ['mesh/dist/launcher/main.js', 'svc-cosmos/dist/main.js']) {
+      const level = await runOnce(script, { ZENKO_LOG_LEVEL: 'verbose' });
+      assert.equal(level.code, 2, script);
+      assert.match(level.stderr, /ZENKO_LOG_LEVEL/);
+      assert.doesNotMatch(level.stderr, /\n\s+at /, 'no stack trace');
+    }
   });
 
   it('the launcher refuses to start when a port it needs is taken, naming the port and its setting', async () => {
@@ -111,7 +151,10 @@ describe('configuration', () => {
     try {
       const { code, stderr } = await runOnce('mesh/dist/launcher/main.js', env);
       assert.equal(code, 1);
-      assert.match(stderr, new RegExp(`ports in use on 127\\.0\\.0\\.1.*\\n +${ports[10]} +s3 edge +ZENKO_S3_PORT\\n`));
+      assert.match(
+        stderr,
+        new RegExp(`ports in use \\(is another Zenko running.*ZENKO_DATA_DIR\\):\\n +${ports[10]} +s3 edge +ZENKO_S3_PORT\\n`),
+      );
     } finally {
       holder.close();
       rmSync(env['ZENKO_DATA_DIR']!, { recursive: true, force: true });
