@@ -21,7 +21,8 @@ export function parseArgs(argv: readonly string[], flags: readonly string[] = []
       options.set(a.slice(2), true);
     } else {
       const value = argv[i + 1];
-      if (value === undefined) throw new UsageError(`${a} needs a value`);
+      // `--bucket --skip-probe` is a missing value, not a bucket named "--skip-probe".
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value`);
       options.set(a.slice(2), value);
       i++;
     }

@@ -8,7 +8,7 @@ import { createClient } from '../grpc/client.js';
 import { checkHealth } from '../grpc/health.js';
 import { isMeshError } from '../errors.js';
 import { accountCommand, keyCommand, locationCommand, LOCATION_FLAGS } from './admin.js';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs, UsageError, type Args } from './args.js';
 import { SERVICE_NAMES, peerAddress, type ServiceName } from '../topology.js';
 
 const USAGE = `usage: zenko <command>
@@ -19,13 +19,18 @@ commands:
   account list | show ACCOUNT | delete ACCOUNT
   key create ACCOUNT [--access-key ID --secret-key SECRET]   (the secret is printed once)
   key list ACCOUNT | disable KEY | enable KEY | delete KEY
-  location add NAME --type mem|file|aws_s3|azure|gcp [--bucket B] [--endpoint URL] [--region R]
-               [--access-key K --secret-key S] [--path-style] [--https] [--bucket-match]
-               [--account-name A --account-key K | --sas-token T] [--transient] [--size-limit-gb N]
-  location list | show NAME | update NAME ... | remove NAME
-  help                                 this text
+  location add NAME --type mem|file|aws_s3|azure|gcp [--skip-probe] [--size-limit-gb GIB] [--transient]
+               file: [--path DIR]
+               aws_s3, gcp: --bucket B [--endpoint URL] [--region R] --access-key K --secret-key S
+                 [--path-style] [--https] [--bucket-match] [--supports-versioning]
+                 [--server-side-encryption] [--mpu-bucket B (gcp)]
+               azure: --container C (or --bucket) [--endpoint URL] --account-name A
+                 (--account-key K | --sas-token T) [--bucket-match]
+  location list | show NAME | update NAME [options of add] | remove NAME
+  help                                 this text (also --help on any command)
 
-Add --json for JSON output.
+Add --json for JSON output. --size-limit-gb is in GiB; --transient is stored for replication.
+A flag takes no value, or =true / =false (--bucket-match=false).
 
 Service addresses: ZENKO_METADATA_ADDRESS, ZENKO_CLOUDSERVER_ADDRESS, ZENKO_BLOBSERVER_ADDRESS,
 ZENKO_BACKBEAT_ADDRESS, ZENKO_COSMOS_ADDRESS (default 127.0.0.1:90x0).`;
@@ -106,8 +111,41 @@ async function status(json: boolean): Promise<number> {
   return rows.every((r) => r.health === 'SERVING') ? 0 : 1;
 }
 
+/** The options each command group takes; any other is a usage error (a typo must not be ignored). */
+const OPTIONS: Record<'account' | 'key' | 'location', readonly string[]> = {
+  account: ['display-name', 'email', 'storage-account', 'json'],
+  key: ['access-key', 'secret-key', 'json'],
+  location: [
+    'type',
+    'bucket',
+    'container',
+    'endpoint',
+    'region',
+    'access-key',
+    'secret-key',
+    'account-name',
+    'account-key',
+    'sas-token',
+    'path',
+    'mpu-bucket',
+    'size-limit-gb',
+    ...LOCATION_FLAGS,
+  ],
+};
+
+function checkArgs(command: 'account' | 'key' | 'location', sub: string | undefined, args: Args): void {
+  const unknown = [...args.options.keys()].filter((o) => !OPTIONS[command].includes(o));
+  if (unknown.length > 0) throw new UsageError(`unknown option --${unknown[0]} for zenko ${command}`);
+  const expected = sub === 'list' && command !== 'key' ? 0 : 1;
+  if (args.positionals.length > expected) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[expected])}`);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   switch (command) {
     case 'status':
       return status(rest.includes('--json'));
@@ -118,12 +156,13 @@ async function main(argv: string[]): Promise<number> {
       const metadata = addresses()['svc-metadata'];
       try {
         const args = parseArgs(more, LOCATION_FLAGS);
+        checkArgs(command, sub, args);
         if (command === 'account') return await accountCommand(metadata, sub, args);
         if (command === 'key') return await keyCommand(metadata, sub, args);
         return await locationCommand(metadata, sub, args);
       } catch (err) {
         if (err instanceof UsageError) {
-          process.stderr.write(`zenko: ${err.message}\n${USAGE}\n`);
+          process.stderr.write(`zenko: ${err.message} (zenko help lists the commands and options)\n`);
           return 2;
         }
         if (isMeshError(err)) {

@@ -238,9 +238,28 @@ describe('zenko location', () => {
   });
 
   it('junk numbers, flag values and addresses are usage errors, without a stack trace', async () => {
-    for (const junk of [['--size-limit-gb', 'abc'], ['--size-limit-gb', ''], ['--size-limit-gb', '1e400'], ['--transient=maybe']]) {
+    for (const junk of [
+      ['--size-limit-gb', 'abc'],
+      ['--size-limit-gb', ''],
+      ['--size-limit-gb', '1e400'],
+      ['--transient=maybe'],
+      // A typo is not ignored; an option without its value does not take the next flag; no stray words.
+      ['--bucket-name', 'b'],
+      ['--bucket', '--skip-probe'],
+      ['extra'],
+    ]) {
       const res = await zenko('location', 'add', 'junk', '--type', 'mem', ...junk);
       assert.equal(res.code, 2, `${junk.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, /^zenko: .*\(zenko help lists the commands and options\)\n$/, 'one line, no usage dump');
+    }
+    for (const help of [
+      ['account', '--help'],
+      ['key', 'create', 'alice', '--help'],
+      ['location', 'add', '-h'],
+    ]) {
+      const res = await zenko(...help);
+      assert.equal(res.code, 0, help.join(' '));
+      assert.match(res.stdout, /^usage: zenko <command>/);
     }
     assert.equal((await zenko('location', 'show', 'junk')).code, 1, 'nothing was added');
     const badAddress = await new Promise<{ code: number; stderr: string }>((resolve) => {
