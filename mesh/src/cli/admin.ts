@@ -10,6 +10,15 @@ const out = (s: string): void => {
 };
 const json = (v: unknown): void => out(`${JSON.stringify(v, null, 2)}\n`);
 const date = (d: Date | undefined): string => (d ? d.toISOString() : '-');
+const keyStatus = (s: acc.AccessKeyStatus): string => (acc.AccessKeyStatus[s] ?? 'unknown').replace('ACCESS_KEY_STATUS_', '').toLowerCase();
+/** A key as the CLI shows it: its status by name. */
+const keyView = (k: acc.AccessKey): Record<string, unknown> => ({ ...k, status: keyStatus(k.status) });
+/** The answer to a command that changes something: a line, or with --json `{ "result": … }`. */
+const done = (args: Args, result: string, extra: Record<string, unknown> = {}): number => {
+  if (flag(args, 'json')) json({ result, ...extra });
+  else out(`${result}\n`);
+  return 0;
+};
 
 export async function accountCommand(address: string, sub: string | undefined, args: Args): Promise<number> {
   const client = createClient(acc.AccountServiceService, address, { deadlineMs: 10_000 });
@@ -40,19 +49,20 @@ export async function accountCommand(address: string, sub: string | undefined, a
       }
       case 'show': {
         const res = await client.getAccount({ account: positional(args, 0, 'account name or id') });
-        if (flag(args, 'json')) json(res);
+        if (flag(args, 'json')) json({ ...res, accessKeys: res.accessKeys.map(keyView) });
         else {
           const a = res.account;
           out(
-            `name             ${a?.name}\nid               ${a?.id}\ndisplay name     ${a?.displayName}\nemail            ${a?.email}\nstorage account  ${a?.storageAccountName}\ncreated          ${date(a?.createdAt)}\naccess keys      ${res.accessKeys.map((k) => `${k.accessKeyId} (${acc.AccessKeyStatus[k.status].replace('ACCESS_KEY_STATUS_', '').toLowerCase()})`).join(', ') || '-'}\n`,
+            `name             ${a?.name}\nid               ${a?.id}\ndisplay name     ${a?.displayName}\nemail            ${a?.email}\nstorage account  ${a?.storageAccountName}\ncreated          ${date(a?.createdAt)}\naccess keys      ${res.accessKeys.map((k) => `${k.accessKeyId} (${keyStatus(k.status)})`).join(', ') || '-'}\n`,
           );
         }
         return 0;
       }
-      case 'delete':
-        await client.deleteAccount({ account: positional(args, 0, 'account name or id') });
-        out('deleted\n');
-        return 0;
+      case 'delete': {
+        const account = positional(args, 0, 'account name or id');
+        await client.deleteAccount({ account });
+        return done(args, 'deleted', { account });
+      }
       case undefined:
       default:
         throw new UsageError(`unknown account command ${JSON.stringify(sub ?? '')}`);
@@ -78,32 +88,25 @@ export async function keyCommand(address: string, sub: string | undefined, args:
       }
       case 'list': {
         const { accessKeys } = await client.listAccessKeys({ account: positional(args, 0, 'account name or id') });
-        if (flag(args, 'json')) json(accessKeys);
+        if (flag(args, 'json')) json(accessKeys.map(keyView));
         else
-          out(
-            table([
-              ['ACCESS KEY', 'STATUS', 'CREATED'],
-              ...accessKeys.map((k) => [
-                k.accessKeyId,
-                acc.AccessKeyStatus[k.status].replace('ACCESS_KEY_STATUS_', '').toLowerCase(),
-                date(k.createdAt),
-              ]),
-            ]),
-          );
+          out(table([['ACCESS KEY', 'STATUS', 'CREATED'], ...accessKeys.map((k) => [k.accessKeyId, keyStatus(k.status), date(k.createdAt)])]));
         return 0;
       }
       case 'disable':
-      case 'enable':
+      case 'enable': {
+        const accessKeyId = positional(args, 0, 'access key id');
         await client.updateAccessKey({
-          accessKeyId: positional(args, 0, 'access key id'),
+          accessKeyId,
           status: sub === 'disable' ? acc.AccessKeyStatus.ACCESS_KEY_STATUS_INACTIVE : acc.AccessKeyStatus.ACCESS_KEY_STATUS_ACTIVE,
         });
-        out(`${sub}d\n`);
-        return 0;
-      case 'delete':
-        await client.deleteAccessKey({ accessKeyId: positional(args, 0, 'access key id') });
-        out('deleted\n');
-        return 0;
+        return done(args, `${sub}d`, { accessKeyId });
+      }
+      case 'delete': {
+        const accessKeyId = positional(args, 0, 'access key id');
+        await client.deleteAccessKey({ accessKeyId });
+        return done(args, 'deleted', { accessKeyId });
+      }
       case undefined:
       default:
         throw new UsageError(`unknown key command ${JSON.stringify(sub ?? '')}`);
@@ -211,10 +214,11 @@ export async function locationCommand(address: string, sub: string | undefined, 
         json(location && { ...location, type: typeName(location.type) });
         return 0;
       }
-      case 'remove':
-        await client.deleteLocation({ name: positional(args, 0, 'location name') });
-        out('removed\n');
-        return 0;
+      case 'remove': {
+        const name = positional(args, 0, 'location name');
+        await client.deleteLocation({ name });
+        return done(args, 'removed', { location: name });
+      }
       case undefined:
       default:
         throw new UsageError(`unknown location command ${JSON.stringify(sub ?? '')}`);
