@@ -30,7 +30,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { MeshError } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
-import { cloudKeyOf, MPU_PREFIX } from './cloud-names.js';
+import { cloudKeyOf, partKeyOf } from './cloud-names.js';
 
 export interface S3BackendConfig {
   type: 'aws_s3' | 'gcp';
@@ -176,8 +176,8 @@ export class S3Backend implements DataBackend {
   async put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }> {
     const objectKey = cloudKeyOf(this.config.bucketMatch, hint.bucket, hint.key);
     const mpu = hint.part !== undefined && this.config.mpuBucket !== '';
-    const cloudKey = hint.part ? `${MPU_PREFIX}${hint.bucket}/${hint.key}/${hint.part.uploadId}/${hint.part.number}` : objectKey;
     const id = randomBytes(16).toString('hex');
+    const cloudKey = hint.part ? partKeyOf(hint.bucket, hint.key, hint.part.uploadId, hint.part.number, id) : objectKey;
     let size = 0;
     let bodyError: { error: unknown } | undefined;
     const signal = hint.signal;

@@ -19,7 +19,7 @@ import {
 } from '@azure/storage-blob';
 import { MeshError } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
-import { cloudKeyOf, MPU_PREFIX } from './cloud-names.js';
+import { cloudKeyOf, partKeyOf } from './cloud-names.js';
 
 export interface AzureBackendConfig {
   /** Blob service URL (`https://<account>.blob.core.windows.net`, Azurite's `http://host:port/<account>`); empty: Azure's. */
@@ -59,8 +59,35 @@ function decodeKey(key: string): StoredKey {
  * SDK and in the service) resolves those segments, even percent-encoded, so `a/../../x` would
  * name a blob of another container or account.
  */
+/**
+ * The chunks of a download, failing once the target has sent nothing for `idleMs` while one is
+ * awaited (a reader that is slow itself never counts): a target gone silent mid-body is an
+ * error, not a response that never ends.
+ */
+async function* whileMoving(source: NodeJS.ReadableStream, idleMs: number, stalled: () => Error): AsyncGenerator<Buffer> {
+  const chunks = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(stalled()), idleMs);
+    });
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await Promise.race([chunks.next(), idle]);
+    } catch (err) {
+      (source as { destroy?: (e?: Error) => void }).destroy?.();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (next.done === true) return;
+    yield next.value;
+  }
+}
+
 function addressable(blob: string): boolean {
-  return !blob.split('/').some((segment) => segment === '.' || segment === '..');
+  // Azure reads a backslash as a slash: `a\b` would be the blob `a/b`, and `\..\` a `..` segment.
+  return !blob.includes('\\') && !blob.split('/').some((segment) => segment === '.' || segment === '..');
 }
 
 const DENIED = new Set([
@@ -127,7 +154,7 @@ export class AzureBackend implements DataBackend {
     if (!addressable(name)) {
       throw new MeshError(
         'INVALID_ARGUMENT',
-        `${this.location}: an object key with a "." or ".." path segment cannot be stored on an azure location`,
+        `${this.location}: an object key with a backslash, or a "." or ".." path segment, cannot be stored on an azure location`,
         {
           details: { location: this.location },
         },
@@ -146,12 +173,12 @@ export class AzureBackend implements DataBackend {
 
   async put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }> {
     const objectName = this.#nameFor(hint);
-    const blob = hint.part ? `${MPU_PREFIX}${hint.bucket}/${hint.key}/${hint.part.uploadId}/${hint.part.number}` : objectName;
+    // Block ids are unique to this write: concurrent writes to one name never mix their blocks.
+    const writeId = randomBytes(12).toString('hex');
+    const blob = hint.part ? partKeyOf(hint.bucket, hint.key, hint.part.uploadId, hint.part.number, writeId) : objectName;
     const client = this.#container.getBlockBlobClient(blob);
     const abortSignal = hint.signal;
     const sdk = abortSignal ? { abortSignal } : {};
-    // Block ids are unique to this write: concurrent writes to one name never mix their blocks.
-    const writeId = randomBytes(12).toString('hex');
     const blockIds: string[] = [];
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
@@ -262,7 +289,13 @@ export class AzureBackend implements DataBackend {
         .getBlobClient(k.blob)
         .download(range?.start ?? 0, count, { conditions: k.etag ? { ifMatch: k.etag } : {}, maxRetryRequests: 2 });
       const stream = res.readableStreamBody;
-      return stream ? Readable.from(stream as AsyncIterable<Buffer>, { objectMode: false }) : Readable.from([]);
+      if (stream === undefined) return Readable.from([]);
+      const idleMs = this.config.tryTimeoutMs ?? 9_000;
+      const stalled = (): MeshError =>
+        new MeshError('BACKEND_UNAVAILABLE', `${this.location}: the download stalled (no bytes for ${idleMs} ms)`, {
+          details: { location: this.location },
+        });
+      return Readable.from(whileMoving(stream, idleMs, stalled), { objectMode: false });
     } catch (err) {
       throw azureFailure(err, this.location, 'reading');
     }

@@ -23,7 +23,16 @@ import { isoDate, quoteEtag, storageClass, storedHeaders, userMetadata } from '.
 import { pieceOf } from '../data/placement.js';
 import { objectBytes } from '../s3/object-stream.js';
 import { loadVersion } from './get-object.js';
-import { aclField, checkKey, cleanupLater, lockFields, objectLocation, parseTaggingHeader, releaseFailedWrite } from './put-object.js';
+import {
+  aclField,
+  checkKey,
+  cleanupLater,
+  lockFields,
+  objectLocation,
+  parseTaggingHeader,
+  releaseFailedWrite,
+  writeInOrder,
+} from './put-object.js';
 
 export interface CopySource {
   bucket: Bucket;
@@ -123,46 +132,48 @@ export const copyObject: S3Handler = async (ctx, deps) => {
   // come from this request, as PutObject's do; the source's are not copied.
   const lock = lockFields(ctx, bucket);
   const acl = await aclField(ctx, deps, bucket);
-  const stored = await deps.data.put(location, objectBytes(deps.data, src.data), {
-    bucket: bucket.name,
-    key,
-    size: src.size,
-    checksumAlgorithms: checksumAlgorithm === undefined ? [] : [checksumAlgorithm],
-    inline: true,
-  });
-  const checksum =
-    checksumAlgorithm === undefined ? undefined : { algorithm: checksumAlgorithm, value: stored.checksums[checksumAlgorithm] ?? '' };
-  // A multipart source keeps its ETag; the copy is one piece with the same bytes.
-  const etag = src.partsCount > 0 ? src.etag : stored.md5;
-  let res;
-  try {
-    res = await deps.metadata.putObject({
-      object: metadataV1Metadata.ObjectVersion.fromPartial({
-        bucket: bucket.name,
-        key,
-        size: stored.size,
-        etag,
-        ...writerOwner(ctx, bucket),
-        // S3: a copy is STANDARD unless x-amz-storage-class says otherwise, whatever the source.
-        storageClass: storageClass(ctx.headers),
-        headers: directive === 'REPLACE' ? storedHeaders(ctx.headers) : src.headers,
-        userMetadata: directive === 'REPLACE' ? userMetadata(ctx.headers) : src.userMetadata,
-        tags: taggingDirective === 'REPLACE' ? parseTaggingHeader(ctx.headers['x-amz-tagging']) : src.tags,
-        checksums: checksum === undefined ? {} : { [checksum.algorithm]: checksum.value },
-        data: [pieceOf(stored)],
-        acl,
-        ...lock,
-      }),
-      ifMatchEtag: '',
-      ifNoneMatch: false,
-      forceVersionId: '',
-      discardBlocks: false,
-      leaseId: '',
+  const { res, etag, checksum } = await writeInOrder(deps, location, bucket.name, key, async () => {
+    const stored = await deps.data.put(location, objectBytes(deps.data, src.data), {
+      bucket: bucket.name,
+      key,
+      size: src.size,
+      checksumAlgorithms: checksumAlgorithm === undefined ? [] : [checksumAlgorithm],
+      inline: true,
     });
-  } catch (err) {
-    releaseFailedWrite(deps, [pieceOf(stored)], err, bucket.name, key);
-    throw err;
-  }
+    const checksum =
+      checksumAlgorithm === undefined ? undefined : { algorithm: checksumAlgorithm, value: stored.checksums[checksumAlgorithm] ?? '' };
+    // A multipart source keeps its ETag; the copy is one piece with the same bytes.
+    const etag = src.partsCount > 0 ? src.etag : stored.md5;
+    try {
+      const res = await deps.metadata.putObject({
+        object: metadataV1Metadata.ObjectVersion.fromPartial({
+          bucket: bucket.name,
+          key,
+          size: stored.size,
+          etag,
+          ...writerOwner(ctx, bucket),
+          // S3: a copy is STANDARD unless x-amz-storage-class says otherwise, whatever the source.
+          storageClass: storageClass(ctx.headers),
+          headers: directive === 'REPLACE' ? storedHeaders(ctx.headers) : src.headers,
+          userMetadata: directive === 'REPLACE' ? userMetadata(ctx.headers) : src.userMetadata,
+          tags: taggingDirective === 'REPLACE' ? parseTaggingHeader(ctx.headers['x-amz-tagging']) : src.tags,
+          checksums: checksum === undefined ? {} : { [checksum.algorithm]: checksum.value },
+          data: [pieceOf(stored)],
+          acl,
+          ...lock,
+        }),
+        ifMatchEtag: '',
+        ifNoneMatch: false,
+        forceVersionId: '',
+        discardBlocks: false,
+        leaseId: '',
+      });
+      return { res, etag, checksum };
+    } catch (err) {
+      releaseFailedWrite(deps, [pieceOf(stored)], err, bucket.name, key);
+      throw err;
+    }
+  });
   cleanupLater(deps, res.replacedData);
   const headers: Record<string, string> = {};
   if (isVersioned(bucket) && res.object) headers['x-amz-version-id'] = res.object.versionId;

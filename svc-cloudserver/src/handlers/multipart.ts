@@ -31,6 +31,8 @@ import {
   objectLocation,
   parseTaggingHeader,
   readCheckedBody,
+  checkConditionsFirst,
+  writeInOrder,
 } from './put-object.js';
 import { copySource } from './copy-object.js';
 import { listEncoding } from './list-objects.js';
@@ -290,30 +292,32 @@ export const completeMultipartUpload: S3Handler = async (ctx, deps) => {
   const storedParts = () => (listed ??= listAllParts(deps, { bucket: bucket.name, key, uploadId: id }));
   const checksum = await objectChecksum(upload, requested, storedParts);
   checkObjectChecksum(ctx, checksum);
-  const assembled = await assemble(deps, { bucket: bucket.name, key }, upload, storedParts, parts);
-  let res;
-  try {
-    res = await deps.metadata.completeMultipartUpload({
-      bucket: bucket.name,
-      key,
-      uploadId: id,
-      parts,
-      minPartSize: MIN_PART_SIZE,
-      ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
-      ifNoneMatch: ifNoneMatch !== undefined,
-      assembledData: assembled ?? [],
-      checksums: checksum === undefined ? {} : { [checksum.algorithm]: checksum.value },
-      checksumType: checksum?.type ?? '',
-      leaseId: '',
-    });
-  } catch (err) {
-    if (assembled !== undefined) cleanupLater(deps, assembled.slice(0, 1));
-    if (isMeshError(err, 'INVALID_PART')) throw new S3Error('InvalidPart');
-    if (isMeshError(err, 'INVALID_PART_ORDER')) throw new S3Error('InvalidPartOrder');
-    if (isMeshError(err, 'ENTITY_TOO_SMALL')) throw new S3Error('EntityTooSmall');
-    if (isMeshError(err, 'PRECONDITION_FAILED')) throw new S3Error('PreconditionFailed');
-    uploadError(err);
-  }
+  const res = await writeInOrder(deps, upload.location, bucket.name, key, async () => {
+    await checkConditionsFirst(ctx, deps, upload.location, bucket.name, key);
+    const assembled = await assemble(deps, { bucket: bucket.name, key }, upload, storedParts, parts);
+    try {
+      return await deps.metadata.completeMultipartUpload({
+        bucket: bucket.name,
+        key,
+        uploadId: id,
+        parts,
+        minPartSize: MIN_PART_SIZE,
+        ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
+        ifNoneMatch: ifNoneMatch !== undefined,
+        assembledData: assembled ?? [],
+        checksums: checksum === undefined ? {} : { [checksum.algorithm]: checksum.value },
+        checksumType: checksum?.type ?? '',
+        leaseId: '',
+      });
+    } catch (err) {
+      if (assembled !== undefined) cleanupLater(deps, assembled.slice(0, 1));
+      if (isMeshError(err, 'INVALID_PART')) throw new S3Error('InvalidPart');
+      if (isMeshError(err, 'INVALID_PART_ORDER')) throw new S3Error('InvalidPartOrder');
+      if (isMeshError(err, 'ENTITY_TOO_SMALL')) throw new S3Error('EntityTooSmall');
+      if (isMeshError(err, 'PRECONDITION_FAILED')) throw new S3Error('PreconditionFailed');
+      return uploadError(err);
+    }
+  });
   cleanupLater(deps, [...res.unusedData, ...res.replacedData]);
   const object = res.object;
   const w = new XmlWriter();

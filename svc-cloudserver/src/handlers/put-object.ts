@@ -23,6 +23,7 @@ import type { S3Deps, S3Handler } from '../s3/deps.js';
 import { LOCATION_HEADER, quoteEtag, storageClass, storedHeaders, userMetadata } from '../s3/object-headers.js';
 import { readBody } from '../xml/read-xml-body.js';
 import { hasGrantHeaders, resolveGrantees } from '../s3/grantees.js';
+import { KeyLocks } from '../data/key-locks.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
 
@@ -139,6 +140,42 @@ export function requireVersionKeeping(deps: S3Deps, locationName: string): void 
   });
 }
 
+const namedWrites = new KeyLocks();
+
+/**
+ * Runs a write of `key` (its bytes, then its metadata commit) alone among this process's writes
+ * of that key when its location keeps one object per name (data/key-locks.ts), so metadata and
+ * the target agree on which write came last; at once on the others.
+ */
+export function writeInOrder<T>(deps: S3Deps, location: string, bucket: string, key: string, fn: () => Promise<T>): Promise<T> {
+  if (location === '' || deps.data.location(location).backend.keepsVersions) return fn();
+  return namedWrites.with(`${location}\0${bucket}\0${key}`, fn);
+}
+
+/**
+ * On a location that keeps one object per name, a conditional write (If-None-Match: *, If-Match)
+ * is checked before its bytes go there: a refused write must not replace the current object's
+ * bytes. Metadata checks again at commit (a writer in another process); elsewhere it alone does.
+ */
+export async function checkConditionsFirst(ctx: S3Context, deps: S3Deps, location: string, bucket: string, key: string): Promise<void> {
+  const ifNoneMatch = ctx.headers['if-none-match'];
+  const ifMatch = ctx.headers['if-match'];
+  if ((ifNoneMatch === undefined && ifMatch === undefined) || location === '' || deps.data.location(location).backend.keepsVersions) return;
+  const current = await deps.metadata.getObject({ bucket, key, versionId: '' }).then(
+    (res) => res.object,
+    (err: unknown) => {
+      if (isMeshError(err, 'OBJECT_NOT_FOUND') || isMeshError(err, 'DELETE_MARKER')) return undefined;
+      throw err;
+    },
+  );
+  if (ifNoneMatch !== undefined && current !== undefined)
+    throw new S3Error('PreconditionFailed', { fields: { Condition: 'If-None-Match' } });
+  if (ifMatch !== undefined) {
+    if (current === undefined) throw new S3Error('NoSuchKey');
+    if (current.etag !== ifMatch.replace(/^"|"$/g, '')) throw new S3Error('PreconditionFailed', { fields: { Condition: 'If-Match' } });
+  }
+}
+
 /** The location a new object goes to: Zenko's header, else the bucket's. */
 export function objectLocation(ctx: S3Context, deps: S3Deps, bucket: Bucket): string {
   const requested = ctx.headers[LOCATION_HEADER];
@@ -247,48 +284,48 @@ export const putObject: S3Handler = async (ctx, deps) => {
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
     throw new S3Error('NotImplemented', { message: 'If-None-Match supports only *' });
 
-  const stored = await deps.data.put(location, ctx.body({ trailingChecksumChecked: true }), {
-    bucket: bucket.name,
-    key,
-    size: ctx.bodyLength,
-    checksumAlgorithms: algorithms,
-    expect: expected,
-    inline: true,
-  });
-  let object: metadataV1Metadata.ObjectVersion | undefined;
-  let replaced: metadataV1Metadata.DataLocation[];
-  try {
-    const res = await deps.metadata.putObject({
-      object: metadataV1Metadata.ObjectVersion.fromPartial({
-        bucket: bucket.name,
-        key,
-        size: stored.size,
-        etag: stored.md5,
-        ...writerOwner(ctx, bucket),
-        storageClass: klass,
-        headers,
-        userMetadata: meta,
-        tags,
-        checksums: stored.checksums,
-        data: [pieceOf(stored)],
-        acl,
-        ...lock,
-      }),
-      ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
-      ifNoneMatch: ifNoneMatch !== undefined,
-      forceVersionId: '',
-      discardBlocks: false,
-      leaseId: '',
+  const { stored, object, replaced } = await writeInOrder(deps, location, bucket.name, key, async () => {
+    await checkConditionsFirst(ctx, deps, location, bucket.name, key);
+    const stored = await deps.data.put(location, ctx.body({ trailingChecksumChecked: true }), {
+      bucket: bucket.name,
+      key,
+      size: ctx.bodyLength,
+      checksumAlgorithms: algorithms,
+      expect: expected,
+      inline: true,
     });
-    object = res.object;
-    replaced = res.replacedData;
-  } catch (err) {
-    releaseFailedWrite(deps, [pieceOf(stored)], err, bucket.name, key);
-    if (isMeshError(err, 'PRECONDITION_FAILED'))
-      throw new S3Error('PreconditionFailed', { fields: { Condition: ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match' } });
-    if (isMeshError(err, 'OBJECT_NOT_FOUND') && ctx.headers['if-match'] !== undefined) throw new S3Error('NoSuchKey');
-    throw err;
-  }
+    try {
+      const res = await deps.metadata.putObject({
+        object: metadataV1Metadata.ObjectVersion.fromPartial({
+          bucket: bucket.name,
+          key,
+          size: stored.size,
+          etag: stored.md5,
+          ...writerOwner(ctx, bucket),
+          storageClass: klass,
+          headers,
+          userMetadata: meta,
+          tags,
+          checksums: stored.checksums,
+          data: [pieceOf(stored)],
+          acl,
+          ...lock,
+        }),
+        ifMatchEtag: (ctx.headers['if-match'] ?? '').replace(/^"|"$/g, ''),
+        ifNoneMatch: ifNoneMatch !== undefined,
+        forceVersionId: '',
+        discardBlocks: false,
+        leaseId: '',
+      });
+      return { stored, object: res.object, replaced: res.replacedData };
+    } catch (err) {
+      releaseFailedWrite(deps, [pieceOf(stored)], err, bucket.name, key);
+      if (isMeshError(err, 'PRECONDITION_FAILED'))
+        throw new S3Error('PreconditionFailed', { fields: { Condition: ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match' } });
+      if (isMeshError(err, 'OBJECT_NOT_FOUND') && ctx.headers['if-match'] !== undefined) throw new S3Error('NoSuchKey');
+      throw err;
+    }
+  });
   cleanupLater(deps, replaced);
   const out: Record<string, string> = { etag: quoteEtag(stored.md5), ...checksumResponseHeaders(stored.checksums) };
   if (isVersioned(bucket) && object !== undefined) out['x-amz-version-id'] = object.versionId;
