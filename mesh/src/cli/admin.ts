@@ -90,7 +90,9 @@ export async function keyCommand(address: string, sub: string | undefined, args:
         const { accessKeys } = await client.listAccessKeys({ account: positional(args, 0, 'account name or id') });
         if (flag(args, 'json')) json(accessKeys.map(keyView));
         else
-          out(table([['ACCESS KEY', 'STATUS', 'CREATED'], ...accessKeys.map((k) => [k.accessKeyId, keyStatus(k.status), date(k.createdAt)])]));
+          out(
+            table([['ACCESS KEY', 'STATUS', 'CREATED'], ...accessKeys.map((k) => [k.accessKeyId, keyStatus(k.status), date(k.createdAt)])]),
+          );
         return 0;
       }
       case 'disable':
