@@ -31,6 +31,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { MeshError } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
 import { cloudKeyOf, partKeyOf } from './cloud-names.js';
+import { KeyLocks } from './key-locks.js';
 
 export interface S3BackendConfig {
   type: 'aws_s3' | 'gcp';
@@ -144,6 +145,8 @@ export class S3Backend implements DataBackend {
   /** Only a versioned target bucket keeps what a new write of the same key replaces (supportsVersioning, checked by the probe). */
   readonly keepsVersions: boolean;
   readonly #client: S3Client;
+  /** Writes and deletes of one name at the target, one at a time (data/key-locks.ts). */
+  readonly #names = new KeyLocks();
 
   constructor(
     readonly location: string,
@@ -206,7 +209,8 @@ export class S3Backend implements DataBackend {
     const partSize = Math.max(8 * MIB, hint.size > 0 ? Math.ceil(hint.size / MAX_PARTS) : 16 * MIB);
     const upload = new Upload({ client: this.#client, params, partSize, queueSize: 4, leavePartsOnError: false });
     try {
-      const res = await upload.done();
+      // Not between another delete's check of this name and its delete (see delete()).
+      const res = await this.#names.with(`${params.Bucket}/${cloudKey}`, () => upload.done());
       return { key: encodeKey({ cloudKey, id, versionId: res.VersionId ?? '', mpu }), size };
     } catch (err) {
       source.destroy();
@@ -327,19 +331,23 @@ export class S3Backend implements DataBackend {
 
   async delete(key: string): Promise<void> {
     const k = decodeKey(key);
-    if (k.id !== '' && k.versionId === '') {
-      // Unversioned target: the key may hold newer data written since; leave it alone.
+    const remove = async (): Promise<void> => {
+      try {
+        await this.#client.send(
+          new DeleteObjectCommand({ Bucket: this.#bucketOf(k), Key: k.cloudKey, ...(k.versionId ? { VersionId: k.versionId } : {}) }),
+        );
+      } catch (err) {
+        const failure = s3Failure(err, this.location, 'deleting');
+        if (failure.reason !== 'DATA_NOT_FOUND') throw failure;
+      }
+    };
+    if (k.id === '' || k.versionId !== '') return remove();
+    // Unversioned target: the name may hold newer data written since; leave it alone. The check
+    // and the delete hold the name, so a write of this process cannot land between them.
+    await this.#names.with(`${this.#bucketOf(k)}/${k.cloudKey}`, async () => {
       const current = await this.#head(k);
-      if (current === undefined || current.id !== k.id) return;
-    }
-    try {
-      await this.#client.send(
-        new DeleteObjectCommand({ Bucket: this.#bucketOf(k), Key: k.cloudKey, ...(k.versionId ? { VersionId: k.versionId } : {}) }),
-      );
-    } catch (err) {
-      const failure = s3Failure(err, this.location, 'deleting');
-      if (failure.reason !== 'DATA_NOT_FOUND') throw failure;
-    }
+      if (current !== undefined && current.id === k.id) await remove();
+    });
   }
 
   /** Checks the credentials and the target bucket (and the multipart bucket when set). */
