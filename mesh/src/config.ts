@@ -64,6 +64,14 @@ export const address = (env: string, description: string, def?: string): Setting
     return raw.trim();
   });
 
+/** A MongoDB connection string (`mongodb://` or `mongodb+srv://`), or empty for none. */
+export const mongoUrl = (env: string, description: string, def?: string): Setting<string> =>
+  setting(env, description, def, (raw) => {
+    if (raw !== '' && !/^mongodb(\+srv)?:\/\/[^/\s]+/.test(raw))
+      throw new Error('expected a mongodb:// or mongodb+srv:// connection string');
+    return raw;
+  });
+
 export const url = (env: string, description: string, def?: string): Setting<string> =>
   setting(env, description, def, (raw) => {
     try {

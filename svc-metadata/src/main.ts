@@ -3,7 +3,7 @@
 // the data directory.
 import { join, resolve } from 'node:path';
 import { placementV1DataPlacementService } from '@zenko/gen';
-import { createClient, ensureIdentity, int, peerAddress, runService, str } from '@zenko/mesh';
+import { createClient, ensureIdentity, int, mongoUrl, peerAddress, runService, str } from '@zenko/mesh';
 import { Accounts } from './accounts/accounts.js';
 import { SecretBox } from './accounts/secret-box.js';
 import { trimOplog } from './namespace/index.js';
@@ -20,8 +20,8 @@ await runService({
   schema: {
     dataDir: str('ZENKO_DATA_DIR', 'directory holding metadata and local data', './.zenko'),
     cloudserverAddress: peerAddress('svc-cloudserver'),
-    mongodbUrl: str('ZENKO_MONGODB_URL', 'MongoDB replica set holding the metadata (unset: LMDB under the data directory)', ''),
-    mongodbUrlFallback: str('MONGODB_URL', 'read when ZENKO_MONGODB_URL is unset', ''),
+    mongodbUrl: mongoUrl('ZENKO_MONGODB_URL', 'MongoDB replica set holding the metadata (unset: LMDB under the data directory)', ''),
+    mongodbUrlFallback: mongoUrl('MONGODB_URL', 'read when ZENKO_MONGODB_URL is unset', ''),
     mongodbDatabase: str('ZENKO_MONGODB_DATABASE', 'MongoDB database holding the metadata', 'zenko'),
     accessKey: str('ZENKO_ACCESS_KEY', 'access key of the account created at first start', 'accessKey1'),
     secretKey: str('ZENKO_SECRET_KEY', 'secret key of the account created at first start', 'verySecretKey1'),

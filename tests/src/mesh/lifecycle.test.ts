@@ -120,6 +120,9 @@ describe('configuration', () => {
     const peer = await runOnce('svc-backbeat/dist/main.js', { ZENKO_METADATA_ADDRESS: 'no port here' });
     assert.equal(peer.code, 2);
     assert.match(peer.stderr, /ZENKO_METADATA_ADDRESS/);
+    const mongo = await runOnce('svc-metadata/dist/main.js', { ZENKO_MONGODB_URL: 'notaurl' });
+    assert.equal(mongo.code, 2);
+    assert.match(mongo.stderr, /ZENKO_MONGODB_URL/);
   });
 
   it('the launcher refuses an invalid setting before starting anything', async () => {
