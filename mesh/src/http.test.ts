@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { newRequestId, startHttpEdge, utf8HeaderValue } from './http.js';
+import { newRequestId, startHttpEdge, utf8HeaderValue, type HttpEdge, type HttpEdgeOptions } from './http.js';
 import { createLogger } from './logger.js';
 import { metrics } from './metrics.js';
+
+/** An edge on a free loopback port, silent, with the process's metrics. */
+function testEdge(opts: Pick<HttpEdgeOptions, 'handler' | 'onError' | 'clientErrorResponse'>): Promise<HttpEdge> {
+  return startHttpEdge({ host: '127.0.0.1', port: 0, logger: createLogger('http-test', 'silent'), metrics: metrics('http_test'), ...opts });
+}
 
 test('request ids are 16 upper-case hex digits, distinct across refills of the random pool', () => {
   const ids = Array.from({ length: 2_000 }, () => newRequestId());
@@ -23,11 +28,7 @@ test('a failure in writeHead: the error answer gets its own status text; one tha
   const refused = (res: ServerResponse): void => {
     res.writeHead(200, { 'content-type': 'text/plain', 'x-bad': 'a\r\nb' });
   };
-  const edge = await startHttpEdge({
-    host: '127.0.0.1',
-    port: 0,
-    logger: createLogger('http-test', 'silent'),
-    metrics: metrics('http_test'),
+  const edge = await testEdge({
     handler: async (req, res) => {
       refused(res);
     },
@@ -66,11 +67,7 @@ function get(port: number, path: string): Promise<{ status: number; statusText: 
 }
 
 test('an HTTP/1.1 request without Host gets the protocol error and a closed connection; an unknown Expect is ignored', async () => {
-  const edge = await startHttpEdge({
-    host: '127.0.0.1',
-    port: 0,
-    logger: createLogger('http-test', 'silent'),
-    metrics: metrics('http_test_host'),
+  const edge = await testEdge({
     handler: async (req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(`handled ${req.headers.expect ?? ''}`);
@@ -106,11 +103,7 @@ function raw(port: number, request: string): Promise<string> {
 
 test('a body node cannot parse (broken chunked framing) gets the protocol error, and the handler reading it fails', async () => {
   let bodyRead: string | undefined;
-  const edge = await startHttpEdge({
-    host: '127.0.0.1',
-    port: 0,
-    logger: createLogger('http-test', 'silent'),
-    metrics: metrics('http_test_chunked'),
+  const edge = await testEdge({
     handler: async (req, res) => {
       try {
         for await (const _chunk of req) {

@@ -51,6 +51,14 @@ export function dialHost(host: string): string {
   return reachable.includes(':') ? `[${reachable}]` : reachable;
 }
 
+/** The key pair of the account svc-metadata creates at a data directory's first start (the launcher's banner shows it). */
+export function bootstrapKeySettings(): { accessKey: Setting<string>; secretKey: Setting<string> } {
+  return {
+    accessKey: str('ZENKO_ACCESS_KEY', 'access key of the account created at first start', 'accessKey1'),
+    secretKey: str('ZENKO_SECRET_KEY', 'secret key of the account created at first start', 'verySecretKey1'),
+  };
+}
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export function logLevelSetting(): Setting<(typeof LOG_LEVELS)[number]> {

@@ -3,7 +3,7 @@
 // the data directory.
 import { join, resolve } from 'node:path';
 import { placementV1DataPlacementService } from '@zenko/gen';
-import { createClient, ensureIdentity, int, mongoUrl, peerAddress, runService, str } from '@zenko/mesh';
+import { bootstrapKeySettings, createClient, ensureIdentity, int, mongoUrl, peerAddress, runService, str } from '@zenko/mesh';
 import { Accounts } from './accounts/accounts.js';
 import { SecretBox } from './accounts/secret-box.js';
 import { trimOplog } from './namespace/index.js';
@@ -23,8 +23,7 @@ await runService({
     mongodbUrl: mongoUrl('ZENKO_MONGODB_URL', 'MongoDB replica set holding the metadata (unset: LMDB under the data directory)', ''),
     mongodbUrlFallback: mongoUrl('MONGODB_URL', 'read when ZENKO_MONGODB_URL is unset', ''),
     mongodbDatabase: str('ZENKO_MONGODB_DATABASE', 'MongoDB database holding the metadata', 'zenko'),
-    accessKey: str('ZENKO_ACCESS_KEY', 'access key of the account created at first start', 'accessKey1'),
-    secretKey: str('ZENKO_SECRET_KEY', 'secret key of the account created at first start', 'verySecretKey1'),
+    ...bootstrapKeySettings(),
     oplogRetentionHours: int(
       'ZENKO_OPLOG_RETENTION_HOURS',
       'hours oplog entries are kept once every consumer has passed them',

@@ -7,7 +7,16 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, port, str, type Setting } from '../config.js';
 import { waitServing } from '../grpc/health.js';
-import { DEFAULT_HOST, SERVICE_NAMES, TOPOLOGY, dialHost, grpcHostSetting, logLevelSetting, type ServiceName } from '../topology.js';
+import {
+  DEFAULT_HOST,
+  SERVICE_NAMES,
+  TOPOLOGY,
+  bootstrapKeySettings,
+  dialHost,
+  grpcHostSetting,
+  logLevelSetting,
+  type ServiceName,
+} from '../topology.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -29,9 +38,8 @@ export function stackSchema(): Record<string, Setting<unknown>> {
     grpcHost: grpcHostSetting(),
     // Checked here too: a bad one would stop every service, over and over as they are restarted.
     logLevel: logLevelSetting(),
-    // The settings svc-metadata reads (svc-metadata/src/main.ts), for the banner.
-    accessKey: str('ZENKO_ACCESS_KEY', 'access key of the account created at first start', 'accessKey1'),
-    secretKey: str('ZENKO_SECRET_KEY', 'secret key of the account created at first start', 'verySecretKey1'),
+    // The settings svc-metadata reads, for the banner.
+    ...bootstrapKeySettings(),
   };
   for (const name of SERVICE_NAMES) {
     const t = TOPOLOGY[name];
@@ -210,19 +218,19 @@ export class Stack {
 }
 
 /** The configured listening ports that cannot be bound on the stack's host now. */
-async function takenPorts(config: StackConfig): Promise<{ port: number; what: string; setting: string }[]> {
+async function takenPorts(config: StackConfig): Promise<{ port: number; host: string; what: string; setting: string }[]> {
   const wanted = SERVICE_NAMES.flatMap((name) => {
     const t = TOPOLOGY[name];
     const p = config.ports[name];
     return [
-      { port: p.grpc, what: `gRPC of ${name}`, setting: `${t.env}_GRPC_PORT` },
-      { port: p.metrics, what: `metrics of ${name}`, setting: `${t.env}_METRICS_PORT` },
-      ...(t.edge && p.edge !== undefined ? [{ port: p.edge, what: `${t.edge.protocol} edge`, setting: t.edge.env }] : []),
+      { port: p.grpc, host: config.grpcHost, what: `gRPC of ${name}`, setting: `${t.env}_GRPC_PORT` },
+      { port: p.metrics, host: config.host, what: `metrics of ${name}`, setting: `${t.env}_METRICS_PORT` },
+      ...(t.edge && p.edge !== undefined
+        ? [{ port: p.edge, host: config.host, what: `${t.edge.protocol} edge`, setting: t.edge.env }]
+        : []),
     ];
   });
-  const free = await Promise.all(
-    wanted.map((w) => (w.port === 0 ? Promise.resolve(true) : bindable(w.what.startsWith('gRPC') ? config.grpcHost : config.host, w.port))),
-  );
+  const free = await Promise.all(wanted.map((w) => (w.port === 0 ? Promise.resolve(true) : bindable(w.host, w.port))));
   return wanted.filter((_, i) => !free[i]);
 }
 

@@ -142,13 +142,18 @@ export function requireVersionKeeping(deps: S3Deps, locationName: string): void 
 
 const namedWrites = new KeyLocks();
 
+/** Whether a location's target keeps one object per name (`azure`, `aws_s3` without versioning). */
+function oneObjectPerName(deps: S3Deps, location: string): boolean {
+  return location !== '' && !deps.data.location(location).backend.keepsVersions;
+}
+
 /**
  * Runs a write of `key` (its bytes, then its metadata commit) alone among this process's writes
  * of that key when its location keeps one object per name (data/key-locks.ts), so metadata and
  * the target agree on which write came last; at once on the others.
  */
 export function writeInOrder<T>(deps: S3Deps, location: string, bucket: string, key: string, fn: () => Promise<T>): Promise<T> {
-  if (location === '' || deps.data.location(location).backend.keepsVersions) return fn();
+  if (!oneObjectPerName(deps, location)) return fn();
   return namedWrites.with(`${location}\0${bucket}\0${key}`, fn);
 }
 
@@ -160,7 +165,7 @@ export function writeInOrder<T>(deps: S3Deps, location: string, bucket: string, 
 export async function checkConditionsFirst(ctx: S3Context, deps: S3Deps, location: string, bucket: string, key: string): Promise<void> {
   const ifNoneMatch = ctx.headers['if-none-match'];
   const ifMatch = ctx.headers['if-match'];
-  if ((ifNoneMatch === undefined && ifMatch === undefined) || location === '' || deps.data.location(location).backend.keepsVersions) return;
+  if ((ifNoneMatch === undefined && ifMatch === undefined) || !oneObjectPerName(deps, location)) return;
   const current = await deps.metadata.getObject({ bucket, key, versionId: '' }).then(
     (res) => res.object,
     (err: unknown) => {

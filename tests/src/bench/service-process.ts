@@ -9,6 +9,7 @@ import { REPO_ROOT } from '../support/stack.js';
 
 export interface ServiceProcess {
   address: string;
+  metricsPort: number;
   child: ChildProcess;
   dataDir: string;
   stop(): Promise<void>;
@@ -16,7 +17,7 @@ export interface ServiceProcess {
 
 export async function startService(name: ServiceName, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), `zenko-bench-${name}-`));
-  const [grpcPort, metricsPort] = await freePorts(2);
+  const [grpcPort, metricsPort] = (await freePorts(2)) as [number, number];
   const t = TOPOLOGY[name];
   const child = spawn(process.execPath, [join(REPO_ROOT, name, 'dist/main.js')], {
     env: {
@@ -33,6 +34,7 @@ export async function startService(name: ServiceName, env: NodeJS.ProcessEnv = {
   if (!(await waitServing(address, 30_000))) throw new Error(`${name} did not start`);
   return {
     address,
+    metricsPort,
     child,
     dataDir,
     stop: async () => {

@@ -13,6 +13,7 @@ import { meshV1ServiceInfo } from '@zenko/gen';
 import { createClient, SERVICE_NAMES, TOPOLOGY, waitServing } from '@zenko/mesh';
 import { freePorts } from '../support/ports.js';
 import { alive, REPO_ROOT, startStack } from '../support/stack.js';
+import { startService } from '../bench/service-process.js';
 
 async function pidOf(address: string): Promise<number> {
   const client = createClient(meshV1ServiceInfo.ServiceInfoServiceService, address, { deadlineMs: 2_000 });
@@ -59,23 +60,9 @@ describe('local stack lifecycle', () => {
 
 describe('listening addresses', () => {
   it('ZENKO_HOST opens the edges and /metrics; the gRPC servers (the internal API) stay on loopback unless ZENKO_GRPC_HOST says otherwise', async () => {
-    const [grpcPort, metricsPort] = await freePorts(2);
-    const dataDir = mkdtempSync(join(tmpdir(), 'zenko-hosts-'));
-    const t = TOPOLOGY['svc-cosmos'];
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'svc-cosmos/dist/main.js')], {
-      env: {
-        ...process.env,
-        ZENKO_DATA_DIR: dataDir,
-        ZENKO_HOST: '0.0.0.0',
-        ZENKO_LOG_LEVEL: 'warn',
-        [`${t.env}_GRPC_PORT`]: String(grpcPort),
-        [`${t.env}_METRICS_PORT`]: String(metricsPort),
-      },
-      stdio: 'ignore',
-    });
+    const svc = await startService('svc-cosmos', { ZENKO_HOST: '0.0.0.0' });
     try {
-      const address = `127.0.0.1:${grpcPort}`;
-      assert.ok(await waitServing(address, 30_000));
+      const { address, metricsPort } = svc;
       const client = createClient(meshV1ServiceInfo.ServiceInfoServiceService, address, { deadlineMs: 2_000 });
       const info = await client.getServiceInfo({});
       client.close();
@@ -83,9 +70,7 @@ describe('listening addresses', () => {
       assert.equal(endpoint('grpc'), address, 'gRPC bound to loopback');
       assert.equal(endpoint('metrics'), `http://0.0.0.0:${metricsPort}/metrics`, '/metrics on every interface');
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
+      await svc.stop();
     }
   });
 });
