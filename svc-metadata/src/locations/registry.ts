@@ -5,7 +5,14 @@ import { EventEmitter } from 'node:events';
 import { locationV1LocationRegistryService as loc } from '@zenko/gen';
 import { MeshError, isMeshError } from '@zenko/mesh';
 import type { SecretBox } from '../accounts/secret-box.js';
-import { LOCATION_USAGE_PREFIX, LOCATION_USE_PREFIX, listBuckets, listObjectVersions, locationUsage } from '../namespace/index.js';
+import {
+  LOCATION_KEY_PREFIX,
+  LOCATION_USAGE_PREFIX,
+  LOCATION_USE_PREFIX,
+  listBuckets,
+  listObjectVersions,
+  locationUsage,
+} from '../namespace/index.js';
 import { dependOn, guardRevision, removeGuard } from '../store/guards.js';
 import { counterValue, prefixSuccessor, type KvOp, type KvStore } from '../store/kv.js';
 import { withRetry } from '../namespace/common.js';
@@ -31,7 +38,7 @@ export type LocationProbe = (l: Location) => Promise<void>;
 
 export type LocationEvent = { event: 'put'; location: Location } | { event: 'delete'; name: string };
 
-const KEY = 'location/';
+const KEY = LOCATION_KEY_PREFIX;
 /** The largest size limit: 2^53 bytes, in GiB. */
 const MAX_SIZE_LIMIT_GB = 2 ** 53 / 1024 ** 3;
 

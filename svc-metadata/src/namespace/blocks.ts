@@ -174,7 +174,7 @@ export async function commitBlockList(
     const ops: KvOp[] = [
       ...plan.ops,
       ...entries.map((e): KvOp => ({ type: 'delete', table: 'parts', key: e.key, expectRevision: e.revision })),
-      ...locationUseOps(bucket, plan.version.data),
+      ...(await locationUseOps(store, bucket, plan.version.data)),
     ];
     await commitWithOplog(store, ops, [putEntry(plan.version)]);
     const used = (p: DataLocation): boolean => data.some((d) => samePiece(d, p));

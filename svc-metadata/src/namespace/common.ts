@@ -128,25 +128,36 @@ export function checkLease(
 /** Marker keys (table `meta`) of the buckets that placed data on a location other than their own. */
 export const LOCATION_USE_PREFIX = 'location-use/';
 
+/** Where a location's record lives (table `locations`, locations/registry.ts). */
+export const LOCATION_KEY_PREFIX = 'location/';
+
 /**
  * Blind puts of the markers `location-use/<location>/<bucket>` for the pieces of a version stored
  * outside its bucket's location (per-object placement, replicas): a location a marker names
- * cannot be removed while that bucket still has data there (registry.ts), and a removal running
- * meanwhile sees the location's guard move (store/guards.ts). Blind, so concurrent writes never
- * conflict on them.
+ * cannot be removed while that bucket still has data there (registry.ts). The commit also
+ * depends on each such location's record as read here (store/guards.ts): a removal running
+ * meanwhile sees the location's guard move, and one that committed first fails this commit
+ * (LOCATION_NOT_FOUND once retried), so no version is left naming a removed location. The
+ * markers are blind puts, so concurrent writes never conflict on them.
  */
-export function locationUseOps(bucket: LoadedBucket, data: readonly metadataV1Metadata.DataLocation[]): KvOp[] {
+export async function locationUseOps(
+  store: KvStore,
+  bucket: LoadedBucket,
+  data: readonly metadataV1Metadata.DataLocation[],
+): Promise<KvOp[]> {
   const own = bucket.record.bucket.location;
-  const elsewhere = new Set(data.map((p) => p.location).filter((l) => l !== '' && l !== own));
-  return [...elsewhere].flatMap((l) => [
-    {
-      type: 'put' as const,
-      table: 'meta' as const,
-      key: `${LOCATION_USE_PREFIX}${l}/${bucket.record.bucket.name}`,
-      value: new Uint8Array(0),
-    },
-    ...dependOn('location', l),
-  ]);
+  const elsewhere = [...new Set(data.map((p) => p.location).filter((l) => l !== '' && l !== own))];
+  const ops: KvOp[] = [];
+  for (const l of elsewhere) {
+    const key = LOCATION_KEY_PREFIX + l;
+    const record = await store.get('locations', key);
+    if (record === undefined) throw new MeshError('LOCATION_NOT_FOUND', `no location named ${l}`, { details: { location: l } });
+    ops.push(
+      { type: 'put', table: 'meta', key: `${LOCATION_USE_PREFIX}${l}/${bucket.record.bucket.name}`, value: new Uint8Array(0) },
+      ...dependOn('location', l, { table: 'locations', key, revision: record.revision }),
+    );
+  }
+  return ops;
 }
 
 /** Counters (table `meta`) of the bytes each location holds for the namespace: `location-usage/<location>`. */

@@ -258,7 +258,7 @@ export async function completeMultipartUpload(
         ...plan.ops,
         { type: 'delete', table: 'mpu', key: upload.entry.key, expectRevision: revision },
         ...entries.map((e): KvOp => ({ type: 'delete', table: 'parts', key: e.key, expectRevision: e.revision })),
-        ...locationUseOps(bucket, plan.version.data),
+        ...(await locationUseOps(store, bucket, plan.version.data)),
       ];
       await commitWithOplog(store, ops, [putEntry(plan.version)]);
       return { object: plan.version, unusedData, replacedData: plan.replacedData };

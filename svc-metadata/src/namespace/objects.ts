@@ -289,7 +289,11 @@ export async function writeObject(
     if (req.forceVersionId === '') checkCurrentLease(master, req.leaseId, input.bucket, input.key);
     const plan = await planWriteVersion(store, bucket, master, { ...input, isDeleteMarker: false }, req.forceVersionId);
     const more = await extra();
-    await commitWithOplog(store, [...plan.ops, ...more.ops, ...locationUseOps(bucket, plan.version.data)], [putEntry(plan.version)]);
+    await commitWithOplog(
+      store,
+      [...plan.ops, ...more.ops, ...(await locationUseOps(store, bucket, plan.version.data))],
+      [putEntry(plan.version)],
+    );
     return { object: plan.version, replacedData: plan.replacedData, discardedData: more.released };
   });
 }

@@ -852,6 +852,9 @@ export function runMetadataContract(name: string, open: () => Promise<OpenedStor
         await del(store, 'usage-u', 'a');
         assert.equal(await usage(), 1, 'deleting nothing changes nothing');
         const elsewhere = metadataV1Metadata.DataLocation.fromPartial({ location: 'other', key: 'far', size: 5 });
+        await rejects(put(store, 'usage-u', 'far', { object: { size: 5, data: [elsewhere] } }), 'LOCATION_NOT_FOUND');
+        assert.equal(await usage('other'), 0, 'no version names a location without its record');
+        await store.commit({ ops: [{ type: 'put', table: 'locations', key: `${ns.LOCATION_KEY_PREFIX}other`, value: new Uint8Array(0) }] });
         await put(store, 'usage-u', 'far', { object: { size: 5, data: [elsewhere] } });
         assert.deepEqual([await usage(), await usage('other')], [1, 5], 'each location counts its own pieces');
         const moved = metadataV1Metadata.DataLocation.fromPartial({ location: 'other', key: 'moved', size: 3 });

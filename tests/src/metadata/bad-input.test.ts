@@ -540,6 +540,47 @@ describe('svc-metadata: bad input over gRPC', () => {
     }
   });
 
+  it('a location removed while an object is placed on it (not its bucket location): exactly one of the two wins', async () => {
+    const registry = createClient(locs.LocationRegistryServiceService, address, { deadlineMs: 10_000 });
+    const outcome = (p: Promise<unknown>): Promise<string> =>
+      p.then(
+        () => 'ok',
+        (err: unknown) => (err instanceof MeshError ? err.reason : String(err)),
+      );
+    try {
+      for (let i = 0; i < 30; i++) {
+        const location = `racy-put-${i}`;
+        await registry.createLocation(
+          locs.CreateLocationRequest.fromPartial({
+            location: { name: location, type: locs.LocationType.LOCATION_TYPE_MEM },
+            skipProbe: true,
+          }),
+        );
+        const key = `placed-${i}`;
+        const placed = object(PLAIN, key, { data: [metadataV1Metadata.DataLocation.fromPartial({ location, key: `data-${i}`, size: 1 })] });
+        const later = <T>(ms: number, call: () => Promise<T>): Promise<T> => new Promise((r) => setTimeout(r, ms)).then(call);
+        const [putting, removing] = [i % 4, Math.floor(i / 4) % 4];
+        const [put, removed] = await Promise.all([
+          outcome(later(putting, () => client.putObject(svc.PutObjectRequest.fromPartial({ object: placed })))),
+          outcome(later(removing, () => registry.deleteLocation({ name: location }))),
+        ]);
+        const locationExists = await outcome(registry.getLocation({ name: location }));
+        const objectExists = await outcome(client.getObject(svc.GetObjectRequest.fromPartial({ bucket: PLAIN, key })));
+        if (put === 'ok') {
+          assert.equal(removed, 'LOCATION_IN_USE', `round ${i}: the location stays under the object placed on it`);
+          assert.equal(objectExists, 'ok', `round ${i}`);
+        } else {
+          assert.equal(put, 'LOCATION_NOT_FOUND', `round ${i}: put ${put}`);
+          assert.equal(objectExists, 'OBJECT_NOT_FOUND', `round ${i}`);
+        }
+        assert.equal(locationExists, removed === 'ok' ? 'LOCATION_NOT_FOUND' : 'ok', `round ${i}`);
+        if (put === 'ok') await client.deleteObject(svc.DeleteObjectRequest.fromPartial({ bucket: PLAIN, key }));
+      }
+    } finally {
+      registry.close();
+    }
+  });
+
   it('the service logged no internal error', () => {
     assert.doesNotMatch(output, /"level":(50|60)/, 'no error-level log line');
   });
