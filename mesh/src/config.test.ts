@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, address, bool, int, loadConfig, oneOf, port, str } from './config.js';
+import { ConfigError, address, bool, host, int, loadConfig, oneOf, port, str } from './config.js';
 
 const schema = {
   name: str('X_NAME', 'a name', 'zenko'),
@@ -22,6 +22,21 @@ function configError(fn: () => unknown): ConfigError {
 }
 
 describe('config', () => {
+  it('a host is an IP address or a host name', () => {
+    const hosts = { h: host('X_HOST', 'host', '127.0.0.1') };
+    for (const [raw, parsed] of [
+      ['0.0.0.0', '0.0.0.0'],
+      ['::', '::'],
+      ['[::1]', '::1'],
+      ['fe80::1%eth0', 'fe80::1%eth0'],
+      ['localhost', 'localhost'],
+      ['node-1.zenko.svc.cluster.local', 'node-1.zenko.svc.cluster.local'],
+    ])
+      assert.equal(loadConfig(hosts, { env: { X_HOST: raw } }).h, parsed, raw);
+    for (const raw of ['not_a_host', 'http://127.0.0.1', '127.0.0.1:8000', '-lead', 'a..b', 'sp ace', `${'a'.repeat(64)}.com`])
+      assert.equal(configError(() => loadConfig(hosts, { env: { X_HOST: raw } })).setting, 'X_HOST', raw);
+  });
+
   it('applies defaults and parses the environment', () => {
     assert.deepEqual(loadConfig(schema, { env: {} }), {
       name: 'zenko',

@@ -3,6 +3,7 @@
 // names), then from defaults. A bad value stops the service with a message that
 // names the setting.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -62,6 +63,22 @@ export const address = (env: string, description: string, def?: string): Setting
     const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw.trim());
     if (!m || Number(m[2]) > 65535) throw new Error(`expected host:port, got ${JSON.stringify(raw)}`);
     return raw.trim();
+  });
+
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
+const HOST_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * A host to listen on or reach: an IP address (IPv6 with or without brackets, kept without) or a
+ * host name. Whether it resolves, and to an address of this machine, is checked where it is bound.
+ */
+export const host = (env: string, description: string, def?: string): Setting<string> =>
+  setting(env, description, def, (raw) => {
+    const v = raw.trim();
+    const ip = /^\[(.+)\]$/.exec(v)?.[1] ?? v;
+    if (isIP(ip) !== 0) return ip;
+    if (HOST_NAME.test(v)) return v;
+    throw new Error(`expected a host name or an IP address, got ${JSON.stringify(raw)}`);
   });
 
 /** A MongoDB connection string (`mongodb://` or `mongodb+srv://`), or empty for none. */

@@ -4,6 +4,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { context, trace } from '@opentelemetry/api';
+import { listen } from './listen.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { withRequestId } from './request-id.js';
@@ -238,13 +239,7 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
     if (current && !current.writableFinished) current.once('finish', reply);
     else reply();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, 'edge', opts.host, opts.port);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   return {

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { status as Status } from '@grpc/grpc-js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { listen } from './listen.js';
 
 /** The metric types, for a service's own series in its registry. */
 export { Counter, Gauge, Histogram, Summary } from 'prom-client';
@@ -97,13 +98,7 @@ export async function serveMetrics(m: Metrics, host: string, port: number): Prom
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, 'metrics', host, port);
   return server;
 }
 

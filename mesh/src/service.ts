@@ -2,12 +2,15 @@
 // message naming the setting), telemetry, the gRPC server with health and
 // reflection, /metrics, and graceful shutdown on SIGTERM/SIGINT (NOT_SERVING,
 // drain, close stores, exit 0).
+import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type ConfigOf, type Schema } from './config.js';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { startGrpcServer, type GrpcServer, type ServiceRegistration } from './grpc/server.js';
+import { checkListenHosts, ListenError } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
 import { metrics as processMetrics, serveMetrics, type Metrics } from './metrics.js';
-import { listenSettings, type ServiceName } from './topology.js';
+import { listenSettings, TOPOLOGY, type ServiceName } from './topology.js';
 import { setupTracing, type Tracing } from './tracing.js';
 import { ZENKO_VERSION } from './version.js';
 
@@ -20,6 +23,11 @@ export interface ServiceContext<C> {
   readonly tracing: Tracing;
   /** Registers a closer, run in reverse order after the gRPC server has drained. */
   onClose(this: void, fn: () => Promise<void> | void): void;
+  /**
+   * Takes this service's lock of a data directory before it touches its files there (released
+   * when the process ends); another live process holding it stops this one (exit code 2).
+   */
+  lockDataDir(this: void, dataDir: string): void;
 }
 
 export interface Started {
@@ -55,14 +63,22 @@ export const V8_FLAGS = '--no-allocation-site-pretenuring';
 
 export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promise<RunningService> {
   setFlagsFromString(V8_FLAGS);
+  // A configuration the service cannot run with stops it with one line naming the setting, exit code 2
+  // (which the launcher does not restart).
+  const refuse = (message: string, code = 2): never => {
+    process.stderr.write(`${spec.name}: ${message}\n`);
+    process.exit(code);
+  };
   let config: ServiceContext<ConfigOf<S>>['config'];
   try {
     config = loadConfig({ ...listenSettings(spec.name), ...spec.schema }) as ServiceContext<ConfigOf<S>>['config'];
+    // Before anything is opened or created: a host that does not resolve or is not this machine's.
+    await checkListenHosts([
+      { setting: 'ZENKO_HOST', host: config.host },
+      { setting: 'ZENKO_GRPC_HOST', host: config.grpcHost },
+    ]);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${spec.name}: ${err.message}\n`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) refuse(err.message);
     throw err;
   }
   const tracing = setupTracing(spec.name, ZENKO_VERSION);
@@ -79,28 +95,60 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
   process.on('uncaughtException', (err) => fatal(err, 'uncaught exception'));
   process.on('unhandledRejection', (err) => fatal(err, 'unhandled rejection'));
 
-  const started = await spec.start({
-    name: spec.name,
-    version: ZENKO_VERSION,
-    config,
-    logger,
-    metrics,
-    tracing,
-    onClose: (fn) => closers.push(fn),
-  });
-  const metricsServer = await serveMetrics(metrics, config.host, config.metricsPort);
-  const metricsAddress = metricsServer.address();
-  const metricsPort = typeof metricsAddress === 'object' && metricsAddress !== null ? metricsAddress.port : config.metricsPort;
-  const grpc = await startGrpcServer({
-    name: spec.name,
-    version: ZENKO_VERSION,
-    logger,
-    metrics,
-    services: started.services,
-    host: config.grpcHost,
-    port: config.grpcPort,
-    endpoints: () => [{ kind: 'metrics', address: `http://${config.host}:${metricsPort}/metrics` }, ...(started.endpoints ?? [])],
-  });
+  const lockDataDirOf = (dataDir: string): void => {
+    try {
+      const lock = lockDataDir(resolve(dataDir), spec.name);
+      // Last closer (registered first, run in reverse), and on any other exit.
+      closers.push(() => lock.release());
+      process.once('exit', () => lock.release());
+    } catch (err) {
+      if (err instanceof DataDirLockedError) refuse(err.message);
+      throw err;
+    }
+  };
+
+  // A listener that cannot be set up names the setting to change: the host's, or the port's.
+  const listenSetting = (err: ListenError): string => {
+    if (err.hostProblem) return err.what === 'grpc' ? 'ZENKO_GRPC_HOST' : 'ZENKO_HOST';
+    const t = TOPOLOGY[spec.name];
+    return err.what === 'grpc' ? `${t.env}_GRPC_PORT` : err.what === 'metrics' ? `${t.env}_METRICS_PORT` : (t.edge?.env ?? 'ZENKO_HOST');
+  };
+  let started: Started;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>>;
+  let metricsPort: number;
+  let grpc: GrpcServer;
+  try {
+    started = await spec.start({
+      name: spec.name,
+      version: ZENKO_VERSION,
+      config,
+      logger,
+      metrics,
+      tracing,
+      onClose: (fn) => closers.push(fn),
+      lockDataDir: lockDataDirOf,
+    });
+    metricsServer = await serveMetrics(metrics, config.host, config.metricsPort);
+    const metricsAddress = metricsServer.address();
+    metricsPort = typeof metricsAddress === 'object' && metricsAddress !== null ? metricsAddress.port : config.metricsPort;
+    const endpoints = started.endpoints ?? [];
+    grpc = await startGrpcServer({
+      name: spec.name,
+      version: ZENKO_VERSION,
+      logger,
+      metrics,
+      services: started.services,
+      host: config.grpcHost,
+      port: config.grpcPort,
+      endpoints: () => [{ kind: 'metrics', address: `http://${config.host}:${metricsPort}/metrics` }, ...endpoints],
+    });
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    const line = `${listenSetting(err)}: ${err.message}`;
+    logger.fatal({ code: err.code }, line);
+    // A port in use may be freed: exit code 1, which the launcher restarts (with backoff).
+    return err.code === 'EADDRINUSE' ? refuse(line, 1) : refuse(`invalid configuration: ${line}`);
+  }
   grpc.setServing(true);
   logger.info(
     { grpc: grpc.address, metrics: metricsPort, endpoints: started.endpoints ?? [], version: ZENKO_VERSION },

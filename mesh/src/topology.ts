@@ -1,7 +1,7 @@
 // The processes of a Zenko mesh and their default ports on one machine. Each
 // service reads its own ports and its peers' addresses from the environment
 // (ZENKO_<NAME>_GRPC_PORT, ZENKO_<NAME>_ADDRESS, ...); these are the defaults.
-import { address, oneOf, port, str, type Setting } from './config.js';
+import { address, host, oneOf, port, str, type Setting } from './config.js';
 
 export const SERVICE_NAMES = ['svc-metadata', 'svc-cloudserver', 'svc-blobserver', 'svc-backbeat', 'svc-cosmos'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -35,14 +35,18 @@ export const TOPOLOGY: Readonly<Record<ServiceName, ServicePorts>> = {
 
 export const DEFAULT_HOST = '127.0.0.1';
 
-/** The settings every service has: where it listens. */
+/** Where the S3 and Azure edges and every /metrics listen. */
+export function hostSetting(): Setting<string> {
+  return host('ZENKO_HOST', 'address the S3 and Azure edges and /metrics bind to', DEFAULT_HOST);
+}
+
 /**
  * Where the gRPC servers listen: the internal API (accounts, keys, location secrets for the data
  * path) has no authentication of its own, so it stays on loopback unless told otherwise (a
  * private network or a service mesh with mTLS), whatever ZENKO_HOST opens the edges to.
  */
 export function grpcHostSetting(): Setting<string> {
-  return str('ZENKO_GRPC_HOST', 'address the gRPC servers bind to (the internal API: keep it private)', DEFAULT_HOST);
+  return host('ZENKO_GRPC_HOST', 'address the gRPC servers bind to (the internal API: keep it private)', DEFAULT_HOST);
 }
 
 /** A host in a `host:port` address (IPv6 in brackets); a wildcard address as loopback, where it is reached. */
@@ -65,6 +69,7 @@ export function logLevelSetting(): Setting<(typeof LOG_LEVELS)[number]> {
   return oneOf('ZENKO_LOG_LEVEL', 'log level', LOG_LEVELS, 'info');
 }
 
+/** The settings every service has: where it listens. */
 export function listenSettings(name: ServiceName): {
   host: Setting<string>;
   grpcHost: Setting<string>;
@@ -75,7 +80,7 @@ export function listenSettings(name: ServiceName): {
   const t = TOPOLOGY[name];
   return {
     logLevel: logLevelSetting(),
-    host: str('ZENKO_HOST', 'address the S3 and Azure edges and /metrics bind to', DEFAULT_HOST),
+    host: hostSetting(),
     grpcHost: grpcHostSetting(),
     grpcPort: port(`${t.env}_GRPC_PORT`, `gRPC port of ${name}`, t.grpcPort),
     metricsPort: port(`${t.env}_METRICS_PORT`, `Prometheus /metrics port of ${name}`, t.metricsPort),

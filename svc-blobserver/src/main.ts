@@ -33,7 +33,9 @@ await runService({
     idleTimeoutMs: int('ZENKO_HTTP_IDLE_TIMEOUT_MS', 'a request whose body stalls this long is answered OperationTimedOut', 20_000, 100),
     inlineMaxBytes: INLINE_SETTING,
   },
-  async start({ config, logger, metrics, onClose }) {
+  async start({ config, logger, metrics, onClose, lockDataDir }) {
+    // Its temporary files in `file` locations (emptied at its first attach) and release journal: one per data directory.
+    lockDataDir(config.dataDir);
     const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), {
       logger,
       enabled: config.localReads,

@@ -31,7 +31,9 @@ await runService({
     defaultLocation: str('ZENKO_DEFAULT_LOCATION', 'location of buckets created without a LocationConstraint', DEFAULT_LOCATION),
     inlineMaxBytes: INLINE_SETTING,
   },
-  async start({ config, logger, metrics, onClose }) {
+  async start({ config, logger, metrics, onClose, lockDataDir }) {
+    // Its temporary files (emptied at start), release journal and local data: one process of this service per data directory.
+    lockDataDir(config.dataDir);
     const metadata = withLocalReads(createMetadataClient(config.metadataAddress, { metrics }), {
       logger,
       enabled: config.localReads,

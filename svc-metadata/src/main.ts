@@ -32,7 +32,7 @@ await runService({
       24 * 365,
     ),
   },
-  async start({ config, logger, metrics, onClose }) {
+  async start({ config, logger, metrics, onClose, lockDataDir }) {
     const mongodbUrl = config.mongodbUrl || config.mongodbUrlFallback;
     let store: KvStore;
     let local: LocalStore | undefined;
@@ -40,6 +40,8 @@ await runService({
       store = await openMongoStore({ url: mongodbUrl, database: config.mongodbDatabase });
       logger.info({ store: 'mongodb', database: config.mongodbDatabase }, 'metadata on MongoDB');
     } else {
+      // The store lives in the data directory: one svc-metadata owns it (the edges open it beside it).
+      lockDataDir(config.dataDir);
       const path = resolve(config.dataDir, 'metadata');
       store = await openLmdbStore({ path });
       local = { path, identity: await ensureIdentity(path) };

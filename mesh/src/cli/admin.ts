@@ -1,6 +1,7 @@
 // `zenko account|key|location ...`: account, access key and location management
-// over AccountService and LocationRegistryService. Secrets are printed once, when
-// a key is created, and never read back.
+// over AccountService and LocationRegistryService. Access-key secrets are printed once, when
+// a key is created, and never read back; location secrets are write-only. A storage account's
+// Azure keys are printed on request (`account storage-keys`): there is no other way to get them.
 import { accountV1AccountService as acc, locationV1LocationRegistryService as loc } from '@zenko/gen';
 import { createClient } from '../grpc/client.js';
 import { flag, nonNegativeNumber, positional, str, table, UsageError, type Args } from './args.js';
@@ -62,6 +63,15 @@ export async function accountCommand(address: string, sub: string | undefined, a
         const account = positional(args, 0, 'account name or id');
         await client.deleteAccount({ account });
         return done(args, 'deleted', { account });
+      }
+      case 'storage-keys': {
+        // The Azure Shared Key / SAS keys of the account's storage account: asked for, so printed.
+        const { account } = await client.getAccount({ account: positional(args, 0, 'account name or id') });
+        const storageAccountName = account?.storageAccountName ?? '';
+        const { keys } = await client.resolveStorageAccount({ storageAccountName });
+        if (flag(args, 'json')) json({ account: account?.name, storageAccountName, keys });
+        else out(`storage account  ${storageAccountName}\n${keys.map((k, i) => `key${i + 1}             ${k}\n`).join('')}`);
+        return 0;
       }
       case undefined:
       default:

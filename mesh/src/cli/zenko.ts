@@ -17,6 +17,7 @@ commands:
   status [--json]                      health, version and endpoints of every service
   account create NAME [--display-name D] [--email E] [--storage-account S]
   account list | show ACCOUNT | delete ACCOUNT
+  account storage-keys ACCOUNT         its Azure storage account's name and keys (secrets: printed as asked)
   key create ACCOUNT [--access-key ID --secret-key SECRET]   (the secret is printed once)
   key list ACCOUNT | disable KEY | enable KEY | delete KEY
   location add NAME --type mem|file|aws_s3|azure|gcp [--skip-probe] [--size-limit-gb GIB] [--transient]

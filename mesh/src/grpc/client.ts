@@ -19,6 +19,7 @@ import { MeshError, RETRYABLE_STATUS } from '../errors.js';
 import { handledCounter, type Metrics } from '../metrics.js';
 import { REQUEST_ID_METADATA, currentRequestId } from '../request-id.js';
 import { SpanKind, SpanStatusCode, injectContext, tracer } from '../tracing.js';
+import { peerWatch, type PeerWatch } from './peer-watch.js';
 import { MAX_MESSAGE_BYTES } from './server.js';
 import {
   grpcType,
@@ -72,6 +73,8 @@ function serviceConfig(definition: AnyServiceDefinition, opts: ClientOptions): s
   });
 }
 
+const NOT_WAITING = { done: (): void => undefined };
+
 function deadlineOf(ms: number): Date | number {
   return Number.isFinite(ms) ? new Date(Date.now() + ms) : Infinity;
 }
@@ -96,11 +99,18 @@ export function createClient<D extends AnyServiceDefinition>(definition: D, addr
     'grpc.max_reconnect_backoff_ms': 2_000,
   }) as Client & Record<string, (...args: unknown[]) => unknown>;
   const out: Record<string, unknown> = { close: () => raw.close() };
-  for (const [name, def] of Object.entries(definition)) out[name] = makeMethod(raw, name, def, opts);
+  const watch = peerWatch(address);
+  for (const [name, def] of Object.entries(definition)) out[name] = makeMethod(raw, name, def, opts, watch);
   return out as PromiseClient<D>;
 }
 
-function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: string, def: AnyMethod, opts: ClientOptions) {
+function makeMethod(
+  raw: Record<string, (...args: unknown[]) => unknown>,
+  name: string,
+  def: AnyMethod,
+  opts: ClientOptions,
+  watch: PeerWatch,
+) {
   const type = grpcType(def);
   const [serviceName, method] = splitPath(def.path);
   const labels = { grpc_type: type, grpc_service: serviceName, grpc_method: method };
@@ -140,7 +150,9 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
       span.end();
       return meshErr;
     };
-    return { metadata, grpcOpts, end };
+    /** `end` of a call that failed before it was sent. */
+    const endWith = (err: ServiceError): MeshError => end(err) ?? MeshError.fromServiceError(err);
+    return { metadata, grpcOpts, end, endWith };
   }
 
   /** Cancels the call when `signal` aborts; the returned function unbinds it (a long-lived signal must not collect a listener per call). */
@@ -158,14 +170,26 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
   if (type === 'unary') {
     return (request: unknown, callOpts?: CallOptions) =>
       new Promise((resolve, reject) => {
-        const { metadata, grpcOpts, end } = begin(callOpts);
+        const { metadata, grpcOpts, end, endWith } = begin(callOpts);
+        const refused = watch.refusal();
+        if (refused !== undefined) return reject(endWith(refused));
         let unbind = (): void => undefined;
+        let waiting = NOT_WAITING;
+        let finished = false;
+        let hung: ServiceError | undefined;
         const call = fn.call(raw, request, metadata, grpcOpts, (err: ServiceError | null, response: unknown) => {
+          finished = true;
           unbind();
-          const e = end(err ?? undefined);
+          waiting.done();
+          const e = end(hung ?? err ?? undefined);
           if (e) reject(e);
           else resolve(response);
         }) as { cancel(): void };
+        if (finished) return;
+        waiting = watch.wait((err) => {
+          hung = err;
+          call.cancel();
+        });
         unbind = bindAbort(callOpts?.signal, call);
       });
   }
@@ -173,9 +197,20 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
   if (type === 'server_stream') {
     return (request: unknown, callOpts?: CallOptions) => ({
       async *[Symbol.asyncIterator]() {
-        const { metadata, grpcOpts, end } = begin(callOpts);
+        const { metadata, grpcOpts, end, endWith } = begin(callOpts);
+        const refused = watch.refusal();
+        if (refused !== undefined) throw endWith(refused);
         const call = fn.call(raw, request, metadata, grpcOpts) as ClientReadableStream<unknown>;
         const unbind = bindAbort(callOpts?.signal, call);
+        // A stream meant to stay open (a watch, no deadline) is not a wait for an answer.
+        let hung: ServiceError | undefined;
+        const waiting =
+          grpcOpts.deadline === Infinity
+            ? undefined
+            : watch.wait((err) => {
+                hung = err;
+                call.cancel();
+              });
         let ended = false;
         try {
           for await (const message of call) yield message;
@@ -183,8 +218,9 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
           end();
         } catch (err) {
           ended = true;
-          throw end(err as ServiceError) ?? err;
+          throw end(hung ?? (err as ServiceError)) ?? err;
         } finally {
+          waiting?.done();
           unbind();
           if (!ended) {
             call.cancel();
@@ -197,18 +233,29 @@ function makeMethod(raw: Record<string, (...args: unknown[]) => unknown>, name: 
 
   if (type === 'client_stream') {
     return async (requests: AsyncIterable<unknown> | Iterable<unknown>, callOpts?: CallOptions) => {
-      const { metadata, grpcOpts, end } = begin(callOpts);
+      const { metadata, grpcOpts, end, endWith } = begin(callOpts);
+      const refused = watch.refusal();
+      if (refused !== undefined) throw endWith(refused);
       let call: ClientWritableStream<unknown> | undefined;
+      let hung: ServiceError | undefined;
       const result = new Promise((resolve, reject) => {
         call = fn.call(raw, metadata, grpcOpts, (err: ServiceError | null, response: unknown) => {
-          const e = end(err ?? undefined);
+          const e = end(hung ?? err ?? undefined);
           if (e) reject(e);
           else resolve(response);
         }) as ClientWritableStream<unknown>;
       });
       const stream = call as unknown as ClientWritableStream<unknown>;
       const unbind = bindAbort(callOpts?.signal, stream);
-      void result.then(unbind, unbind);
+      const waiting = watch.wait((err) => {
+        hung = err;
+        stream.cancel();
+      });
+      const settled = (): void => {
+        unbind();
+        waiting.done();
+      };
+      void result.then(settled, settled);
       try {
         for await (const message of requests) {
           if (!stream.write(message)) await Promise.race([once(stream, 'drain'), result]);

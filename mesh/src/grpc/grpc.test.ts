@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Client as GrpcClient, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { metadataV1Metadata, metadataV1MetadataService, placementV1DataPlacementService } from '@zenko/gen';
 import { MAX_DETAIL_CHARS, MeshError, isMeshError } from '../errors.js';
+import { ListenError } from '../listen.js';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import { createClient } from './client.js';
+import { PROBE_AFTER_MS, PROBE_TIMEOUT_MS } from './peer-watch.js';
 import { service, startGrpcServer, type GrpcServer } from './server.js';
 
 const bucket = (name: string): metadataV1Metadata.Bucket =>
@@ -34,6 +38,8 @@ before(async () => {
           if (req.name === 'flaky' && calls.getBucket < 3) throw new MeshError('UNAVAILABLE', 'try again');
           if (req.name.startsWith('missing')) throw new MeshError('BUCKET_NOT_FOUND', 'no such bucket', { details: { bucket: req.name } });
           if (req.name === 'boom') throw new Error('secret internal detail');
+          // Long enough for the client's peer watch to probe this server (which answers).
+          if (req.name === 'slow') await sleep(PROBE_AFTER_MS + PROBE_TIMEOUT_MS);
           if (req.name.startsWith('named-')) throw new MeshError('BUCKET_NOT_FOUND', `no bucket named ${req.name}`);
           return { bucket: bucket(req.name) };
         },
@@ -244,7 +250,85 @@ describe('gRPC errors and calls', () => {
       port,
       services: [],
     }).catch((e: unknown) => e);
-    assert.ok(err instanceof Error);
-    assert.match(err.message, new RegExp(`cannot listen for gRPC on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    assert.ok(err instanceof ListenError);
+    assert.deepEqual([err.what, err.host, err.port, err.code], ['grpc', '127.0.0.1', port, 'EADDRINUSE']);
+  });
+});
+
+/**
+ * A TCP proxy to the test server that can be "stopped" like a SIGSTOPped process: the kernel still
+ * accepts connections, nothing is read or answered; resumed, what was held flows on.
+ */
+async function stoppableProxy(upstream: string): Promise<{ address: string; resume(): void; close(): Promise<void> }> {
+  const [host, port] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))];
+  let stopped = true;
+  const held: Socket[] = [];
+  const sockets = new Set<Socket>();
+  const forward = (socket: Socket): void => {
+    const up = connect(port, host);
+    sockets.add(up);
+    socket.pipe(up).pipe(socket);
+    const close = (): void => {
+      socket.destroy();
+      up.destroy();
+    };
+    socket.once('error', close).once('close', close);
+    up.once('error', close).once('close', close);
+  };
+  const proxy = createNetServer({ pauseOnConnect: true }, (socket) => {
+    sockets.add(socket);
+    if (stopped) held.push(socket);
+    else forward(socket);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    resume: () => {
+      stopped = false;
+      for (const socket of held.splice(0)) forward(socket);
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
+describe('a peer that takes connections and answers nothing (a stopped process)', () => {
+  it('calls fail UNAVAILABLE once its health check goes unanswered, long before their deadline; it is used again once it answers', async () => {
+    const proxy = await stoppableProxy(server.address);
+    const c = createClient(metadataV1MetadataService.MetadataServiceService, proxy.address, { deadlineMs: 120_000 });
+    try {
+      // Without the watch, this call would wait for its deadline (2 minutes) and fail DEADLINE_EXCEEDED.
+      const first = await c.getBucket({ name: 'ok' }).catch((e: unknown) => e);
+      assert.ok(isMeshError(first, 'UNAVAILABLE'), String(first));
+      // Known hung: a new call is refused without waiting, streams included.
+      assert.ok(isMeshError(await c.getBucket({ name: 'ok' }).catch((e: unknown) => e), 'UNAVAILABLE'));
+      const stream = await (async () => {
+        for await (const _ of c.watchOplog({ fromSequence: 1, consumer: '', noFollow: true })) return 'answered';
+        return 'ended';
+      })().catch((e: unknown) => e);
+      assert.ok(isMeshError(stream, 'UNAVAILABLE'));
+
+      proxy.resume();
+      let answer: unknown;
+      for (let i = 0; i < 100 && !(answer && !(answer instanceof Error)); i++) {
+        answer = await c.getBucket({ name: 'ok' }).catch((e: unknown) => e);
+        if (answer instanceof Error) await sleep(100);
+      }
+      assert.deepEqual(answer, { bucket: bucket('ok') });
+    } finally {
+      c.close();
+      await proxy.close();
+    }
+  });
+
+  it('a slow call to a peer that answers its health check runs to its end', async () => {
+    const c = createClient(metadataV1MetadataService.MetadataServiceService, server.address, { deadlineMs: 60_000 });
+    try {
+      assert.deepEqual(await c.getBucket({ name: 'slow' }), { bucket: bucket('slow') });
+    } finally {
+      c.close();
+    }
   });
 });

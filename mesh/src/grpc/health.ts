@@ -1,5 +1,5 @@
 // A grpc.health.v1 client (what `grpc_health_probe` and Kubernetes probes ask).
-import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, status as Status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
 
@@ -30,6 +30,27 @@ export function checkHealth(address: string, service = '', timeoutMs = 2_000): P
       resolve(err ? 'UNREACHABLE' : ((res?.status ?? 'UNKNOWN') as HealthStatus));
     });
   });
+}
+
+/** What a probe of a server learnt: it answered (whatever it said), took no connection, or said nothing in time. */
+export type ProbeOutcome = 'answered' | 'unreachable' | 'timeout';
+
+/** A health client kept open for repeated probes of one server (a hung server keeps its connection hung). */
+export function healthProber(address: string): { probe(timeoutMs: number): Promise<ProbeOutcome>; close(): void } {
+  const client = new (healthCtor())(address, credentials.createInsecure());
+  return {
+    probe: (timeoutMs) =>
+      new Promise<ProbeOutcome>((resolve) => {
+        client.check({ service: '' }, { deadline: new Date(Date.now() + timeoutMs) }, (err) => {
+          if (err === null) resolve('answered');
+          else if (err.code === Status.DEADLINE_EXCEEDED) resolve('timeout');
+          else if (err.code === Status.UNAVAILABLE) resolve('unreachable');
+          // UNIMPLEMENTED, NOT_FOUND…: an answer all the same.
+          else resolve('answered');
+        });
+      }),
+    close: () => client.close(),
+  };
 }
 
 /** Polls until the server reports SERVING or the time runs out. */

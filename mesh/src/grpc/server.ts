@@ -22,6 +22,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { DESCRIPTOR_SET_URL, meshV1ServiceInfo } from '@zenko/gen';
 import { MeshError, toWireError } from '../errors.js';
+import { ListenError, hostPort } from '../listen.js';
 import type { Logger } from '../logger.js';
 import { handledCounter, type Metrics } from '../metrics.js';
 import { REQUEST_ID_METADATA, withRequestId } from '../request-id.js';
@@ -186,12 +187,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ],
   }).addToServer(server);
 
-  const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
   boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(hostPort(opts.host, opts.port), ServerCredentials.createInsecure(), (err, port) => {
       if (!err) return resolve(port);
       server.forceShutdown();
-      reject(new Error(`cannot listen for gRPC on ${address}: ${err.message}`, { cause: err }));
+      reject(new ListenError('grpc', opts.host, opts.port, err));
     });
   });
 

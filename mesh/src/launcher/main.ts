@@ -1,5 +1,6 @@
 // `npm start`: the whole mesh on one machine with embedded defaults.
 import { ConfigError } from '../config.js';
+import { DataDirLockedError } from '../data-dir-lock.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_NAMES, TOPOLOGY, dialHost } from '../topology.js';
@@ -48,7 +49,8 @@ try {
   await stack.start();
 } catch (e) {
   err((e as Error).message);
-  stop(1);
+  // A host this machine cannot listen on, a data directory in use: nothing was started; exit code 2.
+  stop(e instanceof ConfigError || e instanceof DataDirLockedError ? 2 : 1);
 }
 if (!stopping) {
   const host = config.host;

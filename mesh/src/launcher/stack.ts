@@ -6,14 +6,16 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, port, str, type Setting } from '../config.js';
+import { DataDirLockedError, lockDataDir, lockFile, lockHolder, type DataDirLock } from '../data-dir-lock.js';
+import { checkListenHosts } from '../listen.js';
 import { waitServing } from '../grpc/health.js';
 import {
-  DEFAULT_HOST,
   SERVICE_NAMES,
   TOPOLOGY,
   bootstrapKeySettings,
   dialHost,
   grpcHostSetting,
+  hostSetting,
   logLevelSetting,
   type ServiceName,
 } from '../topology.js';
@@ -34,7 +36,7 @@ export interface StackConfig {
 export function stackSchema(): Record<string, Setting<unknown>> {
   const schema: Record<string, Setting<unknown>> = {
     dataDir: str('ZENKO_DATA_DIR', 'data directory', './.zenko'),
-    host: str('ZENKO_HOST', 'address the S3 and Azure edges and /metrics bind to', DEFAULT_HOST),
+    host: hostSetting(),
     grpcHost: grpcHostSetting(),
     // Checked here too: a bad one would stop every service, over and over as they are restarted.
     logLevel: logLevelSetting(),
@@ -71,6 +73,9 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     ports,
   };
 }
+
+/** The services that lock the data directory for their files there (svc-metadata when on LMDB). */
+const LOCKED_SERVICES: readonly ServiceName[] = ['svc-metadata', 'svc-cloudserver', 'svc-blobserver'];
 
 /**
  * libuv's thread pool runs every file system call; its default 4 threads let four fsyncs of
@@ -115,6 +120,7 @@ export interface StackEvents {
 export class Stack {
   private readonly children = new Map<ServiceName, Child>();
   private stopping = false;
+  private lock: DataDirLock | undefined;
 
   constructor(
     readonly config: StackConfig,
@@ -122,8 +128,26 @@ export class Stack {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  /** Starts every service and resolves once all report SERVING; rejects if one cannot start. */
+  /**
+   * Starts every service and resolves once all report SERVING; rejects if one cannot start
+   * (ConfigError or DataDirLockedError: a setting to change, before anything was started).
+   */
   async start(timeoutMs = 60_000): Promise<void> {
+    await checkListenHosts([
+      { setting: 'ZENKO_HOST', host: this.config.host },
+      { setting: 'ZENKO_GRPC_HOST', host: this.config.grpcHost },
+    ]);
+    // Another stack on this data directory (or services of one whose launcher died) would have
+    // both delete each other's files: refuse, naming who holds it.
+    const lock = lockDataDir(this.config.dataDir, 'launcher');
+    for (const name of LOCKED_SERVICES) {
+      const holder = lockHolder(this.config.dataDir, name);
+      if (holder === undefined) continue;
+      lock.release();
+      throw new DataDirLockedError(this.config.dataDir, holder, lockFile(this.config.dataDir, name));
+    }
+    this.lock = lock;
+    process.once('exit', () => lock.release());
     // A port another process holds (often another Zenko) would make the health checks
     // below answer for that process's services: refuse before starting anything.
     const taken = await takenPorts(this.config);
@@ -214,6 +238,7 @@ export class Stack {
       ),
     );
     for (const c of this.children.values()) c.log.end();
+    this.lock?.release();
   }
 }
 

@@ -3,17 +3,20 @@
 // with a message naming it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { meshV1ServiceInfo } from '@zenko/gen';
 import { createClient, SERVICE_NAMES, TOPOLOGY, waitServing } from '@zenko/mesh';
 import { freePorts } from '../support/ports.js';
 import { alive, REPO_ROOT, startStack } from '../support/stack.js';
 import { startService } from '../bench/service-process.js';
+import { azureClient, azureError } from '../support/azure.js';
+import { s3Client, s3Error } from '../support/s3.js';
 
 async function pidOf(address: string): Promise<number> {
   const client = createClient(meshV1ServiceInfo.ServiceInfoServiceService, address, { deadlineMs: 2_000 });
@@ -33,27 +36,94 @@ async function waitUntil(what: string, predicate: () => boolean | Promise<boolea
 }
 
 describe('local stack lifecycle', () => {
-  it('restarts a crashed service, then SIGTERM leaves no child process behind', async () => {
+  it('restarts a crashed service (its data directory lock taken back), refuses a second stack on the data directory, then SIGTERM leaves no child process behind', async () => {
     const stack = await startStack();
     try {
       const pids = await Promise.all(SERVICE_NAMES.map((n) => pidOf(stack.services[n].grpc)));
       assert.equal(new Set(pids).size, SERVICE_NAMES.length);
       for (const pid of pids) assert.ok(alive(pid));
 
-      // Crash one service: the launcher reports it and starts a new process.
-      const victim = stack.services['svc-backbeat'];
-      const oldPid = await pidOf(victim.grpc);
-      process.kill(oldPid, 'SIGKILL');
-      await waitUntil('the crash report', () => stack.output().includes('svc-backbeat exited with signal SIGKILL'));
-      await waitUntil('a new svc-backbeat', async () => (await waitServing(victim.grpc, 500)) && (await pidOf(victim.grpc)) !== oldPid);
-      const newPid = await pidOf(victim.grpc);
-      pids.push(newPid);
+      // Crash services: the launcher reports each and starts a new process; one that locks the
+      // data directory (svc-cloudserver) takes the lock its killed predecessor left.
+      for (const name of ['svc-backbeat', 'svc-cloudserver'] as const) {
+        const victim = stack.services[name];
+        const oldPid = await pidOf(victim.grpc);
+        process.kill(oldPid, 'SIGKILL');
+        await waitUntil('the crash report', () => stack.output().includes(`${name} exited with signal SIGKILL`));
+        await waitUntil(`a new ${name}`, async () => (await waitServing(victim.grpc, 500)) && (await pidOf(victim.grpc)) !== oldPid);
+        pids.push(await pidOf(victim.grpc));
+      }
+      const lock = JSON.parse(readFileSync(join(stack.dataDir, 'locks', 'svc-cloudserver.lock'), 'utf8')) as { pid: number };
+      assert.equal(lock.pid, pids.at(-1));
+
+      // A second stack, or a second process of a service, on this data directory is refused.
+      const ports = await freePorts(12);
+      const env: NodeJS.ProcessEnv = { ZENKO_HOST: '127.0.0.1', ZENKO_DATA_DIR: stack.dataDir };
+      SERVICE_NAMES.forEach((name, i) => {
+        env[`${TOPOLOGY[name].env}_GRPC_PORT`] = String(ports[2 * i]);
+        env[`${TOPOLOGY[name].env}_METRICS_PORT`] = String(ports[2 * i + 1]);
+      });
+      env['ZENKO_S3_PORT'] = String(ports[10]);
+      env['ZENKO_AZURE_PORT'] = String(ports[11]);
+      for (const script of [
+        'mesh/dist/launcher/main.js',
+        'svc-metadata/dist/main.js',
+        'svc-cloudserver/dist/main.js',
+        'svc-blobserver/dist/main.js',
+      ]) {
+        const second = await runOnce(script, env);
+        assert.equal(second.code, 2, script);
+        assert.match(second.stderr, /ZENKO_DATA_DIR/, script);
+        assert.doesNotMatch(second.stderr, /\n\s+at /, 'no stack trace');
+      }
+      assert.equal(await pidOf(stack.services['svc-cloudserver'].grpc), lock.pid, 'the running service is untouched');
 
       assert.equal(await stack.stop(), 0);
       assert.ok(stack.output().includes('zenko: stopped'));
       for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} is still running`);
     } finally {
       if (stack.launcher.exitCode === null) await stack.stop();
+    }
+  });
+});
+
+describe('a hung svc-metadata (SIGSTOP)', () => {
+  // The edges' calls to it would each wait for their 30 s deadline (one after the other: 90 s and
+  // more for some Azure requests); they fail once its health check goes unanswered (about 10 s).
+  const BOUND_MS = 25_000;
+
+  it('the edges answer 503 (S3 ServiceUnavailable, Azure ServerBusy) in bounded time, and serve again once it runs', async () => {
+    // Without local reads, every request needs svc-metadata.
+    const stack = await startStack({ ZENKO_METADATA_LOCAL_READS: 'false' });
+    const s3 = s3Client(stack);
+    let stopped: number | undefined;
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'hung' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'hung', Key: 'k', Body: 'bytes' }));
+      const blob = azureClient(stack).getContainerClient('hung-azure').getBlockBlobClient('b');
+      await azureClient(stack).getContainerClient('hung-azure').create();
+      await blob.upload('bytes', 5);
+
+      stopped = await pidOf(stack.services['svc-metadata'].grpc);
+      process.kill(stopped, 'SIGSTOP');
+      const get = s3.send(new GetObjectCommand({ Bucket: 'hung', Key: 'k' }), { abortSignal: AbortSignal.timeout(BOUND_MS) });
+      assert.deepEqual(await s3Error(get), { code: 'ServiceUnavailable', status: 503 });
+      const download = blob.download(0, undefined, { abortSignal: AbortSignal.timeout(BOUND_MS) });
+      assert.deepEqual(await azureError(download), { code: 'ServerBusy', status: 503 });
+
+      process.kill(stopped, 'SIGCONT');
+      stopped = undefined;
+      await waitUntil('S3 reads again', async () =>
+        s3.send(new GetObjectCommand({ Bucket: 'hung', Key: 'k' })).then(
+          () => true,
+          () => false,
+        ),
+      );
+      assert.equal((await blob.download()).contentLength, 5);
+    } finally {
+      if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+      s3.destroy();
+      assert.equal(await stack.stop(), 0);
     }
   });
 });
@@ -120,6 +190,31 @@ describe('configuration', () => {
       assert.equal(level.code, 2, script);
       assert.match(level.stderr, /ZENKO_LOG_LEVEL/);
       assert.doesNotMatch(level.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('a host setting that is not a host, or that this machine cannot listen on, is refused by name, by the launcher and by a service', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'zenko-host-'));
+    try {
+      const cases: [NodeJS.ProcessEnv, string, RegExp][] = [
+        [{ ZENKO_HOST: 'not_a_host' }, 'ZENKO_HOST', /not_a_host/],
+        [{ ZENKO_GRPC_HOST: 'not_a_host' }, 'ZENKO_GRPC_HOST', /not_a_host/],
+        // TEST-NET-1 (RFC 5737): a well-formed address that is no interface's.
+        [{ ZENKO_HOST: '192.0.2.1' }, 'ZENKO_HOST', /192\.0\.2\.1/],
+        [{ ZENKO_GRPC_HOST: '192.0.2.1' }, 'ZENKO_GRPC_HOST', /192\.0\.2\.1/],
+      ];
+      for (const script of ['mesh/dist/launcher/main.js', 'svc-metadata/dist/main.js', 'svc-cloudserver/dist/main.js']) {
+        for (const [env, setting, address] of cases) {
+          const what = `${script} ${JSON.stringify(env)}`;
+          const { code, stderr } = await runOnce(script, { ...env, ZENKO_DATA_DIR: dataDir });
+          assert.equal(code, 2, `${what}: ${stderr}`);
+          assert.match(stderr, new RegExp(`invalid configuration: ${setting}: `), what);
+          assert.match(stderr, address, what);
+          assert.doesNotMatch(stderr, /\n\s+at |uncaught/, `${what}: no stack trace`);
+        }
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

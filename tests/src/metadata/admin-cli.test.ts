@@ -21,6 +21,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
 import { s3Client, s3Error } from '../support/s3.js';
 import { REPO_ROOT, startStack, type TestStack } from '../support/stack.js';
 
@@ -106,6 +108,33 @@ describe('zenko account and key', () => {
     for (const id of [accessKeyId, second.accessKeyId]) assert.equal((await zenko('key', 'delete', id)).code, 0);
     assert.equal((await zenko('account', 'delete', 'alice')).code, 0);
     assert.doesNotMatch((await zenko('account', 'list')).stdout, /alice/);
+  });
+
+  it("account storage-keys prints an account's Azure storage account and keys, which the Azure SDK signs with", async () => {
+    const dev = await zenko('account', 'storage-keys', 'zenko', '--json');
+    assert.equal(dev.code, 0, dev.stderr);
+    const devKeys = JSON.parse(dev.stdout) as { account: string; storageAccountName: string; keys: string[] };
+    assert.deepEqual([devKeys.account, devKeys.storageAccountName, devKeys.keys.length], ['zenko', DEV_ACCOUNT, 2]);
+    assert.equal(devKeys.keys[0], DEV_KEY, 'key1 of the development account is the well-known one');
+
+    assert.equal((await zenko('account', 'create', 'carol', '--storage-account', 'carolstore')).code, 0);
+    const text = await zenko('account', 'storage-keys', 'carol');
+    assert.equal(text.code, 0, text.stderr);
+    const [, name, key1, key2] = /^storage account +(\S+)\nkey1 +(\S+)\nkey2 +(\S+)\n$/.exec(text.stdout) ?? [];
+    assert.equal(name, 'carolstore');
+    for (const key of [key1!, key2!]) {
+      const azure = new BlobServiceClient(`${stack.azure}/carolstore`, new StorageSharedKeyCredential('carolstore', key), {
+        retryOptions: { maxTries: 1 },
+      });
+      await azure.getContainerClient(`signed-${key === key1 ? 1 : 2}`).create();
+    }
+    const other = await zenko('account', 'storage-keys', 'zenko');
+    assert.doesNotMatch(other.stdout, new RegExp(key1!.replace(/[+/]/g, '\\$&')), "another account's keys");
+
+    const missing = await zenko('account', 'storage-keys', 'nobody');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /ACCOUNT_NOT_FOUND/);
+    assert.equal((await zenko('account', 'storage-keys')).code, 2, 'the account is required');
   });
 
   it('the bootstrap account exists with the development key pair', async () => {
