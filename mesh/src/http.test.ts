@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { newRequestId, startHttpEdge, utf8HeaderValue, type HttpEdge, type HttpEdgeOptions } from './http.js';
+import { EdgeTimeoutError, newRequestId, startHttpEdge, utf8HeaderValue, type HttpEdge, type HttpEdgeOptions } from './http.js';
 import { createLogger } from './logger.js';
 import { metrics } from './metrics.js';
 
 /** An edge on a free loopback port, silent, with the process's metrics. */
-function testEdge(opts: Pick<HttpEdgeOptions, 'handler' | 'onError' | 'clientErrorResponse'>): Promise<HttpEdge> {
+function testEdge(opts: Pick<HttpEdgeOptions, 'handler' | 'onError' | 'clientErrorResponse' | 'idleTimeoutMs'>): Promise<HttpEdge> {
   return startHttpEdge({ host: '127.0.0.1', port: 0, logger: createLogger('http-test', 'silent'), metrics: metrics('http_test'), ...opts });
 }
 
@@ -128,6 +128,42 @@ test('a body node cannot parse (broken chunked framing) gets the protocol error,
     assert.match(bodyRead ?? 'never', /^failed/, 'the handler does not take the body for complete');
     const fine = await raw(edge.port, 'PUT /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc');
     assert.match(fine, /^HTTP\/1\.1 200 OK\r\n[^]*\r\nstored\r\n/);
+  } finally {
+    await edge.close();
+  }
+});
+
+test('the idle timeout answers a client that stops sending its body, never a body the handler is not reading', async () => {
+  const edge = await testEdge({
+    idleTimeoutMs: 200,
+    handler: async (req, res) => {
+      let size = 0;
+      for await (const chunk of req) {
+        // Its own work (a data target that went silent) keeps the handler from reading for a while.
+        if (size === 0 && req.url === '/busy') await new Promise((r) => setTimeout(r, 1_500));
+        size += (chunk as Buffer).length;
+      }
+      res.writeHead(200).end(String(size));
+    },
+    onError: (err, _req, res) => res.writeHead(err instanceof EdgeTimeoutError ? 408 : 500).end(),
+    clientErrorResponse: () => ({ status: 400, headers: {}, body: '' }),
+  });
+  try {
+    const stalled = await raw(edge.port, 'PUT /stalled HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nabc');
+    assert.match(stalled, /^HTTP\/1\.1 408 /);
+    const body = Buffer.alloc(16 * 1024 * 1024, 1);
+    const busy = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: edge.port, path: '/busy', method: 'PUT', agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.setHeader('content-length', body.length);
+      req.end(body);
+    });
+    assert.deepEqual(busy, { status: 200, body: String(body.length) });
   } finally {
     await edge.close();
   }

@@ -36,7 +36,11 @@ export interface HttpEdgeOptions {
   /** Told of every request the handler gets, when it arrives and when its response closes (extra metrics). */
   observer?: EdgeObserver;
   maxHeaderSize?: number;
-  /** A request whose body stalls this long is answered with an EdgeTimeoutError (default 30 s). */
+  /**
+   * A request whose body stalls this long is answered with an EdgeTimeoutError (default 30 s):
+   * the client stopped sending while the handler was reading. A body the handler is not reading
+   * (waiting for a data target) never times out here.
+   */
   idleTimeoutMs?: number;
 }
 
@@ -192,9 +196,16 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
       // A slow answer is not the client's fault: without a listener here, Node would destroy the
       // socket of a complete request still being answered (its own timeouts bound the handler).
       res.on('timeout', () => undefined);
-      req.setTimeout(opts.idleTimeoutMs ?? 30_000, () => {
+      const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
+      req.setTimeout(idleTimeoutMs, () => {
         // Only a stalled request body is the client's fault; a slow answer is not.
         if (req.complete) return;
+        // Nor is a body the handler stopped reading (bytes it has not taken, or the socket paused
+        // for them): its own work stalls (a data target gone silent), and bounds itself. Watched again.
+        if (req.readableLength > 0 || req.socket.isPaused()) {
+          req.socket.setTimeout(idleTimeoutMs);
+          return;
+        }
         // The error response closes the connection, which aborts the pending body read.
         if (!res.headersSent) onError(new EdgeTimeoutError('the request body stalled'));
         else req.socket.destroy();

@@ -55,7 +55,9 @@ await runService({
     });
     // Serve only once every defined location is known.
     await followLocations(registry, locations, config.dataDir, logger, stopWatching.signal);
-    const data = new DataPlacement(locations, config.inlineMaxBytes, registryUsage(registry));
+    // What a failed write leaves at a target that is down (an open multipart upload) is journaled
+    // and deleted once the target is back, like released data.
+    const data = new DataPlacement(locations, config.inlineMaxBytes, registryUsage(registry), (piece) => void releases.later([piece]));
     const releases = new ReleaseQueue({
       delete: (p) => data.delete(p.location, p.key),
       referenced: versionsReference(metadata),

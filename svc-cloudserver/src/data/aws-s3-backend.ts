@@ -8,9 +8,12 @@
 // the cloud key followed by `?id=<data id>` (and `&v=<version id>` when the target
 // bucket is versioned, `&mpu=1` when the piece lives in the multipart bucket).
 //
-// Bodies go through lib-storage's Upload: one PutObject for what fits in a part,
-// a multipart upload otherwise; a body that fails aborts the multipart upload and
-// never completes a single PUT, so nothing becomes visible.
+// A body that fits in one part is one PutObject, sent once the body has ended; a larger
+// one is a multipart upload, a few parts in flight. A body that fails, or a target that
+// fails, never completes either, so nothing becomes visible; the failed upload is aborted,
+// or, when the target does not take the abort, handed back (PutHint.leftover) under a key
+// whose delete() aborts it later. The body's own errors reach the caller unchanged; every
+// failure of the target is a mesh reason (BACKEND_UNAVAILABLE when it is down or silent).
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
@@ -22,12 +25,14 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
   UploadPartCopyCommand,
-  type PutObjectCommandInput,
+  type CompletedPart,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { MeshError } from '@zenko/mesh';
 import type { ByteRange, DataBackend, PutHint } from './backend.js';
 import { cloudKeyOf, partKeyOf } from './cloud-names.js';
@@ -59,26 +64,78 @@ const GCS_ENDPOINT = 'https://storage.googleapis.com';
 const DATA_ID = 'zenko-data-id';
 const MIB = 1024 * 1024;
 const MAX_PARTS = 10_000;
+/** Parts of one body in flight at once. */
+const PARTS_IN_FLIGHT = 4;
+/**
+ * How long a failed write waits for the abort of its multipart upload before answering: a target
+ * that does not take it by then (down, silent) gets it later, from the caller's release journal.
+ */
+const ABORT_WAIT_MS = 3_000;
 
 interface StoredKey {
   cloudKey: string;
   id: string;
   versionId: string;
   mpu: boolean;
+  /** Set on the key of an open multipart upload a failed write left (PutHint.leftover): delete() aborts it. */
+  uploadId: string;
 }
 
-function encodeKey(k: StoredKey): string {
+function encodeKey(k: Omit<StoredKey, 'uploadId'> & { uploadId?: string }): string {
   const params = new URLSearchParams({ id: k.id });
   if (k.versionId !== '' && k.versionId !== 'null') params.set('v', k.versionId);
   if (k.mpu) params.set('mpu', '1');
+  if (k.uploadId !== undefined && k.uploadId !== '') params.set('upload', k.uploadId);
   return `${k.cloudKey}?${params.toString()}`;
 }
 
 function decodeKey(key: string): StoredKey {
   const at = key.lastIndexOf('?');
-  if (at < 0) return { cloudKey: key, id: '', versionId: '', mpu: false };
+  if (at < 0) return { cloudKey: key, id: '', versionId: '', mpu: false, uploadId: '' };
   const params = new URLSearchParams(key.slice(at + 1));
-  return { cloudKey: key.slice(0, at), id: params.get('id') ?? '', versionId: params.get('v') ?? '', mpu: params.get('mpu') === '1' };
+  return {
+    cloudKey: key.slice(0, at),
+    id: params.get('id') ?? '',
+    versionId: params.get('v') ?? '',
+    mpu: params.get('mpu') === '1',
+    uploadId: params.get('upload') ?? '',
+  };
+}
+
+/** What every write names at the target. */
+interface ObjectParams {
+  Bucket: string;
+  Key: string;
+  Metadata: Record<string, string>;
+  ServerSideEncryption?: 'AES256';
+}
+
+interface Part {
+  data: Buffer;
+  last: boolean;
+}
+
+/**
+ * The body in parts of `size` bytes (the last one at most that), each told whether it is the
+ * last. Only the body's own errors come out of it (and `signal`'s reason once it aborts).
+ */
+async function* partsOf(body: AsyncIterable<Uint8Array>, size: number, signal: AbortSignal | undefined): AsyncGenerator<Part, void> {
+  let chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    if (signal?.aborted) throw signal.reason;
+    chunks.push(chunk);
+    length += chunk.length;
+    while (length > size) {
+      // More than a part: the next byte exists, so this part is not the last.
+      const all = Buffer.concat(chunks, length);
+      yield { data: all.subarray(0, size), last: false };
+      chunks = [all.subarray(size)];
+      length -= size;
+    }
+  }
+  if (signal?.aborted) throw signal.reason;
+  yield { data: Buffer.concat(chunks, length), last: true };
 }
 
 const UNAVAILABLE_CODES = new Set([
@@ -103,6 +160,38 @@ const DENIED = new Set([
   'ExpiredToken',
   'AllAccessDisabled',
 ]);
+
+type RetryStrategyV2 = Extract<NonNullable<S3ClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
+type RetryToken = Awaited<ReturnType<RetryStrategyV2['acquireInitialRetryToken']>>;
+
+const retryToken = (count: number): RetryToken => ({
+  getRetryCount: () => count,
+  getRetryDelay: () => (count === 0 ? 0 : 100 + Math.random() * 100),
+});
+
+/**
+ * The SDK's own timers (the socket timeout: a target silent that long; the connection timeout):
+ * their errors are named TimeoutError and carry no errno code, unlike a reset connection's.
+ */
+function targetSilent(err: unknown): boolean {
+  const e = err as { name?: string; code?: unknown } | undefined;
+  return e?.name === 'TimeoutError' && e.code === undefined;
+}
+
+/**
+ * One retry at most, 100–200 ms later, of what another try may fix (a kept-alive connection the
+ * target had closed, a 5xx, throttling); none of a refusal (4xx), nor of a try the target left
+ * silent past the socket timeout: waiting for it twice would only double the time to the 503.
+ */
+const RETRY_STRATEGY: RetryStrategyV2 = {
+  acquireInitialRetryToken: async () => retryToken(0),
+  refreshRetryTokenForRetry: async (token, info) => {
+    if (token.getRetryCount() >= 1 || info.errorType === 'CLIENT_ERROR' || targetSilent(info.error))
+      throw info.error ?? new Error('not retried');
+    return retryToken(token.getRetryCount() + 1);
+  },
+  recordSuccess: () => undefined,
+};
 
 function statusOf(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -160,14 +249,20 @@ export class S3Backend implements DataBackend {
       region: config.region || 'us-east-1',
       forcePathStyle: config.pathStyle,
       credentials: { accessKeyId: config.accessKey, secretAccessKey: config.secretKey },
-      // One retry at most: a target that is down answers BACKEND_UNAVAILABLE within bounded time.
+      // One retry at most (none after a silent try): a target that is down or silent answers
+      // BACKEND_UNAVAILABLE within bounded time.
       maxAttempts: 2,
+      retryStrategy: RETRY_STRATEGY,
       // Plain bodies (no aws-chunked trailing checksums), which every S3-compatible store accepts.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // No Expect: 100-continue: a target that never answers it would hold each part's body back
+      // 6 s before the socket timeout even starts counting.
+      expectContinueHeader: false,
       // A target that takes the connection and then goes silent (no byte for this long, while
-      // sending or awaiting an answer) fails the try: with the one retry, a stalled target is a
-      // 503 well within the edge's idle timeout. Transfers that keep moving are never cut.
+      // sending or awaiting an answer) fails the try, and the request: a stalled target is a 503
+      // within about 20 s (the SDK starts the timer 3 s into a request, and node lets a write
+      // that moved since the last check run one more period). Transfers that keep moving are never cut.
       requestHandler: { connectionTimeout: config.connectTimeoutMs ?? 5_000, socketTimeout: config.requestTimeoutMs ?? 8_000 },
     });
   }
@@ -181,42 +276,118 @@ export class S3Backend implements DataBackend {
     const mpu = hint.part !== undefined && this.config.mpuBucket !== '';
     const id = randomBytes(16).toString('hex');
     const cloudKey = hint.part ? partKeyOf(hint.bucket, hint.key, hint.part.uploadId, hint.part.number, id) : objectKey;
-    let size = 0;
-    let bodyError: { error: unknown } | undefined;
-    const signal = hint.signal;
-    const source = Readable.from(
-      (async function* (): AsyncGenerator<Uint8Array> {
-        try {
-          for await (const chunk of body) {
-            if (signal?.aborted) throw signal.reason;
-            size += chunk.length;
-            yield chunk;
-          }
-        } catch (err) {
-          bodyError = { error: err };
-          throw err;
-        }
-      })(),
-      { objectMode: false },
-    );
-    const params: PutObjectCommandInput = {
+    const target: ObjectParams = {
       Bucket: mpu ? this.config.mpuBucket : this.config.bucket,
       Key: cloudKey,
-      Body: source,
       Metadata: { [DATA_ID]: id },
       ...(this.config.serverSideEncryption ? { ServerSideEncryption: 'AES256' as const } : {}),
     };
     const partSize = Math.max(8 * MIB, hint.size > 0 ? Math.ceil(hint.size / MAX_PARTS) : 16 * MIB);
-    const upload = new Upload({ client: this.#client, params, partSize, queueSize: 4, leavePartsOnError: false });
+    const parts = partsOf(body, partSize, hint.signal);
+    // Not between another delete's check of this name and its delete (see delete()). When the
+    // target fails midway, the rest of the body is left unread, to the edge that answers: ending
+    // the iteration here would destroy a request read directly, and the answer with it.
+    const { versionId, size } = await this.#names.with(`${target.Bucket}/${cloudKey}`, async () => {
+      const first = await parts.next();
+      if (first.done === true) throw new MeshError('INTERNAL', 'a body without its last part');
+      if (first.value.last) {
+        const data = first.value.data;
+        const res = await this.#send('writing', hint.signal, (o) => this.#client.send(new PutObjectCommand({ ...target, Body: data }), o));
+        return { versionId: res.VersionId ?? '', size: data.length };
+      }
+      return this.#putParts(target, first.value, parts, { mpu, signal: hint.signal, leftover: hint.leftover });
+    });
+    return { key: encodeKey({ cloudKey, id, versionId, mpu }), size };
+  }
+
+  /**
+   * A request to the target; its failure as a mesh reason, unless `signal` (the caller's) aborted
+   * it: then the caller's reason, as a failure of the body would be.
+   */
+  async #send<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    request: (options: { abortSignal?: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
     try {
-      // Not between another delete's check of this name and its delete (see delete()).
-      const res = await this.#names.with(`${params.Bucket}/${cloudKey}`, () => upload.done());
-      return { key: encodeKey({ cloudKey, id, versionId: res.VersionId ?? '', mpu }), size };
+      return await request(signal ? { abortSignal: signal } : {});
     } catch (err) {
-      source.destroy();
-      // The body's own failure (digest, signature, client gone) reaches the caller unchanged.
-      if (bodyError !== undefined) throw bodyError.error;
-      throw s3Failure(err, this.location, 'writing');
+      if (signal?.aborted) throw signal.reason;
+      throw s3Failure(err, this.location, what);
+    }
+  }
+
+  /** The body from its second part on: a multipart upload at the target, completed once every part is there. */
+  async #putParts(
+    target: ObjectParams,
+    first: Part,
+    parts: AsyncGenerator<Part, void>,
+    opts: { mpu: boolean; signal: AbortSignal | undefined; leftover: PutHint['leftover'] },
+  ): Promise<{ versionId: string; size: number }> {
+    // A failure of one part (or of the body, or the caller going away) cancels the others at once:
+    // none is left to run out its own timeouts against a target that is gone.
+    const cancel = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, cancel.signal]) : cancel.signal;
+    const created = await this.#send('writing', opts.signal, (o) => this.#client.send(new CreateMultipartUploadCommand(target), o));
+    const uploadId = created.UploadId;
+    if (uploadId === undefined) throw new MeshError('BACKEND_ERROR', `${this.location}: no upload id while writing`);
+    const upload = { Bucket: target.Bucket, Key: target.Key, UploadId: uploadId };
+    const done: CompletedPart[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let size = 0;
+    try {
+      for (let part = first, number = 1; ; number++) {
+        const PartNumber = number;
+        const data = part.data;
+        size += data.length;
+        const sent = this.#send('writing', signal, (o) =>
+          this.#client.send(new UploadPartCommand({ ...upload, PartNumber, Body: data }), o),
+        )
+          .then(
+            (res) => void done.push({ PartNumber, ETag: res.ETag ?? '' }),
+            (err: unknown) => {
+              failure ??= { error: err };
+              cancel.abort();
+            },
+          )
+          .finally(() => inFlight.delete(sent));
+        inFlight.add(sent);
+        if (part.last) break;
+        while (inFlight.size >= PARTS_IN_FLIGHT && failure === undefined) await Promise.race(inFlight);
+        if (failure !== undefined) break;
+        const next = await parts.next();
+        if (next.done === true) throw new MeshError('INTERNAL', 'a body without its last part');
+        part = next.value;
+      }
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure.error;
+      done.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+      const res = await this.#send('writing', opts.signal, (o) =>
+        this.#client.send(new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: done } }), o),
+      );
+      return { versionId: res.VersionId ?? '', size };
+    } catch (err) {
+      cancel.abort();
+      await Promise.allSettled(inFlight);
+      await this.#abandon(upload, opts.mpu, opts.leftover);
+      // The caller gone: its reason, whatever the cancelled requests failed with.
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      throw err;
+    }
+  }
+
+  /**
+   * Aborts the multipart upload of a failed write, waiting for it a short while; one the target
+   * does not take by then goes to `leftover`, to be aborted later through delete().
+   */
+  async #abandon(upload: { Bucket: string; Key: string; UploadId: string }, mpu: boolean, leftover: PutHint['leftover']): Promise<void> {
+    try {
+      await this.#client.send(new AbortMultipartUploadCommand(upload), { abortSignal: AbortSignal.timeout(ABORT_WAIT_MS) });
+    } catch (err) {
+      const failure = s3Failure(err, this.location, 'aborting an upload');
+      if (failure.reason === 'DATA_NOT_FOUND') return;
+      leftover?.(encodeKey({ cloudKey: upload.Key, id: '', versionId: '', mpu, uploadId: upload.UploadId }));
     }
   }
 
@@ -227,7 +398,7 @@ export class S3Backend implements DataBackend {
    */
   async compose(
     pieces: readonly { key: string; size: number }[],
-    hint: Pick<PutHint, 'bucket' | 'key'>,
+    hint: Pick<PutHint, 'bucket' | 'key' | 'leftover'>,
   ): Promise<{ key: string; size: number }> {
     const Bucket = this.config.bucket;
     const Key = cloudKeyOf(this.config.bucketMatch, hint.bucket, hint.key);
@@ -275,9 +446,7 @@ export class S3Backend implements DataBackend {
       const size = pieces.reduce((total, p) => total + p.size, 0);
       return { key: encodeKey({ cloudKey: Key, id, versionId: done.VersionId ?? '', mpu: false }), size };
     } catch (err) {
-      if (uploadId !== undefined) {
-        await this.#client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => undefined);
-      }
+      if (uploadId !== undefined) await this.#abandon({ Bucket, Key, UploadId: uploadId }, false, hint.leftover);
       throw s3Failure(err, this.location, 'assembling');
     }
   }
@@ -331,6 +500,16 @@ export class S3Backend implements DataBackend {
 
   async delete(key: string): Promise<void> {
     const k = decodeKey(key);
+    if (k.uploadId !== '') {
+      // An upload a failed write left open (PutHint.leftover): aborted, its parts go with it.
+      try {
+        await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucketOf(k), Key: k.cloudKey, UploadId: k.uploadId }));
+      } catch (err) {
+        const failure = s3Failure(err, this.location, 'aborting an upload');
+        if (failure.reason !== 'DATA_NOT_FOUND') throw failure;
+      }
+      return;
+    }
     const remove = async (): Promise<void> => {
       try {
         await this.#client.send(

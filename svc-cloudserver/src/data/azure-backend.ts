@@ -31,13 +31,29 @@ export interface AzureBackendConfig {
   container: string;
   bucketMatch: boolean;
   https: boolean;
-  /** Per-try timeout of every request. */
+  /**
+   * How long the target may stay silent (taking no byte of a body, sending no answer) before a
+   * request fails BACKEND_UNAVAILABLE; also the server-side timeout of each try.
+   */
   tryTimeoutMs?: number;
 }
 
 const MIB = 1024 * 1024;
 const BLOCK = 8 * MIB;
 const PARALLEL_BLOCKS = 4;
+/** A block's bytes go out in slices this large: each one the target takes shows the upload moving. */
+const SLICE = 256 * 1024;
+
+/** `data` as a stream of slices (no copy), made anew for each try. */
+function sliced(data: Buffer): () => NodeJS.ReadableStream {
+  return () =>
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < data.length; i += SLICE) yield data.subarray(i, i + SLICE);
+      })(),
+      { objectMode: false },
+    );
+}
 
 interface StoredKey {
   blob: string;
@@ -137,8 +153,8 @@ export class AzureBackend implements DataBackend {
     private readonly config: AzureBackendConfig,
   ) {
     const options: StoragePipelineOptions = {
-      // One retry at most, each try bounded (until the answer's headers; a download's body is not
-      // cut): a target that is down or silent answers BACKEND_UNAVAILABLE within the edge's idle timeout.
+      // One retry at most. The SDK's tryTimeoutInMs is only the server-side timeout of a try (the
+      // `timeout` parameter): a target that went silent is bounded by #watched, not by the SDK.
       retryOptions: { maxTries: 2, tryTimeoutInMs: config.tryTimeoutMs ?? 9_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 },
     };
     const base = serviceUrl(config);
@@ -171,14 +187,49 @@ export class AzureBackend implements DataBackend {
     return k;
   }
 
+  /**
+   * One call to the target, failed BACKEND_UNAVAILABLE once the target has been silent for
+   * tryTimeoutMs: it took no slice of the body (each one reported through the SDK's onProgress)
+   * and sent no answer. The SDK does not retry an aborted try, so that is the call's bound. Other
+   * failures are mapped by azureFailure; `signal` (the caller's) aborting the call rethrows as is.
+   */
+  async #watched<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    call: (options: { abortSignal: AbortSignal; onProgress: () => void }) => Promise<T>,
+  ): Promise<T> {
+    const idleMs = this.config.tryTimeoutMs ?? 9_000;
+    const silent = new AbortController();
+    const timer = setTimeout(() => silent.abort(), idleMs);
+    try {
+      return await call({
+        abortSignal: signal ? AbortSignal.any([signal, silent.signal]) : silent.signal,
+        onProgress: () => timer.refresh(),
+      });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      if (silent.signal.aborted) {
+        throw new MeshError('BACKEND_UNAVAILABLE', `${this.location}: the target was silent for ${idleMs} ms while ${what}`, {
+          cause: err,
+          details: { location: this.location, operation: what },
+        });
+      }
+      throw azureFailure(err, this.location, what);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }> {
     const objectName = this.#nameFor(hint);
     // Block ids are unique to this write: concurrent writes to one name never mix their blocks.
     const writeId = randomBytes(12).toString('hex');
     const blob = hint.part ? partKeyOf(hint.bucket, hint.key, hint.part.uploadId, hint.part.number, writeId) : objectName;
     const client = this.#container.getBlockBlobClient(blob);
-    const abortSignal = hint.signal;
-    const sdk = abortSignal ? { abortSignal } : {};
+    // A failed block (or body, or the caller going away) cancels the blocks in flight at once:
+    // none is left to run out its own tries against a target that is gone or silent.
+    const cancel = new AbortController();
+    const signal = hint.signal ? AbortSignal.any([hint.signal, cancel.signal]) : cancel.signal;
     const blockIds: string[] = [];
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
@@ -189,12 +240,12 @@ export class AzureBackend implements DataBackend {
     const stage = (data: Buffer): Promise<void> => {
       const id = Buffer.from(`${writeId}-${String(blockIds.length).padStart(6, '0')}`).toString('base64');
       blockIds.push(id);
-      const p = client
-        .stageBlock(id, data, data.length, sdk)
+      const p = this.#watched('writing', signal, (o) => client.stageBlock(id, sliced(data), data.length, o))
         .then(
           () => undefined,
           (err: unknown) => {
-            failure ??= { error: azureFailure(err, this.location, 'writing') };
+            failure ??= { error: err };
+            cancel.abort();
           },
         )
         .finally(() => inFlight.delete(p));
@@ -208,7 +259,7 @@ export class AzureBackend implements DataBackend {
 
     try {
       for await (const chunk of body) {
-        if (abortSignal?.aborted) throw abortSignal.reason;
+        if (hint.signal?.aborted) throw hint.signal.reason;
         if (failure !== undefined) throw failure.error;
         pending.push(chunk);
         pendingBytes += chunk.length;
@@ -223,7 +274,9 @@ export class AzureBackend implements DataBackend {
         }
       }
     } catch (err) {
-      // The body's own failure reaches the caller unchanged; staged blocks stay uncommitted (invisible).
+      // The body's own failure reaches the caller unchanged (the target's is a MeshError already);
+      // staged blocks stay uncommitted (invisible).
+      cancel.abort();
       await Promise.allSettled(inFlight);
       throw err;
     }
@@ -231,15 +284,17 @@ export class AzureBackend implements DataBackend {
     let etag: string | undefined;
     try {
       if (blockIds.length === 0) {
-        etag = (await client.upload(rest, rest.length, sdk)).etag;
+        etag = (await this.#watched('writing', hint.signal, (o) => client.upload(sliced(rest), rest.length, o))).etag;
       } else {
         if (rest.length > 0) void stage(rest);
         await drain();
-        etag = (await client.commitBlockList(blockIds, sdk)).etag;
+        etag = (await this.#watched('writing', hint.signal, (o) => client.commitBlockList(blockIds, { abortSignal: o.abortSignal }))).etag;
       }
     } catch (err) {
+      cancel.abort();
       await Promise.allSettled(inFlight);
-      throw azureFailure(err, this.location, 'writing');
+      if (hint.signal?.aborted) throw hint.signal.reason;
+      throw err;
     }
     if (etag === undefined) throw new MeshError('BACKEND_ERROR', `${this.location}: the target returned no ETag`);
     return { key: encodeKey({ blob, etag }), size };
@@ -285,9 +340,12 @@ export class AzureBackend implements DataBackend {
     const k = this.#stored(key);
     const count = range && range.end < Number.MAX_SAFE_INTEGER ? range.end - range.start + 1 : undefined;
     try {
-      const res = await this.#container
-        .getBlobClient(k.blob)
-        .download(range?.start ?? 0, count, { conditions: k.etag ? { ifMatch: k.etag } : {}, maxRetryRequests: 2 });
+      // Bounded until the answer's headers; the body is watched by whileMoving.
+      const res = await this.#watched('reading', undefined, ({ abortSignal }) =>
+        this.#container
+          .getBlobClient(k.blob)
+          .download(range?.start ?? 0, count, { conditions: k.etag ? { ifMatch: k.etag } : {}, maxRetryRequests: 2, abortSignal }),
+      );
       const stream = res.readableStreamBody;
       if (stream === undefined) return Readable.from([]);
       const idleMs = this.config.tryTimeoutMs ?? 9_000;
@@ -304,7 +362,9 @@ export class AzureBackend implements DataBackend {
   async head(key: string): Promise<{ size: number }> {
     const k = this.#stored(key);
     try {
-      const res = await this.#container.getBlobClient(k.blob).getProperties({ conditions: k.etag ? { ifMatch: k.etag } : {} });
+      const res = await this.#watched('reading', undefined, ({ abortSignal }) =>
+        this.#container.getBlobClient(k.blob).getProperties({ conditions: k.etag ? { ifMatch: k.etag } : {}, abortSignal }),
+      );
       return { size: res.contentLength ?? 0 };
     } catch (err) {
       throw azureFailure(err, this.location, 'reading');
@@ -316,7 +376,9 @@ export class AzureBackend implements DataBackend {
     if (!addressable(k.blob)) return;
     try {
       // Conditional on the ETag: a blob an overwrite replaced since is left alone.
-      await this.#container.getBlobClient(k.blob).delete({ conditions: k.etag ? { ifMatch: k.etag } : {} });
+      await this.#watched('deleting', undefined, ({ abortSignal }) =>
+        this.#container.getBlobClient(k.blob).delete({ conditions: k.etag ? { ifMatch: k.etag } : {}, abortSignal }),
+      );
     } catch (err) {
       const failure = azureFailure(err, this.location, 'deleting');
       if (failure.reason !== 'DATA_NOT_FOUND') throw failure;
@@ -326,9 +388,11 @@ export class AzureBackend implements DataBackend {
   /** Checks the credentials and the container. */
   async probe(): Promise<void> {
     try {
-      await this.#container.getProperties();
+      await this.#watched('probing', undefined, ({ abortSignal }) => this.#container.getProperties({ abortSignal }));
     } catch (err) {
-      const status = err instanceof RestError ? err.statusCode : undefined;
+      // #watched maps the SDK's error; its answer's status is on the cause.
+      const rest = err instanceof MeshError ? err.cause : err;
+      const status = rest instanceof RestError ? rest.statusCode : undefined;
       const reason =
         status === 404
           ? `container ${this.config.container} does not exist`

@@ -12,6 +12,11 @@ export interface PutHint {
   /** Set for a part of a multipart upload: cloud locations name the piece after it. */
   part?: { uploadId: string; number: number };
   signal?: AbortSignal;
+  /**
+   * Told the key of what a failed put left at the target and could not remove at once (a
+   * multipart upload the target did not abort: down, or silent): `delete(key)` removes it later.
+   */
+  leftover?: (key: string) => void;
 }
 
 export interface ByteRange {
@@ -31,7 +36,9 @@ export interface DataBackend {
   /**
    * Stores the bytes of `body` and resolves once they are durable. If `body` fails
    * (client gone, digest mismatch), nothing is left visible and the promise rejects
-   * with the body's error.
+   * with the body's error; if the target fails (down, refusing, silent past the backend's
+   * timeouts), with a MeshError (BACKEND_UNAVAILABLE, BACKEND_ERROR...), within bounded time.
+   * What either failure leaves at the target is removed, or handed to `hint.leftover`.
    */
   put(body: AsyncIterable<Uint8Array>, hint: PutHint): Promise<{ key: string; size: number }>;
   /** A stream of the bytes (or of a range); DATA_NOT_FOUND if the key is unknown. */
@@ -50,7 +57,10 @@ export interface DataBackend {
    * inside the target (server-side copy: no byte passes through Zenko). Used to assemble a
    * multipart upload whose parts were stored at this location. The pieces stay untouched.
    */
-  compose?(pieces: readonly { key: string; size: number }[], hint: Pick<PutHint, 'bucket' | 'key'>): Promise<{ key: string; size: number }>;
+  compose?(
+    pieces: readonly { key: string; size: number }[],
+    hint: Pick<PutHint, 'bucket' | 'key' | 'leftover'>,
+  ): Promise<{ key: string; size: number }>;
   /** Checks that the target is reachable with the configured credentials (cloud types); LOCATION_PROBE_FAILED otherwise. */
   probe?(): Promise<void>;
   close(): Promise<void>;

@@ -126,6 +126,8 @@ export class DataPlacement {
     private readonly inlineMaxBytes = 0,
     /** Without it, a size limit is checked against each write alone. */
     private readonly usage?: UsageReader,
+    /** Told what a failed write left at a location and could not remove yet (PutHint.leftover), to delete later. */
+    private readonly leftovers?: (piece: { location: string; key: string }) => void,
   ) {}
 
   location(name: string): Location {
@@ -205,6 +207,7 @@ export class DataPlacement {
               size: opts.size,
               ...(opts.part ? { part: opts.part } : {}),
               ...(opts.signal ? { signal: opts.signal } : {}),
+              ...(this.leftovers ? { leftover: this.#leftover(location.name) } : {}),
             });
     } finally {
       // Whatever became of the body (read whole, cut off, never read by a failing backend), a
@@ -220,6 +223,11 @@ export class DataPlacement {
       checksums: Object.fromEntries(digests()),
       ...(kept === undefined ? {} : { inline: kept }),
     };
+  }
+
+  /** What a backend of `location` could not remove after a failed write, for the leftovers hook. */
+  #leftover(location: string): (key: string) => void {
+    return (key) => this.leftovers?.({ location, key });
   }
 
   get(locationName: string, key: string, range?: ByteRange): Promise<Readable> {

@@ -115,3 +115,62 @@ test('data of a write whose commit may have landed is deleted only once no versi
   assert.ok(asked.every((a) => a === 'b/k'));
   assert.equal(readFileSync(file, 'utf8'), '');
 });
+
+test('later: what a failed write left at a target that is down is journaled without a delete, and deleted by the retries', async () => {
+  const file = join(dir, 'later.jsonl');
+  const t = target();
+  const tried: string[] = [];
+  const queue = new ReleaseQueue({
+    delete: async (p) => {
+      tried.push(p.key);
+      await t.delete(p);
+    },
+    referenced: nothing,
+    file,
+    logger,
+    retryMs: 3_600_000,
+  });
+  await queue.start();
+  await queue.later([
+    { location: 'l', key: 'upload?upload=1' },
+    { location: 'l', key: '' },
+  ]);
+  assert.deepEqual([queue.pending, tried], [1, []], 'kept, not tried at once');
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1);
+  await queue.retry();
+  assert.deepEqual([queue.pending, t.deleted], [0, ['l/upload?upload=1']]);
+  queue.close();
+});
+
+test('a location whose deletes hang does not hold back the retries of another', async () => {
+  let unblock = (): void => undefined;
+  const hanging = new Promise<void>((r) => (unblock = r));
+  const deleted: string[] = [];
+  let failing = true;
+  const queue = new ReleaseQueue({
+    delete: async (p) => {
+      if (failing) throw new Error('target unavailable');
+      if (p.location === 'silent') await hanging;
+      deleted.push(`${p.location}/${p.key}`);
+    },
+    referenced: nothing,
+    file: join(dir, 'side-by-side.jsonl'),
+    logger,
+    retryMs: 3_600_000,
+  });
+  await queue.start();
+  await queue.release([
+    { location: 'silent', key: 'a' },
+    { location: 'silent', key: 'b' },
+    { location: 'back', key: 'c' },
+  ]);
+  failing = false;
+  const pass = queue.retry();
+  for (let i = 0; i < 100 && !deleted.includes('back/c'); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(deleted, ['back/c'], 'deleted while the silent location still hangs');
+  unblock();
+  await pass;
+  assert.deepEqual(deleted.sort(), ['back/c', 'silent/a', 'silent/b']);
+  assert.equal(queue.pending, 0);
+  queue.close();
+});

@@ -1,5 +1,6 @@
 // Data no version references any more (an overwrite's or a delete's, the bytes of a write whose
-// metadata commit failed) is deleted in the background. A delete that fails — the location's
+// metadata commit failed, what a failed write left at a target that was down: an open multipart
+// upload) is deleted in the background. A delete that fails — the location's
 // target is down, or refuses — is not forgotten: the piece is appended to a journal file and
 // retried until it succeeds, also after a restart, so an outage leaves no orphan at the target.
 // Each edge process keeps its own journal under the data directory.
@@ -146,6 +147,14 @@ export class ReleaseQueue {
   }
 
   /**
+   * Pieces whose delete is known to fail now (a target that is down left an upload open): journaled
+   * at once and deleted by the retries. Never rejects.
+   */
+  async later(pieces: readonly ReleasedPiece[]): Promise<void> {
+    await this.#keep(pieces.filter((p) => p.key !== '').map((p) => ({ location: p.location, key: p.key })));
+  }
+
+  /**
    * The data of a write whose metadata commit failed with `err`: released at once when the
    * commit surely did not happen, else kept until a check shows that no version of `object`
    * references it. Never rejects.
@@ -167,7 +176,11 @@ export class ReleaseQueue {
     await this.#write(() => appendFile(this.#opts.file, pieces.map((p) => `${JSON.stringify(p)}\n`).join('')));
   }
 
-  /** One pass over the journal: deleted pieces leave it (a pass already running is the one awaited). */
+  /**
+   * One pass over the journal: deleted pieces leave it (a pass already running is the one awaited).
+   * Locations are retried side by side, each one's pieces in turn: a target that is silent (each
+   * delete running out its timeouts) delays only its own pieces.
+   */
   retry(): Promise<void> {
     if (this.#pending.size === 0) return this.#retrying ?? Promise.resolve();
     this.#retrying ??= this.#pass().finally(() => (this.#retrying = undefined));
@@ -177,20 +190,33 @@ export class ReleaseQueue {
   async #pass(): Promise<void> {
     const done: string[] = [];
     const now = Date.now();
+    const byLocation = new Map<string, [string, PendingPiece][]>();
     for (const [key, p] of this.#pending) {
       if (p.after !== undefined && p.after > now) continue;
-      try {
-        if (p.check !== undefined && (await this.#opts.referenced(p.check, p))) {
-          this.#opts.logger.info({ location: p.location, bucket: p.check.bucket }, 'data of a write reported failed is referenced: kept');
-        } else {
-          await this.#opts.delete(p);
-        }
-        done.push(key);
-      } catch (err) {
-        // Still failing: kept for the next pass, unless its location was removed meanwhile.
-        if (gone(err)) done.push(key);
-      }
+      const list = byLocation.get(p.location) ?? [];
+      list.push([key, p]);
+      byLocation.set(p.location, list);
     }
+    await Promise.all(
+      [...byLocation.values()].map(async (pieces) => {
+        for (const [key, p] of pieces) {
+          try {
+            if (p.check !== undefined && (await this.#opts.referenced(p.check, p))) {
+              this.#opts.logger.info(
+                { location: p.location, bucket: p.check.bucket },
+                'data of a write reported failed is referenced: kept',
+              );
+            } else {
+              await this.#opts.delete(p);
+            }
+            done.push(key);
+          } catch (err) {
+            // Still failing: kept for the next pass, unless its location was removed meanwhile.
+            if (gone(err)) done.push(key);
+          }
+        }
+      }),
+    );
     if (done.length === 0) return;
     for (const key of done) this.#pending.delete(key);
     this.#opts.logger.info({ deleted: done.length, left: this.#pending.size }, 'released data deleted on retry');

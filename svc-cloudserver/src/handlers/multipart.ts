@@ -265,7 +265,8 @@ async function assemble(
   try {
     joined = await backend.compose(
       ok.map((p) => ({ key: p.data!.key, size: p.size })),
-      { bucket: ref.bucket, key: ref.key },
+      // An assembly the target did not let abort (it went down) is aborted once it is back.
+      { bucket: ref.bucket, key: ref.key, leftover: (key) => void deps.releases.later([{ location, key }]) },
     );
   } catch (err) {
     deps.logger.warn({ err, location }, 'assembling a multipart upload at its location failed; its parts stay separate');

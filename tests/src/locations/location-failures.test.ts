@@ -1,7 +1,9 @@
 // Location failures: a definition whose target refuses the credentials or lacks
 // the bucket is refused at `zenko location add` (the probe); a target that goes
-// away, or goes silent, makes a PUT answer 503 ServiceUnavailable and leaves no
-// object behind; so does svc-metadata dying after the data was written when the
+// away, or goes silent, makes a PUT answer 503 ServiceUnavailable within bounded
+// time and leaves no object behind, also when it fails in the middle of a large
+// PUT (aws_s3: the multipart upload it leaves open at the target is aborted once the
+// target is back; azure: nothing is committed); so does svc-metadata dying after the data was written when the
 // edges commit through it, and that data is removed (on one machine the edges commit
 // to the store themselves: the PUT succeeds). A commit that lands while its answer
 // is lost (a proxy drops it) fails the PUT but keeps the recorded version's data.
@@ -16,12 +18,17 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { ContainerClient } from '@azure/storage-blob';
 import { meshV1ServiceInfo } from '@zenko/gen';
-import { createClient, createMetadataClient, waitServing } from '@zenko/mesh';
+import { createClient, createMetadataClient, isMeshError, waitServing } from '@zenko/mesh';
+import { S3Backend } from '@zenko/svc-cloudserver';
+import { DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
+import { startAzurite, type Azurite } from '../support/azurite.js';
 import { freePorts } from '../support/ports.js';
 import { s3Client, s3Error } from '../support/s3.js';
 import { startStack, startTogether, type TestStack } from '../support/stack.js';
@@ -166,35 +173,313 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   throw new Error('condition not reached within 20 s');
 }
 
+/**
+ * A client-side bound on a request to a target that fails: the backends answer within about 20 s
+ * (one try the target leaves silent); without that bound they took over a minute, or forever.
+ */
+const FAILING_TARGET_BOUND_MS = 45_000;
+const MIB = 1024 * 1024;
+
+/**
+ * A body of `size` bytes in 1 MiB chunks whose last MiB is sent once `release()` is called: the
+ * backend holds the rest in parts or blocks (as many as it uploads at once) while the test breaks
+ * the target, and the last part goes to the broken target. The body is whole when the answer
+ * comes, so the answer is read, not cut by a reset of the connection.
+ */
+function heldBody(size: number): { body: Readable; release: () => void } {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const chunk = Buffer.alloc(MIB, 0x5a);
+  const body = Readable.from(
+    (async function* () {
+      for (let sent = 0; sent < size; sent += MIB) {
+        if (sent === size - MIB) await held;
+        yield chunk;
+      }
+    })(),
+  );
+  return { body, release: () => release() };
+}
+
+async function pidOf(stack: TestStack, service: 'svc-cloudserver'): Promise<number> {
+  assert.ok(await waitServing(stack.services[service].grpc, 30_000), `${service} is serving`);
+  const info = createClient(meshV1ServiceInfo.ServiceInfoServiceService, stack.services[service].grpc, { deadlineMs: 2_000 });
+  try {
+    return (await info.getServiceInfo({})).pid;
+  } finally {
+    info.close();
+  }
+}
+
 describe('target stalled', () => {
-  it('a target that accepts connections and never answers: a PUT answers 503 before the edge idle timeout, nothing is stored', async () => {
-    // A server that takes every connection and never says a word (a hung proxy, a blackholed peer).
+  /** A server that takes every connection, reads what it is sent and never says a word (a hung proxy, a blackholed peer). */
+  async function silentServer(): Promise<{ port: number; close(): void }> {
     const sockets = new Set<Socket>();
-    const silent = createServer((socket) => {
+    const server = createServer((socket) => {
       sockets.add(socket);
       socket.on('error', () => undefined);
       socket.resume();
     });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const port = (silent.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as AddressInfo).port,
+      close() {
+        for (const socket of sockets) socket.destroy();
+        server.close();
+      },
+    };
+  }
+
+  const locations: Record<string, (port: number) => string[]> = {
+    aws_s3: (port) => [
+      ...['--type', 'aws_s3', '--endpoint', `http://127.0.0.1:${port}`, '--path-style'],
+      ...['--access-key', 'accessKey1', '--secret-key', 'verySecretKey1', '--bucket', 'target'],
+    ],
+    azure: (port) => [
+      ...['--type', 'azure', '--endpoint', `http://127.0.0.1:${port}/${DEV_ACCOUNT}`, '--account-name', DEV_ACCOUNT],
+      ...['--account-key', DEV_KEY, '--container', 'target'],
+    ],
+  };
+  for (const [type, definition] of Object.entries(locations)) {
+    it(`${type}: a target that accepts connections and never answers: a PUT answers 503 within bounded time, nothing is stored`, async () => {
+      const silent = await silentServer();
+      const name = `stalled-${type.replace('_', '')}`;
+      try {
+        const add = await zenkoCli(zenko, 'location', 'add', name, ...definition(silent.port), '--skip-probe');
+        assert.equal(add.code, 0, add.stderr);
+        await createBucketOn(name, name);
+        const err = await s3Error(
+          s3.send(new PutObjectCommand({ Bucket: name, Key: 'k', Body: Buffer.alloc(10_000, 1) }), {
+            abortSignal: AbortSignal.timeout(FAILING_TARGET_BOUND_MS),
+          }),
+        );
+        assert.deepEqual([err.status, err.code], [503, 'ServiceUnavailable']);
+        assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: name }))).KeyCount, 0);
+      } finally {
+        silent.close();
+      }
+    });
+  }
+});
+
+describe('a target failing during a large PUT (a multipart upload at the target)', () => {
+  // Four parts (blocks) of 8 MiB: all of them in flight at once.
+  const SIZE = 32 * MIB;
+  let azurite: Azurite;
+  let container: ContainerClient;
+  /** Asked on a new connection each time: the target's edge was restarted, or stopped, since the last question. */
+  const askTarget = async <T>(ask: (client: S3Client) => Promise<T>): Promise<T> => {
+    const client = s3Client(target);
     try {
-      const add = await zenkoCli(
-        zenko,
-        ...['location', 'add', 'stalled', '--type', 'aws_s3', '--endpoint', `http://127.0.0.1:${port}`, '--path-style'],
-        ...['--access-key', 'accessKey1', '--secret-key', 'verySecretKey1', '--bucket', 'target', '--skip-probe'],
-      );
-      assert.equal(add.code, 0, add.stderr);
-      await createBucketOn('stalled', 'stalled');
-      const started = Date.now();
-      const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: 'stalled', Key: 'k', Body: Buffer.alloc(10_000, 1) })));
-      assert.deepEqual([err.status, err.code], [503, 'ServiceUnavailable']);
-      const elapsed = Date.now() - started;
-      assert.ok(elapsed < 30_000, `answered after ${elapsed} ms`);
-      assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'stalled' }))).KeyCount, 0);
+      return await ask(client);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      silent.close();
+      client.destroy();
     }
+  };
+  /** Multipart uploads open at the aws_s3 target under `prefix`. */
+  const openUploads = (prefix: string): Promise<number> =>
+    askTarget(async (c) => (await c.send(new ListMultipartUploadsCommand({ Bucket: 'target', Prefix: prefix }))).Uploads?.length ?? 0);
+  const objectsAtTarget = (prefix: string): Promise<number> =>
+    askTarget(async (c) => (await c.send(new ListObjectsV2Command({ Bucket: 'target', Prefix: prefix }))).KeyCount ?? 0);
+  /** Polls the target until `check` holds; a question that fails (the target restarting) is asked again. */
+  const untilTarget = (check: () => Promise<boolean>): Promise<void> => until(() => check().catch(() => false));
+  /** Until a small PUT through the aws_s3 location succeeds: the target answers it (again). */
+  const locationWorks = (): Promise<void> =>
+    until(() =>
+      s3.send(new PutObjectCommand({ Bucket: 'bigwarm', Key: 'warm', Body: 'w' })).then(
+        () => true,
+        () => false,
+      ),
+    );
+  const put = (bucket: string, body: Readable): Promise<unknown> => {
+    const sent = s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: body, ContentLength: SIZE }), {
+      abortSignal: AbortSignal.timeout(FAILING_TARGET_BOUND_MS),
+    });
+    sent.catch(() => undefined);
+    return sent;
+  };
+  const nothingStored = async (bucket: string): Promise<void> => {
+    assert.equal((await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' })))).status, 404);
+    assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount, 0);
+  };
+
+  before(async () => {
+    azurite = await startAzurite();
+    container = azurite.client().getContainerClient('failing');
+    await container.create();
+    const s3Add = await zenkoCli(zenko, ...s3Location('big', '--secret-key', 'verySecretKey1', '--bucket', 'target'));
+    assert.equal(s3Add.code, 0, s3Add.stderr);
+    const azAdd = await zenkoCli(
+      zenko,
+      ...['location', 'add', 'bigaz', '--type', 'azure', '--endpoint', azurite.endpoint, '--account-name', DEV_ACCOUNT],
+      ...['--account-key', DEV_KEY, '--container', 'failing'],
+    );
+    assert.equal(azAdd.code, 0, azAdd.stderr);
+    for (const [bucket, location] of [
+      ['bigwarm', 'big'],
+      ['bigkilled', 'big'],
+      ['bigsilent', 'big'],
+      ['azsilent', 'bigaz'],
+      ['azkilled', 'bigaz'],
+    ] as const) {
+      await createBucketOn(bucket, location);
+    }
+  });
+
+  after(async () => {
+    await azurite?.stop();
+  });
+
+  it('aws_s3, the target killed while parts upload: 503 ServiceUnavailable, no object, and the upload at the target is aborted once it is back', async () => {
+    const launcher = target.launcher.pid!;
+    const edge = await pidOf(target, 'svc-cloudserver');
+    await locationWorks();
+    const { body, release } = heldBody(SIZE);
+    const sent = put('bigkilled', body);
+    // The target's launcher is held: it restarts its S3 edge only when the test says so.
+    process.kill(launcher, 'SIGSTOP');
+    try {
+      await untilTarget(async () => (await openUploads('bigkilled/')) > 0);
+      process.kill(edge, 'SIGKILL');
+      release();
+      const err = await s3Error(sent);
+      assert.deepEqual([err.status, err.code], [503, 'ServiceUnavailable']);
+      await nothingStored('bigkilled');
+    } finally {
+      process.kill(launcher, 'SIGCONT');
+    }
+    assert.ok(await waitServing(target.services['svc-cloudserver'].grpc, 30_000), "the target's S3 edge is restarted");
+    // The abort that failed while the target was down is retried from the release journal.
+    await untilTarget(async () => (await openUploads('bigkilled/')) === 0);
+    assert.equal(await objectsAtTarget('bigkilled/'), 0);
+  });
+
+  it('aws_s3, the target silent (stopped) while parts upload: 503 ServiceUnavailable within bounded time, and the upload is aborted once it answers', async () => {
+    const launcher = target.launcher.pid!;
+    const edge = await pidOf(target, 'svc-cloudserver');
+    await locationWorks();
+    const { body, release } = heldBody(SIZE);
+    const sent = put('bigsilent', body);
+    await untilTarget(async () => (await openUploads('bigsilent/')) > 0);
+    process.kill(launcher, 'SIGSTOP');
+    process.kill(edge, 'SIGSTOP');
+    try {
+      release();
+      const err = await s3Error(sent);
+      assert.deepEqual([err.status, err.code], [503, 'ServiceUnavailable']);
+      await nothingStored('bigsilent');
+    } finally {
+      process.kill(edge, 'SIGCONT');
+      process.kill(launcher, 'SIGCONT');
+    }
+    await untilTarget(async () => (await openUploads('bigsilent/')) === 0);
+    assert.equal(await objectsAtTarget('bigsilent/'), 0);
+  });
+
+  it("aws_s3 backend, the target killed with parts in flight and the body still arriving: the put fails BACKEND_UNAVAILABLE, not with an error taken for the body's; the upload it could not abort is handed back, and its delete aborts it", async () => {
+    const launcher = target.launcher.pid!;
+    const edge = await pidOf(target, 'svc-cloudserver');
+    await locationWorks();
+    const backend = new S3Backend('killed-mid-body', {
+      ...{ type: 'aws_s3', endpoint: target.s3, region: 'us-east-1', https: false, pathStyle: true },
+      ...{ bucket: 'target', mpuBucket: '', bucketMatch: false, serverSideEncryption: false },
+      ...{ accessKey: 'accessKey1', secretKey: 'verySecretKey1' },
+    });
+    // 48 MiB: the upload is created; then, the target stopped, as many parts as are sent at once are
+    // in flight and the rest of the body waits for one of them to finish; then the target dies.
+    const size = 48 * MIB;
+    let pulled = 0;
+    let resume: () => void = () => undefined;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    const chunk = Buffer.alloc(MIB, 7);
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for (; pulled < size; pulled += MIB) {
+        if (pulled === 16 * MIB) await paused;
+        yield chunk;
+      }
+    }
+    const leftovers: string[] = [];
+    const hint = { bucket: 'midbody', key: 'k', size, leftover: (key: string) => void leftovers.push(key) };
+    const put = backend.put(body(), hint);
+    put.catch(() => undefined);
+    let failure: unknown;
+    process.kill(launcher, 'SIGSTOP');
+    try {
+      await untilTarget(async () => (await openUploads('midbody/')) > 0);
+      process.kill(edge, 'SIGSTOP');
+      resume();
+      // Until the backend stops taking the body: every part it sends at once is in flight, stalled.
+      let seen = -1;
+      let still = 0;
+      await until(async () => {
+        still = pulled === seen ? still + 1 : 0;
+        seen = pulled;
+        return pulled >= 32 * MIB && still >= 5;
+      });
+      assert.ok(pulled < size, 'the body is still arriving');
+      process.kill(edge, 'SIGKILL');
+      failure = await put.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    } finally {
+      process.kill(launcher, 'SIGCONT');
+    }
+    try {
+      assert.ok(isMeshError(failure, 'BACKEND_UNAVAILABLE'), `the put failed with ${String(failure)}`);
+      assert.equal(leftovers.length, 1, 'the upload the target did not abort is handed back');
+      assert.ok(await waitServing(target.services['svc-cloudserver'].grpc, 30_000), "the target's S3 edge is restarted");
+      await untilTarget(async () => (await openUploads('midbody/')) === 1);
+      await backend.delete(leftovers[0]!);
+      assert.equal(await openUploads('midbody/'), 0);
+      await backend.delete(leftovers[0]!);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  /** Until the azure backend has staged a block of `name` at Azurite: it is uploading. */
+  const staging = (name: string): Promise<void> =>
+    until(async () => {
+      const list = await container
+        .getBlockBlobClient(name)
+        .getBlockList('uncommitted')
+        .catch(() => undefined);
+      return (list?.uncommittedBlocks?.length ?? 0) > 0;
+    });
+
+  it('azure, the target silent (stopped) while blocks upload: 503 ServiceUnavailable within bounded time, no blob committed', async () => {
+    const { body, release } = heldBody(SIZE);
+    const sent = put('azsilent', body);
+    await staging('azsilent/k');
+    process.kill(azurite.pid, 'SIGSTOP');
+    try {
+      release();
+      const err = await s3Error(sent);
+      assert.deepEqual([err.status, err.code], [503, 'ServiceUnavailable']);
+      await nothingStored('azsilent');
+    } finally {
+      process.kill(azurite.pid, 'SIGCONT');
+    }
+    // Asked again while Azurite, resumed, resets the connections it held while stopped.
+    await until(
+      async () =>
+        (await container
+          .getBlobClient('azsilent/k')
+          .exists()
+          .catch(() => undefined)) === false,
+    );
+  });
+
+  it('azure, the target killed while blocks upload: 503 ServiceUnavailable, no object', async () => {
+    const { body, release } = heldBody(SIZE);
+    const sent = put('azkilled', body);
+    await staging('azkilled/k');
+    process.kill(azurite.pid, 'SIGKILL');
+    release();
+    const err = await s3Error(sent);
+    assert.deepEqual([err.status, err.code], [503, 'ServiceUnavailable']);
+    await nothingStored('azkilled');
   });
 });
 

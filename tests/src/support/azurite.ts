@@ -12,6 +12,8 @@ import { DEV_ACCOUNT, DEV_KEY } from './azure.js';
 export interface Azurite {
   /** Blob service URL of the development account (`http://127.0.0.1:<port>/devstoreaccount1`). */
   readonly endpoint: string;
+  /** The Azurite process (for tests that stop, silence or kill the target). */
+  readonly pid: number;
   client(): BlobServiceClient;
   stop(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startAzurite(timeoutMs = 30_000, options: AzuriteOptions =
   const endpoint = `${url}/${DEV_ACCOUNT}`;
   return {
     endpoint,
+    pid: child.pid!,
     client: () => new BlobServiceClient(endpoint, new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY), { retryOptions: { maxTries: 1 } }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
