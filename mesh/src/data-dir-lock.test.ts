@@ -68,7 +68,7 @@ describe('data directory lock', () => {
 
   it(
     'a pid that now names another process (its start time differs), or an unreadable file, is stale',
-    { skip: !existsSync('/proc/self/stat') && 'needs /proc' },
+    { skip: !existsSync('/proc/self/stat') && 'SKIPPED: needs /proc (Linux) to tell a reused pid from the lock holder by its start time' },
     () => {
       const dir = dataDir();
       const reused = { pid: process.pid, startTime: '1' };

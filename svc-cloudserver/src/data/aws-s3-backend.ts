@@ -383,11 +383,19 @@ export class S3Backend implements DataBackend {
    */
   async #abandon(upload: { Bucket: string; Key: string; UploadId: string }, mpu: boolean, leftover: PutHint['leftover']): Promise<void> {
     try {
-      await this.#client.send(new AbortMultipartUploadCommand(upload), { abortSignal: AbortSignal.timeout(ABORT_WAIT_MS) });
+      await this.#abort(upload, AbortSignal.timeout(ABORT_WAIT_MS));
+    } catch {
+      leftover?.(encodeKey({ cloudKey: upload.Key, id: '', versionId: '', mpu, uploadId: upload.UploadId }));
+    }
+  }
+
+  /** Aborts a multipart upload at the target; one already gone is no failure. */
+  async #abort(upload: { Bucket: string; Key: string; UploadId: string }, abortSignal?: AbortSignal): Promise<void> {
+    try {
+      await this.#client.send(new AbortMultipartUploadCommand(upload), abortSignal ? { abortSignal } : {});
     } catch (err) {
       const failure = s3Failure(err, this.location, 'aborting an upload');
-      if (failure.reason === 'DATA_NOT_FOUND') return;
-      leftover?.(encodeKey({ cloudKey: upload.Key, id: '', versionId: '', mpu, uploadId: upload.UploadId }));
+      if (failure.reason !== 'DATA_NOT_FOUND') throw failure;
     }
   }
 
@@ -502,12 +510,7 @@ export class S3Backend implements DataBackend {
     const k = decodeKey(key);
     if (k.uploadId !== '') {
       // An upload a failed write left open (PutHint.leftover): aborted, its parts go with it.
-      try {
-        await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucketOf(k), Key: k.cloudKey, UploadId: k.uploadId }));
-      } catch (err) {
-        const failure = s3Failure(err, this.location, 'aborting an upload');
-        if (failure.reason !== 'DATA_NOT_FOUND') throw failure;
-      }
+      await this.#abort({ Bucket: this.#bucketOf(k), Key: k.cloudKey, UploadId: k.uploadId });
       return;
     }
     const remove = async (): Promise<void> => {

@@ -79,6 +79,14 @@ const PLAIN = 'bad-input-plain';
 const UNKNOWN_VERSION = '0'.repeat(22); // well-formed, never generated
 const UNKNOWN_UPLOAD = 'f'.repeat(32);
 
+/** A call's outcome: 'ok', or its failure's reason. */
+function outcome(p: Promise<unknown>): Promise<string> {
+  return p.then(
+    () => 'ok',
+    (err: unknown) => (err instanceof MeshError ? err.reason : String(err)),
+  );
+}
+
 function object(bucket: string, key: string, extra: Partial<metadataV1Metadata.ObjectVersion> = {}) {
   return metadataV1Metadata.ObjectVersion.fromPartial({
     bucket,
@@ -491,11 +499,6 @@ describe('svc-metadata: bad input over gRPC', () => {
   it('a location or an account removed while a bucket (or key) is created on it: exactly one of the two wins', async () => {
     const registry = createClient(locs.LocationRegistryServiceService, address, { deadlineMs: 10_000 });
     const accounts = createClient(acct.AccountServiceService, address, { deadlineMs: 10_000 });
-    const outcome = (p: Promise<unknown>): Promise<string> =>
-      p.then(
-        () => 'ok',
-        (err: unknown) => (err instanceof MeshError ? err.reason : String(err)),
-      );
     try {
       for (let i = 0; i < 30; i++) {
         const location = `racy-${i}`;
@@ -542,11 +545,6 @@ describe('svc-metadata: bad input over gRPC', () => {
 
   it('a location removed while an object is placed on it (not its bucket location): exactly one of the two wins', async () => {
     const registry = createClient(locs.LocationRegistryServiceService, address, { deadlineMs: 10_000 });
-    const outcome = (p: Promise<unknown>): Promise<string> =>
-      p.then(
-        () => 'ok',
-        (err: unknown) => (err instanceof MeshError ? err.reason : String(err)),
-      );
     try {
       for (let i = 0; i < 30; i++) {
         const location = `racy-put-${i}`;
