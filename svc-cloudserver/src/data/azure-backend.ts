@@ -43,6 +43,8 @@ const BLOCK = 8 * MIB;
 const PARALLEL_BLOCKS = 4;
 /** A block's bytes go out in slices this large: each one the target takes shows the upload moving. */
 const SLICE = 256 * 1024;
+/** The slowest rate a target is given to copy a block from a URL itself (Put Block From URL). */
+const SERVER_COPY_BYTES_PER_S = 4 * MIB;
 
 /** `data` as a stream of slices (no copy), made anew for each try. */
 function sliced(data: Buffer): () => NodeJS.ReadableStream {
@@ -190,15 +192,17 @@ export class AzureBackend implements DataBackend {
   /**
    * One call to the target, failed BACKEND_UNAVAILABLE once the target has been silent for
    * tryTimeoutMs: it took no slice of the body (each one reported through the SDK's onProgress)
-   * and sent no answer. The SDK does not retry an aborted try, so that is the call's bound. Other
+   * and sent no answer. The SDK does not retry an aborted try, so that is the call's bound. A call
+   * the target works on without a word (a copy it makes itself) is given `extraMs` more. Other
    * failures are mapped by azureFailure; `signal` (the caller's) aborting the call rethrows as is.
    */
   async #watched<T>(
     what: string,
     signal: AbortSignal | undefined,
     call: (options: { abortSignal: AbortSignal; onProgress: () => void }) => Promise<T>,
+    extraMs = 0,
   ): Promise<T> {
-    const idleMs = this.config.tryTimeoutMs ?? 9_000;
+    const idleMs = (this.config.tryTimeoutMs ?? 9_000) + extraMs;
     const silent = new AbortController();
     const timer = setTimeout(() => silent.abort(), idleMs);
     try {
@@ -313,21 +317,36 @@ export class AzureBackend implements DataBackend {
     const client = this.#container.getBlockBlobClient(blob);
     const writeId = randomBytes(12).toString('hex');
     const ids = pieces.map((_, i) => Buffer.from(`${writeId}-${String(i).padStart(6, '0')}`).toString('base64'));
+    // A failed block cancels the copies in flight: none is left waiting on a silent target.
+    const cancel = new AbortController();
     try {
       let next = 0;
       const worker = async (): Promise<void> => {
-        for (let i = next++; i < pieces.length; i = next++) {
+        for (let i = next++; i < pieces.length && !cancel.signal.aborted; i = next++) {
           const piece = pieces[i]!;
           const source = this.#container.getBlobClient(decodeKey(piece.key).blob);
           const url =
             this.config.accountKey !== ''
               ? await source.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3_600_000) })
               : source.url;
-          await client.stageBlockFromURL(ids[i]!, url, 0, piece.size);
+          // The target copies the piece before it answers: its time to copy is not silence.
+          await this.#watched(
+            'assembling',
+            cancel.signal,
+            ({ abortSignal }) => client.stageBlockFromURL(ids[i]!, url, 0, piece.size, { abortSignal }),
+            (piece.size / SERVER_COPY_BYTES_PER_S) * 1000,
+          );
         }
       };
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, pieces.length) }, worker));
-      const etag = (await client.commitBlockList(ids)).etag;
+      await Promise.all(
+        Array.from({ length: Math.min(PARALLEL_BLOCKS, pieces.length) }, () =>
+          worker().catch((err: unknown) => {
+            cancel.abort();
+            throw err;
+          }),
+        ),
+      );
+      const etag = (await this.#watched('assembling', undefined, ({ abortSignal }) => client.commitBlockList(ids, { abortSignal }))).etag;
       if (etag === undefined) throw new MeshError('BACKEND_ERROR', `${this.location}: the target returned no ETag`);
       return { key: encodeKey({ blob, etag }), size: pieces.reduce((total, p) => total + p.size, 0) };
     } catch (err) {

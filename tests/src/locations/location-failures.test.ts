@@ -8,19 +8,23 @@
 // to the store themselves: the PUT succeeds). A commit that lands while its answer
 // is lost (a proxy drops it) fails the PUT but keeps the recorded version's data.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -321,6 +325,7 @@ describe('a target failing during a large PUT (a multipart upload at the target)
       ['bigsilent', 'big'],
       ['azsilent', 'bigaz'],
       ['azkilled', 'bigaz'],
+      ['azcompose', 'bigaz'],
     ] as const) {
       await createBucketOn(bucket, location);
     }
@@ -469,6 +474,37 @@ describe('a target failing during a large PUT (a multipart upload at the target)
           .exists()
           .catch(() => undefined)) === false,
     );
+  });
+
+  it('azure, the target silent (stopped) at CompleteMultipartUpload: the parts are not assembled there, the upload completes within bounded time and reads back once the target answers', async () => {
+    const parts = [randomBytes(5 * MIB), randomBytes(MIB)];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'azcompose', Key: 'k' }));
+    const etags = [];
+    for (const [i, part] of parts.entries()) {
+      const { ETag } = await s3.send(new UploadPartCommand({ Bucket: 'azcompose', Key: 'k', UploadId, PartNumber: i + 1, Body: part }));
+      etags.push({ ETag, PartNumber: i + 1 });
+    }
+    process.kill(azurite.pid, 'SIGSTOP');
+    let completed;
+    try {
+      completed = await s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: 'azcompose', Key: 'k', UploadId, MultipartUpload: { Parts: etags } }),
+        { abortSignal: AbortSignal.timeout(FAILING_TARGET_BOUND_MS) },
+      );
+    } finally {
+      process.kill(azurite.pid, 'SIGCONT');
+    }
+    assert.match(completed.ETag ?? '', /-2"$/);
+    // Read while Azurite, resumed, resets the connections it held while stopped.
+    let read: Buffer | undefined;
+    await until(async () => {
+      read = await s3.send(new GetObjectCommand({ Bucket: 'azcompose', Key: 'k' })).then(
+        async (r) => Buffer.from(await r.Body!.transformToByteArray()),
+        () => undefined,
+      );
+      return read !== undefined;
+    });
+    assert.ok(read?.equals(Buffer.concat(parts)));
   });
 
   it('azure, the target killed while blocks upload: 503 ServiceUnavailable, no object', async () => {
