@@ -8,6 +8,7 @@ export * from './topology.js';
 export * from './service.js';
 export * from './version.js';
 export { ensureIdentity, readIdentity } from './identity.js';
+export { EXIT_WITH_PARENT, exitWithParent, watchParent } from './parent-watch.js';
 export * from './grpc/types.js';
 export { service, startGrpcServer, MAX_MESSAGE_BYTES, type GrpcServer, type ServiceRegistration } from './grpc/server.js';
 export { createClient, IDEMPOTENT_METHOD, DEFAULT_DEADLINE_MS, type ClientOptions } from './grpc/client.js';

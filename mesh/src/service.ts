@@ -1,7 +1,7 @@
 // The life of one service process: configuration (a bad setting stops it with a
 // message naming the setting), telemetry, the gRPC server with health and
-// reflection, /metrics, and graceful shutdown on SIGTERM/SIGINT (NOT_SERVING,
-// drain, close stores, exit 0).
+// reflection, /metrics, and graceful shutdown on SIGTERM/SIGINT, or when the
+// launcher that started it is gone (NOT_SERVING, drain, close stores, exit 0).
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type ConfigOf, type Schema } from './config.js';
@@ -10,6 +10,7 @@ import { startGrpcServer, type GrpcServer, type ServiceRegistration } from './gr
 import { checkListenHosts, ListenError } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
 import { metrics as processMetrics, serveMetrics, type Metrics } from './metrics.js';
+import { exitWithParent, watchParent } from './parent-watch.js';
 import { listenSettings, TOPOLOGY, type ServiceName } from './topology.js';
 import { setupTracing, type Tracing } from './tracing.js';
 import { ZENKO_VERSION } from './version.js';
@@ -70,8 +71,10 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
     process.exit(code);
   };
   let config: ServiceContext<ConfigOf<S>>['config'];
+  let withParent: boolean;
   try {
     config = loadConfig({ ...listenSettings(spec.name), ...spec.schema }) as ServiceContext<ConfigOf<S>>['config'];
+    withParent = exitWithParent();
     // Before anything is opened or created: a host that does not resolve or is not this machine's.
     await checkListenHosts([
       { setting: 'ZENKO_HOST', host: config.host },
@@ -94,6 +97,12 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
   };
   process.on('uncaughtException', (err) => fatal(err, 'uncaught exception'));
   process.on('unhandledRejection', (err) => fatal(err, 'unhandled rejection'));
+
+  // Started by the launcher (ZENKO_EXIT_WITH_PARENT), this process stops once the launcher is gone,
+  // however it died, as the launcher's SIGTERM would stop it: at once while starting, gracefully
+  // once serving. Its output went to the launcher: lines written from then on are lost.
+  let parentGone = (): void => process.exit(1);
+  if (withParent) watchParent(() => parentGone());
 
   const lockDataDirOf = (dataDir: string): void => {
     try {
@@ -175,24 +184,33 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
     })();
     return stopping;
   };
+  const stop = (): void => {
+    const timer = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    timer.unref();
+    shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping !== undefined) {
         process.exit(1);
       }
-      const timer = setTimeout(() => {
-        logger.error('shutdown took too long; exiting');
-        process.exit(1);
-      }, 15_000);
-      timer.unref();
-      shutdown().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      stop();
     });
   }
+  parentGone = () => {
+    // A shutdown under way (the launcher's SIGTERM, then the launcher killed) runs to its end.
+    if (stopping !== undefined) return;
+    logger.warn('parent process gone (stdin closed); shutting down');
+    stop();
+  };
   return { grpc, metricsPort, shutdown };
 }

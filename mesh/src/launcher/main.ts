@@ -1,6 +1,7 @@
 // `npm start`: the whole mesh on one machine with embedded defaults.
 import { ConfigError } from '../config.js';
 import { DataDirLockedError } from '../data-dir-lock.js';
+import { exitWithParent, watchParent } from '../parent-watch.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_NAMES, TOPOLOGY, dialHost } from '../topology.js';
@@ -13,10 +14,16 @@ const out = (line: string): void => {
 const err = (line: string): void => {
   process.stderr.write(`zenko: ${line}\n`);
 };
+// Whoever read the output may be gone (a killed test process, a closed terminal): the services
+// must still be stopped, not left behind by an unhandled EPIPE.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
 
 let config;
+let withParent;
 try {
   config = loadStackConfig();
+  withParent = exitWithParent();
 } catch (e) {
   if (e instanceof ConfigError) {
     err(e.message);
@@ -41,6 +48,14 @@ const stop = (code: number): void => {
 };
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+// Asked for by the tests (not by `npm start`, which a shell may leave running in the background):
+// the process that started this launcher is gone, however it died.
+if (withParent) {
+  watchParent(() => {
+    err('parent process gone (stdin closed)');
+    stop(0);
+  });
+}
 
 // The account and its key pair are made at a data directory's first start (embedded metadata).
 const firstStart = !existsSync(join(config.dataDir, 'metadata'));

@@ -1,5 +1,6 @@
 // The local stack: every service as its own process on loopback, restarted when
-// it crashes, stopped together. `npm start` runs this through scripts/start.mjs.
+// it crashes, stopped together, and stopping by itself should the launcher die.
+// `npm start` runs this through scripts/start.mjs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, port, str, type Setting } from '../config.js';
 import { DataDirLockedError, lockDataDir, lockFile, lockHolder, type DataDirLock } from '../data-dir-lock.js';
 import { checkListenHosts } from '../listen.js';
+import { EXIT_WITH_PARENT } from '../parent-watch.js';
 import { waitServing } from '../grpc/health.js';
 import {
   SERVICE_NAMES,
@@ -83,7 +85,11 @@ const LOCKED_SERVICES: readonly ServiceName[] = ['svc-metadata', 'svc-cloudserve
  */
 const THREADPOOL_SIZE = '32';
 
-/** The environment every child gets: its ports and every peer's address (one set in `base` is kept: a proxy, another host). */
+/**
+ * The environment every child gets: its ports and every peer's address (one set in `base` is kept:
+ * a proxy, another host), and ZENKO_EXIT_WITH_PARENT: it stops when the stdin pipe the launcher
+ * holds closes, so a launcher that dies without stopping it (SIGKILL, OOM) leaves no orphan.
+ */
 export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     UV_THREADPOOL_SIZE: THREADPOOL_SIZE,
@@ -91,6 +97,7 @@ export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.P
     ZENKO_DATA_DIR: config.dataDir,
     ZENKO_HOST: config.host,
     ZENKO_GRPC_HOST: config.grpcHost,
+    [EXIT_WITH_PARENT]: '1',
   };
   const host = dialHost(config.grpcHost);
   for (const name of SERVICE_NAMES) {
@@ -186,9 +193,10 @@ export class Stack {
   private spawn(name: ServiceName): void {
     const existing = this.children.get(name);
     const log = existing?.log ?? createWriteStream(join(this.config.dataDir, 'logs', `${name}.log`), { flags: 'a' });
+    // stdin: a pipe the launcher never writes to nor closes; the kernel closes it when the launcher dies.
     const child = spawn(process.execPath, [join(REPO_ROOT, name, 'dist', 'main.js')], {
       env: childEnv(this.config, this.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const entry: Child = { name, process: child, restarts: existing?.restarts ?? 0, startedAt: Date.now(), log };
     this.children.set(name, entry);

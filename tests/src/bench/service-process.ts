@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../support/stack.js';
 export interface ServiceProcess {
   address: string;
   metricsPort: number;
+  /** Its stdin is a pipe the caller may end (a service run with ZENKO_EXIT_WITH_PARENT=1 then stops). */
   child: ChildProcess;
   dataDir: string;
   stop(): Promise<void>;
@@ -28,7 +29,7 @@ export async function startService(name: ServiceName, env: NodeJS.ProcessEnv = {
       [`${t.env}_METRICS_PORT`]: String(metricsPort),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['pipe', 'ignore', 'inherit'],
   });
   const address = `127.0.0.1:${grpcPort}`;
   if (!(await waitServing(address, 30_000))) throw new Error(`${name} did not start`);
@@ -38,9 +39,11 @@ export async function startService(name: ServiceName, env: NodeJS.ProcessEnv = {
     child,
     dataDir,
     stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

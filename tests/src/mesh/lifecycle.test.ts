@@ -1,9 +1,10 @@
 // The local stack's process lifecycle: a crashed child is restarted; SIGTERM
-// stops everything and leaves no process behind; a bad setting stops a service
+// stops everything and leaves no process behind, and so does a launcher killed
+// outright, or the test process that started it; a bad setting stops a service
 // with a message naming it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +12,9 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { meshV1ServiceInfo } from '@zenko/gen';
-import { createClient, SERVICE_NAMES, TOPOLOGY, waitServing } from '@zenko/mesh';
+import { createClient, SERVICE_NAMES, TOPOLOGY, waitServing, type ServiceName } from '@zenko/mesh';
 import { freePorts } from '../support/ports.js';
-import { alive, REPO_ROOT, startStack } from '../support/stack.js';
+import { alive, REPO_ROOT, restartStack, startStack, startTogether, type ServiceEndpoints, type TestStack } from '../support/stack.js';
 import { startService } from '../bench/service-process.js';
 import { azureClient, azureError } from '../support/azure.js';
 import { s3Client, s3Error } from '../support/s3.js';
@@ -86,6 +87,93 @@ describe('local stack lifecycle', () => {
     }
   });
 });
+
+// A service whose launcher is gone stops as on SIGTERM: it drains for at most 5 s, and exits anyway after 15 s.
+const ORPHAN_BOUND_MS = 20_000;
+
+describe('a launcher that dies without stopping its services (SIGKILL, OOM kill, crash)', () => {
+  it('takes them with it: each exits and releases its data directory lock, and a new stack starts on the same data directory and ports', async () => {
+    const stack = await startStack();
+    const pids = await Promise.all(SERVICE_NAMES.map((n) => pidOf(stack.services[n].grpc)));
+    let next: TestStack | undefined;
+    try {
+      stack.launcher.kill('SIGKILL');
+      await waitUntil('every service to exit', () => pids.every((pid) => !alive(pid)), ORPHAN_BOUND_MS);
+      for (const name of ['svc-metadata', 'svc-cloudserver', 'svc-blobserver']) {
+        assert.equal(existsSync(join(stack.dataDir, 'locks', `${name}.lock`)), false, `${name} released its lock`);
+      }
+
+      next = await restartStack(stack);
+      const lock = JSON.parse(readFileSync(join(stack.dataDir, 'locks', 'launcher.lock'), 'utf8')) as { pid: number };
+      assert.equal(lock.pid, next.launcher.pid, "the dead launcher's lock is taken over");
+      for (const name of SERVICE_NAMES) assert.ok(!pids.includes(await pidOf(next.services[name].grpc)), name);
+      assert.equal(await next.stop(), 0);
+    } finally {
+      // Services that outlived their launcher (the test failing) are killed here.
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await next?.stop();
+      await stack.stop();
+    }
+  });
+
+  it('a test process killed with a stack running (startStack) takes it with it: the launcher stops its services and exits', async () => {
+    const holder = spawn(process.execPath, [join(REPO_ROOT, 'tests/dist/support/stack-process.js')], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let started: { launcher: number; dataDir: string; services: Record<ServiceName, ServiceEndpoints> } | undefined;
+    const pids: number[] = [];
+    try {
+      started = JSON.parse(await firstLine(holder, 60_000)) as NonNullable<typeof started>;
+      const { services } = started;
+      pids.push(started.launcher, ...(await Promise.all(SERVICE_NAMES.map((n) => pidOf(services[n].grpc)))));
+      holder.kill('SIGKILL');
+      await waitUntil('the launcher and every service to exit', () => pids.every((pid) => !alive(pid)), ORPHAN_BOUND_MS);
+    } finally {
+      if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      if (started) rmSync(started.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a service run without the launcher (by hand, Kubernetes)', () => {
+  it('keeps running when its stdin closes; run as the launcher runs it (ZENKO_EXIT_WITH_PARENT=1), it then stops as on SIGTERM', async () => {
+    const [direct, launched] = await startTogether(startService('svc-cosmos'), startService('svc-cosmos', { ZENKO_EXIT_WITH_PARENT: '1' }));
+    try {
+      direct.child.stdin?.end();
+      launched.child.stdin?.end();
+      await waitUntil('the service run as the launcher runs it to exit', () => !running(launched.child), ORPHAN_BOUND_MS);
+      assert.equal(launched.child.exitCode, 0);
+      // Both stdins ended at once: the one run directly has had as long, and serves on.
+      assert.ok(running(direct.child));
+      assert.ok(await waitServing(direct.address, 2_000));
+    } finally {
+      await Promise.all([direct.stop(), launched.stop()]);
+    }
+  });
+});
+
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** The first line a child process prints, without its newline. */
+function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no line within ${timeoutMs} ms`)), timeoutMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (!text.includes('\n')) return;
+      clearTimeout(timer);
+      resolve(text.slice(0, text.indexOf('\n')));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${signal ?? code} before printing a line`));
+    });
+  });
+}
 
 describe('a hung svc-metadata (SIGSTOP)', () => {
   // The edges' calls to it would each wait for their 30 s deadline (one after the other: 90 s and

@@ -1,11 +1,13 @@
 // Starts the real local stack (mesh/dist/launcher/main.js: every service as its
-// own process) on free loopback ports with a temporary data directory.
+// own process) on free loopback ports with a temporary data directory. The
+// launcher runs with ZENKO_EXIT_WITH_PARENT: should the test process die without
+// stopping it (a crash, a SIGKILL from a CI timeout), it stops its services and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NAMES, TOPOLOGY, type ServiceName } from '@zenko/mesh';
+import { EXIT_WITH_PARENT, SERVICE_NAMES, TOPOLOGY, type ServiceName } from '@zenko/mesh';
 import { freePorts } from './ports.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,7 +32,19 @@ export interface TestStack {
   stop(): Promise<number | null>;
 }
 
+type StackLayout = Pick<TestStack, 'dataDir' | 'env' | 'services' | 's3' | 'azure'>;
+
 export async function startStack(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<TestStack> {
+  return launch(await layout(extraEnv), timeoutMs);
+}
+
+/** Starts a stack again on the data directory, ports and settings of one that stopped or died. */
+export function restartStack(previous: TestStack, timeoutMs = 60_000): Promise<TestStack> {
+  const { dataDir, env, services, s3, azure } = previous;
+  return launch({ dataDir, env, services, s3, azure }, timeoutMs);
+}
+
+async function layout(extraEnv: NodeJS.ProcessEnv): Promise<StackLayout> {
   const dataDir = mkdtempSync(join(tmpdir(), 'zenko-test-'));
   const ports = await freePorts(SERVICE_NAMES.length * 2 + 2);
   const env: NodeJS.ProcessEnv = { ...process.env, ZENKO_DATA_DIR: dataDir, ZENKO_HOST: '127.0.0.1', ZENKO_LOG_LEVEL: 'info' };
@@ -48,8 +62,16 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 6
   env['ZENKO_S3_PORT'] = String(s3Port);
   env['ZENKO_AZURE_PORT'] = String(azurePort);
   Object.assign(env, extraEnv);
+  return { dataDir, env, services, s3: `http://127.0.0.1:${s3Port}`, azure: `http://127.0.0.1:${azurePort}` };
+}
 
-  const launcher = spawn(process.execPath, [join(REPO_ROOT, 'mesh/dist/launcher/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function launch(stack: StackLayout, timeoutMs: number): Promise<TestStack> {
+  const { dataDir, env } = stack;
+  // stdin: a pipe this process never writes to nor closes; the kernel closes it when this process dies.
+  const launcher = spawn(process.execPath, [join(REPO_ROOT, 'mesh/dist/launcher/main.js')], {
+    env: { ...env, [EXIT_WITH_PARENT]: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   launcher.stdout.on('data', (c: Buffer) => (output += c.toString()));
   launcher.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -79,12 +101,8 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 6
   }
 
   return {
+    ...stack,
     launcher,
-    dataDir,
-    env,
-    services,
-    s3: `http://127.0.0.1:${s3Port}`,
-    azure: `http://127.0.0.1:${azurePort}`,
     output: () => output,
     async stop() {
       const code = await stopLauncher(launcher, exited);
@@ -118,12 +136,25 @@ interface Stoppable {
   stop(): Promise<unknown>;
 }
 
-/** True while a process with this pid exists. */
+const HAS_PROC = existsSync('/proc/self/stat');
+
+/**
+ * True while a process with this pid exists and has not exited: a zombie (exited, not yet reaped by
+ * its parent; init reaps an orphan when it gets to it) is not alive.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    // Reaped meanwhile; or no /proc (not Linux), where kill's answer is all there is.
+    return !HAS_PROC;
+  }
+  // "pid (comm) state ...": comm may hold spaces and parentheses.
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
