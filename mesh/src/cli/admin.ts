@@ -1,8 +1,11 @@
 // `zenko account|key|location ...`: account, access key and location management
 // over AccountService and LocationRegistryService. Access-key secrets are printed once, when
 // a key is created, and never read back; location secrets are write-only. A storage account's
-// Azure keys are printed on request (`account storage-keys`): there is no other way to get them.
+// Azure keys are printed on request (`account storage-keys`, and `account regenerate-storage-key`,
+// which replaces one): there is no other way to get them. Secret options given as `-` come from
+// standard input (args.ts `secretsFromStdin`, run by zenko.ts before any command).
 import { accountV1AccountService as acc, locationV1LocationRegistryService as loc } from '@zenko/gen';
+import { MeshError } from '../errors.js';
 import { createClient } from '../grpc/client.js';
 import { flag, nonNegativeNumber, positional, str, table, UsageError, type Args } from './args.js';
 
@@ -20,6 +23,11 @@ const done = (args: Args, result: string, extra: Record<string, unknown> = {}): 
   else out(`${result}\n`);
   return 0;
 };
+
+/** The keys of a storage account, by name (`zenko account storage-keys`, `regenerate-storage-key`). */
+const STORAGE_KEY_NAMES = ['key1', 'key2'];
+const storageKeysText = (storageAccountName: string, keys: readonly string[]): string =>
+  `storage account  ${storageAccountName}\n${keys.map((k, i) => `${(STORAGE_KEY_NAMES[i] ?? `key${i + 1}`).padEnd(17)}${k}\n`).join('')}`;
 
 export async function accountCommand(address: string, sub: string | undefined, args: Args): Promise<number> {
   const client = createClient(acc.AccountServiceService, address, { deadlineMs: 10_000 });
@@ -70,7 +78,22 @@ export async function accountCommand(address: string, sub: string | undefined, a
         const storageAccountName = account?.storageAccountName ?? '';
         const { keys } = await client.resolveStorageAccount({ storageAccountName });
         if (flag(args, 'json')) json({ account: account?.name, storageAccountName, keys });
-        else out(`storage account  ${storageAccountName}\n${keys.map((k, i) => `key${i + 1}             ${k}\n`).join('')}`);
+        else out(storageKeysText(storageAccountName, keys));
+        return 0;
+      }
+      case 'regenerate-storage-key': {
+        // Key rotation: a new key1 or key2, the other kept; printed, as the new key is asked for.
+        const keyName = positional(args, 1, 'key to regenerate (key1 or key2)');
+        if (!STORAGE_KEY_NAMES.includes(keyName))
+          throw new UsageError(`the key to regenerate is key1 or key2, not ${JSON.stringify(keyName)}`);
+        const res = await client.regenerateStorageKey({ account: positional(args, 0, 'account name or id'), keyName });
+        const storageAccountName = res.account?.storageAccountName ?? '';
+        const key = res.keys[STORAGE_KEY_NAMES.indexOf(keyName)];
+        if (flag(args, 'json')) json({ account: res.account?.name, storageAccountName, keyName, key, keys: res.keys });
+        else
+          out(
+            `${storageKeysText(storageAccountName, res.keys)}(${keyName} regenerated: the Azure edge may accept the old one for up to 10 s more)\n`,
+          );
         return 0;
       }
       case undefined:
@@ -173,6 +196,33 @@ function locationFromArgs(args: Args, current?: loc.Location): loc.Location {
   });
 }
 
+/** The option of `location add|update` that sets a field the registry's errors name (`details.field`). */
+function optionOf(field: string, type: loc.LocationType): string | undefined {
+  switch (field) {
+    case 'details.bucket_name':
+      return type === loc.LocationType.LOCATION_TYPE_AZURE ? '--container' : '--bucket';
+    case 'details.access_key':
+      return '--access-key';
+    case 'details.account_name':
+      return '--account-name';
+    case 'size_limit_gb':
+      return '--size-limit-gb';
+    case 'type':
+      return '--type';
+    default:
+      return undefined;
+  }
+}
+
+/** A registry error that names a definition's field, naming the option that sets it instead. */
+function inOptionTerms(err: unknown, type: loc.LocationType): unknown {
+  if (!(err instanceof MeshError)) return err;
+  const field = err.details['field'];
+  const option = field === undefined ? undefined : optionOf(field, type);
+  if (field === undefined || option === undefined) return err;
+  return new MeshError(err.reason, err.message.replaceAll(field, option), { details: { ...err.details, option }, cause: err });
+}
+
 const LOCATION_FLAGS = [
   'transient',
   'bucket-match',
@@ -193,10 +243,13 @@ export async function locationCommand(address: string, sub: string | undefined, 
       case 'update': {
         const current = sub === 'update' ? (await client.getLocation({ name: positional(args, 0, 'location name') })).location : undefined;
         const location = locationFromArgs(args, current);
-        const res =
+        const res = await (
           sub === 'add'
-            ? await client.createLocation({ location, skipProbe: flag(args, 'skip-probe') })
-            : await client.updateLocation({ location, skipProbe: flag(args, 'skip-probe') });
+            ? client.createLocation({ location, skipProbe: flag(args, 'skip-probe') })
+            : client.updateLocation({ location, skipProbe: flag(args, 'skip-probe') })
+        ).catch((err: unknown) => {
+          throw inOptionTerms(err, location.type);
+        });
         if (flag(args, 'json')) json(res.location);
         else out(`${sub === 'add' ? 'added' : 'updated'} location ${res.location?.name}\n`);
         return 0;

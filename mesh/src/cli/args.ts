@@ -32,6 +32,58 @@ export function parseArgs(argv: readonly string[], flags: readonly string[] = []
 
 export class UsageError extends Error {}
 
+/** What `-` stands for in a secret option: standard input. */
+export const FROM_STDIN = '-';
+/** A secret read from standard input is one line; a longer one is a mistake (a binary file). */
+const MAX_SECRET_CHARS = 64 * 1024;
+
+/**
+ * The secret options given as `-` (`--secret-key -`) take the first line of standard input
+ * (without its line ending) instead, so that a secret appears neither in `ps` nor in the
+ * shell's history. Standard input holds one secret: two options reading it are a usage error,
+ * and so are an empty line and a terminal (the line would be echoed as it is typed).
+ */
+export async function secretsFromStdin(
+  args: Args,
+  secrets: readonly string[],
+  readLine: () => Promise<string> = readStdinLine,
+): Promise<void> {
+  const fromStdin = secrets.filter((name) => args.options.get(name) === FROM_STDIN);
+  if (fromStdin.length === 0) return;
+  if (fromStdin.length > 1)
+    throw new UsageError(`${fromStdin.map((n) => `--${n}`).join(' and ')} both read standard input (-): it holds one secret`);
+  const name = fromStdin[0]!;
+  let line: string;
+  try {
+    line = await readLine();
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`--${name} -: ${err.message}`);
+    throw err;
+  }
+  if (line === '') throw new UsageError(`--${name} -: standard input holds no secret (an empty first line)`);
+  args.options.set(name, line);
+}
+
+/** The first line of standard input, without its line ending (`\n` or `\r\n`); all of it when it has none. */
+export async function readStdinLine(): Promise<string> {
+  const stdin = process.stdin;
+  if (stdin.isTTY) throw new UsageError('standard input is a terminal: pipe the secret in or redirect it from a file (< FILE)');
+  stdin.setEncoding('utf8');
+  let text = '';
+  // Up to the first line ending only: a writer that keeps its end open does not hold the command.
+  for await (const chunk of stdin as AsyncIterable<string>) {
+    text += chunk;
+    const end = text.indexOf('\n');
+    if (end >= 0) {
+      text = text.slice(0, end);
+      break;
+    }
+    if (text.length > MAX_SECRET_CHARS) break;
+  }
+  if (text.length > MAX_SECRET_CHARS) throw new UsageError(`its first line is longer than ${MAX_SECRET_CHARS} characters`);
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
+}
+
 export function str(args: Args, name: string, fallback = ''): string {
   const v = args.options.get(name);
   return v === undefined ? fallback : v === true ? 'true' : v;

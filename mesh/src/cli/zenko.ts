@@ -8,7 +8,7 @@ import { createClient } from '../grpc/client.js';
 import { checkHealth } from '../grpc/health.js';
 import { isMeshError } from '../errors.js';
 import { accountCommand, keyCommand, locationCommand, LOCATION_FLAGS } from './admin.js';
-import { parseArgs, UsageError, type Args } from './args.js';
+import { parseArgs, secretsFromStdin, UsageError, type Args } from './args.js';
 import { SERVICE_NAMES, peerAddress, type ServiceName } from '../topology.js';
 
 const USAGE = `usage: zenko <command>
@@ -18,20 +18,27 @@ commands:
   account create NAME [--display-name D] [--email E] [--storage-account S]
   account list | show ACCOUNT | delete ACCOUNT
   account storage-keys ACCOUNT         its Azure storage account's name and keys (secrets: printed as asked)
-  key create ACCOUNT [--access-key ID --secret-key SECRET]   (the secret is printed once)
+  account regenerate-storage-key ACCOUNT key1|key2
+                                       replaces one key with a new one and prints the keys; the other
+                                       key is kept (rotation: move clients to it first); the old key
+                                       is refused within 10 s (the Azure edge's cache)
+  key create ACCOUNT [--access-key ID --secret-key SECRET|-]   (the secret is printed once)
   key list ACCOUNT | disable KEY | enable KEY | delete KEY
   location add NAME --type mem|file|aws_s3|azure|gcp [--skip-probe] [--size-limit-gb GIB] [--transient]
                file: [--path DIR]
-               aws_s3, gcp: --bucket B [--endpoint URL] [--region R] --access-key K --secret-key S
+               aws_s3, gcp: --bucket B [--endpoint URL] [--region R] --access-key K --secret-key S|-
                  [--path-style] [--https] [--bucket-match] [--supports-versioning]
                  [--server-side-encryption] [--mpu-bucket B (gcp)]
                azure: --container C (or --bucket) [--endpoint URL] --account-name A
-                 (--account-key K | --sas-token T) [--bucket-match]
+                 (--account-key K|- | --sas-token T|-) [--bucket-match]
   location list | show NAME | update NAME [options of add] | remove NAME
   help                                 this text (also --help on any command)
 
 Add --json for JSON output. --size-limit-gb is in GiB; --transient is stored for replication.
 A flag takes no value, or =true / =false (--bucket-match=false).
+Secrets (--secret-key, --account-key, --sas-token) given as - are read from the first line of
+standard input, which keeps them out of ps and the shell history: --secret-key - < FILE, or
+printf '%s\\n' "$SECRET" | zenko ... (one such option per command; not from a terminal).
 
 Service addresses: ZENKO_METADATA_ADDRESS, ZENKO_CLOUDSERVER_ADDRESS, ZENKO_BLOBSERVER_ADDRESS,
 ZENKO_BACKBEAT_ADDRESS, ZENKO_COSMOS_ADDRESS (default 127.0.0.1:90x0).`;
@@ -134,10 +141,17 @@ const OPTIONS: Record<'account' | 'key' | 'location', readonly string[]> = {
   ],
 };
 
+/** The options that carry a secret: given as `-`, read from standard input (args.ts `secretsFromStdin`). */
+const SECRET_OPTIONS: Record<'account' | 'key' | 'location', readonly string[]> = {
+  account: [],
+  key: ['secret-key'],
+  location: ['secret-key', 'account-key', 'sas-token'],
+};
+
 function checkArgs(command: 'account' | 'key' | 'location', sub: string | undefined, args: Args): void {
   const unknown = [...args.options.keys()].filter((o) => !OPTIONS[command].includes(o));
   if (unknown.length > 0) throw new UsageError(`unknown option --${unknown[0]} for zenko ${command}`);
-  const expected = sub === 'list' && command !== 'key' ? 0 : 1;
+  const expected = sub === 'list' && command !== 'key' ? 0 : command === 'account' && sub === 'regenerate-storage-key' ? 2 : 1;
   if (args.positionals.length > expected) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[expected])}`);
 }
 
@@ -158,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const args = parseArgs(more, LOCATION_FLAGS);
         checkArgs(command, sub, args);
+        await secretsFromStdin(args, SECRET_OPTIONS[command]);
         if (command === 'account') return await accountCommand(metadata, sub, args);
         if (command === 'key') return await keyCommand(metadata, sub, args);
         return await locationCommand(metadata, sub, args);

@@ -47,6 +47,8 @@ const ACCOUNT_ID = /^[0-9a-f]{64}$/;
 /** Azure storage account names: 3-24 lower-case letters and digits. */
 const STORAGE_RULE = /^[a-z0-9]{3,24}$/;
 const ACCESS_KEY_RULE = /^[A-Za-z0-9]{3,128}$/;
+/** The keys of a storage account, in their order in `storageKeys`. */
+const STORAGE_KEY_NAMES: readonly string[] = ['key1', 'key2'];
 
 /** The storage account and key every Azure SDK and Azurite know for local development. */
 export const DEV_STORAGE_ACCOUNT = 'devstoreaccount1';
@@ -290,6 +292,38 @@ export class Accounts {
     if (index === undefined) throw new MeshError('ACCOUNT_NOT_FOUND', `no storage account ${name}`);
     const { record } = await this.record(Buffer.from(index.value).toString('utf8'));
     return { account: toAccount(record), keys: record.storageKeys.map((k) => this.box.open(k)) };
+  }
+
+  /**
+   * Replaces key1 or key2 of the account's storage account with a new random key (64 bytes, as
+   * at creation), keeping the other: the old key signs nothing once the edges' caches expire.
+   */
+  async regenerateStorageKey(account: string, keyName: string): Promise<accountV1AccountService.RegenerateStorageKeyResponse> {
+    const index = STORAGE_KEY_NAMES.indexOf(keyName);
+    if (index < 0)
+      throw new MeshError('INVALID_ARGUMENT', `the key to regenerate is key1 or key2, not ${JSON.stringify(keyName.slice(0, 80))}`, {
+        details: { keyName: keyName.slice(0, 80) },
+      });
+    return withRetry(async () => {
+      const { record, revision } = await this.record(account);
+      if (record.storageAccountName === '' || record.storageKeys.length !== STORAGE_KEY_NAMES.length)
+        throw new MeshError('INVALID_ARGUMENT', `account ${record.name} has no storage account`, { details: { account: record.name } });
+      // Every Azure SDK and emulator knows it (UseDevelopmentStorage=true): it is that account's point.
+      if (record.storageAccountName === DEV_STORAGE_ACCOUNT && index === 0)
+        throw new MeshError(
+          'INVALID_ARGUMENT',
+          `key1 of ${DEV_STORAGE_ACCOUNT} is the public development key and cannot be regenerated (key2 can; for a private key1, use another account)`,
+          { details: { account: record.name, storageAccountName: record.storageAccountName, keyName } },
+        );
+      const storageKeys = [...record.storageKeys];
+      storageKeys[index] = this.box.seal(randomBytes(64).toString('base64'));
+      const updated: AccountRecord = { ...record, storageKeys };
+      // A CONFLICT (withRetry runs it again): the account changed meanwhile (attributes, the other key).
+      await this.store.commit({
+        ops: [{ type: 'put', table: 'accounts', key: ID + record.id, value: encode(updated), expectRevision: revision }],
+      });
+      return { account: toAccount(updated), keys: storageKeys.map((k) => this.box.open(k)) };
+    });
   }
 
   /**

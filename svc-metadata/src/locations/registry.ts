@@ -42,6 +42,11 @@ const KEY = LOCATION_KEY_PREFIX;
 /** The largest size limit: 2^53 bytes, in GiB. */
 const MAX_SIZE_LIMIT_GB = 2 ** 53 / 1024 ** 3;
 
+/** A required field left empty; `details.field` names it as in the message (the CLI shows its option instead). */
+function missing(l: Location, field: string, note = ''): MeshError {
+  return new MeshError('INVALID_ARGUMENT', `${l.name}: ${field}${note} is required`, { details: { field } });
+}
+
 function validate(l: Location): void {
   if (!NAME_RULE.test(l.name)) throw new MeshError('INVALID_ARGUMENT', 'location names are 1-63 lower-case letters, digits and . _ -');
   const d = l.details ?? loc.LocationDetails.fromPartial({});
@@ -51,23 +56,25 @@ function validate(l: Location): void {
       break;
     case Type.LOCATION_TYPE_AWS_S3:
     case Type.LOCATION_TYPE_GCP:
-      if (d.bucketName === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.bucket_name is required`);
-      if (d.accessKey === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.access_key is required`);
+      if (d.bucketName === '') throw missing(l, 'details.bucket_name');
+      if (d.accessKey === '') throw missing(l, 'details.access_key');
       break;
     case Type.LOCATION_TYPE_AZURE:
-      if (d.bucketName === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.bucket_name (the container) is required`);
-      if (d.accountName === '') throw new MeshError('INVALID_ARGUMENT', `${l.name}: details.account_name is required`);
+      if (d.bucketName === '') throw missing(l, 'details.bucket_name', ' (the container)');
+      if (d.accountName === '') throw missing(l, 'details.account_name');
       break;
     case Type.LOCATION_TYPE_UNSPECIFIED:
-      throw new MeshError('INVALID_ARGUMENT', `${l.name}: a location type is required`);
+      throw new MeshError('INVALID_ARGUMENT', `${l.name}: a location type is required`, { details: { field: 'type' } });
     case Type.UNRECOGNIZED:
     default:
       // Or a number the enum does not name (protobuf keeps unknown enum values).
-      throw new MeshError('INVALID_ARGUMENT', `${l.name}: unknown location type ${String(l.type)}`);
+      throw new MeshError('INVALID_ARGUMENT', `${l.name}: unknown location type ${String(l.type)}`, { details: { field: 'type' } });
   }
   // In bytes, the limit must stay an exact integer (2^53 bytes is 8,388,608 GiB).
   if (!Number.isFinite(l.sizeLimitGb) || l.sizeLimitGb < 0 || l.sizeLimitGb > MAX_SIZE_LIMIT_GB) {
-    throw new MeshError('INVALID_ARGUMENT', `${l.name}: size_limit_gb must be a number from 0 to ${MAX_SIZE_LIMIT_GB}`);
+    throw new MeshError('INVALID_ARGUMENT', `${l.name}: size_limit_gb must be a number from 0 to ${MAX_SIZE_LIMIT_GB}`, {
+      details: { field: 'size_limit_gb' },
+    });
   }
 }
 

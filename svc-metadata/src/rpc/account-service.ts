@@ -21,6 +21,7 @@ export function accountService(accounts: Accounts): ServiceRegistration {
     },
     resolveAccessKey: (req) => accounts.resolveKey(req.accessKeyId),
     resolveStorageAccount: (req) => accounts.resolveStorageAccount(req.storageAccountName),
+    regenerateStorageKey: (req) => accounts.regenerateStorageKey(req.account, req.keyName),
     updateAccountAttributes: async (req) => ({ account: await accounts.updateAttributes(req.account, req.attributes) }),
   });
 }

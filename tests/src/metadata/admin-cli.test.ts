@@ -21,9 +21,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
-import { s3Client, s3Error } from '../support/s3.js';
+import { BlobServiceClient, RestError, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { azureClient, blobEndpoint, DEV_ACCOUNT, DEV_KEY } from '../support/azure.js';
+import { ACCESS_KEY, s3Client, s3Error, SECRET_KEY } from '../support/s3.js';
 import { REPO_ROOT, startStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -36,8 +36,13 @@ after(async () => {
 });
 
 function zenko(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return zenkoWithStdin(undefined, ...args);
+}
+
+/** The CLI with `stdin` written to its standard input, then closed (left open when undefined). */
+function zenkoWithStdin(stdin: string | undefined, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [join(REPO_ROOT, 'mesh/bin/zenko.js'), ...args],
       { env: stack.env, timeout: 30_000 },
@@ -45,6 +50,7 @@ function zenko(...args: string[]): Promise<{ code: number; stdout: string; stder
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
     );
+    if (stdin !== undefined) child.stdin?.end(stdin);
   });
 }
 
@@ -135,6 +141,108 @@ describe('zenko account and key', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /ACCOUNT_NOT_FOUND/);
     assert.equal((await zenko('account', 'storage-keys')).code, 2, 'the account is required');
+  });
+
+  it('account regenerate-storage-key rotates an Azure key: the old one is refused once the edge cache expires, the other works throughout', async () => {
+    assert.equal((await zenko('account', 'create', 'dave', '--storage-account', 'davestore')).code, 0);
+    const [oldKey1, key2] = (JSON.parse((await zenko('account', 'storage-keys', 'dave', '--json')).stdout) as { keys: string[] }).keys;
+    const container = (key: string) =>
+      new BlobServiceClient(`${stack.azure}/davestore`, new StorageSharedKeyCredential('davestore', key), {
+        retryOptions: { maxTries: 1 },
+      }).getContainerClient('rotating');
+    const withOldKey1 = container(oldKey1!);
+    const withKey2 = container(key2!);
+    await withOldKey1.create();
+    await withKey2.getProperties();
+
+    const regenerated = await zenko('account', 'regenerate-storage-key', 'dave', 'key1');
+    assert.equal(regenerated.code, 0, regenerated.stderr);
+    const [, name, newKey1, keptKey2] = /^storage account +(\S+)\nkey1 +(\S+)\nkey2 +(\S+)\n/.exec(regenerated.stdout) ?? [];
+    assert.equal(name, 'davestore');
+    assert.notEqual(newKey1, oldKey1);
+    assert.equal(Buffer.from(newKey1!, 'base64').length, 64, 'a new key is 64 random bytes, as at creation');
+    assert.equal(keptKey2, key2, 'key2 is kept');
+
+    // The edge keeps a storage account's keys 10 s (LookupCache): the old key1 goes within that,
+    // while key2 works at every step.
+    const deadline = Date.now() + 30_000;
+    let refused: { code: string | undefined; status: number | undefined } | undefined;
+    while (refused === undefined) {
+      await withKey2.getProperties();
+      const outcome = await withOldKey1.getProperties().then(
+        () => 'accepted' as const,
+        (err: unknown) => err,
+      );
+      if (outcome instanceof RestError) refused = { code: outcome.code, status: outcome.statusCode };
+      else {
+        assert.equal(outcome, 'accepted');
+        assert.ok(Date.now() < deadline, 'the old key1 still signs 30 s after it was regenerated');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    assert.deepEqual(refused, { code: 'AuthenticationFailed', status: 403 });
+    await container(newKey1!).getProperties();
+    await withKey2.getProperties();
+    const stored = JSON.parse((await zenko('account', 'storage-keys', 'dave', '--json')).stdout) as { keys: string[] };
+    assert.deepEqual(stored.keys, [newKey1, key2]);
+
+    const json = await zenko('account', 'regenerate-storage-key', 'dave', 'key2', '--json');
+    assert.equal(json.code, 0, json.stderr);
+    const second = JSON.parse(json.stdout) as { account: string; storageAccountName: string; keyName: string; key: string; keys: string[] };
+    assert.deepEqual(
+      [second.account, second.storageAccountName, second.keyName, second.keys[0], second.keys[1]],
+      ['dave', 'davestore', 'key2', newKey1, second.key],
+    );
+    assert.notEqual(second.key, key2);
+
+    const dev = await zenko('account', 'regenerate-storage-key', 'zenko', 'key1', '--json');
+    assert.equal(dev.code, 1, 'the public development key1 stays');
+    assert.equal((JSON.parse(dev.stderr) as { error: { reason: string } }).error.reason, 'INVALID_ARGUMENT');
+    assert.equal((await zenko('account', 'storage-keys', 'zenko', '--json')).stdout.includes(DEV_KEY), true);
+    const missing = await zenko('account', 'regenerate-storage-key', 'nobody', 'key1');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /ACCOUNT_NOT_FOUND/);
+    for (const usage of [['dave'], ['dave', 'key3'], ['dave', 'key1', 'key2']]) {
+      assert.equal((await zenko('account', 'regenerate-storage-key', ...usage)).code, 2, usage.join(' '));
+    }
+  });
+
+  it('a secret given as - comes from standard input: a key whose secret was piped in signs S3 requests', async () => {
+    assert.equal((await zenko('account', 'create', 'erin')).code, 0);
+    const secretAccessKey = 'piped-secret-0123456789';
+    const created = await zenkoWithStdin(
+      `${secretAccessKey}\n`,
+      'key',
+      'create',
+      'erin',
+      '--access-key',
+      'ERINKEY',
+      '--secret-key',
+      '-',
+      '--json',
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal((JSON.parse(created.stdout) as { secretAccessKey: string }).secretAccessKey, secretAccessKey);
+    const erin = s3Client(stack, { accessKeyId: 'ERINKEY', secretAccessKey });
+    await erin.send(new CreateBucketCommand({ Bucket: 'erin-bucket' }));
+    erin.destroy();
+    // A line ending in CRLF (a file written on Windows), and no line ending at all.
+    for (const [id, input] of [
+      ['ERINCRLF', `${secretAccessKey}\r\n`],
+      ['ERINBARE', secretAccessKey],
+    ] as const) {
+      assert.equal((await zenkoWithStdin(input, 'key', 'create', 'erin', '--access-key', id, '--secret-key=-')).code, 0, id);
+      const client = s3Client(stack, { accessKeyId: id, secretAccessKey });
+      assert.deepEqual(
+        (await client.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name),
+        ['erin-bucket'],
+      );
+      client.destroy();
+    }
+    const empty = await zenkoWithStdin('\n', 'key', 'create', 'erin', '--access-key', 'ERINEMPTY', '--secret-key', '-');
+    assert.equal(empty.code, 2, 'an empty line is no secret (a generated one would be a surprise)');
+    assert.equal((await zenkoWithStdin('', 'key', 'create', 'erin', '--access-key', 'ERINEMPTY', '--secret-key', '-')).code, 2);
+    assert.doesNotMatch((await zenko('key', 'list', 'erin')).stdout, /ERINEMPTY/, 'nothing was created');
   });
 
   it('the bootstrap account exists with the development key pair', async () => {
@@ -302,6 +410,49 @@ describe('zenko location', () => {
     assert.equal(badAddress.code, 2);
     assert.match(badAddress.stderr, /^zenko: invalid configuration: ZENKO_METADATA_ADDRESS/);
     assert.doesNotMatch(badAddress.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('secrets given as - come from standard input, and take effect: the probe checks them against a target (this stack)', async () => {
+    const s3 = s3Client(stack);
+    await s3.send(new CreateBucketCommand({ Bucket: 'piped-target' }));
+    s3.destroy();
+    // Also the container piped-target of devstoreaccount1, whose account owns the bucket.
+    await azureClient(stack).getContainerClient('piped-target').getProperties();
+    const s3Target = ['--type', 'aws_s3', '--endpoint', stack.s3, '--path-style', '--bucket', 'piped-target', '--access-key', ACCESS_KEY];
+    const wrong = await zenkoWithStdin('not-the-secret\n', 'location', 'add', 'piped-s3', ...s3Target, '--secret-key', '-');
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /LOCATION_PROBE_FAILED/, 'the piped secret is the one probed');
+    const added = await zenkoWithStdin(`${SECRET_KEY}\n`, 'location', 'add', 'piped-s3', ...s3Target, '--secret-key', '-', '--json');
+    assert.equal(added.code, 0, added.stderr);
+    assert.deepEqual((JSON.parse(added.stdout) as { secretsSet: string[] }).secretsSet, ['secretKey']);
+    const update = await zenkoWithStdin('not-the-secret\n', 'location', 'update', 'piped-s3', '--secret-key=-');
+    assert.equal(update.code, 1);
+    assert.match(update.stderr, /LOCATION_PROBE_FAILED/);
+
+    const azTarget = ['--type', 'azure', '--endpoint', blobEndpoint(stack), '--account-name', DEV_ACCOUNT, '--container', 'piped-target'];
+    const otherKey = Buffer.alloc(64, 7).toString('base64');
+    const wrongKey = await zenkoWithStdin(`${otherKey}\n`, 'location', 'add', 'piped-az', ...azTarget, '--account-key', '-');
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /LOCATION_PROBE_FAILED/);
+    const both = await zenkoWithStdin(`${DEV_KEY}\n`, 'location', 'add', 'piped-az', ...azTarget, '--account-key', '-', '--sas-token', '-');
+    assert.equal(both.code, 2, 'standard input holds one secret');
+    const addedAz = await zenkoWithStdin(`${DEV_KEY}\n`, 'location', 'add', 'piped-az', ...azTarget, '--account-key', '-');
+    assert.equal(addedAz.code, 0, addedAz.stderr);
+    for (const name of ['piped-s3', 'piped-az']) assert.equal((await zenko('location', 'remove', name)).code, 0, name);
+  });
+
+  it('a required option left out is named as the option, not as the definition field', async () => {
+    const s3 = await zenko('location', 'add', 'no-key', '--type', 'aws_s3', '--bucket', 'b', '--skip-probe', '--json');
+    assert.equal(s3.code, 1);
+    const { error } = JSON.parse(s3.stderr) as { error: { reason: string; details: Record<string, string> } };
+    assert.deepEqual(
+      [error.reason, error.details['field'], error.details['option']],
+      ['INVALID_ARGUMENT', 'details.access_key', '--access-key'],
+    );
+    const azure = await zenko('location', 'add', 'no-container', '--type', 'azure', '--account-name', 'a', '--skip-probe');
+    assert.equal(azure.code, 1);
+    assert.match(azure.stderr, /--container/);
+    assert.doesNotMatch(azure.stderr, /bucket_name/);
   });
 
   it('secrets are write-only', async () => {

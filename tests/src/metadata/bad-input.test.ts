@@ -496,6 +496,30 @@ describe('svc-metadata: bad input over gRPC', () => {
     }
   });
 
+  it("storage keys: an unknown key name or account, and the development account's public key1, are not regenerated", async () => {
+    const accounts = createClient(acct.AccountServiceService, address, { deadlineMs: 10_000 });
+    try {
+      for (const keyName of ['key3', '', 'KEY1', 'key1 ']) {
+        await failsWith(
+          accounts.regenerateStorageKey({ account: 'zenko', keyName }),
+          'INVALID_ARGUMENT',
+          `key name ${JSON.stringify(keyName)}`,
+        );
+      }
+      await failsWith(accounts.regenerateStorageKey({ account: 'nobody', keyName: 'key2' }), 'ACCOUNT_NOT_FOUND', 'unknown account');
+      await failsWith(accounts.regenerateStorageKey({ account: 'zenko', keyName: 'key1' }), 'INVALID_ARGUMENT', 'public key1');
+      const before = await accounts.resolveStorageAccount({ storageAccountName: 'devstoreaccount1' });
+      const res = await accounts.regenerateStorageKey({ account: 'zenko', keyName: 'key2' });
+      assert.equal(res.account?.storageAccountName, 'devstoreaccount1');
+      assert.equal(res.keys[0], before.keys[0], 'key1 is kept');
+      assert.notEqual(res.keys[1], before.keys[1]);
+      assert.equal(Buffer.from(res.keys[1]!, 'base64').length, 64);
+      assert.deepEqual((await accounts.resolveStorageAccount({ storageAccountName: 'devstoreaccount1' })).keys, res.keys, 'stored');
+    } finally {
+      accounts.close();
+    }
+  });
+
   it('a location or an account removed while a bucket (or key) is created on it: exactly one of the two wins', async () => {
     const registry = createClient(locs.LocationRegistryServiceService, address, { deadlineMs: 10_000 });
     const accounts = createClient(acct.AccountServiceService, address, { deadlineMs: 10_000 });

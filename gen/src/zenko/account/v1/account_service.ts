@@ -190,6 +190,24 @@ export interface ResolveStorageAccountResponse {
   keys: string[];
 }
 
+export interface RegenerateStorageKeyRequest {
+  /** Account id or name. */
+  account: string;
+  /**
+   * "key1" or "key2". key1 of the development storage account (devstoreaccount1) is the public
+   * development key and is not regenerated.
+   */
+  keyName: string;
+}
+
+export interface RegenerateStorageKeyResponse {
+  account:
+    | Account
+    | undefined;
+  /** key1 and key2 after the change, base64. */
+  keys: string[];
+}
+
 export interface UpdateAccountAttributesRequest {
   /** Account id or name. */
   account: string;
@@ -2198,6 +2216,182 @@ export const ResolveStorageAccountResponse: MessageFns<ResolveStorageAccountResp
   },
 };
 
+function createBaseRegenerateStorageKeyRequest(): RegenerateStorageKeyRequest {
+  return { account: "", keyName: "" };
+}
+
+export const RegenerateStorageKeyRequest: MessageFns<RegenerateStorageKeyRequest> = {
+  encode(message: RegenerateStorageKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.keyName !== "") {
+      writer.uint32(18).string(message.keyName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegenerateStorageKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegenerateStorageKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegenerateStorageKeyRequest {
+    return {
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      keyName: isSet(object.keyName)
+        ? globalThis.String(object.keyName)
+        : isSet(object.key_name)
+        ? globalThis.String(object.key_name)
+        : "",
+    };
+  },
+
+  toJSON(message: RegenerateStorageKeyRequest): unknown {
+    const obj: any = {};
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.keyName !== "") {
+      obj.keyName = message.keyName;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegenerateStorageKeyRequest>): RegenerateStorageKeyRequest {
+    return RegenerateStorageKeyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegenerateStorageKeyRequest>): RegenerateStorageKeyRequest {
+    const message = createBaseRegenerateStorageKeyRequest();
+    message.account = object.account ?? "";
+    message.keyName = object.keyName ?? "";
+    return message;
+  },
+};
+
+function createBaseRegenerateStorageKeyResponse(): RegenerateStorageKeyResponse {
+  return { account: undefined, keys: [] };
+}
+
+export const RegenerateStorageKeyResponse: MessageFns<RegenerateStorageKeyResponse> = {
+  encode(message: RegenerateStorageKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== undefined) {
+      Account.encode(message.account, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.keys) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegenerateStorageKeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegenerateStorageKeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = Account.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keys.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegenerateStorageKeyResponse {
+    return {
+      account: isSet(object.account) ? Account.fromJSON(object.account) : undefined,
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: RegenerateStorageKeyResponse): unknown {
+    const obj: any = {};
+    if (message.account !== undefined) {
+      obj.account = Account.toJSON(message.account);
+    }
+    if (message.keys?.length) {
+      obj.keys = message.keys;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegenerateStorageKeyResponse>): RegenerateStorageKeyResponse {
+    return RegenerateStorageKeyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegenerateStorageKeyResponse>): RegenerateStorageKeyResponse {
+    const message = createBaseRegenerateStorageKeyResponse();
+    message.account = (object.account !== undefined && object.account !== null)
+      ? Account.fromPartial(object.account)
+      : undefined;
+    message.keys = object.keys?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseUpdateAccountAttributesRequest(): UpdateAccountAttributesRequest {
   return { account: "", attributes: {} };
 }
@@ -2590,6 +2784,22 @@ export const AccountServiceService = {
       Buffer.from(ResolveStorageAccountResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResolveStorageAccountResponse => ResolveStorageAccountResponse.decode(value),
   },
+  /**
+   * Replaces one key of an account's Azure storage account with a new random one and keeps the
+   * other (key rotation: clients move to the other key first). Signatures made with the old key
+   * stop working once the Azure edge's cache of the storage account expires (10 s).
+   */
+  regenerateStorageKey: {
+    path: "/zenko.account.v1.AccountService/RegenerateStorageKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegenerateStorageKeyRequest): Buffer =>
+      Buffer.from(RegenerateStorageKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegenerateStorageKeyRequest => RegenerateStorageKeyRequest.decode(value),
+    responseSerialize: (value: RegenerateStorageKeyResponse): Buffer =>
+      Buffer.from(RegenerateStorageKeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegenerateStorageKeyResponse => RegenerateStorageKeyResponse.decode(value),
+  },
   /** Sets or removes sub-documents of an account's attributes (Azure: Set Blob Service Properties). */
   updateAccountAttributes: {
     path: "/zenko.account.v1.AccountService/UpdateAccountAttributes" as const,
@@ -2618,6 +2828,12 @@ export interface AccountServiceServer extends UntypedServiceImplementation {
   resolveAccessKey: handleUnaryCall<ResolveAccessKeyRequest, ResolveAccessKeyResponse>;
   /** The authentication path for Azure SharedKey/SAS: the keys of a storage account name. */
   resolveStorageAccount: handleUnaryCall<ResolveStorageAccountRequest, ResolveStorageAccountResponse>;
+  /**
+   * Replaces one key of an account's Azure storage account with a new random one and keeps the
+   * other (key rotation: clients move to the other key first). Signatures made with the old key
+   * stop working once the Azure edge's cache of the storage account expires (10 s).
+   */
+  regenerateStorageKey: handleUnaryCall<RegenerateStorageKeyRequest, RegenerateStorageKeyResponse>;
   /** Sets or removes sub-documents of an account's attributes (Azure: Set Blob Service Properties). */
   updateAccountAttributes: handleUnaryCall<UpdateAccountAttributesRequest, UpdateAccountAttributesResponse>;
 }
@@ -2774,6 +2990,26 @@ export interface AccountServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResolveStorageAccountResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Replaces one key of an account's Azure storage account with a new random one and keeps the
+   * other (key rotation: clients move to the other key first). Signatures made with the old key
+   * stop working once the Azure edge's cache of the storage account expires (10 s).
+   */
+  regenerateStorageKey(
+    request: RegenerateStorageKeyRequest,
+    callback: (error: ServiceError | null, response: RegenerateStorageKeyResponse) => void,
+  ): ClientUnaryCall;
+  regenerateStorageKey(
+    request: RegenerateStorageKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegenerateStorageKeyResponse) => void,
+  ): ClientUnaryCall;
+  regenerateStorageKey(
+    request: RegenerateStorageKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegenerateStorageKeyResponse) => void,
   ): ClientUnaryCall;
   /** Sets or removes sub-documents of an account's attributes (Azure: Set Blob Service Properties). */
   updateAccountAttributes(
