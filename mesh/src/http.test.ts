@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { EdgeTimeoutError, newRequestId, startHttpEdge, utf8HeaderValue, type HttpEdge, type HttpEdgeOptions } from './http.js';
+import {
+  drainAfterAnswer,
+  EdgeTimeoutError,
+  newRequestId,
+  startHttpEdge,
+  utf8HeaderValue,
+  type HttpEdge,
+  type HttpEdgeOptions,
+} from './http.js';
 import { createLogger } from './logger.js';
 import { metrics } from './metrics.js';
 
@@ -164,6 +172,108 @@ test('the idle timeout answers a client that stops sending its body, never a bod
       req.end(body);
     });
     assert.deepEqual(busy, { status: 200, body: String(body.length) });
+  } finally {
+    await edge.close();
+  }
+});
+
+test('Expect: 100-continue: the interim answer goes out when the handler reads the body; a request answered on its headers gets no 100, and its connection closes', async () => {
+  let reading = false;
+  const edge = await testEdge({
+    handler: async (req, res) => {
+      if (req.url === '/refuse') throw new Error('refused on its headers');
+      // Work before the body (a metadata lookup) longer than the idle timeout: not the client's stall.
+      await new Promise((r) => setTimeout(r, 600));
+      reading = true;
+      let size = 0;
+      for await (const chunk of req) size += (chunk as Buffer).length;
+      res.writeHead(200).end(String(size));
+    },
+    onError: (err, req, res) => {
+      drainAfterAnswer(req, res);
+      res.writeHead(err instanceof EdgeTimeoutError ? 408 : 403).end('refused');
+    },
+    clientErrorResponse: () => ({ status: 400, headers: {}, body: '' }),
+    idleTimeoutMs: 200,
+  });
+  const put = (
+    path: string,
+    body: Buffer,
+  ): Promise<{ status: number; continued: boolean; readingWhenContinued: boolean; connection: string }> =>
+    new Promise((resolve, reject) => {
+      let continued = false;
+      let readingWhenContinued = false;
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: edge.port,
+          path,
+          method: 'PUT',
+          agent: false,
+          headers: { 'content-length': body.length, expect: '100-continue' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, continued, readingWhenContinued, connection: String(res.headers.connection) }),
+          );
+        },
+      );
+      req.on('continue', () => {
+        continued = true;
+        readingWhenContinued = reading;
+        req.end(body);
+      });
+      req.on('error', reject);
+    });
+  try {
+    assert.deepEqual(await put('/refuse', Buffer.alloc(4 * 1024 * 1024)), {
+      status: 403,
+      continued: false,
+      readingWhenContinued: false,
+      connection: 'close',
+    });
+    const read = await put('/read', Buffer.alloc(4 * 1024 * 1024));
+    assert.deepEqual([read.status, read.continued, read.readingWhenContinued], [200, true, true]);
+  } finally {
+    await edge.close();
+  }
+});
+
+test('an error answered before the body was read: the rest is read and dropped, the answer arrives whole and the connection stays usable', async () => {
+  const edge = await testEdge({
+    handler: async () => {
+      throw new Error('refused on its headers');
+    },
+    onError: (_err, req, res) => {
+      drainAfterAnswer(req, res);
+      res.writeHead(403).end('refused');
+    },
+    clientErrorResponse: () => ({ status: 400, headers: {}, body: '' }),
+  });
+  const body = Buffer.alloc(32 * 1024 * 1024, 1);
+  const head = (path: string): string => `PUT ${path} HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`;
+  try {
+    // Two requests on one connection, each with its whole body sent without waiting for an answer.
+    const answers = await new Promise<string>((resolve, reject) => {
+      const socket = connect(edge.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => {
+        chunks.push(c);
+        const text = Buffer.concat(chunks).toString();
+        if (text.split('refused').length === 3) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+      socket.write(head('/first'));
+      socket.write(body);
+      socket.write(head('/second'));
+      socket.end(body);
+    });
+    assert.equal(answers.match(/HTTP\/1\.1 403 /g)?.length, 2, answers);
   } finally {
     await edge.close();
   }

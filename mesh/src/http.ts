@@ -109,6 +109,62 @@ export function utf8HeaderValue(text: string): string | undefined {
   return INVALID_HEADER_VALUE.test(value) ? undefined : value;
 }
 
+/** Requests that asked `Expect: 100-continue` and were not yet told to send their body. */
+const awaitingContinue = new WeakSet<IncomingMessage>();
+
+/**
+ * `Expect: 100-continue`: the interim answer goes out when the handler first reads the body (node
+ * would send it at once), so a request refused on its headers (a signature, a missing bucket, a
+ * policy) is answered before the client sends the body, and the client does not send it. The SDKs
+ * (above 2 MiB), the AWS CLI and curl (above 1 MiB) ask so; a body sent in full and then refused
+ * made the edge close a connection with bytes unread, a reset that could reach the client before the
+ * answer. Every read of the body goes through `_read` (flowing or not), so that is the one hook.
+ */
+function continueOnRead(req: IncomingMessage, res: ServerResponse): void {
+  awaitingContinue.add(req);
+  const read = req._read.bind(req);
+  req._read = (size: number): void => {
+    req._read = read;
+    awaitingContinue.delete(req);
+    // After the answer (node dumps an unread body): nothing to ask for.
+    if (!res.headersSent) res.writeContinue();
+    read(size);
+  };
+}
+
+/** Requests answered before their body was read whole, whose rest is read and dropped. */
+const lingering = new WeakSet<IncomingMessage>();
+/** How long the rest of a body answered early is read before the connection is cut. */
+const LINGER_MS = 2_000;
+
+/**
+ * For an error answer given before the request's body was read whole; call it before writing the
+ * answer. A body the client was not asked for (Expect: 100-continue) is not coming: the connection
+ * closes after the answer. Otherwise the answer goes out at once and the rest of the body is read
+ * and dropped for up to LINGER_MS, then the connection is cut: closing it with bytes unread sends a
+ * reset, which can reach the client before the answer it has not yet read (it then reports a
+ * broken connection instead of the error). A body that ends in time leaves the connection usable.
+ */
+export function drainAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || req.destroyed) return;
+  if (awaitingContinue.has(req)) {
+    res.shouldKeepAlive = false;
+    return;
+  }
+  lingering.add(req);
+  res.once('finish', () => {
+    // A reader that stopped (a failed digest, a refused write) may still hold the body paused.
+    req.unpipe();
+    req.removeAllListeners('data');
+    const timer = setTimeout(() => {
+      if (!req.complete && !req.destroyed) req.destroy(new EdgeRequestAbandonedError());
+    }, LINGER_MS);
+    req.once('end', () => clearTimeout(timer));
+    req.once('close', () => clearTimeout(timer));
+    req.resume();
+  });
+}
+
 export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
   const { logger, metrics } = opts;
   // Idle keep-alive connections stay open a minute: clients (SDK connection pools) reuse them, and a
@@ -123,7 +179,7 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
       headersTimeout: 66_000,
       requireHostHeader: false,
     },
-    (req, res) => {
+    (req: IncomingMessage, res: ServerResponse) => {
       if (req.httpVersion === '1.1' && req.headers.host === undefined) {
         // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host.
         const { status, headers, body } = opts.clientErrorResponse('bad-request', newRequestId());
@@ -153,7 +209,8 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
         // A response that ends before its request's body did (an error answer, the idle timeout) leaves
         // nothing to end that body: node neither ends nor aborts a request it has answered. Aborting it
         // here makes a handler still reading it fail and remove its partial data instead of waiting forever.
-        if (!req.complete && !req.destroyed) req.destroy(new EdgeRequestAbandonedError());
+        // An error answer that drains the rest (drainAfterAnswer) bounds that itself.
+        if (!req.complete && !req.destroyed && !lingering.has(req)) req.destroy(new EdgeRequestAbandonedError());
         const status = res.headersSent ? res.statusCode : 499;
         withRequestId(requestId, () =>
           context.with(trace.setSpan(parent, span), () =>
@@ -200,6 +257,11 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
       req.setTimeout(idleTimeoutMs, () => {
         // Only a stalled request body is the client's fault; a slow answer is not.
         if (req.complete) return;
+        // Nor a body the client was not yet asked for (Expect: 100-continue, see continueOnRead).
+        if (awaitingContinue.has(req)) {
+          req.socket.setTimeout(idleTimeoutMs);
+          return;
+        }
         // Nor is a body the handler stopped reading (bytes it has not taken, or the socket paused
         // for them): its own work stalls (a data target gone silent), and bounds itself. Watched again.
         if (req.readableLength > 0 || req.socket.isPaused()) {
@@ -213,6 +275,10 @@ export async function startHttpEdge(opts: HttpEdgeOptions): Promise<HttpEdge> {
       void context.with(trace.setSpan(parent, span), () => withRequestId(requestId, () => opts.handler(req, res, ctx).catch(onError)));
     },
   );
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    continueOnRead(req, res);
+    server.emit('request', req, res);
+  });
   // An expectation other than 100-continue: node answers an empty 417 unless told otherwise. RFC
   // 9110 §10.1.1 lets a server ignore it, which is what S3 and Azure clients expect of a store.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));

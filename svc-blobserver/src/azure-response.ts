@@ -1,7 +1,7 @@
 // Azure-shaped failure responses: x-ms-error-code, the XML error body (none for HEAD and 304),
 // x-ms-request-id, the echoed x-ms-version and Date, through the one error renderer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EdgeTimeoutError, type EdgeClientError, type EdgeRequestContext } from '@zenko/mesh';
+import { drainAfterAnswer, EdgeTimeoutError, type EdgeClientError, type EdgeRequestContext } from '@zenko/mesh';
 import { clientRequestId } from './azure/context.js';
 import { AZURE_DEFAULT_VERSION, AzureError, azureErrorTime, renderAzureError } from './errors/azure-errors.js';
 import { azureErrorOf } from './errors/reason-to-azure.js';
@@ -22,11 +22,12 @@ export function renderAzureFailure(err: unknown, req: IncomingMessage, res: Serv
     version: typeof version === 'string' && version !== '' ? version : undefined,
   });
   const headers: Record<string, string> = { ...rendered.headers, ...clientRequestId(req.headers) };
-  // A request whose body was not read must not leave the connection in an unknown state.
-  if (!req.complete) headers['connection'] = 'close';
+  // A stalled body (OperationTimedOut) is not waited for: the connection closes after the answer.
+  if (err instanceof EdgeTimeoutError) {
+    if (!req.complete) headers['connection'] = 'close';
+  } else drainAfterAnswer(req, res);
   res.writeHead(rendered.status, headers);
   res.end(rendered.body);
-  if (!req.complete) req.resume();
 }
 
 /** What the Azure edge answers when node's HTTP parser refuses a request. */

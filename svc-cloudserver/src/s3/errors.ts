@@ -1,7 +1,7 @@
 // Renders any failure of an S3 request as AWS does: the S3 error document (no body
 // for HEAD), x-amz-request-id, and the status of the error table.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EdgeTimeoutError, type EdgeClientError, type EdgeRequestContext } from '@zenko/mesh';
+import { drainAfterAnswer, EdgeTimeoutError, type EdgeClientError, type EdgeRequestContext } from '@zenko/mesh';
 import { s3ErrorOf } from '../errors/reason-to-s3.js';
 import { renderS3Error, S3Error } from '../errors/s3-errors.js';
 import { hostId } from './context.js';
@@ -22,39 +22,14 @@ export function renderS3Failure(err: unknown, req: IncomingMessage, res: ServerR
     'content-type': 'application/xml',
   };
   if (body !== undefined) headers['content-length'] = String(body.length);
-  const respond = (): void => {
-    if (res.headersSent || res.destroyed) return;
-    // A request whose body was not read must not leave the connection in an unknown state.
+  if (res.headersSent || res.destroyed) return;
+  // A stalled body (RequestTimeout) is not waited for: the connection closes after the answer.
+  if (err instanceof EdgeTimeoutError) {
     if (!req.complete) headers['connection'] = 'close';
-    res.writeHead(s3err.status, headers);
-    res.end(body);
-  };
-  if (req.complete || req.destroyed || err instanceof EdgeTimeoutError) {
-    respond();
-    return;
-  }
-  // What is left of a small body is read first (at most LINGER_BYTES, for at most LINGER_MS):
-  // closing while the client still sends makes some clients (fetch) report a reset instead of
-  // the answer. A larger or slower rest gets the answer and a closed connection.
-  let left = LINGER_BYTES;
-  const timer = setTimeout(respond, LINGER_MS);
-  const done = (): void => {
-    clearTimeout(timer);
-    req.off('data', count);
-    respond();
-  };
-  const count = (chunk: Buffer): void => {
-    left -= chunk.length;
-    if (left < 0) done();
-  };
-  req.on('data', count);
-  req.once('end', done);
-  req.once('error', done);
-  req.resume();
+  } else drainAfterAnswer(req, res);
+  res.writeHead(s3err.status, headers);
+  res.end(body);
 }
-
-const LINGER_BYTES = 1024 * 1024;
-const LINGER_MS = 1_000;
 
 /** What the S3 edge answers when node's HTTP parser refuses a request. */
 export function s3ClientErrorResponse(

@@ -46,6 +46,15 @@ describe('authentication', () => {
     });
   });
 
+  it('a large Put Blob with a wrong key gets AuthenticationFailed, not a reset', async () => {
+    const wrong = azureClient(stack, WRONG_KEY);
+    const blob = wrong.getContainerClient('secure').getBlockBlobClient('large.bin');
+    const body = Buffer.alloc(48 * 1024 * 1024, 3);
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual(await azureError(blob.upload(body, body.length)), { code: 'AuthenticationFailed', status: 403 });
+    assert.equal(await azure.getContainerClient('secure').getBlobClient('large.bin').exists(), false);
+  });
+
   it('a Shared Key request without x-ms-version is MissingRequiredHeader', async () => {
     const res = await fetch(`${blobEndpoint(stack)}/secure?restype=container`, {
       headers: { authorization: 'SharedKey devstoreaccount1:AAAA', 'x-ms-date': new Date().toUTCString() },

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -174,6 +175,54 @@ describe('signatures and time', () => {
     const res = await raw([`PUT /sec/hash-mismatch HTTP/1.1\r\n${head}\r\n`, body]);
     assert.equal(codeOf(res), 'XAmzContentSHA256Mismatch', res);
     await absent('hash-mismatch');
+  });
+});
+
+describe('large bodies refused on their headers', () => {
+  const MIB = 1024 * 1024;
+
+  it('the SDK (Expect: 100-continue) gets the error, not a reset, and sends no body', async () => {
+    const wrong = s3Client(stack, { accessKeyId: ACCESS_KEY, secretAccessKey: 'wrong secret' });
+    try {
+      for (const size of [8 * MIB, 64 * MIB]) {
+        assert.deepEqual(await s3Error(wrong.send(new PutObjectCommand({ Bucket: 'sec', Key: 'refused', Body: Buffer.alloc(size, 1) }))), {
+          code: 'SignatureDoesNotMatch',
+          status: 403,
+        });
+      }
+      assert.deepEqual(await s3Error(s3.send(new PutObjectCommand({ Bucket: 'no-such-sec', Key: 'k', Body: Buffer.alloc(8 * MIB, 1) }))), {
+        code: 'NoSuchBucket',
+        status: 404,
+      });
+    } finally {
+      wrong.destroy();
+    }
+    await absent('refused');
+  });
+
+  it('a client that sends the whole body without asking gets the error, not a reset, and can reuse its connection', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const put = (path: string, body: Buffer): Promise<{ status: number; code: string | undefined; socket: unknown }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method: 'PUT', path, agent, headers: { 'content-length': body.length } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, code: codeOf(Buffer.concat(chunks).toString()), socket: req.socket }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      // Anonymous: refused on the headers, before any byte of the 64 MiB is read.
+      const first = await put('/sec/anonymous', Buffer.alloc(64 * MIB, 2));
+      assert.deepEqual([first.status, first.code], [403, 'AccessDenied']);
+      const second = await put('/no-such-sec/k', Buffer.alloc(8 * MIB, 2));
+      assert.deepEqual([second.status, second.code], [404, 'NoSuchBucket']);
+      assert.equal(second.socket, first.socket, 'the connection stays usable once the rest of the body is read');
+    } finally {
+      agent.destroy();
+    }
+    await absent('anonymous');
   });
 });
 
