@@ -89,6 +89,20 @@ export const mongoUrl = (env: string, description: string, def?: string): Settin
     return raw;
   });
 
+/**
+ * A shared secret, or empty for none: `minChars` to `maxChars` printable ASCII characters without
+ * spaces (it travels in a header). Its errors never echo it.
+ */
+export const secretToken = (env: string, description: string, minChars: number, maxChars = 1024): Setting<string> =>
+  setting(env, description, '', (raw) => {
+    if (raw === '') return raw;
+    if (!/^[\x21-\x7e]*$/.test(raw)) throw new Error('expected printable ASCII characters without spaces or line breaks');
+    if (raw.length < minChars || raw.length > maxChars) {
+      throw new Error(`expected ${minChars} to ${maxChars} characters, got ${raw.length}`);
+    }
+    return raw;
+  });
+
 export const url = (env: string, description: string, def?: string): Setting<string> =>
   setting(env, description, def, (raw) => {
     try {

@@ -135,7 +135,7 @@ export class MeshError extends Error {
   }
 
   /** The status object a server sends for this error. */
-  toStatus(): Partial<StatusObject> {
+  toStatus(): Pick<StatusObject, 'code' | 'details' | 'metadata'> {
     const metadata = new Metadata();
     metadata.set(REASON_TRAILER, this.reason);
     if (Object.keys(this.details).length > 0) metadata.set(DETAILS_TRAILER, asciiJson(boundedDetails(this.details)));

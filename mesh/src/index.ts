@@ -15,6 +15,7 @@ export { createClient, IDEMPOTENT_METHOD, DEFAULT_DEADLINE_MS, type ClientOption
 export { batchHandler, coalesce, MAX_BATCH_ITEMS, type BatchResult, type CoalesceOptions } from './grpc/batch.js';
 export { createMetadataClient, type MetadataClient } from './grpc/metadata-client.js';
 export { checkHealth, waitServing, type HealthStatus } from './grpc/health.js';
+export { AUTHORIZATION_METADATA, GRPC_TOKEN_SETTING, TOKEN_EXEMPT_SERVICES, bearer, grpcToken, isTokenRefusal } from './grpc/token.js';
 export * from './request-id.js';
 export * from './azure-lease.js';
 export { responseSink, sinkAll, type ChunkSink } from './body-sink.js';

@@ -11,14 +11,14 @@ import { checkListenHosts, ListenError } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
 import { metrics as processMetrics, serveMetrics, type Metrics } from './metrics.js';
 import { exitWithParent, watchParent } from './parent-watch.js';
-import { listenSettings, TOPOLOGY, type ServiceName } from './topology.js';
+import { isLoopbackHost, listenSettings, TOPOLOGY, type ServiceName } from './topology.js';
 import { setupTracing, type Tracing } from './tracing.js';
 import { ZENKO_VERSION } from './version.js';
 
 export interface ServiceContext<C> {
   readonly name: ServiceName;
   readonly version: string;
-  readonly config: C & { host: string; grpcHost: string; grpcPort: number; metricsPort: number; logLevel: string };
+  readonly config: C & { host: string; grpcHost: string; grpcToken: string; grpcPort: number; metricsPort: number; logLevel: string };
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracing: Tracing;
@@ -87,6 +87,12 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
   const tracing = setupTracing(spec.name, ZENKO_VERSION);
   const logger = createLogger(spec.name, config.logLevel);
   const metrics = processMetrics(spec.name);
+  if (!isLoopbackHost(config.grpcHost) && config.grpcToken === '') {
+    logger.warn(
+      { grpcHost: config.grpcHost },
+      'the gRPC server listens beyond loopback without authentication: whoever reaches its port can read account secrets and run every admin operation; set ZENKO_GRPC_TOKEN, or keep that network private (a service mesh with mTLS)',
+    );
+  }
   const closers: (() => Promise<void> | void)[] = [];
 
   // Fatal errors also go to stderr, whose last lines the launcher reports (the log may be a file).
@@ -149,6 +155,7 @@ export async function runService<S extends Schema>(spec: ServiceSpec<S>): Promis
       services: started.services,
       host: config.grpcHost,
       port: config.grpcPort,
+      token: config.grpcToken,
       endpoints: () => [{ kind: 'metrics', address: `http://${config.host}:${metricsPort}/metrics` }, ...endpoints],
     });
   } catch (err) {

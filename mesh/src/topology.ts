@@ -1,7 +1,7 @@
 // The processes of a Zenko mesh and their default ports on one machine. Each
 // service reads its own ports and its peers' addresses from the environment
 // (ZENKO_<NAME>_GRPC_PORT, ZENKO_<NAME>_ADDRESS, ...); these are the defaults.
-import { address, host, oneOf, port, str, type Setting } from './config.js';
+import { address, host, oneOf, port, secretToken, str, type Setting } from './config.js';
 
 export const SERVICE_NAMES = ['svc-metadata', 'svc-cloudserver', 'svc-blobserver', 'svc-backbeat', 'svc-cosmos'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -42,11 +42,32 @@ export function hostSetting(): Setting<string> {
 
 /**
  * Where the gRPC servers listen: the internal API (accounts, keys, location secrets for the data
- * path) has no authentication of its own, so it stays on loopback unless told otherwise (a
- * private network or a service mesh with mTLS), whatever ZENKO_HOST opens the edges to.
+ * path) takes no credentials unless ZENKO_GRPC_TOKEN is set, so it stays on loopback unless told
+ * otherwise (a private network, a service mesh with mTLS, or the token), whatever ZENKO_HOST opens
+ * the edges to.
  */
 export function grpcHostSetting(): Setting<string> {
   return host('ZENKO_GRPC_HOST', 'address the gRPC servers bind to (the internal API: keep it private)', DEFAULT_HOST);
+}
+
+/** The shortest ZENKO_GRPC_TOKEN taken (a token is as good as it is hard to guess). */
+export const MIN_GRPC_TOKEN_CHARS = 16;
+
+/**
+ * The mesh's shared token (`grpc/token.ts`): set, every gRPC server refuses a call without it
+ * (UNAUTHENTICATED; the health service excepted) and every client sends it. Empty: none.
+ */
+export function grpcTokenSetting(): Setting<string> {
+  return secretToken(
+    'ZENKO_GRPC_TOKEN',
+    'token every gRPC call must carry (authorization: Bearer <token>); unset: none',
+    MIN_GRPC_TOKEN_CHARS,
+  );
+}
+
+/** Whether a listening host is this machine's loopback only (a host name other than localhost is not known to be). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || /^::ffff:127\./i.test(host);
 }
 
 /** A host in a `host:port` address (IPv6 in brackets); a wildcard address as loopback, where it is reached. */
@@ -69,10 +90,11 @@ export function logLevelSetting(): Setting<(typeof LOG_LEVELS)[number]> {
   return oneOf('ZENKO_LOG_LEVEL', 'log level', LOG_LEVELS, 'info');
 }
 
-/** The settings every service has: where it listens. */
+/** The settings every service has: where it listens, and the token its gRPC server asks for. */
 export function listenSettings(name: ServiceName): {
   host: Setting<string>;
   grpcHost: Setting<string>;
+  grpcToken: Setting<string>;
   grpcPort: Setting<number>;
   metricsPort: Setting<number>;
   logLevel: Setting<(typeof LOG_LEVELS)[number]>;
@@ -82,6 +104,7 @@ export function listenSettings(name: ServiceName): {
     logLevel: logLevelSetting(),
     host: hostSetting(),
     grpcHost: grpcHostSetting(),
+    grpcToken: grpcTokenSetting(),
     grpcPort: port(`${t.env}_GRPC_PORT`, `gRPC port of ${name}`, t.grpcPort),
     metricsPort: port(`${t.env}_METRICS_PORT`, `Prometheus /metrics port of ${name}`, t.metricsPort),
   };

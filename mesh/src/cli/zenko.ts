@@ -6,7 +6,7 @@ import { meshV1ServiceInfo } from '@zenko/gen';
 import { ConfigError, loadConfig } from '../config.js';
 import { createClient } from '../grpc/client.js';
 import { checkHealth } from '../grpc/health.js';
-import { isMeshError } from '../errors.js';
+import { isMeshError, type MeshError } from '../errors.js';
 import { accountCommand, keyCommand, locationCommand, LOCATION_FLAGS } from './admin.js';
 import { parseArgs, secretsFromStdin, UsageError, type Args } from './args.js';
 import { SERVICE_NAMES, peerAddress, type ServiceName } from '../topology.js';
@@ -41,7 +41,18 @@ standard input, which keeps them out of ps and the shell history: --secret-key -
 printf '%s\\n' "$SECRET" | zenko ... (one such option per command; not from a terminal).
 
 Service addresses: ZENKO_METADATA_ADDRESS, ZENKO_CLOUDSERVER_ADDRESS, ZENKO_BLOBSERVER_ADDRESS,
-ZENKO_BACKBEAT_ADDRESS, ZENKO_COSMOS_ADDRESS (default 127.0.0.1:90x0).`;
+ZENKO_BACKBEAT_ADDRESS, ZENKO_COSMOS_ADDRESS (default 127.0.0.1:90x0). Services started with
+ZENKO_GRPC_TOKEN take calls only with that token: set it here too.`;
+
+/** The one line a call refused for its token gets: what to set. */
+function unauthenticatedLine(err: MeshError): string {
+  const problem = err.details['problem'];
+  const fix =
+    problem === 'wrong'
+      ? 'ZENKO_GRPC_TOKEN is set, but not to the token the services were started with'
+      : 'set ZENKO_GRPC_TOKEN to the token the services were started with';
+  return `zenko: UNAUTHENTICATED: the services require a token: ${fix}`;
+}
 
 function addresses(): Record<ServiceName, string> {
   const schema = Object.fromEntries(SERVICE_NAMES.map((n) => [n, peerAddress(n)]));
@@ -56,6 +67,7 @@ function uptime(startedAt: Date | undefined): string {
 
 async function status(json: boolean): Promise<number> {
   const addrs = addresses();
+  let refused: MeshError | undefined;
   const rows = await Promise.all(
     SERVICE_NAMES.map(async (name) => {
       const address = addrs[name];
@@ -67,6 +79,8 @@ async function status(json: boolean): Promise<number> {
           info = await client.getServiceInfo({});
         } catch (e) {
           if (!isMeshError(e)) throw e;
+          // Health needs no token, the rest does: the table shows health, the line below what to set.
+          if (e.reason === 'UNAUTHENTICATED') refused = e;
         } finally {
           client.close();
         }
@@ -115,6 +129,10 @@ async function status(json: boolean): Promise<number> {
           .join('  ')
           .trimEnd()}\n`,
       );
+  }
+  if (refused !== undefined) {
+    process.stderr.write(`${unauthenticatedLine(refused)}\n`);
+    return 1;
   }
   return rows.every((r) => r.health === 'SERVING') ? 0 : 1;
 }
@@ -185,7 +203,8 @@ async function main(argv: string[]): Promise<number> {
           // With --json, the error is JSON too (on stderr, exit code 1), for scripts to read.
           if (more.includes('--json')) {
             process.stderr.write(`${JSON.stringify({ error: { reason: err.reason, message: err.message, details: err.details } })}\n`);
-          } else process.stderr.write(`zenko: ${err.reason}: ${err.message}\n`);
+          } else if (err.reason === 'UNAUTHENTICATED') process.stderr.write(`${unauthenticatedLine(err)}\n`);
+          else process.stderr.write(`zenko: ${err.reason}: ${err.message}\n`);
           return 1;
         }
         throw err;

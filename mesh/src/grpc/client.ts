@@ -1,7 +1,7 @@
 // Typed promise clients over @grpc/grpc-js: a deadline on every call, W3C trace
-// context in the metadata, client metrics, MeshError on failure, and retries
-// (through the channel's service config) only for idempotent methods on
-// transient codes.
+// context in the metadata, the mesh's token (ZENKO_GRPC_TOKEN) when set, client
+// metrics, MeshError on failure, and retries (through the channel's service
+// config) only for idempotent methods on transient codes.
 import { once } from 'node:events';
 import {
   Metadata,
@@ -21,6 +21,7 @@ import { REQUEST_ID_METADATA, currentRequestId } from '../request-id.js';
 import { SpanKind, SpanStatusCode, injectContext, tracer } from '../tracing.js';
 import { peerWatch, type PeerWatch } from './peer-watch.js';
 import { MAX_MESSAGE_BYTES } from './server.js';
+import { AUTHORIZATION_METADATA, bearer, grpcToken } from './token.js';
 import {
   grpcType,
   serviceNameOf,
@@ -43,6 +44,12 @@ export interface ClientOptions {
   idempotent?: string[];
   metrics?: Metrics;
   maxAttempts?: number;
+  /**
+   * The token sent with every call (`authorization: Bearer <token>`); by default ZENKO_GRPC_TOKEN
+   * of this process (environment or ZENKO_CONFIG_FILE; an invalid one throws its ConfigError);
+   * empty: none.
+   */
+  token?: string;
 }
 
 export const DEFAULT_DEADLINE_MS = 30_000;
@@ -80,6 +87,9 @@ function deadlineOf(ms: number): Date | number {
 }
 
 export function createClient<D extends AnyServiceDefinition>(definition: D, address: string, opts: ClientOptions = {}): PromiseClient<D> {
+  // First: an invalid ZENKO_GRPC_TOKEN throws before a channel is made.
+  const token = opts.token ?? grpcToken();
+  const authorization = token ? bearer(token) : undefined;
   const Ctor = makeGenericClientConstructor(definition, serviceNameOf(definition));
   const raw = new Ctor(address, credentials.createInsecure(), {
     // channelz bookkeeping costs about a quarter of a small call's CPU; nothing here reads it.
@@ -100,7 +110,7 @@ export function createClient<D extends AnyServiceDefinition>(definition: D, addr
   }) as Client & Record<string, (...args: unknown[]) => unknown>;
   const out: Record<string, unknown> = { close: () => raw.close() };
   const watch = peerWatch(address);
-  for (const [name, def] of Object.entries(definition)) out[name] = makeMethod(raw, name, def, opts, watch);
+  for (const [name, def] of Object.entries(definition)) out[name] = makeMethod(raw, name, def, opts, watch, authorization);
   return out as PromiseClient<D>;
 }
 
@@ -110,6 +120,7 @@ function makeMethod(
   def: AnyMethod,
   opts: ClientOptions,
   watch: PeerWatch,
+  authorization: string | undefined,
 ) {
   const type = grpcType(def);
   const [serviceName, method] = splitPath(def.path);
@@ -132,6 +143,7 @@ function makeMethod(
       ...(callOpts?.spanLinks && { links: callOpts.spanLinks }),
     });
     const metadata = new Metadata();
+    if (authorization !== undefined) metadata.set(AUTHORIZATION_METADATA, authorization);
     if (callOpts?.metadata !== undefined) for (const [k, v] of Object.entries(callOpts.metadata)) metadata.set(k, v);
     for (const [k, v] of Object.entries(injectContext(trace.setSpan(context.active(), span)))) metadata.set(k, v);
     const requestId = currentRequestId();

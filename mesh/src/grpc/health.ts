@@ -1,10 +1,17 @@
-// A grpc.health.v1 client (what `grpc_health_probe` and Kubernetes probes ask).
-import { credentials, loadPackageDefinition, status as Status, type Client, type ServiceError } from '@grpc/grpc-js';
+// A grpc.health.v1 client (what `grpc_health_probe` and Kubernetes probes ask). Health checks
+// need no token, but send the mesh's (ZENKO_GRPC_TOKEN) when set, as every client here does.
+import { credentials, loadPackageDefinition, Metadata, status as Status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
+import { AUTHORIZATION_METADATA, bearer, grpcToken } from './token.js';
 
 type HealthClient = Client & {
-  check(req: { service: string }, options: { deadline: Date }, cb: (err: ServiceError | null, res?: { status: string }) => void): void;
+  check(
+    req: { service: string },
+    metadata: Metadata,
+    options: { deadline: Date },
+    cb: (err: ServiceError | null, res?: { status: string }) => void,
+  ): void;
 };
 type HealthCtor = new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient;
 
@@ -19,13 +26,22 @@ function healthCtor(): HealthCtor {
   return ctor;
 }
 
+/** The metadata of a health check: the token, if this process has one (an invalid one throws its ConfigError). */
+function healthMetadata(): Metadata {
+  const metadata = new Metadata();
+  const token = grpcToken();
+  if (token !== undefined) metadata.set(AUTHORIZATION_METADATA, bearer(token));
+  return metadata;
+}
+
 export type HealthStatus = 'SERVING' | 'NOT_SERVING' | 'UNKNOWN' | 'SERVICE_UNKNOWN' | 'UNREACHABLE';
 
-/** One health check; never throws: an unreachable server is UNREACHABLE. */
+/** One health check; never rejects: an unreachable server is UNREACHABLE (an invalid ZENKO_GRPC_TOKEN throws at once). */
 export function checkHealth(address: string, service = '', timeoutMs = 2_000): Promise<HealthStatus> {
+  const metadata = healthMetadata();
   const client = new (healthCtor())(address, credentials.createInsecure());
   return new Promise<HealthStatus>((resolve) => {
-    client.check({ service }, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
+    client.check({ service }, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
       client.close();
       resolve(err ? 'UNREACHABLE' : ((res?.status ?? 'UNKNOWN') as HealthStatus));
     });
@@ -37,11 +53,12 @@ export type ProbeOutcome = 'answered' | 'unreachable' | 'timeout';
 
 /** A health client kept open for repeated probes of one server (a hung server keeps its connection hung). */
 export function healthProber(address: string): { probe(timeoutMs: number): Promise<ProbeOutcome>; close(): void } {
+  healthMetadata(); // an invalid token throws here, not in a probe
   const client = new (healthCtor())(address, credentials.createInsecure());
   return {
     probe: (timeoutMs) =>
       new Promise<ProbeOutcome>((resolve) => {
-        client.check({ service: '' }, { deadline: new Date(Date.now() + timeoutMs) }, (err) => {
+        client.check({ service: '' }, healthMetadata(), { deadline: new Date(Date.now() + timeoutMs) }, (err) => {
           if (err === null) resolve('answered');
           else if (err.code === Status.DEADLINE_EXCEEDED) resolve('timeout');
           else if (err.code === Status.UNAVAILABLE) resolve('unreachable');

@@ -1,6 +1,7 @@
 // The gRPC server every Zenko process runs: its services wrapped with tracing,
 // metrics and error mapping, plus grpc.health.v1, server reflection (v1 and
-// v1alpha, so grpcurl can list/describe/call) and zenko.mesh.v1.ServiceInfoService.
+// v1alpha, so grpcurl can list/describe/call) and zenko.mesh.v1.ServiceInfoService;
+// with a token (ZENKO_GRPC_TOKEN), every call but health's must carry it (token.ts).
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,6 +29,7 @@ import { handledCounter, type Metrics } from '../metrics.js';
 import { REQUEST_ID_METADATA, withRequestId } from '../request-id.js';
 import { SpanKind, SpanStatusCode, extractContext, tracer } from '../tracing.js';
 import { context, trace } from '@opentelemetry/api';
+import { GRPC_TOKEN_SETTING, tokenInterceptor, type Refusal } from './token.js';
 import {
   grpcType,
   serviceNameOf,
@@ -61,6 +63,8 @@ export interface GrpcServerOptions {
   port: number;
   /** Extra endpoints reported by ServiceInfoService (metrics, HTTP edges). */
   endpoints?: () => { kind: string; address: string }[];
+  /** The token every call but health checks must carry (ZENKO_GRPC_TOKEN); undefined or empty: none. */
+  token?: string | undefined;
 }
 
 export interface GrpcServer {
@@ -130,6 +134,41 @@ function statusName(code: Status): string {
   return Status[code] ?? String(code);
 }
 
+/** A refused call is logged at most once a minute, with the count of those refused in between. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/** What a server does with each call refused for its token: count it, and log it now and then. */
+function refusalReporter(logger: Logger, metrics: Metrics): (refusal: Refusal) => void {
+  let loggedMs = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
+  const counters = new Map<string, { started: { inc(): void }; handled: { inc(): void } }>();
+  return ({ method, peer, check }) => {
+    let counter = counters.get(method.path);
+    if (counter === undefined) {
+      const [serviceName, name] = splitPath(method.path);
+      const labels = { grpc_type: grpcType(method), grpc_service: serviceName, grpc_method: name };
+      counter = {
+        started: metrics.grpcServerStarted.labels(labels),
+        handled: handledCounter(metrics.grpcServerHandled, labels)(Status.UNAUTHENTICATED),
+      };
+      counters.set(method.path, counter);
+    }
+    counter.started.inc();
+    counter.handled.inc();
+    const now = performance.now();
+    if (now - loggedMs < REFUSAL_LOG_INTERVAL_MS) {
+      unlogged++;
+      return;
+    }
+    logger.warn(
+      { rpc: method.path, peer, problem: check, refusedSinceLastLine: unlogged },
+      `refused a gRPC call whose token is ${check} (${GRPC_TOKEN_SETTING}); such calls are logged at most once a minute`,
+    );
+    loggedMs = now;
+    unlogged = 0;
+  };
+}
+
 function metadataCarrier(metadata: Metadata): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata.getMap())) if (typeof v === 'string') out[k] = v;
@@ -146,6 +185,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
+    ...(opts.token ? { interceptors: [tokenInterceptor(opts.token, refusalReporter(logger, metrics))] } : {}),
   });
   const open = new Set<AbortController>();
   const startedAt = new Date();

@@ -14,7 +14,7 @@ export type ResponseOf<M> = M extends { responseDeserialize: (bytes: Buffer) => 
 
 export type GrpcType = 'unary' | 'server_stream' | 'client_stream' | 'bidi_stream';
 
-export function grpcType(m: AnyMethod): GrpcType {
+export function grpcType(m: Pick<AnyMethod, 'requestStream' | 'responseStream'>): GrpcType {
   if (m.requestStream) return m.responseStream ? 'bidi_stream' : 'client_stream';
   return m.responseStream ? 'server_stream' : 'unary';
 }

@@ -4,7 +4,7 @@ import { DataDirLockedError } from '../data-dir-lock.js';
 import { exitWithParent, watchParent } from '../parent-watch.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICE_NAMES, TOPOLOGY, dialHost } from '../topology.js';
+import { SERVICE_NAMES, TOPOLOGY, dialHost, isLoopbackHost } from '../topology.js';
 import { ZENKO_VERSION } from '../version.js';
 import { Stack, loadStackConfig } from './stack.js';
 
@@ -95,13 +95,20 @@ if (!stopping) {
       : `  S3 credentials     the keys of account "zenko" made at this data directory's first start (npm run zenko -- key list zenko)`,
   );
   out('  Azure account      devstoreaccount1 with the well-known development key (UseDevelopmentStorage=true)');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+  out(
+    config.grpcToken === ''
+      ? '  gRPC calls         take no credentials (ZENKO_GRPC_TOKEN unset)'
+      : '  gRPC calls         need the token of ZENKO_GRPC_TOKEN (zenko: set it; grpcurl: -H "authorization: Bearer $ZENKO_GRPC_TOKEN")',
+  );
+  if (!isLoopbackHost(host)) {
     err(
       `WARNING: the S3 and Azure edges listen on ${host}: the Azure development account (devstoreaccount1) has a public key${development ? ', and so do the default S3 credentials (set ZENKO_ACCESS_KEY and ZENKO_SECRET_KEY before the first start)' : ''}`,
     );
   }
-  if (!['127.0.0.1', 'localhost', '::1'].includes(config.grpcHost)) {
-    err(`WARNING: the gRPC servers listen on ${config.grpcHost}: the internal API has no authentication; keep that network private`);
+  if (!isLoopbackHost(config.grpcHost) && config.grpcToken === '') {
+    err(
+      `WARNING: the gRPC servers listen on ${config.grpcHost} without authentication: whoever reaches their ports can read account secrets and run every admin operation; set ZENKO_GRPC_TOKEN, or keep that network private`,
+    );
   }
   out('');
   out(`  data directory     ${config.dataDir}`);

@@ -17,6 +17,7 @@ import {
   bootstrapKeySettings,
   dialHost,
   grpcHostSetting,
+  grpcTokenSetting,
   hostSetting,
   logLevelSetting,
   type ServiceName,
@@ -29,6 +30,8 @@ export interface StackConfig {
   host: string;
   /** Where the gRPC servers listen (loopback unless ZENKO_GRPC_HOST says otherwise). */
   grpcHost: string;
+  /** The token the gRPC servers ask every call for (ZENKO_GRPC_TOKEN); empty: none. */
+  grpcToken: string;
   /** The key pair svc-metadata gives the account it creates at a data directory's first start. */
   accessKey: string;
   secretKey: string;
@@ -40,6 +43,8 @@ export function stackSchema(): Record<string, Setting<unknown>> {
     dataDir: str('ZENKO_DATA_DIR', 'data directory', './.zenko'),
     host: hostSetting(),
     grpcHost: grpcHostSetting(),
+    // Checked here too (a bad one would stop every service), and passed on to them.
+    grpcToken: grpcTokenSetting(),
     // Checked here too: a bad one would stop every service, over and over as they are restarted.
     logLevel: logLevelSetting(),
     // The settings svc-metadata reads, for the banner.
@@ -70,6 +75,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),
     host: String(raw['host']),
     grpcHost: String(raw['grpcHost']),
+    grpcToken: String(raw['grpcToken']),
     accessKey: String(raw['accessKey']),
     secretKey: String(raw['secretKey']),
     ports,
@@ -87,7 +93,8 @@ const THREADPOOL_SIZE = '32';
 
 /**
  * The environment every child gets: its ports and every peer's address (one set in `base` is kept:
- * a proxy, another host), and ZENKO_EXIT_WITH_PARENT: it stops when the stdin pipe the launcher
+ * a proxy, another host), the gRPC token the launcher read (from the environment or
+ * ZENKO_CONFIG_FILE), and ZENKO_EXIT_WITH_PARENT: it stops when the stdin pipe the launcher
  * holds closes, so a launcher that dies without stopping it (SIGKILL, OOM) leaves no orphan.
  */
 export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -97,6 +104,7 @@ export function childEnv(config: StackConfig, base: NodeJS.ProcessEnv): NodeJS.P
     ZENKO_DATA_DIR: config.dataDir,
     ZENKO_HOST: config.host,
     ZENKO_GRPC_HOST: config.grpcHost,
+    ...(config.grpcToken === '' ? {} : { ZENKO_GRPC_TOKEN: config.grpcToken }),
     [EXIT_WITH_PARENT]: '1',
   };
   const host = dialHost(config.grpcHost);

@@ -11,6 +11,8 @@ import {
   toAzureError,
 } from './azure-errors.js';
 import { parseXml } from '../xml/parser.js';
+import { GRPC_TOKEN_SETTING, MeshError } from '@zenko/mesh';
+import { azureErrorOf } from './reason-to-azure.js';
 
 test('every table entry has a valid status and a message', () => {
   for (const [code, { status, message }] of Object.entries(AZURE_ERRORS)) {
@@ -166,4 +168,10 @@ test('the SDK reads the error code and details from the rendered body', async ()
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+});
+
+test("a call refused for its ZENKO_GRPC_TOKEN is the server's failure, not the client's AuthenticationFailed", () => {
+  const refused = new MeshError('UNAUTHENTICATED', 'token differs', { details: { setting: GRPC_TOKEN_SETTING, problem: 'wrong' } });
+  assert.equal(azureErrorOf(refused).code, 'InternalError');
+  assert.equal(azureErrorOf(new MeshError('UNAUTHENTICATED', 'no such key')).code, 'AuthenticationFailed');
 });

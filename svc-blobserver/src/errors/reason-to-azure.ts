@@ -4,7 +4,7 @@
  * depends on the resource (BUCKET_NOT_FOUND → ContainerNotFound, OBJECT_NOT_FOUND → BlobNotFound)
  * into AzureErrors themselves where they know better; this table is the fallback.
  */
-import { isMeshError, type Reason } from '@zenko/mesh';
+import { isMeshError, isTokenRefusal, type Reason } from '@zenko/mesh';
 import { AzureError, type AzureErrorCode } from './azure-errors.js';
 
 export const REASON_TO_AZURE = {
@@ -72,6 +72,8 @@ export const REASON_TO_AZURE = {
 /** What a failure becomes on the Azure wire: AzureErrors as they are, MeshErrors through the map, the rest InternalError. */
 export function azureErrorOf(err: unknown): AzureError {
   if (err instanceof AzureError) return err;
+  // This service's own call refused by a peer with another ZENKO_GRPC_TOKEN: not the client's authentication.
+  if (isTokenRefusal(err)) return new AzureError('InternalError', { cause: err });
   // A digest mismatch names its algorithm: Azure's transactional CRC64 has its own code.
   if (isMeshError(err, 'BAD_DIGEST') && err.details['algorithm'] === 'crc64nvme') return new AzureError('Crc64Mismatch', { cause: err });
   if (isMeshError(err)) return new AzureError(REASON_TO_AZURE[err.reason], { cause: err });

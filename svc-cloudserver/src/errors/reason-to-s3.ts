@@ -1,6 +1,6 @@
 // The S3 edge's one map from the mesh's ErrorReason to S3 errors. Exhaustive: a new
 // reason in proto fails the build here until it is mapped.
-import { MeshError, type Reason } from '@zenko/mesh';
+import { isTokenRefusal, MeshError, type Reason } from '@zenko/mesh';
 import { S3Error, type S3ErrorCode } from './s3-errors.js';
 
 export const REASON_TO_S3 = {
@@ -70,6 +70,8 @@ const PASS_MESSAGE = new Set<S3ErrorCode>(['InvalidArgument', 'InvalidRequest', 
 /** What a failure becomes on the S3 wire: S3Errors as they are, MeshErrors through the map, the rest InternalError. */
 export function s3ErrorOf(err: unknown, resource?: string): S3Error {
   if (err instanceof S3Error) return err;
+  // This service's own call refused by a peer with another ZENKO_GRPC_TOKEN: not the client's access.
+  if (isTokenRefusal(err)) return new S3Error('InternalError', { ...(resource === undefined ? {} : { resource }), cause: err });
   if (err instanceof MeshError) {
     const code = REASON_TO_S3[err.reason];
     // AWS's own message, except where the inner service's words tell the client what to fix.

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isS3Error, isS3ErrorCode, renderS3Error, S3_ERRORS, S3Error, toS3Error } from './s3-errors.js';
+import { GRPC_TOKEN_SETTING, MeshError } from '@zenko/mesh';
+import { s3ErrorOf } from './reason-to-s3.js';
 import { parseXml } from '../xml/parser.js';
 
 test('every table entry has a valid status and a message', () => {
@@ -93,4 +95,10 @@ test('renders without Resource when none is given', () => {
   const root = parseXml(renderS3Error(new S3Error('AccessDenied'), 'r', 'h'), { maxBytes: 4096 });
   assert.equal(root.one('Resource'), undefined);
   assert.equal(root.requireText('Code'), 'AccessDenied');
+});
+
+test("a call refused for its ZENKO_GRPC_TOKEN is the server's failure, not the client's AccessDenied", () => {
+  const refused = new MeshError('UNAUTHENTICATED', 'token differs', { details: { setting: GRPC_TOKEN_SETTING, problem: 'wrong' } });
+  assert.equal(s3ErrorOf(refused).code, 'InternalError');
+  assert.equal(s3ErrorOf(new MeshError('UNAUTHENTICATED', 'no such key')).code, 'AccessDenied');
 });

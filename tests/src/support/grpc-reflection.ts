@@ -1,6 +1,8 @@
 // A client of the gRPC server reflection protocol that works the way grpcurl does:
 // list services, fetch the file descriptors that define a symbol, then call a
-// method with types built from those descriptors only (no compiled stubs).
+// method with types built from those descriptors only (no compiled stubs). Each
+// function takes optional headers sent with every call, as grpcurl's -H does
+// (e.g. { authorization: 'Bearer <ZENKO_GRPC_TOKEN>' }).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -13,6 +15,15 @@ const reflectionProtoDir = join(dirname(require.resolve('@grpc/reflection')), '.
 
 type Version = 'v1' | 'v1alpha';
 
+/** Call metadata, grpcurl's -H. */
+export type Headers = Record<string, string>;
+
+function metadataOf(headers: Headers): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
+  return metadata;
+}
+
 interface ReflectionResponse {
   list_services_response?: { service: { name: string }[] };
   file_descriptor_response?: { file_descriptor_proto: Buffer[] };
@@ -20,7 +31,7 @@ interface ReflectionResponse {
 }
 
 type ReflectionStream = grpc.ClientDuplexStream<Record<string, unknown>, ReflectionResponse>;
-type ReflectionStub = grpc.Client & { ServerReflectionInfo(): ReflectionStream };
+type ReflectionStub = grpc.Client & { ServerReflectionInfo(metadata: grpc.Metadata): ReflectionStream };
 
 function reflectionStub(address: string, version: Version): ReflectionStub {
   const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, {
@@ -37,11 +48,11 @@ function reflectionStub(address: string, version: Version): ReflectionStub {
   return new pkg.grpc.reflection[version].ServerReflection(address, grpc.credentials.createInsecure());
 }
 
-async function ask(address: string, version: Version, request: Record<string, unknown>): Promise<ReflectionResponse> {
+async function ask(address: string, version: Version, request: Record<string, unknown>, headers: Headers): Promise<ReflectionResponse> {
   const stub = reflectionStub(address, version);
   try {
     return await new Promise<ReflectionResponse>((resolve, reject) => {
-      const stream = stub.ServerReflectionInfo();
+      const stream = stub.ServerReflectionInfo(metadataOf(headers));
       stream.once('data', (res: ReflectionResponse) => {
         resolve(res);
         stream.end();
@@ -54,15 +65,20 @@ async function ask(address: string, version: Version, request: Record<string, un
   }
 }
 
-export async function listServices(address: string, version: Version = 'v1'): Promise<string[]> {
-  const res = await ask(address, version, { list_services: '' });
+export async function listServices(address: string, version: Version = 'v1', headers: Headers = {}): Promise<string[]> {
+  const res = await ask(address, version, { list_services: '' }, headers);
   if (!res.list_services_response) throw new Error(`no list_services_response: ${JSON.stringify(res.error_response)}`);
   return res.list_services_response.service.map((s) => s.name).sort();
 }
 
 /** Builds a protobufjs Root from the descriptors the server returns for a symbol. */
-export async function rootForSymbol(address: string, symbol: string, version: Version = 'v1'): Promise<protobuf.Root> {
-  const res = await ask(address, version, { file_containing_symbol: symbol });
+export async function rootForSymbol(
+  address: string,
+  symbol: string,
+  version: Version = 'v1',
+  headers: Headers = {},
+): Promise<protobuf.Root> {
+  const res = await ask(address, version, { file_containing_symbol: symbol }, headers);
   if (!res.file_descriptor_response) throw new Error(`no file_descriptor_response for ${symbol}: ${JSON.stringify(res.error_response)}`);
   const files = res.file_descriptor_response.file_descriptor_proto.map((bytes) => descriptorExt.FileDescriptorProto.decode(bytes));
   return (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root }).fromDescriptor({ file: files });
@@ -77,9 +93,14 @@ export interface MethodDescription {
   responseStream: boolean;
 }
 
-export async function describeMethod(address: string, fullMethod: string, version: Version = 'v1'): Promise<MethodDescription> {
+export async function describeMethod(
+  address: string,
+  fullMethod: string,
+  version: Version = 'v1',
+  headers: Headers = {},
+): Promise<MethodDescription> {
   const [serviceName, methodName] = fullMethod.split('/') as [string, string];
-  const root = await rootForSymbol(address, serviceName, version);
+  const root = await rootForSymbol(address, serviceName, version, headers);
   const svc = root.lookupService(serviceName);
   const m = svc.methods[methodName];
   if (!m) throw new Error(`no method ${fullMethod}`);
@@ -95,9 +116,14 @@ export async function describeMethod(address: string, fullMethod: string, versio
 }
 
 /** Calls a unary method with a JSON request, using only reflected descriptors. */
-export async function callUnary(address: string, fullMethod: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function callUnary(
+  address: string,
+  fullMethod: string,
+  request: Record<string, unknown>,
+  headers: Headers = {},
+): Promise<Record<string, unknown>> {
   const [serviceName, methodName] = fullMethod.split('/') as [string, string];
-  const root = await rootForSymbol(address, serviceName);
+  const root = await rootForSymbol(address, serviceName, 'v1', headers);
   const m = root.lookupService(serviceName).methods[methodName];
   if (!m) throw new Error(`no method ${fullMethod}`);
   m.resolve();
@@ -111,6 +137,7 @@ export async function callUnary(address: string, fullMethod: string, request: Re
         (value: Record<string, unknown>) => Buffer.from(reqType.encode(reqType.fromObject(value)).finish()),
         (bytes: Buffer) => resType.toObject(resType.decode(bytes), { enums: String, longs: String, defaults: true }),
         request,
+        metadataOf(headers),
         { deadline: new Date(Date.now() + 5_000) },
         (err, value) => (err ? reject(err) : resolve(value as Record<string, unknown>)),
       );
