@@ -26,6 +26,7 @@ import { checkConditions } from '../protocol/conditions.js';
 import { formatRfc1123 } from '../protocol/dates.js';
 import { extractMetadata } from '../protocol/metadata.js';
 import { isImmutable, readVerifiedBody } from '../azure/blob-state.js';
+import { SYSTEM_CONTAINERS } from '../protocol/names.js';
 import { parseSignedIdentifiers } from '../xml/request-bodies.js';
 import { signedIdentifiersXml } from '../xml/responses.js';
 
@@ -59,6 +60,10 @@ async function updateAttributes(deps: AzureDeps, bucket: Bucket, attributes: Rec
 
 export const createContainer: AzureHandler = async (ctx, deps) => {
   const account = requireAccount(ctx);
+  // The system containers are not buckets: creating one is a feature this edge does not have, not a missing container.
+  const requested = ctx.route.container;
+  if (requested !== undefined && SYSTEM_CONTAINERS.has(requested))
+    throw new AzureError('NotImplemented', { message: `The ${requested} container is not implemented by Zenko.` });
   const name = containerName(ctx);
   const metadata = storedMetadata(extractMetadata(ctx.req.rawHeaders));
   const publicAccess = parsePublicAccess(ctx.headers['x-ms-blob-public-access']);

@@ -110,6 +110,10 @@ describe('authentication', () => {
       code: 'NotImplemented',
       status: 501,
     });
+    // The system containers are not buckets here: creating one is not implemented, not a missing container.
+    for (const name of ['$root', '$logs', '$web']) {
+      assert.deepEqual(await azureError(azure.getContainerClient(name).create()), { code: 'NotImplemented', status: 501 }, name);
+    }
   });
 });
 
