@@ -181,6 +181,45 @@ describe('data placement', () => {
     );
   });
 
+  it('a size limit counts the writes in flight against each other, declared sizes or bytes so far; a finished or failed write frees its share', async () => {
+    const limited = new LocationSet();
+    limited.add('small', 'mem', new MemBackend(), { sizeLimitBytes: 1_000 });
+    const stored = 100;
+    const usage = async (): Promise<number> => stored;
+    const withLimit = new DataPlacement(limited, 0, usage);
+    const held = (bytes: Buffer): { body: AsyncGenerator<Uint8Array>; release: () => void } => {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((r) => (release = r));
+      return {
+        body: (async function* () {
+          yield bytes.subarray(0, 1);
+          await gate;
+          yield bytes.subarray(1);
+        })(),
+        release,
+      };
+    };
+    const exceeded = (e: unknown): boolean => isMeshError(e, 'LOCATION_SIZE_LIMIT_EXCEEDED');
+    const first = held(data.subarray(0, 600));
+    const inFlight = withLimit.put('small', first.body, { bucket: 'b', key: 'first', size: 600 });
+    // 100 stored + 600 in flight: 400 more would pass the limit, 300 do not.
+    await assert.rejects(withLimit.put('small', body(data.subarray(0, 400)), { bucket: 'b', key: 'second', size: 400 }), exceeded);
+    await assert.rejects(withLimit.put('small', body(data.subarray(0, 400)), { bucket: 'b', key: 'unknown', size: -1 }), exceeded);
+    await withLimit.put('small', body(data.subarray(0, 300)), { bucket: 'b', key: 'third', size: 300 });
+    first.release();
+    await inFlight;
+    // Its metadata commit counts it from now on (the usage reader): nothing of it stays reserved here.
+    await withLimit.put('small', body(data.subarray(0, 900)), { bucket: 'b', key: 'fourth', size: 900 });
+    // A write that fails gives its share back.
+    const failing = (async function* () {
+      yield data.subarray(0, 10);
+      throw new Error('client went away');
+    })();
+    await assert.rejects(withLimit.put('small', failing, { bucket: 'b', key: 'failed', size: 900 }));
+    await withLimit.put('small', body(data.subarray(0, 900)), { bucket: 'b', key: 'fifth', size: 900 });
+    await limited.close();
+  });
+
   it('DataPlacementService: put, get with a range, head, copy across locations, delete — over gRPC', async () => {
     const client = createClient(placementV1DataPlacementService.DataPlacementServiceService, server.address, { idempotent: ['Delete'] });
     const requests = function* (expectedChecksums: Record<string, string>) {

@@ -32,8 +32,10 @@ export interface LocationResolver {
 
 /**
  * The bytes the namespace holds at a location (LocationRegistryService's `usage_bytes`), read
- * before each write to a location with a size limit. Like Zenko's, the check is not exact under
- * concurrent writes near the limit: writes in flight are not counted yet.
+ * before each write to a location with a size limit. The writes this process has in flight to the
+ * location count too (`DataPlacement`'s reservations), so concurrent writes through one edge are
+ * refused rather than all let past the limit; writes through another process, and the moment
+ * between a write's end and its metadata commit, are not counted.
  */
 export type UsageReader = (location: string) => Promise<number>;
 
@@ -130,6 +132,15 @@ export class DataPlacement {
     private readonly leftovers?: (piece: { location: string; key: string }) => void,
   ) {}
 
+  /** Bytes of writes in flight per limited location: declared sizes, or the bytes so far of a body of unknown size. */
+  readonly #reserved = new Map<string, number>();
+
+  #reserve(location: string, bytes: number): void {
+    const total = (this.#reserved.get(location) ?? 0) + bytes;
+    if (total === 0) this.#reserved.delete(location);
+    else this.#reserved.set(location, total);
+  }
+
   location(name: string): Location {
     const location = this.locations.get(name);
     if (location === undefined) throw new MeshError('LOCATION_NOT_FOUND', `no location named ${name}`, { details: { location: name } });
@@ -139,8 +150,33 @@ export class DataPlacement {
   async put(locationName: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<PutResult> {
     const location = this.location(locationName);
     const limit = location.sizeLimitBytes;
-    const used = limit > 0 && this.usage !== undefined ? await this.usage(location.name) : 0;
-    if (limit > 0 && opts.size !== 0 && used + Math.max(0, opts.size) > limit) throw limitExceeded(location, used);
+    const stored = limit > 0 && this.usage !== undefined ? await this.usage(location.name) : 0;
+    // This write's share of the location's reservation; the rest is what the other writes in flight
+    // here will add: they are counted against this one, and it against them.
+    let reserved = 0;
+    const inUse = (): number => stored + (this.#reserved.get(location.name) ?? 0) - reserved;
+    const reserve = (bytes: number): void => {
+      if (limit === 0 || bytes <= reserved) return;
+      this.#reserve(location.name, bytes - reserved);
+      reserved = bytes;
+    };
+    if (limit > 0 && opts.size !== 0 && inUse() + Math.max(0, opts.size) > limit) throw limitExceeded(location, inUse());
+    reserve(Math.max(0, opts.size));
+    try {
+      return await this.#put(location, body, opts, limit, inUse, reserve);
+    } finally {
+      if (reserved > 0) this.#reserve(location.name, -reserved);
+    }
+  }
+
+  async #put(
+    location: Location,
+    body: AsyncIterable<Uint8Array>,
+    opts: PutOptions,
+    limit: number,
+    inUse: () => number,
+    reserve: (bytes: number) => void,
+  ): Promise<PutResult> {
     // A large body's MD5 runs on the hash thread, beside the event loop that moves its bytes.
     const md5 = opts.size >= THREADED_MD5_MIN_BYTES ? new ThreadedHasher('md5') : createHasher('md5');
     const hashers = new Map<ChecksumAlgorithm, Hasher>((opts.checksumAlgorithms ?? []).map((a) => [a, createHasher(a)]));
@@ -152,7 +188,8 @@ export class DataPlacement {
         for (const h of hashers.values()) h.update(chunk);
         size += chunk.length;
         if (opts.size >= 0 && size > opts.size) throw new MeshError('INVALID_ARGUMENT', 'body longer than its declared length');
-        if (limit > 0 && used + size > limit) throw limitExceeded(location, used);
+        if (limit > 0 && inUse() + size > limit) throw limitExceeded(location, inUse());
+        reserve(size);
         yield chunk;
         if (md5 instanceof ThreadedHasher) await md5.ready();
       }
