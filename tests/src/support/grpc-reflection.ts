@@ -31,9 +31,9 @@ interface ReflectionResponse {
 }
 
 type ReflectionStream = grpc.ClientDuplexStream<Record<string, unknown>, ReflectionResponse>;
-type ReflectionStub = grpc.Client & { ServerReflectionInfo(metadata: grpc.Metadata): ReflectionStream };
+type ReflectionClient = grpc.Client & { ServerReflectionInfo(metadata: grpc.Metadata): ReflectionStream };
 
-function reflectionStub(address: string, version: Version): ReflectionStub {
+function reflectionClient(address: string, version: Version): ReflectionClient {
   const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, {
     includeDirs: [reflectionProtoDir],
     keepCase: true,
@@ -43,16 +43,16 @@ function reflectionStub(address: string, version: Version): ReflectionStub {
     oneofs: true,
   });
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    grpc: { reflection: Record<Version, { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => ReflectionStub }> };
+    grpc: { reflection: Record<Version, { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => ReflectionClient }> };
   };
   return new pkg.grpc.reflection[version].ServerReflection(address, grpc.credentials.createInsecure());
 }
 
 async function ask(address: string, version: Version, request: Record<string, unknown>, headers: Headers): Promise<ReflectionResponse> {
-  const stub = reflectionStub(address, version);
+  const client = reflectionClient(address, version);
   try {
     return await new Promise<ReflectionResponse>((resolve, reject) => {
-      const stream = stub.ServerReflectionInfo(metadataOf(headers));
+      const stream = client.ServerReflectionInfo(metadataOf(headers));
       stream.once('data', (res: ReflectionResponse) => {
         resolve(res);
         stream.end();
@@ -61,7 +61,7 @@ async function ask(address: string, version: Version, request: Record<string, un
       stream.write(request);
     });
   } finally {
-    stub.close();
+    client.close();
   }
 }
 
